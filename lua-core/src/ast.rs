@@ -1,0 +1,189 @@
+//! Abstract syntax tree: what the parser produces and the compiler consumes.
+//!
+//! Invariants (established by the parser, relied on by the compiler):
+//! - Assignment targets are only `Name`, `Index` expressions (never calls or literals).
+//! - `Stat::Call` holds a `Call` or `Method` expression.
+//! - `Vararg` appears only inside a vararg function (the parser reports
+//!   "cannot use '...' outside a vararg function").
+//! - Every node carries the source line the compiler attributes to the instructions it emits:
+//!   for a binary operator the operator's line, for a call the line where the called prefix
+//!   expression started (as PUC's `luaK_fixline`), for others the line of their first token.
+//! - Names are identifiers as written; strings are raw bytes after escape processing.
+
+pub type Name = String;
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub stats: Vec<Stat>,
+    /// `return explist` closing the block, with the line of `return`.
+    pub ret: Option<(Vec<Expr>, u32)>,
+    /// Line of the token that ends the block (`end`, `until`, `else`, eof...).
+    pub end_line: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attrib {
+    None,
+    Const,
+    Close,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stat {
+    /// `local n1 <attr>, n2 = e1, e2`
+    Local {
+        names: Vec<(Name, Attrib)>,
+        exprs: Vec<Expr>,
+        line: u32,
+    },
+    /// `t1, t2 = e1, e2` (line of the `=`)
+    Assign {
+        targets: Vec<Expr>,
+        exprs: Vec<Expr>,
+        line: u32,
+    },
+    /// A function call statement.
+    Call(Expr),
+    Do(Block),
+    While {
+        cond: Expr,
+        body: Block,
+        line: u32,
+    },
+    /// `repeat body until cond`; `cond` may see the body's locals.
+    Repeat {
+        body: Block,
+        cond: Expr,
+        line: u32,
+    },
+    /// `if c1 then b1 elseif c2 then b2 else b3 end`
+    If {
+        conds: Vec<(Expr, Block)>,
+        else_: Option<Block>,
+        line: u32,
+    },
+    NumFor {
+        var: Name,
+        start: Expr,
+        limit: Expr,
+        step: Option<Expr>,
+        body: Block,
+        line: u32,
+    },
+    GenFor {
+        names: Vec<Name>,
+        exprs: Vec<Expr>,
+        body: Block,
+        line: u32,
+    },
+    /// `function a.b.c:m() end`: `path` = ["a","b","c"], `method` = Some("m").
+    Function {
+        path: Vec<Name>,
+        method: Option<Name>,
+        func: Box<FuncBody>,
+        line: u32,
+    },
+    LocalFunction {
+        name: Name,
+        func: Box<FuncBody>,
+        line: u32,
+    },
+    Break {
+        line: u32,
+    },
+    Goto {
+        label: Name,
+        line: u32,
+    },
+    Label {
+        name: Name,
+        line: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct FuncBody {
+    pub params: Vec<Name>,
+    pub is_vararg: bool,
+    /// True for `function a:m()`: an implicit first parameter `self`.
+    pub is_method: bool,
+    pub body: Block,
+    pub line: u32,
+    pub end_line: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    IDiv,
+    Mod,
+    Pow,
+    Concat,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    BAnd,
+    BOr,
+    BXor,
+    Shl,
+    Shr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+    Len,
+    BNot,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Nil,
+    True,
+    False,
+    Vararg,
+    Int(i64),
+    Float(f64),
+    Str(Vec<u8>),
+    Function(Box<FuncBody>),
+    Table(Vec<Field>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Un(UnOp, Box<Expr>),
+    /// A variable reference (local, upvalue or global: the compiler resolves it).
+    Name(Name),
+    /// `obj[key]`; `a.b` is `Index(a, Str("b"))`.
+    Index(Box<Expr>, Box<Expr>),
+    Call(Box<Expr>, Vec<Expr>),
+    /// `obj:name(args)`
+    Method(Box<Expr>, Name, Vec<Expr>),
+    /// `(e)`: truncates multiple results to one.
+    Paren(Box<Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Field {
+    /// `expr` (positional)
+    Pos(Expr),
+    /// `name = expr` or `[k] = expr`
+    Named(Expr, Expr),
+}
+
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub body: Block,
+}

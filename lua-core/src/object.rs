@@ -1,0 +1,289 @@
+//! Collectable object types other than tables: strings, closures, upvalues, userdata, threads.
+//!
+//! Invariants:
+//! - `LuaStr` is immutable; its hash is computed once at creation. Short strings
+//!   (<= `gc::MAX_SHORT_LEN` bytes) are interned, so two short strings are equal iff they are
+//!   the same object.
+//! - An open `UpVal` points into the stack of the thread that owns the variable; that
+//!   thread fixes the pointer whenever its stack is reallocated (`thread::ThreadState::grow`)
+//!   and redirects it to `closed` when the variable goes out of scope. The JIT and the
+//!   interpreter read and write upvalues only through `UpVal::v`.
+
+use crate::error::LuaResult;
+use crate::gc::Gc;
+use crate::gc::{GcObject, Kind, Marker, Trace};
+use crate::proto::Proto;
+use crate::state::State;
+use crate::table::Table;
+use crate::thread::ThreadState;
+use crate::value::Value;
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::rc::Rc;
+
+/// A native function: reads its arguments from the current frame of `State` (see
+/// `State::arg`), pushes its results and returns how many it pushed.
+pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
+
+pub struct LuaStr {
+    hash: u32,
+    short: bool,
+    data: Box<[u8]>,
+}
+
+impl LuaStr {
+    pub(crate) fn new(s: &[u8], short: bool) -> LuaStr {
+        LuaStr {
+            hash: hash_bytes(s),
+            short,
+            data: s.into(),
+        }
+    }
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data
+    }
+    #[inline(always)]
+    pub fn hash(&self) -> u32 {
+        self.hash
+    }
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    pub fn is_short(&self) -> bool {
+        self.short
+    }
+    /// Lossy UTF-8 view, for messages.
+    pub fn to_str_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.data)
+    }
+}
+
+impl Gc<LuaStr> {
+    /// Content equality; short strings are interned so they compare equal only by address.
+    #[inline]
+    pub fn content_eq(&self, other: &Gc<LuaStr>) -> bool {
+        if self.short && other.short {
+            return false; // distinct addresses (checked by caller) => distinct contents
+        }
+        self.hash == other.hash && self.data == other.data
+    }
+}
+
+/// FNV-1a over the bytes (long strings sample at most 64 bytes spread across the string).
+pub fn hash_bytes(s: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5 ^ (s.len() as u32);
+    if s.len() <= 64 {
+        for &b in s {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+    } else {
+        let step = s.len() / 32;
+        let mut i = 0;
+        while i < s.len() {
+            h = (h ^ s[i] as u32).wrapping_mul(0x0100_0193);
+            i += step;
+        }
+        for &b in &s[s.len() - 8..] {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+    }
+    h
+}
+
+impl GcObject for LuaStr {
+    const KIND: Kind = Kind::Str;
+    fn size_hint(&self) -> usize {
+        self.data.len()
+    }
+}
+
+pub struct UpVal {
+    /// Where the variable lives: a stack slot while open, `closed` afterwards.
+    pub v: Cell<*mut Value>,
+    /// Stack index of the variable while open (used to close upvalues by level).
+    pub idx: Cell<usize>,
+    pub closed: UnsafeCell<Value>,
+}
+
+impl UpVal {
+    #[inline(always)]
+    pub fn get(&self) -> Value {
+        // SAFETY: `v` points either at a slot of a live thread stack (kept current by the
+        // owning thread on reallocation) or at `self.closed`.
+        unsafe { *self.v.get() }
+    }
+    #[inline(always)]
+    pub fn set(&self, val: Value) {
+        // SAFETY: as in `get`.
+        unsafe { *self.v.get() = val }
+    }
+    pub fn is_open(&self) -> bool {
+        !std::ptr::eq(self.v.get(), self.closed.get())
+    }
+}
+
+impl Gc<UpVal> {
+    /// Copy the current value into the upvalue and point it at its own storage.
+    pub fn close(self) {
+        let val = self.get();
+        // SAFETY: single-threaded; no reference into `closed` is live.
+        unsafe { *self.closed.get() = val };
+        self.v.set(self.closed.get());
+    }
+}
+
+impl GcObject for UpVal {
+    const KIND: Kind = Kind::UpVal;
+    fn size_hint(&self) -> usize {
+        0
+    }
+}
+impl Trace for UpVal {
+    fn trace(&self, m: &mut Marker) {
+        m.mark_value(&self.get());
+    }
+}
+
+pub struct LuaClosure {
+    pub proto: Rc<Proto>,
+    pub upvals: Box<[Gc<UpVal>]>,
+}
+
+impl GcObject for LuaClosure {
+    const KIND: Kind = Kind::LuaFn;
+    fn size_hint(&self) -> usize {
+        self.upvals.len() * 8
+    }
+}
+impl Trace for LuaClosure {
+    fn trace(&self, m: &mut Marker) {
+        m.mark_proto(&self.proto);
+        for u in self.upvals.iter() {
+            m.mark(*u);
+        }
+    }
+}
+
+pub struct NativeClosure {
+    pub f: NativeFn,
+    pub upvals: UnsafeCell<Vec<Value>>,
+}
+
+impl NativeClosure {
+    pub fn upval(&self, i: usize) -> Value {
+        // SAFETY: single-threaded; no outstanding borrow of the vector escapes these methods.
+        unsafe { (&*self.upvals.get()).get(i).copied().unwrap_or(Value::Nil) }
+    }
+    pub fn set_upval(&self, i: usize, v: Value) {
+        // SAFETY: as in `upval`.
+        let u = unsafe { &mut *self.upvals.get() };
+        if i < u.len() {
+            u[i] = v;
+        }
+    }
+    pub fn nupvals(&self) -> usize {
+        // SAFETY: as in `upval`.
+        unsafe { (&*self.upvals.get()).len() }
+    }
+}
+
+impl GcObject for NativeClosure {
+    const KIND: Kind = Kind::NativeFn;
+    fn size_hint(&self) -> usize {
+        self.nupvals() * 16
+    }
+}
+impl Trace for NativeClosure {
+    fn trace(&self, m: &mut Marker) {
+        for i in 0..self.nupvals() {
+            m.mark_value(&self.upval(i));
+        }
+    }
+}
+
+pub struct UserData {
+    pub meta: Cell<Option<Gc<Table>>>,
+    pub user_values: UnsafeCell<Vec<Value>>,
+    pub data: UnsafeCell<Box<dyn Any>>,
+}
+
+impl UserData {
+    /// Access the Rust payload.
+    #[allow(clippy::mut_from_ref)] // reason: single-threaded object; callers do not overlap borrows
+    pub fn data_mut(&self) -> &mut Box<dyn Any> {
+        // SAFETY: single-threaded; natives borrow the payload only for the duration of one call
+        // and never re-enter Lua while holding it.
+        unsafe { &mut *self.data.get() }
+    }
+    pub fn user_value(&self, n: usize) -> Option<Value> {
+        // SAFETY: as in data_mut.
+        unsafe { (&*self.user_values.get()).get(n).copied() }
+    }
+    pub fn set_user_value(&self, n: usize, v: Value) -> bool {
+        // SAFETY: as in data_mut.
+        let u = unsafe { &mut *self.user_values.get() };
+        match u.get_mut(n) {
+            Some(slot) => {
+                *slot = v;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl GcObject for UserData {
+    const KIND: Kind = Kind::UserData;
+    fn size_hint(&self) -> usize {
+        64
+    }
+}
+impl Trace for UserData {
+    fn trace(&self, m: &mut Marker) {
+        if let Some(t) = self.meta.get() {
+            m.mark(t);
+        }
+        // SAFETY: as in data_mut.
+        for v in unsafe { &*self.user_values.get() } {
+            m.mark_value(v);
+        }
+    }
+}
+
+/// A coroutine (or the main thread): its own stack, frames and open upvalues.
+pub struct Thread {
+    st: UnsafeCell<ThreadState>,
+}
+
+impl Thread {
+    pub fn new(st: ThreadState) -> Thread {
+        Thread {
+            st: UnsafeCell::new(st),
+        }
+    }
+    /// The thread's mutable state.
+    #[allow(clippy::mut_from_ref)] // reason: see SAFETY
+    #[inline(always)]
+    pub fn st(&self) -> &mut ThreadState {
+        // SAFETY: single-threaded interpreter; the VM holds at most one live `&mut ThreadState`
+        // per thread at a time and re-fetches it after any call that can switch threads.
+        unsafe { &mut *self.st.get() }
+    }
+}
+
+impl GcObject for Thread {
+    const KIND: Kind = Kind::Thread;
+    fn size_hint(&self) -> usize {
+        self.st().memory_size()
+    }
+}
+impl Trace for Thread {
+    fn trace(&self, m: &mut Marker) {
+        self.st().trace(m);
+    }
+}

@@ -1,0 +1,137 @@
+//! Function prototypes: what the compiler produces and closures share.
+//!
+//! Invariants:
+//! - `lineinfo.len() == code.len()`: the source line of every instruction.
+//! - `k` holds only nil, booleans, numbers and strings; strings are kept alive by the GC
+//!   through the closures that share this prototype (see `gc::Marker::mark_proto`).
+//! - `hot` is empty until the interpreter first reaches a control point in this prototype;
+//!   then it has one counter per instruction, indexed by the pc of the loop's back-edge.
+
+use crate::opcodes::Instr;
+use crate::value::Value;
+use std::cell::Cell;
+use std::rc::Rc;
+
+#[derive(Clone, Debug)]
+pub struct UpvalDesc {
+    /// Upvalue name (for debug info and error messages).
+    pub name: Option<Rc<str>>,
+    /// True if the upvalue refers to a register of the enclosing function, else to one of
+    /// the enclosing function's upvalues.
+    pub instack: bool,
+    pub idx: u8,
+    /// Kind of the variable captured: 0 regular, 1 <const>, 2 <close>.
+    pub kind: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocVar {
+    pub name: Rc<str>,
+    /// First pc where the variable is active.
+    pub startpc: u32,
+    /// First pc where the variable is dead.
+    pub endpc: u32,
+}
+
+pub struct Proto {
+    pub code: Vec<Instr>,
+    pub k: Vec<Value>,
+    pub p: Vec<Rc<Proto>>,
+    pub upvalues: Vec<UpvalDesc>,
+    pub numparams: u8,
+    pub is_vararg: bool,
+    pub maxstacksize: u8,
+    /// Source line of each instruction.
+    pub lineinfo: Vec<u32>,
+    pub linedefined: u32,
+    pub lastlinedefined: u32,
+    /// Chunk name as given to `load` ("@file.lua", "=stdin", or the source string).
+    pub source: Rc<[u8]>,
+    pub locvars: Vec<LocVar>,
+    /// GC bookkeeping: epoch in which this prototype's constants were last marked.
+    pub gc_epoch: Cell<u32>,
+    /// Hot counters for the JIT's control points, indexed by pc (lazily sized).
+    pub hot: Vec<Cell<u16>>,
+}
+
+impl Proto {
+    pub fn new(source: Rc<[u8]>) -> Proto {
+        Proto {
+            code: Vec::new(),
+            k: Vec::new(),
+            p: Vec::new(),
+            upvalues: Vec::new(),
+            numparams: 0,
+            is_vararg: false,
+            maxstacksize: 2,
+            lineinfo: Vec::new(),
+            linedefined: 0,
+            lastlinedefined: 0,
+            source,
+            locvars: Vec::new(),
+            gc_epoch: Cell::new(0),
+            hot: Vec::new(),
+        }
+    }
+
+    /// Name of the `n`-th (1-based) local variable active at `pc`, as Lua's luaF_getlocalname.
+    pub fn local_name(&self, mut n: usize, pc: usize) -> Option<&Rc<str>> {
+        for lv in &self.locvars {
+            if lv.startpc as usize > pc {
+                break;
+            }
+            if pc < lv.endpc as usize {
+                n -= 1;
+                if n == 0 {
+                    return Some(&lv.name);
+                }
+            }
+        }
+        None
+    }
+
+    /// Human-readable listing (like `luac -l`), for debugging and compiler tests.
+    pub fn disassemble(&self) -> String {
+        let mut s = String::new();
+        self.disassemble_into(&mut s);
+        s
+    }
+
+    fn disassemble_into(&self, s: &mut String) {
+        use std::fmt::Write;
+        let _ = writeln!(
+            s,
+            "function <{}:{},{}> ({} instructions)",
+            String::from_utf8_lossy(&self.source),
+            self.linedefined,
+            self.lastlinedefined,
+            self.code.len()
+        );
+        let _ = writeln!(
+            s,
+            "{}{} params, {} slots, {} upvalues, {} locals, {} constants, {} functions",
+            self.numparams,
+            if self.is_vararg { "+" } else { "" },
+            self.maxstacksize,
+            self.upvalues.len(),
+            self.locvars.len(),
+            self.k.len(),
+            self.p.len()
+        );
+        for (pc, i) in self.code.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "\t{}\t[{}]\t{:?}",
+                pc + 1,
+                self.lineinfo.get(pc).copied().unwrap_or(0),
+                i
+            );
+        }
+        for (i, k) in self.k.iter().enumerate() {
+            let _ = writeln!(s, "\tk{i}\t{k:?}");
+        }
+        for p in &self.p {
+            p.disassemble_into(s);
+        }
+    }
+}

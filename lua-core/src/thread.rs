@@ -1,0 +1,189 @@
+//! Per-thread (coroutine) execution state: the value stack, the call frames, open upvalues
+//! and pending to-be-closed variables.
+//!
+//! Invariants:
+//! - `stack.len()` is the allocated size; slots at or above `top` are garbage-free (nil or
+//!   stale values that the GC may still mark, which is harmless). Every slot below `top`
+//!   belongs to some frame.
+//! - The stack may move only in [`ThreadState::grow`], which re-points every open upvalue.
+//!   Anyone holding a raw pointer into the stack re-derives it after any call that can grow it.
+//! - `open_upvals` is sorted by stack index, at most one upvalue per slot.
+//! - `tbc` holds stack indices of live to-be-closed variables, increasing.
+
+use crate::gc::{Gc, Marker};
+use crate::object::{LuaClosure, UpVal};
+use crate::value::Value;
+
+/// Maximum number of stack slots per thread (Lua's LUAI_MAXSTACK).
+pub const MAX_STACK: usize = 1_000_000;
+/// Slots guaranteed to a native function on entry (Lua's LUA_MINSTACK).
+pub const MIN_STACK: usize = 20;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CoStatus {
+    /// Created or yielded, waiting for resume.
+    Suspended,
+    Running,
+    /// Resumed another coroutine and waits for it.
+    Normal,
+    Dead,
+}
+
+/// What the frame below expects when this frame returns: the continuation of the
+/// instruction (or native) that made the call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CallKind {
+    /// An ordinary call from a CALL/TAILCALL/TFORCALL instruction or from a native through a
+    /// nested run loop: results go to `func`, adjusted to `nresults`.
+    Normal,
+    /// A metamethod called by an instruction of the Lua frame below; on return the
+    /// interpreter finishes that instruction (`vm::finish_op`).
+    Meta,
+    /// A protected call made by pcall/xpcall: errors stop unwinding here.
+    Protected,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    /// Stack index of the called function.
+    pub func: usize,
+    /// First register (Lua) / first argument (native).
+    pub base: usize,
+    /// Lua frames: `base + maxstacksize`; native frames: the limit they may push to.
+    pub top: usize,
+    /// Next instruction to execute (Lua frames).
+    pub pc: usize,
+    /// Results the caller wants (-1: all).
+    pub nresults: i32,
+    /// The Lua closure (None for a native frame).
+    pub closure: Option<Gc<LuaClosure>>,
+    /// Extra arguments of a vararg function (stored below `func` after VARARGPREP).
+    pub nextra: usize,
+    pub kind: CallKind,
+    /// Protected frames: stack index of the xpcall message handler, if any.
+    pub handler: Option<usize>,
+    /// This frame was entered by a nested run loop (a native calling Lua): returning from it
+    /// ends that loop.
+    pub fresh: bool,
+    /// The function was called as a hook or finalizer etc. (unused for now).
+    pub tailcalled: bool,
+}
+
+pub struct ThreadState {
+    pub stack: Vec<Value>,
+    pub top: usize,
+    pub frames: Vec<Frame>,
+    pub open_upvals: Vec<Gc<UpVal>>,
+    pub tbc: Vec<usize>,
+    pub status: CoStatus,
+    /// Number of non-yieldable calls (native-to-Lua nested loops) on this thread.
+    pub nny: u32,
+    /// Values passed by the last yield/resume exchange, waiting to be moved.
+    pub transfer: Vec<Value>,
+    /// Error object if the coroutine died with an error.
+    pub error: Option<Value>,
+}
+
+impl ThreadState {
+    pub fn new() -> ThreadState {
+        ThreadState {
+            stack: vec![Value::Nil; 64],
+            top: 0,
+            frames: Vec::new(),
+            open_upvals: Vec::new(),
+            tbc: Vec::new(),
+            status: CoStatus::Suspended,
+            nny: 0,
+            transfer: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Make room for `n` more slots above `top`. Returns false on stack overflow
+    /// (the caller raises "stack overflow").
+    #[inline]
+    pub fn ensure(&mut self, n: usize) -> bool {
+        let need = self.top + n;
+        if need <= self.stack.len() {
+            return true;
+        }
+        self.grow(need)
+    }
+
+    #[inline]
+    pub fn ensure_slot(&mut self, idx: usize) -> bool {
+        if idx < self.stack.len() {
+            return true;
+        }
+        self.grow(idx + 1)
+    }
+
+    #[cold]
+    pub fn grow(&mut self, need: usize) -> bool {
+        if need > MAX_STACK {
+            return false;
+        }
+        let old = self.stack.as_ptr();
+        let newlen = (self.stack.len() * 2).max(need).min(MAX_STACK + 200);
+        self.stack.resize(newlen, Value::Nil);
+        if !std::ptr::eq(old, self.stack.as_ptr()) {
+            let base = self.stack.as_mut_ptr();
+            for uv in &self.open_upvals {
+                // SAFETY: open upvalue indices are below `top`, within the new allocation.
+                uv.v.set(unsafe { base.add(uv.idx.get()) });
+            }
+        }
+        true
+    }
+
+    /// Stack space beyond MAX_STACK for the error handler (Lua's EXTRA_STACK / error handling).
+    pub fn grow_for_error(&mut self) {
+        let need = (self.top + MIN_STACK * 2).min(MAX_STACK + 200);
+        if need > self.stack.len() {
+            let old = self.stack.as_ptr();
+            self.stack.resize(need, Value::Nil);
+            if !std::ptr::eq(old, self.stack.as_ptr()) {
+                let base = self.stack.as_mut_ptr();
+                for uv in &self.open_upvals {
+                    // SAFETY: as in `grow`.
+                    uv.v.set(unsafe { base.add(uv.idx.get()) });
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub fn push(&mut self, v: Value) {
+        if self.top >= self.stack.len() {
+            // Natives get MIN_STACK slots on entry; beyond that they must call `ensure`.
+            // Growing here keeps a misbehaving native from writing out of bounds.
+            self.grow(self.top + 1);
+        }
+        self.stack[self.top] = v;
+        self.top += 1;
+    }
+
+    pub fn memory_size(&self) -> usize {
+        self.stack.len() * 16 + self.frames.capacity() * std::mem::size_of::<Frame>()
+    }
+
+    pub fn trace(&self, m: &mut Marker) {
+        for v in &self.stack[..self.top.min(self.stack.len())] {
+            m.mark_value(v);
+        }
+        for f in &self.frames {
+            if let Some(c) = f.closure {
+                m.mark(c);
+            }
+        }
+        for uv in &self.open_upvals {
+            m.mark(*uv);
+        }
+        for v in &self.transfer {
+            m.mark_value(v);
+        }
+        if let Some(e) = &self.error {
+            m.mark_value(e);
+        }
+    }
+}

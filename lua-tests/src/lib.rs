@@ -1,0 +1,1 @@
+//! lua-tests runner support.
