@@ -128,6 +128,17 @@ impl std::borrow::Borrow<[u8]> for InternKey {
     }
 }
 
+thread_local! {
+    static PENDING: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Report memory an object gained (positive) or released (negative) after its allocation,
+/// e.g. a table resizing its parts. Absorbed into the heap's count at the next safepoint.
+#[inline]
+pub fn note_alloc(delta: isize) {
+    PENDING.with(|p| p.set(p.get() + delta));
+}
+
 /// Strings up to this length are interned (equal short strings are the same object).
 pub const MAX_SHORT_LEN: usize = 40;
 
@@ -191,7 +202,9 @@ impl Heap {
     }
 
     #[inline]
-    pub fn should_collect(&self) -> bool {
+    pub fn should_collect(&mut self) -> bool {
+        let pending = PENDING.with(|p| p.replace(0));
+        self.allocated = (self.allocated as isize + pending).max(0) as usize;
         self.stress || (self.running && self.allocated >= self.threshold)
     }
 
