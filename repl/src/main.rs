@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    std::process::exit(repl::run(std::env::args_os().collect()));
+}
