@@ -10,6 +10,7 @@ pub mod ast;
 pub mod error;
 pub mod gc;
 pub mod number;
+pub mod numparse;
 pub mod object;
 pub mod opcodes;
 pub mod proto;

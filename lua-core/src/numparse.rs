@@ -1,0 +1,10 @@
+//! STUB (the parser branch provides the real module): string to number conversion.
+use crate::value::Value;
+
+pub fn str2number(s: &[u8]) -> Option<Value> {
+    let t = std::str::from_utf8(s).ok()?.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    t.parse::<f64>().ok().map(Value::Float)
+}
