@@ -8,3 +8,6 @@ pub fn str2number(s: &[u8]) -> Option<Value> {
     }
     t.parse::<f64>().ok().map(Value::Float)
 }
+pub fn str2int_base(_s: &[u8], _base: u32) -> Option<i64> {
+    None
+}
