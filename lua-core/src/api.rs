@@ -97,3 +97,60 @@ impl Lua {
         }
     }
 }
+
+/// Message handler used by `Lua::call_traceback`: turns the error into a string and appends a
+/// traceback (what the `lua` command prints), like lua.c's msghandler.
+pub fn traceback_handler(st: &mut State) -> crate::state::NResults {
+    let v = st.arg(1);
+    let msg = match v {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        Value::Int(_) | Value::Float(_) => st.tostring_basic(&v),
+        _ => {
+            let tm = st.get_tm(&v, crate::tm::Tm::ToString);
+            if !tm.is_nil() {
+                if let Ok(s) = st.tostring(v) {
+                    return Ok(st.ret(&[Value::Str(s)]));
+                }
+            }
+            format!("(error object is a {} value)", st.obj_typename(&v))
+        }
+    };
+    let tb = crate::debug::traceback(st, Some(&msg), 1);
+    let s = st.str_value(tb);
+    Ok(st.ret(&[s]))
+}
+
+impl Lua {
+    /// Call `f` protected, with a message handler that adds a traceback; Err is the text.
+    pub fn call_traceback(&mut self, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+        let st = &mut self.st;
+        let ts = st.ts();
+        let func = ts.top;
+        if !ts.ensure(args.len() + 2 + crate::thread::MIN_STACK) {
+            return Err("stack overflow".into());
+        }
+        ts.stack[func] = Value::LightFn(traceback_handler);
+        ts.stack[func + 1] = f;
+        ts.stack[func + 2..func + 2 + args.len()].copy_from_slice(args);
+        ts.top = func + 2 + args.len();
+        let r = match st.pcall_at(func + 1, -1, Some(func)) {
+            Ok(Ok(())) => {
+                let ts = st.ts();
+                Ok(ts.stack[func + 1..ts.top].to_vec())
+            }
+            Ok(Err(e)) => Err(self.display_err(e)),
+            Err(_) => Err("attempt to yield from outside a coroutine".into()),
+        };
+        self.st.ts().top = func;
+        self.st.flush_out();
+        r
+    }
+
+    fn display_err(&mut self, e: Value) -> String {
+        match e {
+            Value::Str(s) => s.to_str_lossy().into_owned(),
+            Value::Nil => "nil".into(),
+            _ => format!("(error object is a {} value)", self.st.obj_typename(&e)),
+        }
+    }
+}
