@@ -9,10 +9,12 @@
 pub mod ast;
 pub mod error;
 pub mod gc;
+pub mod lexer;
 pub mod number;
 pub mod numparse;
 pub mod object;
 pub mod opcodes;
+pub mod parser;
 pub mod proto;
 pub mod state;
 pub mod table;
