@@ -7,6 +7,7 @@
 //! formatting/parsing). Everything else is safe Rust.
 
 pub mod ast;
+pub mod compiler;
 pub mod error;
 pub mod gc;
 pub mod number;
