@@ -1,12 +1,55 @@
-//! Lua tables: an array part and a hash part.
+//! Lua tables: an array part and a hash part, sized the way PUC Lua 5.4 sizes them.
 //!
-//! STUB: correct but slow placeholder (linear search); replaced by the real implementation.
-//! The public API below is the contract the VM, the library and the JIT use.
+//! A table keeps its entries in two places. Positive integer keys `1..=n` may live in the
+//! *array part*, a boxed slice of `n` values where key `k` sits at index `k - 1` and an absent
+//! key is a nil slot. Every other entry lives in the *hash part*, a power-of-two slice of
+//! nodes (key, value, next). Which part holds a key is a pure function of the array size: an
+//! integer key in `1..=array.len()` is always in the array, never in the hash part.
+//!
+//! The hash part is a chained scatter table with Brent's variation, the scheme PUC Lua uses:
+//! every key has a *main position* (its hash reduced to a node index); colliding keys are
+//! chained through the `next` index of the nodes, and every chain starts at the main position
+//! of the keys on it. A new key whose main position is taken by a key *not* in its own main
+//! position evicts that intruder to a free node, so a key found at its main position always
+//! heads its chain. Free nodes are handed out by `lastfree`, a cursor that only walks
+//! downwards; when it reaches the bottom the table is *rehashed*: all integer keys are counted
+//! in power-of-two slices and the array part becomes the largest `n` (a power of two) such that
+//! more than `n/2` of the keys `1..=n` are present; everything else goes to a new hash part
+//! big enough for the rest. Keys migrate between the parts only during a rehash or an
+//! explicit [`Table::resize`].
+//!
+//! Deleting never unlinks: assigning nil leaves the key in its node with a nil value (a "dead"
+//! key). Dead keys keep chains and `next` traversals intact, so a program may clear fields while
+//! it iterates, and `next` still accepts the key it just cleared. A dead node is reused only when
+//! it is the main position of a newly inserted key (its chain link is kept) and is dropped at
+//! the next rehash. The collector marks dead keys too, so a key compared during traversal is
+//! never a dangling pointer (weak tables will have to revisit this in `trace`).
+//!
+//! Integer keys hash as `k mod (size - 1 | 1)` and floats as PUC's `l_hashfloat`, and the
+//! insertion algorithm follows PUC's, so the `next` order of integer and float keys matches
+//! PUC 5.4 when the same operations are applied. Strings use their cached hash masked to the
+//! size; pointers are mixed multiplicatively.
+//!
+//! `limit` mirrors PUC's `alimit`, a hint for `#`: it is either the array size or, when the
+//! array size is a power of two, a smaller non-power-of-two that the last `#` found to be a
+//! border. Integer accesses between `limit` and the array size move it up, as PUC does, so `#`
+//! on tables with holes returns the same border PUC would. Invariants of [`Parts`]:
+//! `limit <= array.len()`; `limit < array.len()` only if `array.len()` is a power of two and
+//! `limit > array.len() / 2`; `node.len()` is 0 or a power of two below 2^32; `lastfree <=
+//! node.len()` and every node at or above `lastfree` is in use or was once; `next` is an
+//! absolute node index or `NO_NEXT`.
+//!
+//! Interior mutability: a `Table` is shared through `Gc` pointers, so its parts sit in an
+//! `UnsafeCell`. Every method takes its one reference to the parts at the start and drops it
+//! before returning; nothing here calls out (no metamethods, no allocation of GC objects), so
+//! no two references to the parts ever overlap.
 
 use crate::gc::{Gc, GcObject, Kind, Marker, Trace};
+use crate::number::float_to_int_exact;
 use crate::object::LuaStr;
 use crate::value::Value;
 use std::cell::{Cell, UnsafeCell};
+use std::mem::{offset_of, size_of};
 
 /// Why a raw set failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +60,45 @@ pub enum KeyError {
     NaN,
 }
 
+/// One slot of the hash part. A nil key means never used; a nil value with a non-nil key is a
+/// dead entry (see the module comment).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Node {
+    val: Value,
+    key: Value,
+    /// Absolute index of the next node on this collision chain, or `NO_NEXT`.
+    next: u32,
+}
+
+/// Layout of a hash node, for the JIT.
+pub const NODE_VAL_OFFSET: usize = offset_of!(Node, val);
+pub const NODE_KEY_OFFSET: usize = offset_of!(Node, key);
+pub const NODE_NEXT_OFFSET: usize = offset_of!(Node, next);
+pub const NODE_SIZE: usize = size_of::<Node>();
+const _: () = assert!(NODE_SIZE == 40 && NODE_VAL_OFFSET == 0 && NODE_KEY_OFFSET == 16);
+
+/// End of a chain. Larger than any node index, so `node.get(NO_NEXT)` is `None`.
+const NO_NEXT: u32 = u32::MAX;
+const FREE: Node = Node {
+    val: Value::Nil,
+    key: Value::Nil,
+    next: NO_NEXT,
+};
+/// Integer keys `1..=2^MAX_ABITS` are candidates for the array part (PUC's MAXABITS).
+const MAX_ABITS: usize = 31;
+
+struct Parts {
+    array: Box<[Value]>,
+    /// PUC's `alimit`; see the module comment.
+    limit: usize,
+    node: Box<[Node]>,
+    /// Every node at index >= lastfree has been handed out.
+    lastfree: usize,
+}
+
 pub struct Table {
-    inner: UnsafeCell<Vec<(Value, Value)>>,
+    parts: UnsafeCell<Parts>,
     meta: Cell<Option<Gc<Table>>>,
     /// Cache of absent metamethods: bit `i` set means metamethod `i` (see `tm::TM`) is known
     /// to be absent from this table when it is used as a metatable. Cleared on every store of
@@ -26,90 +106,631 @@ pub struct Table {
     pub flags: Cell<u32>,
 }
 
-fn norm(k: &Value) -> Value {
-    if let Value::Float(f) = *k {
-        if let Some(i) = crate::number::float_to_int_exact(f) {
-            return Value::Int(i);
+// ---------------------------------------------------------------------------------------------
+// Hashing
+
+/// PUC's `hashmod`: an odd divisor spreads integer keys whose low bits repeat. With `len == 0`
+/// the result is out of range, which lookups treat as "absent".
+#[inline(always)]
+fn mod_pos(h: u64, len: usize) -> usize {
+    (h % (len.wrapping_sub(1) | 1) as u64) as usize
+}
+
+#[inline(always)]
+fn mask_pos(h: usize, len: usize) -> usize {
+    h & len.wrapping_sub(1)
+}
+
+fn mix_addr(a: usize) -> usize {
+    let h = (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h ^ (h >> 32)) as usize
+}
+
+/// C's `frexp`: `x = m * 2^e` with `0.5 <= |m| < 1` (zero, inf and NaN come back unchanged).
+fn frexp(x: f64) -> (f64, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        let (m, e) = frexp(x * f64::from_bits(0x43f0_0000_0000_0000)); // * 2^64
+        return (m, e - 64);
+    }
+    (
+        f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52)),
+        exp - 1022,
+    )
+}
+
+/// PUC's `l_hashfloat`, so float keys land where they land in PUC.
+fn float_hash(f: f64) -> u64 {
+    let (m, e) = frexp(f);
+    let n = m * 2147483648.0;
+    if !(-9223372036854775808.0..9223372036854775808.0).contains(&n) {
+        return 0; // inf or NaN
+    }
+    let u = (e as u32).wrapping_add(n as i64 as u32);
+    (if u <= i32::MAX as u32 { u } else { !u }) as u64
+}
+
+/// Node index where a (normalised, non-nil) key starts its search.
+#[inline]
+fn main_pos(len: usize, k: &Value) -> usize {
+    match *k {
+        Value::Int(i) => mod_pos(i as u64, len),
+        Value::Float(f) => mod_pos(float_hash(f), len),
+        Value::Str(s) => mask_pos(s.hash() as usize, len),
+        Value::Bool(b) => mask_pos(b as usize, len),
+        _ => mask_pos(mix_addr(k.ptr_addr().unwrap_or(0)), len),
+    }
+}
+
+fn alloc_nodes(n: usize) -> Box<[Node]> {
+    if n == 0 {
+        Box::new([])
+    } else {
+        vec![FREE; n.next_power_of_two()].into_boxed_slice()
+    }
+}
+
+/// `ceil(log2(x))` for `x >= 1`.
+fn ceil_log2(x: u64) -> usize {
+    (64 - (x - 1).leading_zeros()) as usize
+}
+
+/// Count `k` in `nums` if it is a candidate array index; returns 1 if so.
+fn count_int(k: i64, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+    if (k as u64).wrapping_sub(1) < 1 << MAX_ABITS {
+        nums[ceil_log2(k as u64)] += 1;
+        1
+    } else {
+        0
+    }
+}
+
+/// PUC's `computesizes`: the largest power of two `n` such that more than `n/2` of `1..=n` are
+/// present, given `nums[i]` = number of keys in `(2^(i-1), 2^i]` and `na` candidates in all.
+/// Returns `(n, keys that go to the array part)`.
+fn compute_sizes(nums: &[usize; MAX_ABITS + 1], na: usize) -> (usize, usize) {
+    let (mut a, mut in_array, mut optimal) = (0, 0, 0);
+    let mut twotoi = 1usize;
+    for &n in nums {
+        if na <= twotoi / 2 {
+            break;
+        }
+        a += n;
+        if a > twotoi / 2 {
+            optimal = twotoi;
+            in_array = a;
+        }
+        twotoi *= 2;
+    }
+    (optimal, in_array)
+}
+
+/// A border in `array[..j]` knowing `i == 0 || array[i-1]` is present and `array[j-1]` is not.
+fn binsearch(array: &[Value], mut i: usize, mut j: usize) -> usize {
+    while j - i > 1 {
+        let m = (i + j) / 2;
+        if array[m - 1].is_nil() {
+            j = m;
+        } else {
+            i = m;
         }
     }
-    *k
+    i
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two parts
+
+impl Parts {
+    fn bytes(&self) -> usize {
+        self.array.len() * size_of::<Value>() + self.node.len() * NODE_SIZE
+    }
+
+    /// The node holding `key` (live or dead), searching the chain that starts at `i`.
+    #[inline]
+    fn find_from(&self, mut i: usize, key: &Value) -> Option<usize> {
+        while let Some(n) = self.node.get(i) {
+            if n.key.raw_eq(key) {
+                return Some(i);
+            }
+            i = n.next as usize;
+        }
+        None
+    }
+
+    #[inline]
+    fn find_int(&self, mut i: usize, k: i64) -> Option<usize> {
+        while let Some(n) = self.node.get(i) {
+            if matches!(n.key, Value::Int(j) if j == k) {
+                return Some(i);
+            }
+            i = n.next as usize;
+        }
+        None
+    }
+
+    #[inline]
+    fn find_str(&self, s: Gc<LuaStr>) -> Option<usize> {
+        let short = s.is_short();
+        let mut i = mask_pos(s.hash() as usize, self.node.len());
+        while let Some(n) = self.node.get(i) {
+            if let Value::Str(ks) = n.key {
+                if ks.ptr_eq(s) || (!short && ks.content_eq(&s)) {
+                    return Some(i);
+                }
+            }
+            i = n.next as usize;
+        }
+        None
+    }
+
+    /// Value of integer key `k`, wherever it lives; no `limit` update.
+    fn lookup_int(&self, k: i64) -> Value {
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            return self.array[idx as usize];
+        }
+        match self.find_int(mod_pos(k as u64, self.node.len()), k) {
+            Some(i) => self.node[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    fn free_pos(&mut self) -> Option<usize> {
+        while self.lastfree > 0 {
+            self.lastfree -= 1;
+            if self.node[self.lastfree].key.is_nil() {
+                return Some(self.lastfree);
+            }
+        }
+        None
+    }
+
+    /// Insert a key known to be absent from both parts and outside the array range; `mp` is
+    /// its main position for the current node size. `val` is not nil. May rehash.
+    fn insert_new(&mut self, key: Value, val: Value, mut mp: usize) {
+        let len = self.node.len();
+        if len == 0 {
+            return self.grow_and_set(key, val);
+        }
+        if !self.node[mp].val.is_nil() {
+            let Some(f) = self.free_pos() else {
+                return self.grow_and_set(key, val);
+            };
+            let other = main_pos(len, &self.node[mp].key);
+            if other != mp {
+                // The occupant is an intruder from another chain: move it to the free node
+                // and give the new key its main position.
+                let mut prev = other;
+                while self.node[prev].next as usize != mp {
+                    prev = self.node[prev].next as usize;
+                }
+                self.node[prev].next = f as u32;
+                self.node[f] = self.node[mp];
+                self.node[mp].next = NO_NEXT;
+            } else {
+                // The occupant owns this chain: the new key goes to the free node, second.
+                self.node[f].next = self.node[mp].next;
+                self.node[mp].next = f as u32;
+                mp = f;
+            }
+        }
+        let n = &mut self.node[mp];
+        n.key = key;
+        n.val = val;
+    }
+
+    /// Store a key known to be absent from the table (normalised; `val` not nil).
+    fn set_absent(&mut self, key: Value, val: Value) {
+        if let Value::Int(k) = key {
+            let idx = (k as u64).wrapping_sub(1);
+            if idx < self.array.len() as u64 {
+                self.array[idx as usize] = val;
+                return;
+            }
+        }
+        let mp = main_pos(self.node.len(), &key);
+        self.insert_new(key, val, mp);
+    }
+
+    fn grow_and_set(&mut self, key: Value, val: Value) {
+        self.rehash(&key);
+        self.set_absent(key, val);
+    }
+
+    /// Count the present keys of the array part into `nums` (PUC's `numusearray`).
+    fn count_array(&self, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+        let asize = self.array.len();
+        let (mut total, mut i, mut ttlg) = (0, 1usize, 1usize);
+        for slot in nums.iter_mut() {
+            let lim = ttlg.min(asize);
+            if i > lim {
+                break;
+            }
+            let lc = self.array[i - 1..lim]
+                .iter()
+                .filter(|v| !v.is_nil())
+                .count();
+            *slot += lc;
+            total += lc;
+            i = lim + 1;
+            ttlg *= 2;
+        }
+        total
+    }
+
+    /// Resize both parts for the live keys plus `extra`, which is about to be inserted.
+    fn rehash(&mut self, extra: &Value) {
+        let mut nums = [0usize; MAX_ABITS + 1];
+        let mut na = self.count_array(&mut nums);
+        let mut total = na;
+        for n in self.node.iter().filter(|n| !n.val.is_nil()) {
+            total += 1;
+            if let Value::Int(k) = n.key {
+                na += count_int(k, &mut nums);
+            }
+        }
+        if let Value::Int(k) = *extra {
+            na += count_int(k, &mut nums);
+        }
+        total += 1;
+        let (asize, in_array) = compute_sizes(&nums, na);
+        self.resize(asize, total - in_array);
+    }
+
+    /// Give the array part exactly `new_asize` slots and the hash part room for `nhash` keys,
+    /// moving entries between the parts (PUC's `luaH_resize`, same reinsertion order).
+    fn resize(&mut self, new_asize: usize, nhash: usize) {
+        let old_bytes = self.bytes();
+        let old_node = std::mem::replace(&mut self.node, alloc_nodes(nhash));
+        self.lastfree = self.node.len();
+        let old_array = if new_asize == self.array.len() {
+            Box::new([])
+        } else {
+            let mut v = Vec::with_capacity(new_asize);
+            v.extend_from_slice(&self.array[..new_asize.min(self.array.len())]);
+            v.resize(new_asize, Value::Nil);
+            std::mem::replace(&mut self.array, v.into_boxed_slice())
+        };
+        self.limit = new_asize;
+        crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
+        for (i, v) in old_array.iter().enumerate().skip(new_asize) {
+            if !v.is_nil() {
+                self.set_absent(Value::Int(i as i64 + 1), *v);
+            }
+        }
+        for n in old_node.iter().filter(|n| !n.val.is_nil()) {
+            self.set_absent(n.key, n.val);
+        }
+    }
+
+    /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
+    /// above `j` by doubling, then bisecting.
+    fn hash_search(&self, mut j: u64) -> u64 {
+        const MAX: u64 = i64::MAX as u64;
+        if j == 0 {
+            j = 1;
+        }
+        let mut i;
+        loop {
+            i = j;
+            if j <= MAX / 2 {
+                j *= 2;
+            } else {
+                j = MAX;
+                if self.lookup_int(j as i64).is_nil() {
+                    break;
+                }
+                return j;
+            }
+            if self.lookup_int(j as i64).is_nil() {
+                break;
+            }
+        }
+        while j - i > 1 {
+            let m = i + (j - i) / 2;
+            if self.lookup_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i
+    }
+}
+
+/// Float keys with an integral value become integers; `None` for NaN.
+#[inline]
+fn normalise(k: &Value) -> Option<Value> {
+    match *k {
+        Value::Float(f) => match float_to_int_exact(f) {
+            Some(i) => Some(Value::Int(i)),
+            None if f.is_nan() => None,
+            None => Some(*k),
+        },
+        _ => Some(*k),
+    }
 }
 
 impl Table {
-    pub fn new(_narr: usize, _nhash: usize) -> Table {
+    /// A table with room for `narr` array entries and `nhash` other entries.
+    pub fn new(narr: usize, nhash: usize) -> Table {
         Table {
-            inner: UnsafeCell::new(Vec::new()),
+            parts: UnsafeCell::new(Parts {
+                array: vec![Value::Nil; narr].into_boxed_slice(),
+                limit: narr,
+                node: alloc_nodes(nhash),
+                lastfree: if nhash == 0 {
+                    0
+                } else {
+                    nhash.next_power_of_two()
+                },
+            }),
             meta: Cell::new(None),
             flags: Cell::new(0),
         }
     }
-    #[allow(clippy::mut_from_ref)] // reason: stub; single-threaded, no re-entrancy
-    fn v(&self) -> &mut Vec<(Value, Value)> {
-        // SAFETY: single-threaded; table methods never call out while holding this borrow.
-        unsafe { &mut *self.inner.get() }
+
+    #[inline(always)]
+    fn parts(&self) -> &Parts {
+        // SAFETY: single-threaded (`Table` is !Sync); per the module comment no `&mut Parts`
+        // is alive while any method runs its body, and this reference dies with the method.
+        unsafe { &*self.parts.get() }
     }
+
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)] // reason: interior mutability; see the module comment
+    fn parts_mut(&self) -> &mut Parts {
+        // SAFETY: as in `parts`; callers take exactly one reference per method call.
+        unsafe { &mut *self.parts.get() }
+    }
+
+    /// Raw get (`rawget`). Nil for absent keys, nil and NaN keys.
     pub fn get(&self, k: &Value) -> Value {
-        let k = norm(k);
-        self.v()
-            .iter()
-            .find(|(kk, _)| kk.raw_eq(&k))
-            .map(|e| e.1)
-            .unwrap_or(Value::Nil)
+        match *k {
+            Value::Nil => Value::Nil,
+            Value::Int(i) => self.get_int(i),
+            Value::Str(s) => self.get_str(s),
+            Value::Float(f) => match float_to_int_exact(f) {
+                Some(i) => self.get_int(i),
+                None => self.get_generic(k),
+            },
+            _ => self.get_generic(k),
+        }
     }
+
+    fn get_generic(&self, k: &Value) -> Value {
+        let p = self.parts();
+        match p.find_from(main_pos(p.node.len(), k), k) {
+            Some(i) => p.node[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    #[inline]
     pub fn get_int(&self, k: i64) -> Value {
-        self.get(&Value::Int(k))
+        let p = self.parts();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.limit as u64 {
+            // SAFETY: idx < limit <= array.len() (Parts invariant).
+            return unsafe { *p.array.get_unchecked(idx as usize) };
+        }
+        self.get_int_slow(k)
     }
+
+    fn get_int_slow(&self, k: i64) -> Value {
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.array.len() as u64 {
+            p.limit = k as usize; // as PUC's luaH_getint: '#t' is probably here now
+            return p.array[idx as usize];
+        }
+        match p.find_int(mod_pos(k as u64, p.node.len()), k) {
+            Some(i) => p.node[i].val,
+            None => Value::Nil,
+        }
+    }
+
+    #[inline]
     pub fn get_str(&self, k: Gc<LuaStr>) -> Value {
-        self.get(&Value::Str(k))
+        let p = self.parts();
+        match p.find_str(k) {
+            Some(i) => p.node[i].val,
+            None => Value::Nil,
+        }
     }
-    /// Raw set. Assigning nil removes the entry (a key being traversed by `next` stays valid).
+
+    /// Lookup of an interned short string key by address only (no content comparison).
+    /// `k` must be a short string: a long string key is never found.
+    #[inline]
+    pub fn get_short_str(&self, k: Gc<LuaStr>) -> Value {
+        let p = self.parts();
+        let mut i = mask_pos(k.hash() as usize, p.node.len());
+        while let Some(n) = p.node.get(i) {
+            if matches!(n.key, Value::Str(s) if s.ptr_eq(k)) {
+                return n.val;
+            }
+            i = n.next as usize;
+        }
+        Value::Nil
+    }
+
+    /// Raw set (`rawset`). Assigning nil leaves a dead entry: a key being traversed by `next`
+    /// stays valid. May rehash, which moves the array part (see [`Table::array_ptr`]).
     pub fn set(&self, k: Value, v: Value) -> Result<(), KeyError> {
         let k = match k {
             Value::Nil => return Err(KeyError::Nil),
-            Value::Float(f) if f.is_nan() => return Err(KeyError::NaN),
-            _ => norm(&k),
+            Value::Str(s) => {
+                self.set_str(s, v);
+                return Ok(());
+            }
+            _ => normalise(&k).ok_or(KeyError::NaN)?,
         };
-        if matches!(k, Value::Str(_)) {
-            self.flags.set(0);
+        if let Value::Int(i) = k {
+            self.set_int(i, v);
+            return Ok(());
         }
-        let vec = self.v();
-        if let Some(e) = vec.iter_mut().find(|(kk, _)| kk.raw_eq(&k)) {
-            e.1 = v;
-        } else if !v.is_nil() {
-            vec.push((k, v));
+        let p = self.parts_mut();
+        let mp = main_pos(p.node.len(), &k);
+        match p.find_from(mp, &k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => p.insert_new(k, v, mp),
         }
         Ok(())
     }
+
+    #[inline]
     pub fn set_int(&self, k: i64, v: Value) {
-        let _ = self.set(Value::Int(k), v);
-    }
-    pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
-        let _ = self.set(Value::Str(k), v);
-    }
-    /// A border of the table (Lua's `#` without metamethods).
-    pub fn len(&self) -> i64 {
-        let mut n = 0;
-        while !self.get_int(n + 1).is_nil() {
-            n += 1;
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.limit as u64 {
+            // SAFETY: idx < limit <= array.len() (Parts invariant).
+            unsafe { *p.array.get_unchecked_mut(idx as usize) = v };
+            return;
         }
-        n
+        if idx < p.array.len() as u64 {
+            p.limit = k as usize;
+            p.array[idx as usize] = v;
+            return;
+        }
+        let mp = mod_pos(k as u64, p.node.len());
+        match p.find_int(mp, k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => p.insert_new(Value::Int(k), v, mp),
+        }
     }
-    /// The entry after `k` in traversal order (`k` nil: the first). `Err(())` if `k` is not a
-    /// key of the table ("invalid key to 'next'").
+
+    #[inline]
+    pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
+        self.flags.set(0);
+        let p = self.parts_mut();
+        match p.find_str(k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => {
+                let mp = mask_pos(k.hash() as usize, p.node.len());
+                p.insert_new(Value::Str(k), v, mp)
+            }
+        }
+    }
+
+    #[allow(clippy::len_without_is_empty)] // reason: a border, not a count; `next` tells emptiness
+    /// A border of the table (Lua's `#` without metamethods), chosen as PUC 5.4's `luaH_getn`
+    /// chooses it. Updates the `limit` hint.
+    pub fn len(&self) -> i64 {
+        let p = self.parts_mut();
+        let asize = p.array.len();
+        let mut limit = p.limit;
+        if limit > 0 && p.array[limit - 1].is_nil() {
+            // A border lies below `limit`.
+            if limit >= 2 && !p.array[limit - 2].is_nil() {
+                if asize.is_power_of_two() && !(limit - 1).is_power_of_two() {
+                    p.limit = limit - 1;
+                }
+                return (limit - 1) as i64;
+            }
+            let border = binsearch(&p.array, 0, limit);
+            if asize.is_power_of_two() && border > asize / 2 {
+                p.limit = border;
+            }
+            return border as i64;
+        }
+        if limit != asize {
+            // t[limit] is present; look between limit and the real size.
+            if p.array[limit].is_nil() {
+                return limit as i64;
+            }
+            limit = asize;
+            if p.array[limit - 1].is_nil() {
+                let border = binsearch(&p.array, p.limit, limit);
+                p.limit = border;
+                return border as i64;
+            }
+            p.limit = limit;
+        }
+        // The array part is full (or empty): continue into the hash part.
+        if p.node.is_empty() || p.lookup_int(limit as i64 + 1).is_nil() {
+            return limit as i64;
+        }
+        p.hash_search(limit as u64) as i64
+    }
+
+    /// The entry after `k` in traversal order (`k` nil: the first): the array part in index
+    /// order, then the hash part in node order. `Err(())` if `k` is not a key of the table
+    /// ("invalid key to 'next'"); a key whose value was set to nil since is still a key.
     #[allow(clippy::result_unit_err)] // reason: the caller words the error
     pub fn next(&self, k: &Value) -> Result<Option<(Value, Value)>, ()> {
-        let vec = self.v();
-        let start = if k.is_nil() {
+        let p = self.parts();
+        let asize = p.array.len();
+        let mut i = if k.is_nil() {
             0
         } else {
-            let k = norm(k);
-            match vec.iter().position(|(kk, _)| kk.raw_eq(&k)) {
-                Some(p) => p + 1,
-                None => return Err(()),
+            let k = normalise(k).ok_or(())?;
+            match k {
+                Value::Int(n) if (n as u64).wrapping_sub(1) < asize as u64 => n as usize,
+                _ => match p.find_from(main_pos(p.node.len(), &k), &k) {
+                    Some(ni) => asize + ni + 1,
+                    None => return Err(()),
+                },
             }
         };
-        Ok(vec[start..].iter().find(|(_, v)| !v.is_nil()).copied())
+        while let Some(v) = p.array.get(i) {
+            i += 1;
+            if !v.is_nil() {
+                return Ok(Some((Value::Int(i as i64), *v)));
+            }
+        }
+        let rest = p.node.get(i - asize..).unwrap_or(&[]);
+        Ok(rest
+            .iter()
+            .find(|n| !n.val.is_nil())
+            .map(|n| (n.key, n.val)))
     }
+
+    /// Resize both parts (PUC's `luaH_resize`): exactly `narr` array slots, and a hash part of
+    /// the next power of two of `nhash` nodes. Entries move to wherever they now belong.
+    pub fn resize(&self, narr: usize, nhash: usize) {
+        self.parts_mut().resize(narr, nhash);
+    }
+
+    /// Set the array part to exactly `narr` slots, keeping the hash part's size (PUC's
+    /// `luaH_resizearray`). SETLIST calls this when the list does not fit, so that `{f()}`
+    /// gets the array size PUC gives it.
+    pub fn resize_array(&self, narr: usize) {
+        let p = self.parts_mut();
+        let nhash = p.node.len();
+        p.resize(narr, nhash);
+    }
+
+    /// Number of slots in the array part (integer keys `1..=array_len()` live there).
+    #[inline]
+    pub fn array_len(&self) -> usize {
+        self.parts().array.len()
+    }
+
+    /// Number of nodes in the hash part (0 or a power of two).
+    pub fn hash_len(&self) -> usize {
+        self.parts().node.len()
+    }
+
+    /// The array part, `array_len()` contiguous values (dangling but aligned when empty).
+    /// The pointer stays valid, and the array size fixed, until the next call that may resize:
+    /// a store of a *new* key with a non-nil value (`set*` on an absent key; it may rehash),
+    /// `resize` or `resize_array`. Reads, `len`, `next`, and stores to existing keys (including
+    /// nil stores) never move it. Writing through it is allowed for indices below
+    /// `array_len()` (the table is single-threaded), but it bypasses the `limit` hint that
+    /// `len` uses, so `#` on a table with holes may then pick a different border than PUC.
+    #[inline]
+    pub fn array_ptr(&self) -> *const Value {
+        self.parts().array.as_ptr()
+    }
+
     pub fn metatable(&self) -> Option<Gc<Table>> {
         self.meta.get()
     }
@@ -121,7 +742,7 @@ impl Table {
 impl GcObject for Table {
     const KIND: Kind = Kind::Table;
     fn size_hint(&self) -> usize {
-        self.v().capacity() * 32
+        self.parts().bytes()
     }
 }
 
@@ -130,9 +751,397 @@ impl Trace for Table {
         if let Some(mt) = self.meta.get() {
             m.mark(mt);
         }
-        for (k, v) in self.v().iter() {
-            m.mark_value(k);
+        let p = self.parts();
+        for v in p.array.iter() {
             m.mark_value(v);
         }
+        // Dead keys are marked as well: `next` may still compare against them. Weak tables
+        // will branch here on the metatable's __mode.
+        for n in p.node.iter() {
+            m.mark_value(&n.key);
+            m.mark_value(&n.val);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gc::Heap;
+
+    /// `assert_eq!` through `Debug`, which tells ints from floats (`Value` has no `PartialEq`).
+    macro_rules! same {
+        ($a:expr, $b:expr $(, $m:expr)?) => {
+            assert_eq!(format!("{:?}", $a), format!("{:?}", $b) $(, $m)?)
+        };
+    }
+
+    fn int(i: i64) -> Value {
+        Value::Int(i)
+    }
+
+    /// Keys in `next` order, formatted like Lua (floats in Rust's shortest form).
+    fn keys(t: &Table) -> String {
+        let mut out = Vec::new();
+        let mut k = Value::Nil;
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            out.push(match nk {
+                Value::Int(i) => i.to_string(),
+                Value::Float(f) => format!("{f:?}"),
+                Value::Bool(b) => b.to_string(),
+                Value::Str(s) => s.to_str_lossy().into_owned(),
+                other => format!("{other:?}"),
+            });
+            k = nk;
+        }
+        out.join(" ")
+    }
+
+    /// Structural invariants of the parts (see the module comment).
+    fn check(t: &Table) {
+        let p = t.parts();
+        let asize = p.array.len();
+        assert!(p.limit <= asize);
+        if p.limit < asize {
+            assert!(asize.is_power_of_two() && p.limit > asize / 2);
+        }
+        assert!(p.node.is_empty() || p.node.len().is_power_of_two());
+        assert!(p.lastfree <= p.node.len());
+        for (i, n) in p.node.iter().enumerate() {
+            assert!(n.next == NO_NEXT || (n.next as usize) < p.node.len());
+            if n.key.is_nil() {
+                assert!(n.val.is_nil());
+                continue;
+            }
+            same!(p.find_from(main_pos(p.node.len(), &n.key), &n.key), Some(i));
+            if let (Value::Int(k), false) = (n.key, n.val.is_nil()) {
+                assert!((k as u64).wrapping_sub(1) >= asize as u64, "{k} in hash");
+            }
+        }
+    }
+
+    fn seq(lo: i64, hi: i64) -> Table {
+        let t = Table::new(0, 0);
+        for i in lo..=hi {
+            t.set_int(i, int(i));
+        }
+        t
+    }
+
+    // Expected values below come from Debian's lua5.4 (5.4.6) running the same operations.
+
+    #[test]
+    fn borders_like_puc() {
+        let t = Table::new(4, 0); // {1,2,nil,4}
+        for (i, v) in [int(1), int(2), Value::Nil, int(4)].into_iter().enumerate() {
+            t.set_int(i as i64 + 1, v);
+        }
+        same!(t.len(), 4);
+
+        let t = Table::new(0, 0);
+        for i in [1, 2, 4] {
+            t.set_int(i, int(i));
+        }
+        same!((t.len(), t.array_len()), (4, 4));
+
+        let t = seq(1, 12);
+        same!(t.len(), 12);
+        t.set_int(8, Value::Nil);
+        same!(t.len(), 12, "limit hint from the previous #");
+        let t = seq(1, 12);
+        t.set_int(8, Value::Nil);
+        same!(t.len(), 7);
+
+        let t = seq(1, 10);
+        for i in (1..=10).step_by(2) {
+            t.set_int(i, Value::Nil);
+        }
+        same!((t.len(), keys(&t).as_str()), (10, "2 4 6 8 10"));
+
+        let t = Table::new(0, 0);
+        for i in (1..=15).step_by(2) {
+            t.set_int(i, int(i));
+        }
+        same!((t.len(), keys(&t).as_str()), (1, "1 7 15 9 3 11 5 13"));
+
+        let t = seq(1, 8);
+        t.set_int(8, Value::Nil);
+        t.set_int(7, Value::Nil);
+        same!(t.len(), 6);
+        t.set_int(7, int(7));
+        same!(t.len(), 7);
+        t.set_int(8, int(8));
+        same!(t.len(), 8);
+
+        let t = seq(1, 20);
+        for i in (1..=20).rev() {
+            t.set_int(i, Value::Nil);
+            same!(t.len(), i - 1);
+        }
+
+        let t = seq(1, 100);
+        for i in (3..=100).step_by(3) {
+            t.set_int(i, Value::Nil);
+        }
+        same!(t.len(), 95);
+
+        let t = Table::new(0, 0);
+        for i in (1..=100).rev() {
+            t.set_int(i, int(i));
+        }
+        same!((t.len(), t.get_int(50)), (100, int(50)));
+        check(&t);
+    }
+
+    #[test]
+    fn order_like_puc() {
+        let t = Table::new(0, 0);
+        for k in [10, 20, 30, -1, 0, 100, 7, 3, 1000000, -50] {
+            t.set_int(k, int(k));
+        }
+        same!(keys(&t), "0 3 20 7 10 -50 1000000 100 30 -1");
+
+        let t = Table::new(0, 0);
+        for f in [1.5, 2.5, -0.5, 1e300, 3.25, 0.1, -1e-300] {
+            t.set(Value::Float(f), Value::Float(f)).unwrap();
+        }
+        same!(keys(&t), "-0.5 3.25 -1e-300 0.1 2.5 1.5 1e300");
+
+        let t = Table::new(0, 0);
+        for i in 1..=20 {
+            t.set_int(i * i, int(i));
+        }
+        same!(t.len(), 1);
+        same!(
+            keys(&t),
+            "1 64 4 36 100 225 9 289 169 16 49 81 144 25 400 361 121 324 196 256"
+        );
+
+        let t = Table::new(0, 2);
+        t.set(Value::Bool(true), int(1)).unwrap();
+        t.set(Value::Bool(false), int(2)).unwrap();
+        same!(keys(&t), "false true");
+
+        let t = Table::new(0, 0);
+        for k in [2, 3, 4] {
+            t.set_int(k, int(k));
+        }
+        same!((t.len(), keys(&t).as_str()), (4, "2 3 4"));
+        t.set_int(1, int(1));
+        same!((t.len(), keys(&t).as_str()), (4, "1 2 3 4"));
+
+        let heap = &mut Heap::new();
+        let t = Table::new(3, 1); // {n=1, 1, 2, 3}
+        t.set_str(heap.intern(b"n"), int(1));
+        for i in 1..=3 {
+            t.set_int(i, int(i));
+        }
+        t.set_int(5, int(5));
+        same!((t.len(), keys(&t).as_str()), (3, "1 2 3 n 5"));
+        check(&t);
+    }
+
+    #[test]
+    fn huge_and_odd_integer_keys() {
+        let t = Table::new(0, 0);
+        let ks = [i64::MAX, i64::MIN, 0, -1, 1 << 53, 1 << 31, (1 << 31) + 1];
+        for (n, k) in ks.into_iter().enumerate() {
+            t.set_int(k, int(n as i64));
+        }
+        same!(t.array_len(), 0, "sparse keys must not grow the array");
+        same!(t.len(), 0);
+        for (n, k) in ks.into_iter().enumerate() {
+            same!(t.get_int(k), int(n as i64));
+        }
+        same!(t.get(&Value::Float(9007199254740992.0)), int(4));
+        same!(
+            keys(&t),
+            "0 -9223372036854775808 2147483648 2147483649 9007199254740992 -1 9223372036854775807"
+        );
+        // A full array followed by a huge key: the unbound search must not overflow.
+        let t = seq(1, 4);
+        t.set_int(5, int(5));
+        t.set_int(i64::MAX, int(0));
+        same!(t.len(), 5);
+        check(&t);
+    }
+
+    #[test]
+    fn float_keys_normalise() {
+        let t = Table::new(0, 0);
+        t.set(Value::Float(1.0), int(10)).unwrap();
+        t.set(Value::Float(-0.0), int(20)).unwrap();
+        t.set(Value::Float(2.5), int(30)).unwrap();
+        same!(t.get_int(1), int(10));
+        same!(t.get(&int(0)), int(20));
+        same!(t.get(&Value::Float(2.5)), int(30));
+        assert!(matches!(t.next(&Value::Nil), Ok(Some((Value::Int(1), _)))));
+        assert!(t.next(&Value::Float(1.0)).is_ok());
+        t.set(Value::Float(f64::INFINITY), int(1)).unwrap();
+        same!(t.get(&Value::Float(f64::INFINITY)), int(1));
+        assert_eq!(t.set(Value::Nil, int(1)), Err(KeyError::Nil));
+        assert_eq!(t.set(Value::Float(f64::NAN), int(1)), Err(KeyError::NaN));
+        assert_eq!(
+            t.set(Value::Float(f64::NAN), Value::Nil),
+            Err(KeyError::NaN)
+        );
+        assert!(t.get(&Value::Float(f64::NAN)).is_nil());
+        assert!(t.get(&Value::Nil).is_nil());
+        assert!(t.next(&Value::Float(f64::NAN)).is_err());
+        assert!(t.next(&Value::Float(7.5)).is_err());
+        assert!(t.next(&int(99)).is_err());
+        check(&t);
+    }
+
+    #[test]
+    fn next_survives_deletion_during_traversal() {
+        let heap = &mut Heap::new();
+        let t = Table::new(0, 0);
+        for i in 1..=50 {
+            t.set_int(i, int(i));
+            t.set_int(-i, int(i));
+            t.set_str(heap.intern(format!("k{i}").as_bytes()), int(i));
+        }
+        let (array, hash) = (t.array_len(), t.hash_len());
+        let mut k = Value::Nil;
+        let mut seen = 0;
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            seen += 1;
+            t.set(nk, Value::Nil).unwrap(); // clear the current key, then continue from it
+            k = nk;
+        }
+        same!(seen, 150);
+        assert!(matches!(t.next(&Value::Nil), Ok(None)));
+        same!((t.array_len(), t.hash_len()), (array, hash), "no rehash");
+        // A cleared key can be revived in place and found again.
+        let k7 = heap.intern(b"k7");
+        t.set_str(k7, int(7));
+        same!(t.get_str(k7), int(7));
+        same!(t.get_short_str(k7), int(7));
+        check(&t);
+    }
+
+    #[test]
+    fn string_keys() {
+        let heap = &mut Heap::new();
+        let t = Table::new(0, 0);
+        let long = vec![b'x'; 100];
+        let l1 = heap.intern(&long);
+        let l2 = heap.intern(&long); // a different object, equal content
+        assert!(!l1.ptr_eq(l2));
+        t.set_str(l1, int(1));
+        same!(t.get_str(l2), int(1));
+        same!(t.get(&Value::Str(l2)), int(1));
+        t.flags.set(7);
+        let a = heap.intern(b"a");
+        t.set(Value::Str(a), int(2)).unwrap();
+        same!(t.flags.get(), 0);
+        same!(t.get_short_str(heap.intern(b"a")), int(2));
+        assert!(t.get_short_str(heap.intern(b"b")).is_nil());
+        for i in 0..1000 {
+            t.set_str(heap.intern(format!("s{i}").as_bytes()), int(i));
+        }
+        for i in 0..1000 {
+            same!(t.get_str(heap.intern(format!("s{i}").as_bytes())), int(i));
+        }
+        t.set(Value::Bool(true), int(3)).unwrap();
+        let inner = heap.alloc(Table::new(0, 0));
+        t.set(Value::Table(inner), int(4)).unwrap();
+        same!(t.get(&Value::Table(inner)), int(4));
+        same!(t.get(&Value::Bool(true)), int(3));
+        assert!(t.get(&Value::Bool(false)).is_nil());
+        check(&t);
+    }
+
+    #[test]
+    fn array_hash_migration() {
+        let t = Table::new(0, 0);
+        // Descending inserts land in the hash until a rehash finds them dense.
+        for i in (1..=64).rev() {
+            t.set_int(i, int(i));
+        }
+        same!((t.array_len(), t.len()), (64, 64));
+        check(&t);
+        // Thinning the array and then adding non-integer keys moves the rest to the hash.
+        for i in 1..=60 {
+            t.set_int(i, Value::Nil);
+        }
+        for i in 0..40 {
+            t.set(Value::Float(i as f64 + 0.5), int(i)).unwrap();
+        }
+        assert!(t.array_len() < 64);
+        for i in 61..=64 {
+            same!(t.get_int(i), int(i));
+        }
+        check(&t);
+        // Explicit resizes keep every entry.
+        t.resize_array(100);
+        same!(t.array_len(), 100);
+        t.resize(0, 0);
+        same!(t.array_len(), 0);
+        for i in 61..=64 {
+            same!(t.get_int(i), int(i));
+        }
+        same!(t.get(&Value::Float(3.5)), int(3));
+        check(&t);
+    }
+
+    #[test]
+    fn many_inserts_and_deletes() {
+        let t = Table::new(0, 0);
+        let n = 100_000i64;
+        for i in 0..n {
+            // Mix array keys, negative keys and floats.
+            t.set_int(i + 1, int(i));
+            t.set_int(-i * 7, int(i));
+            t.set(Value::Float(i as f64 + 0.25), int(i)).unwrap();
+        }
+        same!(t.len(), n);
+        check(&t);
+        for i in (0..n).step_by(2) {
+            t.set_int(i + 1, Value::Nil);
+            t.set_int(-i * 7, Value::Nil);
+            t.set(Value::Float(i as f64 + 0.25), Value::Nil).unwrap();
+        }
+        for i in 0..n {
+            let want = if i % 2 == 0 { Value::Nil } else { int(i) };
+            same!(t.get_int(i + 1), want);
+            same!(t.get_int(-i * 7), want);
+            same!(t.get(&Value::Float(i as f64 + 0.25)), want);
+        }
+        let mut count = 0;
+        let mut k = Value::Nil;
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            count += 1;
+            k = nk;
+        }
+        same!(count, 3 * n / 2);
+        // Reinserting after deletes reuses or rehashes without losing anything.
+        for i in (0..n).step_by(2) {
+            t.set(Value::Float(i as f64 + 0.75), int(i)).unwrap();
+        }
+        for i in (0..n).step_by(2) {
+            same!(t.get(&Value::Float(i as f64 + 0.75)), int(i));
+        }
+        check(&t);
+    }
+
+    #[test]
+    fn memory_accounting_and_layout() {
+        let t = Table::new(10, 3);
+        same!(t.size_hint(), 10 * 16 + 4 * NODE_SIZE);
+        same!(t.array_len(), 10);
+        same!(t.hash_len(), 4);
+        let p = t.array_ptr();
+        t.set_int(3, int(3));
+        t.set_int(3, Value::Nil);
+        same!(t.len(), 0);
+        same!(
+            p,
+            t.array_ptr(),
+            "stores to existing slots never move the array"
+        );
+        // SAFETY: the pointer is valid for array_len() values (nothing resized the table).
+        assert!(unsafe { (*p.add(2)).is_nil() });
     }
 }
