@@ -49,7 +49,9 @@ use crate::number::float_to_int_exact;
 use crate::object::LuaStr;
 use crate::value::Value;
 use std::cell::{Cell, UnsafeCell};
+use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
+use std::ptr::NonNull;
 
 /// Why a raw set failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,15 +90,61 @@ const FREE: Node = Node {
 /// Integer keys `1..=2^MAX_ABITS` are candidates for the array part (PUC's MAXABITS).
 const MAX_ABITS: usize = 31;
 
+/// An owned boxed slice stored as (pointer, length) in a fixed order, so the JIT can load both
+/// from known offsets (the layout of `Box<[T]>` itself is unspecified).
+#[repr(C)]
+struct RawSlice<T> {
+    ptr: NonNull<T>,
+    len: usize,
+    _own: PhantomData<Box<[T]>>,
+}
+
+impl<T> RawSlice<T> {
+    fn new(b: Box<[T]>) -> RawSlice<T> {
+        RawSlice {
+            len: b.len(),
+            ptr: NonNull::from(Box::leak(b)).cast(),
+            _own: PhantomData,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for RawSlice<T> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr`/`len` come from a leaked `Box<[T]>` that this value owns until drop.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> std::ops::DerefMut for RawSlice<T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`; `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> Drop for RawSlice<T> {
+    fn drop(&mut self) {
+        let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
+        // SAFETY: reconstitutes the box leaked in `new`, exactly once.
+        drop(unsafe { Box::from_raw(raw) });
+    }
+}
+
+#[repr(C)]
 struct Parts {
-    array: Box<[Value]>,
+    array: RawSlice<Value>,
     /// PUC's `alimit`; see the module comment.
     limit: usize,
-    node: Box<[Node]>,
+    node: RawSlice<Node>,
     /// Every node at index >= lastfree has been handed out.
     lastfree: usize,
 }
 
+#[repr(C)]
 pub struct Table {
     parts: UnsafeCell<Parts>,
     meta: Cell<Option<Gc<Table>>>,
@@ -105,6 +153,21 @@ pub struct Table {
     /// a string key.
     pub flags: Cell<u32>,
 }
+
+/// Layout of a table object for the JIT: the array part's data pointer and size (`usize`),
+/// the hash part's node pointer and node count (`usize`, 0 or a power of two), the metatable
+/// (a nullable pointer) and the absent-metamethod flags (`u32`).
+pub const TABLE_ARRAY_PTR_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, ptr);
+pub const TABLE_ARRAY_LEN_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, len);
+pub const TABLE_NODE_PTR_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, ptr);
+pub const TABLE_NODE_LEN_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, len);
+pub const TABLE_META_OFFSET: usize = offset_of!(Table, meta);
+pub const TABLE_FLAGS_OFFSET: usize = offset_of!(Table, flags);
+const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<RawSlice<Value>>() == 16);
 
 // ---------------------------------------------------------------------------------------------
 // Hashing
@@ -166,12 +229,12 @@ fn main_pos(len: usize, k: &Value) -> usize {
     }
 }
 
-fn alloc_nodes(n: usize) -> Box<[Node]> {
-    if n == 0 {
+fn alloc_nodes(n: usize) -> RawSlice<Node> {
+    RawSlice::new(if n == 0 {
         Box::new([])
     } else {
         vec![FREE; n.next_power_of_two()].into_boxed_slice()
-    }
+    })
 }
 
 /// `ceil(log2(x))` for `x >= 1`.
@@ -389,12 +452,12 @@ impl Parts {
         let old_node = std::mem::replace(&mut self.node, alloc_nodes(nhash));
         self.lastfree = self.node.len();
         let old_array = if new_asize == self.array.len() {
-            Box::new([])
+            RawSlice::new(Box::new([]))
         } else {
             let mut v = Vec::with_capacity(new_asize);
             v.extend_from_slice(&self.array[..new_asize.min(self.array.len())]);
             v.resize(new_asize, Value::Nil);
-            std::mem::replace(&mut self.array, v.into_boxed_slice())
+            std::mem::replace(&mut self.array, RawSlice::new(v.into_boxed_slice()))
         };
         self.limit = new_asize;
         crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
@@ -461,7 +524,7 @@ impl Table {
     pub fn new(narr: usize, nhash: usize) -> Table {
         Table {
             parts: UnsafeCell::new(Parts {
-                array: vec![Value::Nil; narr].into_boxed_slice(),
+                array: RawSlice::new(vec![Value::Nil; narr].into_boxed_slice()),
                 limit: narr,
                 node: alloc_nodes(nhash),
                 lastfree: if nhash == 0 {
@@ -1143,5 +1206,21 @@ mod tests {
         );
         // SAFETY: the pointer is valid for array_len() values (nothing resized the table).
         assert!(unsafe { (*p.add(2)).is_nil() });
+        t.set_metatable(None);
+        t.flags.set(0x55);
+        let base = &t as *const Table as *const u8;
+        // SAFETY: the offsets are those of fields of `t`, read with their own types.
+        unsafe {
+            assert_eq!(
+                *(base.add(TABLE_ARRAY_PTR_OFFSET) as *const *const Value),
+                p
+            );
+            assert_eq!(*(base.add(TABLE_ARRAY_LEN_OFFSET) as *const usize), 10);
+            assert_eq!(*(base.add(TABLE_NODE_LEN_OFFSET) as *const usize), 4);
+            let nodes = *(base.add(TABLE_NODE_PTR_OFFSET) as *const *const Node);
+            assert!((*nodes).key.is_nil());
+            assert!((*(base.add(TABLE_META_OFFSET) as *const *const u8)).is_null());
+            assert_eq!(*(base.add(TABLE_FLAGS_OFFSET) as *const u32), 0x55);
+        }
     }
 }
