@@ -107,6 +107,13 @@ impl<T> RawSlice<T> {
             _own: PhantomData,
         }
     }
+
+    fn into_box(self) -> Box<[T]> {
+        let me = std::mem::ManuallyDrop::new(self);
+        let raw = std::ptr::slice_from_raw_parts_mut(me.ptr.as_ptr(), me.len);
+        // SAFETY: reconstitutes the box leaked in `new`; `me` is not dropped, so once.
+        unsafe { Box::from_raw(raw) }
+    }
 }
 
 impl<T> std::ops::Deref for RawSlice<T> {
@@ -451,19 +458,25 @@ impl Parts {
         let old_bytes = self.bytes();
         let old_node = std::mem::replace(&mut self.node, alloc_nodes(nhash));
         self.lastfree = self.node.len();
-        let old_array = if new_asize == self.array.len() {
-            RawSlice::new(Box::new([]))
-        } else {
-            let mut v = Vec::with_capacity(new_asize);
-            v.extend_from_slice(&self.array[..new_asize.min(self.array.len())]);
-            v.resize(new_asize, Value::Nil);
-            std::mem::replace(&mut self.array, RawSlice::new(v.into_boxed_slice()))
-        };
+        let mut vanishing = Vec::new();
+        if new_asize != self.array.len() {
+            // Grow or shrink in place with realloc: large arrays are remapped, not copied.
+            let mut v = std::mem::replace(&mut self.array, RawSlice::new(Box::new([])))
+                .into_box()
+                .into_vec();
+            if new_asize < v.len() {
+                vanishing = v.split_off(new_asize);
+            } else {
+                v.reserve_exact(new_asize - v.len());
+                v.resize(new_asize, Value::Nil);
+            }
+            self.array = RawSlice::new(v.into_boxed_slice());
+        }
         self.limit = new_asize;
         crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
-        for (i, v) in old_array.iter().enumerate().skip(new_asize) {
+        for (i, v) in vanishing.into_iter().enumerate() {
             if !v.is_nil() {
-                self.set_absent(Value::Int(i as i64 + 1), *v);
+                self.set_absent(Value::Int((new_asize + i) as i64 + 1), v);
             }
         }
         for n in old_node.iter().filter(|n| !n.val.is_nil()) {
@@ -1147,6 +1160,63 @@ mod tests {
         }
         same!(t.get(&Value::Float(3.5)), int(3));
         check(&t);
+    }
+
+    /// Random stores (a third of them nil) against a `HashMap` model, with `#` and lookups in
+    /// between so the `limit` hint moves; traversal must yield exactly the model.
+    #[test]
+    fn random_against_model() {
+        let mut model = std::collections::HashMap::new();
+        let t = Table::new(0, 0);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for step in 0..200_000u64 {
+            let k = match rnd(10) {
+                0 => Value::Float(rnd(64) as f64 + 0.5),
+                1 => int([i64::MIN, i64::MAX, 1 << 40, -7][rnd(4) as usize]),
+                _ => int(rnd(150) as i64 - 20),
+            };
+            let v = if rnd(3) == 0 {
+                Value::Nil
+            } else {
+                int(step as i64)
+            };
+            t.set(k, v).unwrap();
+            let mk = match k {
+                Value::Float(f) => f.to_bits() as i128 | 1 << 100,
+                Value::Int(i) => i as i128,
+                _ => unreachable!(),
+            };
+            match v {
+                Value::Nil => model.remove(&mk),
+                _ => model.insert(mk, step as i64),
+            };
+            if rnd(7) == 0 {
+                let n = t.len();
+                assert!(n == 0 || !t.get_int(n).is_nil());
+                assert!(t.get_int(n + 1).is_nil());
+            }
+            same!(t.get(&k), v);
+            if step % 20_000 == 0 {
+                check(&t);
+                let (mut k, mut n) = (Value::Nil, 0);
+                while let Some((nk, nv)) = t.next(&k).unwrap() {
+                    let mk = match nk {
+                        Value::Float(f) => f.to_bits() as i128 | 1 << 100,
+                        Value::Int(i) => i as i128,
+                        _ => unreachable!(),
+                    };
+                    same!(nv, int(model[&mk]));
+                    (k, n) = (nk, n + 1);
+                }
+                assert_eq!(n, model.len());
+            }
+        }
     }
 
     #[test]
