@@ -300,11 +300,12 @@ impl Parts {
         self.array.len() * size_of::<Value>() + self.node.len() * NODE_SIZE
     }
 
-    /// The node holding `key` (live or dead), searching the chain that starts at `i`.
-    #[inline]
-    fn find_from(&self, mut i: usize, key: &Value) -> Option<usize> {
+    /// First node on the chain starting at `i` whose key satisfies `eq` (live or dead).
+    /// An out-of-range `i` (empty hash part, `NO_NEXT`) ends the walk.
+    #[inline(always)]
+    fn chain(&self, mut i: usize, eq: impl Fn(&Value) -> bool) -> Option<usize> {
         while let Some(n) = self.node.get(i) {
-            if n.key.raw_eq(key) {
+            if eq(&n.key) {
                 return Some(i);
             }
             i = n.next as usize;
@@ -313,29 +314,32 @@ impl Parts {
     }
 
     #[inline]
-    fn find_int(&self, mut i: usize, k: i64) -> Option<usize> {
-        while let Some(n) = self.node.get(i) {
-            if matches!(n.key, Value::Int(j) if j == k) {
-                return Some(i);
-            }
-            i = n.next as usize;
-        }
-        None
+    fn find_from(&self, mp: usize, key: &Value) -> Option<usize> {
+        self.chain(mp, |k| k.raw_eq(key))
+    }
+
+    #[inline]
+    fn find_int(&self, mp: usize, k: i64) -> Option<usize> {
+        self.chain(mp, |key| matches!(*key, Value::Int(j) if j == k))
     }
 
     #[inline]
     fn find_str(&self, s: Gc<LuaStr>) -> Option<usize> {
-        let short = s.is_short();
-        let mut i = mask_pos(s.hash() as usize, self.node.len());
-        while let Some(n) = self.node.get(i) {
-            if let Value::Str(ks) = n.key {
-                if ks.ptr_eq(s) || (!short && ks.content_eq(&s)) {
-                    return Some(i);
-                }
-            }
-            i = n.next as usize;
+        let mp = mask_pos(s.hash() as usize, self.node.len());
+        if s.is_short() {
+            self.chain(mp, |k| matches!(*k, Value::Str(ks) if ks.ptr_eq(s)))
+        } else {
+            self.chain(
+                mp,
+                |k| matches!(*k, Value::Str(ks) if ks.ptr_eq(s) || ks.content_eq(&s)),
+            )
         }
-        None
+    }
+
+    /// The value in node `i`, nil for `None`.
+    #[inline(always)]
+    fn val(&self, i: Option<usize>) -> Value {
+        i.map_or(Value::Nil, |i| self.node[i].val)
     }
 
     /// Value of integer key `k`, wherever it lives; no `limit` update.
@@ -344,10 +348,7 @@ impl Parts {
         if idx < self.array.len() as u64 {
             return self.array[idx as usize];
         }
-        match self.find_int(mod_pos(k as u64, self.node.len()), k) {
-            Some(i) => self.node[i].val,
-            None => Value::Nil,
-        }
+        self.val(self.find_int(mod_pos(k as u64, self.node.len()), k))
     }
 
     fn free_pos(&mut self) -> Option<usize> {
@@ -581,10 +582,7 @@ impl Table {
 
     fn get_generic(&self, k: &Value) -> Value {
         let p = self.parts();
-        match p.find_from(main_pos(p.node.len(), k), k) {
-            Some(i) => p.node[i].val,
-            None => Value::Nil,
-        }
+        p.val(p.find_from(main_pos(p.node.len(), k), k))
     }
 
     #[inline]
@@ -605,19 +603,13 @@ impl Table {
             p.limit = k as usize; // as PUC's luaH_getint: '#t' is probably here now
             return p.array[idx as usize];
         }
-        match p.find_int(mod_pos(k as u64, p.node.len()), k) {
-            Some(i) => p.node[i].val,
-            None => Value::Nil,
-        }
+        p.val(p.find_int(mod_pos(k as u64, p.node.len()), k))
     }
 
     #[inline]
     pub fn get_str(&self, k: Gc<LuaStr>) -> Value {
         let p = self.parts();
-        match p.find_str(k) {
-            Some(i) => p.node[i].val,
-            None => Value::Nil,
-        }
+        p.val(p.find_str(k))
     }
 
     /// Lookup of an interned short string key by address only (no content comparison).
@@ -625,14 +617,8 @@ impl Table {
     #[inline]
     pub fn get_short_str(&self, k: Gc<LuaStr>) -> Value {
         let p = self.parts();
-        let mut i = mask_pos(k.hash() as usize, p.node.len());
-        while let Some(n) = p.node.get(i) {
-            if matches!(n.key, Value::Str(s) if s.ptr_eq(k)) {
-                return n.val;
-            }
-            i = n.next as usize;
-        }
-        Value::Nil
+        let mp = mask_pos(k.hash() as usize, p.node.len());
+        p.val(p.chain(mp, |key| matches!(*key, Value::Str(s) if s.ptr_eq(k))))
     }
 
     /// Raw set (`rawset`). Assigning nil leaves a dead entry: a key being traversed by `next`
@@ -844,11 +830,12 @@ impl Trace for Table {
 mod tests {
     use super::*;
     use crate::gc::Heap;
+    use Value::{Float, Nil};
 
     /// `assert_eq!` through `Debug`, which tells ints from floats (`Value` has no `PartialEq`).
     macro_rules! same {
-        ($a:expr, $b:expr $(, $m:expr)?) => {
-            assert_eq!(format!("{:?}", $a), format!("{:?}", $b) $(, $m)?)
+        ($a:expr, $b:expr) => {
+            assert_eq!(format!("{:?}", $a), format!("{:?}", $b))
         };
     }
 
@@ -856,15 +843,11 @@ mod tests {
         Value::Int(i)
     }
 
-    /// Keys in `next` order, formatted like Lua (floats in Rust's shortest form).
+    /// Keys in `next` order, floats in Rust's shortest form.
     fn keys(t: &Table) -> String {
-        let mut out = Vec::new();
-        let mut k = Value::Nil;
+        let (mut out, mut k) = (Vec::new(), Nil);
         while let Some((nk, _)) = t.next(&k).unwrap() {
             out.push(match nk {
-                Value::Int(i) => i.to_string(),
-                Value::Float(f) => format!("{f:?}"),
-                Value::Bool(b) => b.to_string(),
                 Value::Str(s) => s.to_str_lossy().into_owned(),
                 other => format!("{other:?}"),
             });
@@ -877,194 +860,143 @@ mod tests {
     fn check(t: &Table) {
         let p = t.parts();
         let asize = p.array.len();
-        assert!(p.limit <= asize);
-        if p.limit < asize {
-            assert!(asize.is_power_of_two() && p.limit > asize / 2);
-        }
+        assert!(p.limit == asize || (asize.is_power_of_two() && p.limit > asize / 2));
+        assert!(p.limit <= asize && p.lastfree <= p.node.len());
         assert!(p.node.is_empty() || p.node.len().is_power_of_two());
-        assert!(p.lastfree <= p.node.len());
         for (i, n) in p.node.iter().enumerate() {
             assert!(n.next == NO_NEXT || (n.next as usize) < p.node.len());
-            if n.key.is_nil() {
-                assert!(n.val.is_nil());
-                continue;
+            assert!(!n.key.is_nil() || n.val.is_nil());
+            if !n.key.is_nil() {
+                assert_eq!(p.find_from(main_pos(p.node.len(), &n.key), &n.key), Some(i));
             }
-            same!(p.find_from(main_pos(p.node.len(), &n.key), &n.key), Some(i));
             if let (Value::Int(k), false) = (n.key, n.val.is_nil()) {
                 assert!((k as u64).wrapping_sub(1) >= asize as u64, "{k} in hash");
             }
         }
     }
 
-    fn seq(lo: i64, hi: i64) -> Table {
-        let t = Table::new(0, 0);
-        for i in lo..=hi {
-            t.set_int(i, int(i));
+    /// A fresh table after `t[k] = v` for each pair (v 0: nil).
+    fn build(n: usize, kv: impl IntoIterator<Item = (i64, i64)>) -> Table {
+        let t = Table::new(n, 0);
+        for (k, v) in kv {
+            t.set_int(k, if v == 0 { Nil } else { int(v) });
         }
         t
     }
 
-    // Expected values below come from Debian's lua5.4 (5.4.6) running the same operations.
+    fn seq(hi: i64) -> Table {
+        build(0, (1..=hi).map(|i| (i, i)))
+    }
+
+    // Expected values come from Debian's lua5.4 (5.4.6) running the same operations.
 
     #[test]
     fn borders_like_puc() {
-        let t = Table::new(4, 0); // {1,2,nil,4}
-        for (i, v) in [int(1), int(2), Value::Nil, int(4)].into_iter().enumerate() {
-            t.set_int(i as i64 + 1, v);
-        }
-        same!(t.len(), 4);
-
-        let t = Table::new(0, 0);
-        for i in [1, 2, 4] {
-            t.set_int(i, int(i));
-        }
-        same!((t.len(), t.array_len()), (4, 4));
-
-        let t = seq(1, 12);
-        same!(t.len(), 12);
-        t.set_int(8, Value::Nil);
-        same!(t.len(), 12, "limit hint from the previous #");
-        let t = seq(1, 12);
-        t.set_int(8, Value::Nil);
-        same!(t.len(), 7);
-
-        let t = seq(1, 10);
-        for i in (1..=10).step_by(2) {
-            t.set_int(i, Value::Nil);
-        }
-        same!((t.len(), keys(&t).as_str()), (10, "2 4 6 8 10"));
-
-        let t = Table::new(0, 0);
-        for i in (1..=15).step_by(2) {
-            t.set_int(i, int(i));
-        }
-        same!((t.len(), keys(&t).as_str()), (1, "1 7 15 9 3 11 5 13"));
-
-        let t = seq(1, 8);
-        t.set_int(8, Value::Nil);
-        t.set_int(7, Value::Nil);
-        same!(t.len(), 6);
+        assert_eq!(build(4, [(1, 1), (2, 2), (3, 0), (4, 4)]).len(), 4); // {1,2,nil,4}
+        let t = build(0, [(1, 1), (2, 2), (4, 4)]);
+        assert_eq!((t.len(), t.array_len()), (4, 4));
+        let t = seq(12);
+        assert_eq!(t.len(), 12);
+        t.set_int(8, Nil);
+        assert_eq!(t.len(), 12, "the limit hint from the previous #");
+        let t = seq(12);
+        t.set_int(8, Nil);
+        assert_eq!(t.len(), 7);
+        let t = seq(10);
+        (1..=10).step_by(2).for_each(|i| t.set_int(i, Nil));
+        assert_eq!((t.len(), keys(&t).as_str()), (10, "2 4 6 8 10"));
+        let t = build(0, (1..=15).step_by(2).map(|i| (i, i)));
+        assert_eq!((t.len(), keys(&t).as_str()), (1, "1 7 15 9 3 11 5 13"));
+        let t = build(0, (1..=8).map(|i| (i, i)).chain([(8, 0), (7, 0)]));
+        assert_eq!(t.len(), 6);
         t.set_int(7, int(7));
-        same!(t.len(), 7);
+        assert_eq!(t.len(), 7);
         t.set_int(8, int(8));
-        same!(t.len(), 8);
-
-        let t = seq(1, 20);
+        assert_eq!(t.len(), 8);
+        let t = seq(20);
         for i in (1..=20).rev() {
-            t.set_int(i, Value::Nil);
-            same!(t.len(), i - 1);
+            t.set_int(i, Nil);
+            assert_eq!(t.len(), i - 1);
         }
-
-        let t = seq(1, 100);
-        for i in (3..=100).step_by(3) {
-            t.set_int(i, Value::Nil);
-        }
-        same!(t.len(), 95);
-
-        let t = Table::new(0, 0);
-        for i in (1..=100).rev() {
-            t.set_int(i, int(i));
-        }
-        same!((t.len(), t.get_int(50)), (100, int(50)));
+        let t = seq(100);
+        (3..=100).step_by(3).for_each(|i| t.set_int(i, Nil));
+        assert_eq!(t.len(), 95);
+        let t = build(0, (1..=100).rev().map(|i| (i, i)));
+        assert_eq!((t.len(), t.array_len()), (100, 128));
+        let t = build(0, [(2, 2), (3, 3), (4, 4)]);
+        assert_eq!((t.len(), keys(&t).as_str()), (4, "2 3 4"));
+        t.set_int(1, int(1));
+        assert_eq!((t.len(), keys(&t).as_str()), (4, "1 2 3 4"));
         check(&t);
     }
 
     #[test]
     fn order_like_puc() {
-        let t = Table::new(0, 0);
-        for k in [10, 20, 30, -1, 0, 100, 7, 3, 1000000, -50] {
-            t.set_int(k, int(k));
-        }
-        same!(keys(&t), "0 3 20 7 10 -50 1000000 100 30 -1");
-
+        let t = build(
+            0,
+            [10, 20, 30, -1, 0, 100, 7, 3, 1000000, -50].map(|k| (k, 1)),
+        );
+        assert_eq!(keys(&t), "0 3 20 7 10 -50 1000000 100 30 -1");
         let t = Table::new(0, 0);
         for f in [1.5, 2.5, -0.5, 1e300, 3.25, 0.1, -1e-300] {
-            t.set(Value::Float(f), Value::Float(f)).unwrap();
+            t.set(Float(f), Float(f)).unwrap();
         }
-        same!(keys(&t), "-0.5 3.25 -1e-300 0.1 2.5 1.5 1e300");
-
-        let t = Table::new(0, 0);
-        for i in 1..=20 {
-            t.set_int(i * i, int(i));
-        }
-        same!(t.len(), 1);
-        same!(
-            keys(&t),
-            "1 64 4 36 100 225 9 289 169 16 49 81 144 25 400 361 121 324 196 256"
-        );
-
+        assert_eq!(keys(&t), "-0.5 3.25 -1e-300 0.1 2.5 1.5 1e300");
+        let t = build(0, (1..=20).map(|i| (i * i, i)));
+        assert_eq!(t.len(), 1);
+        let want = "1 64 4 36 100 225 9 289 169 16 49 81 144 25 400 361 121 324 196 256";
+        assert_eq!(keys(&t), want);
         let t = Table::new(0, 2);
         t.set(Value::Bool(true), int(1)).unwrap();
         t.set(Value::Bool(false), int(2)).unwrap();
-        same!(keys(&t), "false true");
-
-        let t = Table::new(0, 0);
-        for k in [2, 3, 4] {
-            t.set_int(k, int(k));
-        }
-        same!((t.len(), keys(&t).as_str()), (4, "2 3 4"));
-        t.set_int(1, int(1));
-        same!((t.len(), keys(&t).as_str()), (4, "1 2 3 4"));
-
+        assert_eq!(keys(&t), "false true");
         let heap = &mut Heap::new();
-        let t = Table::new(3, 1); // {n=1, 1, 2, 3}
+        let t = Table::new(3, 1); // {n=1, 1, 2, 3}; t[5] = 5
         t.set_str(heap.intern(b"n"), int(1));
-        for i in 1..=3 {
-            t.set_int(i, int(i));
-        }
+        (1..=3).for_each(|i| t.set_int(i, int(i)));
         t.set_int(5, int(5));
-        same!((t.len(), keys(&t).as_str()), (3, "1 2 3 n 5"));
+        assert_eq!((t.len(), keys(&t).as_str()), (3, "1 2 3 n 5"));
         check(&t);
     }
 
     #[test]
     fn huge_and_odd_integer_keys() {
-        let t = Table::new(0, 0);
         let ks = [i64::MAX, i64::MIN, 0, -1, 1 << 53, 1 << 31, (1 << 31) + 1];
-        for (n, k) in ks.into_iter().enumerate() {
-            t.set_int(k, int(n as i64));
-        }
-        same!(t.array_len(), 0, "sparse keys must not grow the array");
-        same!(t.len(), 0);
-        for (n, k) in ks.into_iter().enumerate() {
-            same!(t.get_int(k), int(n as i64));
-        }
-        same!(t.get(&Value::Float(9007199254740992.0)), int(4));
-        same!(
-            keys(&t),
-            "0 -9223372036854775808 2147483648 2147483649 9007199254740992 -1 9223372036854775807"
+        let t = build(0, ks.iter().map(|&k| (k, k | 1)));
+        assert_eq!(
+            (t.array_len(), t.len()),
+            (0, 0),
+            "sparse keys never grow the array"
         );
-        // A full array followed by a huge key: the unbound search must not overflow.
-        let t = seq(1, 4);
-        t.set_int(5, int(5));
+        ks.iter().for_each(|&k| same!(t.get_int(k), int(k | 1)));
+        same!(t.get(&Float(9007199254740992.0)), int((1 << 53) | 1));
+        let want = "0 -9223372036854775808 2147483648 2147483649 9007199254740992 -1 \
+                    9223372036854775807";
+        assert_eq!(keys(&t), want);
+        let t = seq(5); // a full array, then a huge key: the unbound search must not overflow
         t.set_int(i64::MAX, int(0));
-        same!(t.len(), 5);
+        assert_eq!(t.len(), 5);
         check(&t);
     }
 
     #[test]
-    fn float_keys_normalise() {
+    fn float_and_invalid_keys() {
         let t = Table::new(0, 0);
-        t.set(Value::Float(1.0), int(10)).unwrap();
-        t.set(Value::Float(-0.0), int(20)).unwrap();
-        t.set(Value::Float(2.5), int(30)).unwrap();
-        same!(t.get_int(1), int(10));
-        same!(t.get(&int(0)), int(20));
-        same!(t.get(&Value::Float(2.5)), int(30));
-        assert!(matches!(t.next(&Value::Nil), Ok(Some((Value::Int(1), _)))));
-        assert!(t.next(&Value::Float(1.0)).is_ok());
-        t.set(Value::Float(f64::INFINITY), int(1)).unwrap();
-        same!(t.get(&Value::Float(f64::INFINITY)), int(1));
-        assert_eq!(t.set(Value::Nil, int(1)), Err(KeyError::Nil));
-        assert_eq!(t.set(Value::Float(f64::NAN), int(1)), Err(KeyError::NaN));
-        assert_eq!(
-            t.set(Value::Float(f64::NAN), Value::Nil),
-            Err(KeyError::NaN)
+        for (k, v) in [(1.0, 10), (-0.0, 20), (2.5, 30), (f64::INFINITY, 40)] {
+            t.set(Float(k), int(v)).unwrap();
+        }
+        same!((t.get_int(1), t.get(&int(0))), (int(10), int(20)));
+        same!(
+            (t.get(&Float(2.5)), t.get(&Float(f64::INFINITY))),
+            (int(30), int(40))
         );
-        assert!(t.get(&Value::Float(f64::NAN)).is_nil());
-        assert!(t.get(&Value::Nil).is_nil());
-        assert!(t.next(&Value::Float(f64::NAN)).is_err());
-        assert!(t.next(&Value::Float(7.5)).is_err());
+        assert!(matches!(t.next(&Nil), Ok(Some((Value::Int(1), _)))));
+        assert!(t.next(&Float(1.0)).is_ok() && t.next(&Float(-0.0)).is_ok());
+        assert_eq!(t.set(Nil, int(1)), Err(KeyError::Nil));
+        assert_eq!(t.set(Float(f64::NAN), int(1)), Err(KeyError::NaN));
+        assert_eq!(t.set(Float(f64::NAN), Nil), Err(KeyError::NaN));
+        assert!(t.get(&Float(f64::NAN)).is_nil() && t.get(&Nil).is_nil());
+        assert!(t.next(&Float(f64::NAN)).is_err() && t.next(&Float(7.5)).is_err());
         assert!(t.next(&int(99)).is_err());
         check(&t);
     }
@@ -1078,40 +1010,32 @@ mod tests {
             t.set_int(-i, int(i));
             t.set_str(heap.intern(format!("k{i}").as_bytes()), int(i));
         }
-        let (array, hash) = (t.array_len(), t.hash_len());
-        let mut k = Value::Nil;
-        let mut seen = 0;
+        let sizes = (t.array_len(), t.hash_len());
+        let (mut k, mut seen) = (Nil, 0);
         while let Some((nk, _)) = t.next(&k).unwrap() {
-            seen += 1;
-            t.set(nk, Value::Nil).unwrap(); // clear the current key, then continue from it
-            k = nk;
+            t.set(nk, Nil).unwrap(); // clear the current key, then continue from it
+            (k, seen) = (nk, seen + 1);
         }
-        same!(seen, 150);
-        assert!(matches!(t.next(&Value::Nil), Ok(None)));
-        same!((t.array_len(), t.hash_len()), (array, hash), "no rehash");
-        // A cleared key can be revived in place and found again.
-        let k7 = heap.intern(b"k7");
+        assert_eq!(seen, 150);
+        assert!(matches!(t.next(&Nil), Ok(None)));
+        assert_eq!((t.array_len(), t.hash_len()), sizes, "no rehash");
+        let k7 = heap.intern(b"k7"); // a cleared key revives in place
         t.set_str(k7, int(7));
-        same!(t.get_str(k7), int(7));
-        same!(t.get_short_str(k7), int(7));
+        same!((t.get_str(k7), t.get_short_str(k7)), (int(7), int(7)));
         check(&t);
     }
 
     #[test]
-    fn string_keys() {
+    fn string_and_other_keys() {
         let heap = &mut Heap::new();
         let t = Table::new(0, 0);
-        let long = vec![b'x'; 100];
-        let l1 = heap.intern(&long);
-        let l2 = heap.intern(&long); // a different object, equal content
-        assert!(!l1.ptr_eq(l2));
+        let (l1, l2) = (heap.intern(&[b'x'; 100]), heap.intern(&[b'x'; 100]));
+        assert!(!l1.ptr_eq(l2), "long strings are not interned");
         t.set_str(l1, int(1));
-        same!(t.get_str(l2), int(1));
-        same!(t.get(&Value::Str(l2)), int(1));
+        same!((t.get_str(l2), t.get(&Value::Str(l2))), (int(1), int(1)));
         t.flags.set(7);
-        let a = heap.intern(b"a");
-        t.set(Value::Str(a), int(2)).unwrap();
-        same!(t.flags.get(), 0);
+        t.set(heap.new_str_value(b"a"), int(2)).unwrap();
+        assert_eq!(t.flags.get(), 0);
         same!(t.get_short_str(heap.intern(b"a")), int(2));
         assert!(t.get_short_str(heap.intern(b"b")).is_nil());
         for i in 0..1000 {
@@ -1120,50 +1044,70 @@ mod tests {
         for i in 0..1000 {
             same!(t.get_str(heap.intern(format!("s{i}").as_bytes())), int(i));
         }
-        t.set(Value::Bool(true), int(3)).unwrap();
         let inner = heap.alloc(Table::new(0, 0));
+        t.set(Value::Bool(true), int(3)).unwrap();
         t.set(Value::Table(inner), int(4)).unwrap();
-        same!(t.get(&Value::Table(inner)), int(4));
-        same!(t.get(&Value::Bool(true)), int(3));
+        same!(
+            (t.get(&Value::Bool(true)), t.get(&Value::Table(inner))),
+            (int(3), int(4))
+        );
         assert!(t.get(&Value::Bool(false)).is_nil());
         check(&t);
     }
 
     #[test]
     fn array_hash_migration() {
-        let t = Table::new(0, 0);
-        // Descending inserts land in the hash until a rehash finds them dense.
-        for i in (1..=64).rev() {
-            t.set_int(i, int(i));
-        }
-        same!((t.array_len(), t.len()), (64, 64));
+        let t = build(0, (1..=64).rev().map(|i| (i, i))); // lands in the hash, then moves
+        assert_eq!((t.array_len(), t.len()), (64, 64));
         check(&t);
-        // Thinning the array and then adding non-integer keys moves the rest to the hash.
-        for i in 1..=60 {
-            t.set_int(i, Value::Nil);
-        }
+        (1..=60).for_each(|i| t.set_int(i, Nil));
         for i in 0..40 {
-            t.set(Value::Float(i as f64 + 0.5), int(i)).unwrap();
+            t.set(Float(i as f64 + 0.5), int(i)).unwrap(); // rehash: the sparse array shrinks
         }
         assert!(t.array_len() < 64);
-        for i in 61..=64 {
-            same!(t.get_int(i), int(i));
-        }
         check(&t);
-        // Explicit resizes keep every entry.
         t.resize_array(100);
-        same!(t.array_len(), 100);
+        assert_eq!(t.array_len(), 100);
         t.resize(0, 0);
-        same!(t.array_len(), 0);
-        for i in 61..=64 {
-            same!(t.get_int(i), int(i));
-        }
-        same!(t.get(&Value::Float(3.5)), int(3));
+        assert_eq!(t.array_len(), 0);
+        (61..=64).for_each(|i| same!(t.get_int(i), int(i)));
+        same!(t.get(&Float(3.5)), int(3));
         check(&t);
     }
 
-    /// Random stores (a third of them nil) against a `HashMap` model, with `#` and lookups in
-    /// between so the `limit` hint moves; traversal must yield exactly the model.
+    #[test]
+    fn many_inserts_and_deletes() {
+        let t = Table::new(0, 0);
+        let n = 100_000i64;
+        let fk = |i: i64| Float(i as f64 + 0.25);
+        for i in 0..n {
+            t.set_int(i + 1, int(i));
+            t.set_int(-i * 7, int(i));
+            t.set(fk(i), int(i)).unwrap();
+        }
+        assert_eq!(t.len(), n);
+        for i in (0..n).step_by(2) {
+            t.set_int(i + 1, Nil);
+            t.set_int(-i * 7, Nil);
+            t.set(fk(i), Nil).unwrap();
+        }
+        for i in 0..n {
+            let want = if i % 2 == 0 { Nil } else { int(i) };
+            same!(
+                (t.get_int(i + 1), t.get_int(-i * 7), t.get(&fk(i))),
+                (want, want, want)
+            );
+        }
+        let (mut k, mut count) = (Nil, 0);
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            (k, count) = (nk, count + 1);
+        }
+        assert_eq!(count, 3 * n / 2);
+        check(&t);
+    }
+
+    /// Random stores (a third of them nil) against a `HashMap` model, with `#` in between so
+    /// the `limit` hint moves; traversal must yield exactly the model.
     #[test]
     fn random_against_model() {
         let mut model = std::collections::HashMap::new();
@@ -1175,43 +1119,33 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
+        let mk = |k: Value| match k {
+            Float(f) => f.to_bits() as i128 | 1 << 100,
+            Value::Int(i) => i as i128,
+            _ => unreachable!(),
+        };
         for step in 0..200_000u64 {
             let k = match rnd(10) {
-                0 => Value::Float(rnd(64) as f64 + 0.5),
+                0 => Float(rnd(64) as f64 + 0.5),
                 1 => int([i64::MIN, i64::MAX, 1 << 40, -7][rnd(4) as usize]),
                 _ => int(rnd(150) as i64 - 20),
             };
-            let v = if rnd(3) == 0 {
-                Value::Nil
-            } else {
-                int(step as i64)
-            };
+            let v = if rnd(3) == 0 { Nil } else { int(step as i64) };
             t.set(k, v).unwrap();
-            let mk = match k {
-                Value::Float(f) => f.to_bits() as i128 | 1 << 100,
-                Value::Int(i) => i as i128,
-                _ => unreachable!(),
-            };
             match v {
-                Value::Nil => model.remove(&mk),
-                _ => model.insert(mk, step as i64),
+                Nil => model.remove(&mk(k)),
+                _ => model.insert(mk(k), step as i64),
             };
             if rnd(7) == 0 {
                 let n = t.len();
-                assert!(n == 0 || !t.get_int(n).is_nil());
-                assert!(t.get_int(n + 1).is_nil());
+                assert!((n == 0 || !t.get_int(n).is_nil()) && t.get_int(n + 1).is_nil());
             }
             same!(t.get(&k), v);
             if step % 20_000 == 0 {
                 check(&t);
-                let (mut k, mut n) = (Value::Nil, 0);
+                let (mut k, mut n) = (Nil, 0);
                 while let Some((nk, nv)) = t.next(&k).unwrap() {
-                    let mk = match nk {
-                        Value::Float(f) => f.to_bits() as i128 | 1 << 100,
-                        Value::Int(i) => i as i128,
-                        _ => unreachable!(),
-                    };
-                    same!(nv, int(model[&mk]));
+                    same!(nv, int(model[&mk(nk)]));
                     (k, n) = (nk, n + 1);
                 }
                 assert_eq!(n, model.len());
@@ -1220,77 +1154,31 @@ mod tests {
     }
 
     #[test]
-    fn many_inserts_and_deletes() {
-        let t = Table::new(0, 0);
-        let n = 100_000i64;
-        for i in 0..n {
-            // Mix array keys, negative keys and floats.
-            t.set_int(i + 1, int(i));
-            t.set_int(-i * 7, int(i));
-            t.set(Value::Float(i as f64 + 0.25), int(i)).unwrap();
-        }
-        same!(t.len(), n);
-        check(&t);
-        for i in (0..n).step_by(2) {
-            t.set_int(i + 1, Value::Nil);
-            t.set_int(-i * 7, Value::Nil);
-            t.set(Value::Float(i as f64 + 0.25), Value::Nil).unwrap();
-        }
-        for i in 0..n {
-            let want = if i % 2 == 0 { Value::Nil } else { int(i) };
-            same!(t.get_int(i + 1), want);
-            same!(t.get_int(-i * 7), want);
-            same!(t.get(&Value::Float(i as f64 + 0.25)), want);
-        }
-        let mut count = 0;
-        let mut k = Value::Nil;
-        while let Some((nk, _)) = t.next(&k).unwrap() {
-            count += 1;
-            k = nk;
-        }
-        same!(count, 3 * n / 2);
-        // Reinserting after deletes reuses or rehashes without losing anything.
-        for i in (0..n).step_by(2) {
-            t.set(Value::Float(i as f64 + 0.75), int(i)).unwrap();
-        }
-        for i in (0..n).step_by(2) {
-            same!(t.get(&Value::Float(i as f64 + 0.75)), int(i));
-        }
-        check(&t);
-    }
-
-    #[test]
-    fn memory_accounting_and_layout() {
+    fn memory_and_layout() {
         let t = Table::new(10, 3);
-        same!(t.size_hint(), 10 * 16 + 4 * NODE_SIZE);
-        same!(t.array_len(), 10);
-        same!(t.hash_len(), 4);
+        assert_eq!(t.size_hint(), 10 * 16 + 4 * NODE_SIZE);
+        assert_eq!((t.array_len(), t.hash_len()), (10, 4));
         let p = t.array_ptr();
         t.set_int(3, int(3));
-        t.set_int(3, Value::Nil);
-        same!(t.len(), 0);
-        same!(
-            p,
-            t.array_ptr(),
-            "stores to existing slots never move the array"
+        t.set_int(3, Nil);
+        assert_eq!(
+            (t.len(), t.array_ptr()),
+            (0, p),
+            "stores to existing slots never move it"
         );
-        // SAFETY: the pointer is valid for array_len() values (nothing resized the table).
-        assert!(unsafe { (*p.add(2)).is_nil() });
-        t.set_metatable(None);
         t.flags.set(0x55);
         let base = &t as *const Table as *const u8;
-        // SAFETY: the offsets are those of fields of `t`, read with their own types.
+        // SAFETY: the offsets are those of fields of `t`, each read with its own type.
         unsafe {
-            assert_eq!(
-                *(base.add(TABLE_ARRAY_PTR_OFFSET) as *const *const Value),
-                p
-            );
-            assert_eq!(*(base.add(TABLE_ARRAY_LEN_OFFSET) as *const usize), 10);
-            assert_eq!(*(base.add(TABLE_NODE_LEN_OFFSET) as *const usize), 4);
-            let nodes = *(base.add(TABLE_NODE_PTR_OFFSET) as *const *const Node);
-            assert!((*nodes).key.is_nil());
-            assert!((*(base.add(TABLE_META_OFFSET) as *const *const u8)).is_null());
-            assert_eq!(*(base.add(TABLE_FLAGS_OFFSET) as *const u32), 0x55);
+            let at = |off: usize| base.add(off);
+            assert_eq!(*(at(TABLE_ARRAY_PTR_OFFSET) as *const *const Value), p);
+            assert_eq!(*(at(TABLE_ARRAY_LEN_OFFSET) as *const usize), 10);
+            assert_eq!(*(at(TABLE_NODE_LEN_OFFSET) as *const usize), 4);
+            assert!((**(at(TABLE_NODE_PTR_OFFSET) as *const *const Node))
+                .key
+                .is_nil());
+            assert!((*(at(TABLE_META_OFFSET) as *const *const u8)).is_null());
+            assert_eq!(*(at(TABLE_FLAGS_OFFSET) as *const u32), 0x55);
         }
     }
 }
