@@ -33,7 +33,7 @@
 //! `limit` mirrors PUC's `alimit`, a hint for `#`: it is either the array size or, when the
 //! array size is a power of two, a smaller non-power-of-two that the last `#` found to be a
 //! border. Integer accesses between `limit` and the array size move it up, as PUC does, so `#`
-//! on tables with holes returns the same border PUC would. Invariants of [`Parts`]:
+//! on tables with holes returns the same border PUC would. Invariants of `Parts`:
 //! `limit <= array.len()`; `limit < array.len()` only if `array.len()` is a power of two and
 //! `limit > array.len() / 2`; `node.len()` is 0 or a power of two below 2^32; `lastfree <=
 //! node.len()` and every node at or above `lastfree` is in use or was once; `next` is an
@@ -42,7 +42,8 @@
 //! Interior mutability: a `Table` is shared through `Gc` pointers, so its parts sit in an
 //! `UnsafeCell`. Every method takes its one reference to the parts at the start and drops it
 //! before returning; nothing here calls out (no metamethods, no allocation of GC objects), so
-//! no two references to the parts ever overlap.
+//! no two references to the parts ever overlap. The parts are stored as raw (pointer, length)
+//! pairs at fixed offsets (`TABLE_*_OFFSET`, `NODE_*`) so compiled code can read them directly.
 
 use crate::gc::{Gc, GcObject, Kind, Marker, Trace};
 use crate::number::float_to_int_exact;
@@ -535,17 +536,16 @@ fn normalise(k: &Value) -> Option<Value> {
 
 impl Table {
     /// A table with room for `narr` array entries and `nhash` other entries.
+    /// Its initial size is counted by `Heap::alloc` through `size_hint`; later resizes report
+    /// their difference with `gc::note_alloc`.
     pub fn new(narr: usize, nhash: usize) -> Table {
+        let node = alloc_nodes(nhash);
         Table {
             parts: UnsafeCell::new(Parts {
                 array: RawSlice::new(vec![Value::Nil; narr].into_boxed_slice()),
                 limit: narr,
-                node: alloc_nodes(nhash),
-                lastfree: if nhash == 0 {
-                    0
-                } else {
-                    nhash.next_power_of_two()
-                },
+                lastfree: node.len(),
+                node,
             }),
             meta: Cell::new(None),
             flags: Cell::new(0),
@@ -682,9 +682,9 @@ impl Table {
         }
     }
 
-    #[allow(clippy::len_without_is_empty)] // reason: a border, not a count; `next` tells emptiness
     /// A border of the table (Lua's `#` without metamethods), chosen as PUC 5.4's `luaH_getn`
     /// chooses it. Updates the `limit` hint.
+    #[allow(clippy::len_without_is_empty)] // reason: a border, not a count; `next` tells emptiness
     pub fn len(&self) -> i64 {
         let p = self.parts_mut();
         let asize = p.array.len();
