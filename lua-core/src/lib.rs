@@ -14,6 +14,7 @@ pub mod object;
 pub mod opcodes;
 pub mod proto;
 pub mod state;
+pub mod stdlib;
 pub mod table;
 pub mod thread;
 pub mod value;

@@ -1,0 +1,3 @@
+pub mod lformat;
+pub mod lpack;
+pub mod lpattern;
