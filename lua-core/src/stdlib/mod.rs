@@ -2,10 +2,10 @@
 //! Pure algorithms (patterns, format, pack) live in their own modules, independent of the VM.
 
 pub mod base;
+pub mod coroutine;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
-pub mod coroutine;
 
 use crate::state::State;
 use crate::value::Value;
