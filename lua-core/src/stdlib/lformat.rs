@@ -101,7 +101,10 @@ fn check_spec(form: &[u8], flags: &[u8], precision: bool) -> Result<(), FormatEr
         }
     }
     if !at(i).is_ascii_alphabetic() {
-        return Err(msg(format!("invalid conversion specification: '{}'", spec_text(form))));
+        return Err(msg(format!(
+            "invalid conversion specification: '{}'",
+            spec_text(form)
+        )));
     }
     Ok(())
 }
@@ -111,7 +114,10 @@ fn spec_layout(form: &[u8]) -> (bool, usize, Option<usize>) {
     let body = &form[1..form.len() - 1];
     let left = body.contains(&b'-');
     let digits = |b: &[u8]| b.iter().fold(0usize, |a, &d| a * 10 + (d - b'0') as usize);
-    let flags_end = body.iter().position(|&c| !b"-+#0 ".contains(&c)).unwrap_or(body.len());
+    let flags_end = body
+        .iter()
+        .position(|&c| !b"-+#0 ".contains(&c))
+        .unwrap_or(body.len());
     let rest = &body[flags_end..];
     match rest.iter().position(|&c| c == b'.') {
         Some(dot) => (left, digits(&rest[..dot]), Some(digits(&rest[dot + 1..]))),
@@ -222,7 +228,11 @@ pub fn add_quoted(s: &[u8], out: &mut Vec<u8>) {
         } else if c.is_ascii_control() {
             // A following digit would be read as part of the escape: use three digits then.
             let next_digit = s.get(i + 1).is_some_and(|d| d.is_ascii_digit());
-            let esc = if next_digit { format!("\\{c:03}") } else { format!("\\{c}") };
+            let esc = if next_digit {
+                format!("\\{c:03}")
+            } else {
+                format!("\\{c}")
+            };
             out.extend_from_slice(esc.as_bytes());
         } else {
             out.push(c);
@@ -268,7 +278,10 @@ pub fn format<A: FormatArgs>(fmt: &[u8], args: &mut A) -> Result<Vec<u8>, A::Err
         }
         // The spec: flags/digits/'.' then one conversion byte (0 at the end of the string, as
         // C sees the terminator there).
-        let span = fmt[i..].iter().take_while(|c| b"-+ #0123456789.".contains(c)).count();
+        let span = fmt[i..]
+            .iter()
+            .take_while(|c| b"-+ #0123456789.".contains(c))
+            .count();
         if span + 1 >= MAX_SPEC {
             return Err(msg("invalid format (too long)".into()).into());
         }

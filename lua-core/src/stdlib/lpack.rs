@@ -86,7 +86,12 @@ fn arg_err(arg: usize, m: &str) -> PackError {
 impl<'f> Header<'f> {
     fn new(fmt: &'f [u8]) -> Self {
         let end = fmt.iter().position(|&c| c == 0).unwrap_or(fmt.len());
-        Header { fmt: &fmt[..end], pos: 0, little: NATIVE_LITTLE, maxalign: 1 }
+        Header {
+            fmt: &fmt[..end],
+            pos: 0,
+            little: NATIVE_LITTLE,
+            maxalign: 1,
+        }
     }
 
     fn done(&self) -> bool {
@@ -97,7 +102,9 @@ impl<'f> Header<'f> {
     /// value could overflow an int).
     fn num(&mut self, default: usize) -> usize {
         let digit = |h: &Self| h.fmt.get(h.pos).filter(|c| c.is_ascii_digit()).copied();
-        let Some(mut d) = digit(self) else { return default };
+        let Some(mut d) = digit(self) else {
+            return default;
+        };
         let mut a = 0usize;
         loop {
             a = a * 10 + (d - b'0') as usize;
@@ -333,7 +340,11 @@ fn unpack_int(b: &[u8], little: bool, size: usize, signed: bool) -> Result<i64, 
         }
     } else if size > SZINT {
         // The bytes beyond a Lua integer must be a pure sign (or zero) extension.
-        let ext = if !signed || (res as i64) >= 0 { 0 } else { 0xff };
+        let ext = if !signed || (res as i64) >= 0 {
+            0
+        } else {
+            0xff
+        };
         if (limit..size).any(|i| byte(i) != ext) {
             return Err(PackError::Msg(format!(
                 "{size}-byte integer does not fit into Lua Integer"
@@ -371,7 +382,12 @@ pub fn unpack(fmt: &[u8], data: &[u8], pos: usize) -> Result<(Vec<PackValue>, us
         let b = &data[pos..];
         match kind {
             Kind::Int | Kind::Uint => {
-                vals.push(PackValue::Int(unpack_int(b, h.little, size, kind == Kind::Int)?));
+                vals.push(PackValue::Int(unpack_int(
+                    b,
+                    h.little,
+                    size,
+                    kind == Kind::Int,
+                )?));
             }
             Kind::Float => {
                 let x = f32::from_le_bytes(float_bytes::<4>(b, h.little));

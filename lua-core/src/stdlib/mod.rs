@@ -2,11 +2,11 @@
 //! Pure algorithms (patterns, format, pack) live in their own modules, independent of the VM.
 
 pub mod base;
+pub mod coroutine;
+pub mod io;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
-pub mod coroutine;
-pub mod io;
 pub mod package;
 
 use crate::state::State;

@@ -233,9 +233,15 @@ impl LStream {
                 e.write_all(b)
             }
             Some(Kind::PipeWrite(_, w)) => {
-                w.write_all(b)?;
                 if vbuf == VBuf::No || (vbuf == VBuf::Line && b.contains(&b'\n')) {
+                    st.flush_out();
+                    w.write_all(b)?;
                     w.flush()?;
+                } else {
+                    if w.capacity() - w.buffer().len() < b.len() {
+                        st.flush_out();
+                    }
+                    w.write_all(b)?;
                 }
                 Ok(())
             }
@@ -253,7 +259,10 @@ impl LStream {
                 st.flush_out();
                 Ok(())
             }
-            Some(Kind::PipeWrite(_, w)) => w.flush(),
+            Some(Kind::PipeWrite(_, w)) => {
+                st.flush_out();
+                w.flush()
+            }
             _ => Ok(()),
         }
     }
@@ -293,9 +302,10 @@ impl LStream {
                 wait_child(child)
             }
             Some(Kind::PipeWrite(child, mut w)) => {
+                // Our own pending output first: the child writes to the same stdout.
+                st.flush_out();
                 let _ = w.flush();
                 drop(w);
-                st.flush_out();
                 wait_child(child)
             }
             Some(k) => {
