@@ -41,10 +41,7 @@ pub fn open(st: &mut State) {
         searchers.set_int(i as i64 + 1, c);
     }
     st.set_field(pkg, "searchers", Value::Table(searchers));
-    let path = env_path(st, "LUA_PATH", PATH_DEFAULT);
-    st.set_field(pkg, "path", path);
-    let cpath = env_path(st, "LUA_CPATH", CPATH_DEFAULT);
-    st.set_field(pkg, "cpath", cpath);
+    set_paths(st, pkg);
     let config = st.str_value("/\n;\n?\n!\n-\n");
     st.set_field(pkg, "config", config);
     let loaded = st.loaded;
@@ -61,6 +58,16 @@ pub fn open(st: &mut State) {
     let req = st.new_native(require, vec![Value::Table(pkg)]);
     let g = st.globals;
     st.set_field(g, "require", req);
+}
+
+/// Set `package.path` and `package.cpath` from the environment (or the defaults when
+/// `registry.LUA_NOENV` is true). `open` calls it; a host that sets `LUA_NOENV` after the
+/// libraries are open (`lua -E`) calls it again.
+pub fn set_paths(st: &mut State, pkg: Gc<Table>) {
+    let path = env_path(st, "LUA_PATH", PATH_DEFAULT);
+    st.set_field(pkg, "path", path);
+    let cpath = env_path(st, "LUA_CPATH", CPATH_DEFAULT);
+    st.set_field(pkg, "cpath", cpath);
 }
 
 /// PUC's `setpath`: the versioned variable, else the plain one, else the default; ";;"

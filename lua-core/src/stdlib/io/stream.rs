@@ -99,7 +99,7 @@ impl FileBuf {
         self.rbuf.clear();
         self.rpos = 0;
         let pos = match pos {
-            SeekFrom::Current(off) => SeekFrom::Current(off - unread),
+            SeekFrom::Current(off) => SeekFrom::Current(off.saturating_sub(unread)),
             p => p,
         };
         self.file.seek(pos)
