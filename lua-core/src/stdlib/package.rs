@@ -13,6 +13,8 @@
 //! so replacing `package.path`/`package.searchers` affects later requires. Values a search
 //! needs across calls into Lua are kept on the native's stack (the GC rule of gc.rs).
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaError;
 use crate::gc::Gc;
 use crate::object::LuaStr;

@@ -15,6 +15,8 @@
 //! Messages, results and argument numbering follow PUC 5.4.8 exactly (fileresult triples
 //! `nil, "name: strerror", errno`; `luaL_execresult` triples for popen'ed processes).
 
+#![forbid(unsafe_code)]
+
 mod stream;
 
 use crate::error::LuaError;

@@ -11,6 +11,8 @@
 //! Errors are `std::io::Error`s; callers turn them into PUC's `nil, msg, errno` triples.
 //! Nothing here calls into Lua.
 
+#![forbid(unsafe_code)]
+
 use crate::state::State;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
