@@ -80,7 +80,12 @@ pub struct Match {
 
 impl Match {
     fn empty() -> Match {
-        Match { start: 0, end: 0, level: 0, caps: [RawCap::Open(0); MAXCAPTURES] }
+        Match {
+            start: 0,
+            end: 0,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
     }
 
     /// Number of captures the pattern opened (0 if it has none).
@@ -200,7 +205,13 @@ type MResult = Result<Option<usize>, String>;
 
 impl<'a> Matcher<'a> {
     fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
-        Matcher { src, pat, depth: MAXCCALLS, level: 0, caps: [RawCap::Open(0); MAXCAPTURES] }
+        Matcher {
+            src,
+            pat,
+            depth: MAXCCALLS,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
     }
 
     /// Pattern byte at `i`, 0 past the end (the C terminator).
@@ -356,14 +367,16 @@ impl<'a> Matcher<'a> {
                     }
                     return Ok(None);
                 }
-                ESC if self.p(p + 1).is_ascii_digit() => match self.match_backref(s, self.p(p + 1))? {
-                    Some(ns) => {
-                        s = ns;
-                        p += 2;
-                        continue;
+                ESC if self.p(p + 1).is_ascii_digit() => {
+                    match self.match_backref(s, self.p(p + 1))? {
+                        Some(ns) => {
+                            s = ns;
+                            p += 2;
+                            continue;
+                        }
+                        None => return Ok(None),
                     }
-                    None => return Ok(None),
-                },
+                }
                 _ => {
                     let ep = self.class_end(p)?;
                     let suffix = self.p(ep);
@@ -542,7 +555,10 @@ pub struct GMatch {
 impl GMatch {
     /// Starts at 0-based offset `init` (from [`start_offset`]) in a subject of length `len`.
     pub fn new(init: usize, len: usize) -> Self {
-        GMatch { pos: init.min(len + 1), lastmatch: None }
+        GMatch {
+            pos: init.min(len + 1),
+            lastmatch: None,
+        }
     }
 
     /// The next match, or `None` when exhausted. A `^` in `p` is an ordinary character here,
@@ -619,7 +635,12 @@ where
 /// Appends the expansion of a gsub replacement string: `%0` is the whole match, `%1`-`%9` the
 /// captures (a position capture as its decimal number), `%%` a percent sign; any other use of
 /// `%` is the error "invalid use of '%' in replacement string".
-pub fn expand_replacement(repl: &[u8], s: &[u8], m: &Match, out: &mut Vec<u8>) -> Result<(), String> {
+pub fn expand_replacement(
+    repl: &[u8],
+    s: &[u8],
+    m: &Match,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let mut rest = repl;
     while let Some(i) = rest.iter().position(|&c| c == ESC) {
         out.extend_from_slice(&rest[..i]);
@@ -708,7 +729,10 @@ mod tests {
         });
         match r {
             Err(e) => format!("E:{e}"),
-            Ok((res, k)) => format!("{}\t{k}", String::from_utf8_lossy(res.as_deref().unwrap_or(s))),
+            Ok((res, k)) => format!(
+                "{}\t{k}",
+                String::from_utf8_lossy(res.as_deref().unwrap_or(s))
+            ),
         }
     }
 
@@ -775,15 +799,27 @@ mod tests {
 
     #[test]
     fn stdlib_pattern_gsub_and_gmatch() {
-        assert_eq!(sgsub("hello world", "(o)", "[%1%1]", None), "hell[oo] w[oo]rld\t2");
+        assert_eq!(
+            sgsub("hello world", "(o)", "[%1%1]", None),
+            "hell[oo] w[oo]rld\t2"
+        );
         assert_eq!(sgsub("abc", "", "-", None), "-a-b-c-\t4");
-        assert_eq!(sgsub("hello world", "%w+", "%0 %0", Some(1)), "hello hello world\t1");
+        assert_eq!(
+            sgsub("hello world", "%w+", "%0 %0", Some(1)),
+            "hello hello world\t1"
+        );
         assert_eq!(sgsub("abc", "%w", "%%", None), "%%%\t3");
         assert_eq!(sgsub("  x  ", "^%s*", "", None), "x  \t1");
         assert_eq!(sgsub("abc d", "%w*", "x", None), "x x\t2");
         assert_eq!(sgsub("abc", "a", "%2", None), "E:invalid capture index %2");
-        assert_eq!(sgsub("abc", "a", "%x", None), "E:invalid use of '%' in replacement string");
-        assert_eq!(sgsub("abc", "a", "%", None), "E:invalid use of '%' in replacement string");
+        assert_eq!(
+            sgsub("abc", "a", "%x", None),
+            "E:invalid use of '%' in replacement string"
+        );
+        assert_eq!(
+            sgsub("abc", "a", "%", None),
+            "E:invalid use of '%' in replacement string"
+        );
         assert_eq!(sgsub("abc", "(a", "x", None), "xbc\t1");
         assert_eq!(sgsub("abc", "()b", "%1", None), "a2c\t1");
         assert_eq!(sgsub("abc", "b", "x", Some(0)), "abc\t0");
@@ -823,7 +859,10 @@ mod tests {
         assert_eq!(smatch("x", &"()".repeat(33), 1), "E:too many captures");
         let a199 = "a".repeat(199);
         assert_eq!(smatch(&a199, &"a?".repeat(199), 1), a199);
-        assert_eq!(smatch(&"a".repeat(200), &"a?".repeat(200), 1), "E:pattern too complex");
+        assert_eq!(
+            smatch(&"a".repeat(200), &"a?".repeat(200), 1),
+            "E:pattern too complex"
+        );
     }
 
     #[test]
@@ -836,7 +875,10 @@ mod tests {
         let deep = "(".repeat(100) + &")".repeat(100);
         assert_eq!(smatch(&deep, "%b()", 1).len(), 200);
         assert_eq!(smatch("x", &"(".repeat(1000), 1), "E:too many captures");
-        assert_eq!(smatch(&"x".repeat(5000), &"x?".repeat(5000), 1), "E:pattern too complex");
+        assert_eq!(
+            smatch(&"x".repeat(5000), &"x?".repeat(5000), 1),
+            "E:pattern too complex"
+        );
     }
 
     /// Random patterns and subjects over a pattern-heavy alphabet: no panics, and every
