@@ -544,7 +544,11 @@ impl<'a> Lexer<'a> {
             return Ok(Vec::new());
         }
         let len = self.buf.len();
-        Ok(self.buf.get(sep..len.saturating_sub(sep)).unwrap_or(&[]).to_vec())
+        Ok(self
+            .buf
+            .get(sep..len.saturating_sub(sep))
+            .unwrap_or(&[])
+            .to_vec())
     }
 
     /// Escape error: add the offending char (if any) to the buffer for the message.
@@ -690,6 +694,10 @@ impl<'a> Lexer<'a> {
         }
         self.save_and_next(); // closing delimiter
         let len = self.buf.len();
-        Ok(self.buf.get(1..len.saturating_sub(1)).unwrap_or(&[]).to_vec())
+        Ok(self
+            .buf
+            .get(1..len.saturating_sub(1))
+            .unwrap_or(&[])
+            .to_vec())
     }
 }

@@ -32,7 +32,10 @@ fn hex_value(c: u8) -> Option<u32> {
 
 fn trim(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&c| !is_space(c)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&c| !is_space(c)).map_or(start, |p| p + 1);
+    let end = s
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |p| p + 1);
     &s[start..end.max(start)]
 }
 
@@ -212,8 +215,8 @@ fn compose(mant: u64, sticky: bool, exp: i64) -> f64 {
     let lz = i64::from(mant.leading_zeros());
     let m = mant << lz; // top bit set; value = m * 2^(exp - lz)
     let e = exp - lz; // value = m * 2^e, m in [2^63, 2^64)
-    // The exponent of the leading bit is e + 63. Normal doubles keep 53 bits; below 2^-1022
-    // the precision shrinks (subnormals), down to the unit 2^-1074.
+                      // The exponent of the leading bit is e + 63. Normal doubles keep 53 bits; below 2^-1022
+                      // the precision shrinks (subnormals), down to the unit 2^-1074.
     let top = e + 63;
     if top > 1023 {
         return f64::INFINITY;
@@ -229,11 +232,15 @@ fn compose(mant: u64, sticky: bool, exp: i64) -> f64 {
         let kept = m >> drop;
         let rem = m & ((1u64 << drop) - 1);
         let halfbit = 1u64 << (drop - 1);
-        (kept, rem & halfbit != 0, (rem & (halfbit - 1)) != 0 || sticky)
+        (
+            kept,
+            rem & halfbit != 0,
+            (rem & (halfbit - 1)) != 0 || sticky,
+        )
     };
     let round_up = half && (rest || kept & 1 == 1);
     let r = kept + u64::from(round_up); // may reach 2^keep: still exact as f64
-    // value = r * 2^(e + drop); r < 2^54, so scaling by powers of two is exact.
+                                        // value = r * 2^(e + drop); r < 2^54, so scaling by powers of two is exact.
     ldexp(r as f64, e + drop)
 }
 
@@ -364,7 +371,11 @@ mod tests {
             Some("f9007199254740996.0")
         );
         let many = format!("0x{}.0", "f".repeat(150));
-        assert_eq!(str2number(many.as_bytes()).map(|v| matches!(v, Value::Float(f) if f == 2f64.powi(600))), Some(true));
+        assert_eq!(
+            str2number(many.as_bytes())
+                .map(|v| matches!(v, Value::Float(f) if f == 2f64.powi(600))),
+            Some(true)
+        );
     }
 
     #[test]
@@ -378,9 +389,6 @@ mod tests {
         assert_eq!(str2int_base(b"1 1", 10), None);
         assert_eq!(str2int_base(b"1\0", 10), None);
         assert_eq!(str2int_base(b"+7", 8), Some(7));
-        assert_eq!(
-            str2int_base(b"ffffffffffffffff", 16),
-            Some(-1)
-        );
+        assert_eq!(str2int_base(b"ffffffffffffffff", 16), Some(-1));
     }
 }

@@ -149,7 +149,10 @@ impl Parser<'_> {
                 self.next()?;
                 let fline = self.line();
                 let (f, d) = self.func_body(false, fline)?;
-                return Ok((mk(ExprKind::Function(Box::new(f)), line), self.depth(d + 1)?));
+                return Ok((
+                    mk(ExprKind::Function(Box::new(f)), line),
+                    self.depth(d + 1)?,
+                ));
             }
             _ => return self.suffixed_exp(),
         };

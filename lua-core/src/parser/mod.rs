@@ -47,11 +47,7 @@ pub fn parse(source: &[u8], chunkname: &[u8]) -> Result<Chunk, SyntaxError> {
 
 /// Parse a chunk when the caller is already `c_calls` nested C calls deep (PUC's
 /// `nCcalls`): nesting fails with "C stack overflow" where PUC's would.
-pub fn parse_at_depth(
-    source: &[u8],
-    chunkname: &[u8],
-    c_calls: u32,
-) -> Result<Chunk, SyntaxError> {
+pub fn parse_at_depth(source: &[u8], chunkname: &[u8], c_calls: u32) -> Result<Chunk, SyntaxError> {
     let mut p = Parser {
         lex: Lexer::new(source, chunkname),
         t: Token {
@@ -633,7 +629,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `label -> '::' NAME '::'`, followed by any no-op statements (parsed first, as PUC).
-    fn label_stat(&mut self, b: &mut BlockBuilder, name: String, line: u32) -> Result<(), SyntaxError> {
+    fn label_stat(
+        &mut self,
+        b: &mut BlockBuilder,
+        name: String,
+        line: u32,
+    ) -> Result<(), SyntaxError> {
         self.check_next(&Tok::DbColon)?;
         b.stats.push(Stat::Label {
             name: name.clone(),

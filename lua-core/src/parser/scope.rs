@@ -160,7 +160,10 @@ impl Parser<'_> {
             let msg = if g.name == "break" {
                 format!("break outside loop at line {}", g.line)
             } else {
-                format!("no visible label '{}' for <goto> at line {}", g.name, g.line)
+                format!(
+                    "no visible label '{}' for <goto> at line {}",
+                    g.name, g.line
+                )
             };
             return Err(self.sem_error(&msg));
         }
