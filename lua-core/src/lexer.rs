@@ -8,9 +8,10 @@
 //! - `Token::line` is the line the lexer is on after reading the token (PUC's
 //!   `ls->linenumber`): the line of the token's last character. Parser messages and AST lines
 //!   use it, exactly as PUC does.
-//! - For names, strings and numerals `Token::text` is what PUC's scanner buffer holds after
-//!   reading the token, which is what messages print after "near": the numeral or name as
-//!   written, and for strings the delimiters with escapes already decoded.
+//! - [`Token::near`] is what PUC's messages print after "near": for names, strings and
+//!   numerals the scanner buffer after reading the token (the name or numeral as written; for
+//!   strings the delimiters with escapes already decoded, cut at a NUL byte), otherwise the
+//!   token's symbol.
 //! - Never panics, on any input; every failure is a [`SyntaxError`] with PUC's wording.
 //!
 //! The scanner mirrors the buffer discipline of PUC's `llex.c` (characters are saved as they
@@ -140,15 +141,16 @@ pub struct Token {
     pub tok: Tok,
     /// The line after reading the token (see the module invariants).
     pub line: u32,
-    /// Scanner text for names, strings and numerals (empty otherwise).
+    /// Scanner text for strings and numerals (empty otherwise; a name is its own text).
     pub text: Vec<u8>,
 }
 
 impl Token {
     /// The token as messages show it after "near" (PUC's `txtToken`).
     pub fn near(&self) -> String {
-        match self.tok {
-            Tok::Name(_) | Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => quote_text(&self.text),
+        match &self.tok {
+            Tok::Name(n) => quote_text(n.as_bytes()),
+            Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => quote_text(&self.text),
             _ => self.tok.describe(),
         }
     }
@@ -328,7 +330,7 @@ impl<'a> Lexer<'a> {
         self.buf.clear();
         let tok = self.lex()?;
         let text = match tok {
-            Tok::Name(_) | Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => std::mem::take(&mut self.buf),
+            Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => std::mem::take(&mut self.buf),
             _ => Vec::new(),
         };
         Ok(Token {
@@ -447,12 +449,11 @@ impl<'a> Lexer<'a> {
                     while is_alnum(self.cur()) {
                         self.save_and_next();
                     }
-                    // Only ASCII letters, digits and '_' were saved.
-                    let name = String::from_utf8_lossy(&self.buf).into_owned();
-                    if let Some((_, kw)) = RESERVED.iter().find(|(s, _)| *s == name) {
+                    if let Some((_, kw)) = RESERVED.iter().find(|(s, _)| s.as_bytes() == self.buf) {
                         return Ok(kw.clone());
                     }
-                    return Ok(Tok::Name(name));
+                    // Only ASCII letters, digits and '_' were saved.
+                    return Ok(Tok::Name(String::from_utf8_lossy(&self.buf).into_owned()));
                 }
                 _ => {
                     self.advance();

@@ -116,8 +116,12 @@ impl<'a> Parser<'a> {
         self.t.tok == Tok::Char(c)
     }
 
-    /// `msg near <current token>` at the current line.
+    /// `msg near <current token>` at the current line. A NUL byte token is token 0 for PUC,
+    /// which means "no token": the message then has no "near" part.
     fn syntax_error(&self, msg: &str) -> SyntaxError {
+        if self.t.tok == Tok::Char(0) {
+            return self.sem_error(msg);
+        }
         self.lex
             .error_at(self.line(), &format!("{} near {}", msg, self.t.near()))
     }

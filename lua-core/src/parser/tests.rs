@@ -870,3 +870,30 @@ fn long_chains_are_capped() {
     let funcs = format!("{}{}", "function foo () ".repeat(190), " end".repeat(190));
     assert!(parse(funcs.as_bytes(), b"=t").is_ok());
 }
+
+/// Developer harness: `BIG=/path cargo test --release -p lua-core time_big -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_big() {
+    let Ok(path) = std::env::var("BIG") else {
+        return;
+    };
+    let src = std::fs::read(path).unwrap();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let mut lex = crate::lexer::Lexer::new(&src, b"=big");
+        let mut n = 0;
+        while lex.next_token().map(|t| t.tok != Tok::Eos).unwrap_or(false) {
+            n += 1;
+        }
+        let lexed = t.elapsed();
+        let t = std::time::Instant::now();
+        let r = parse(&src, b"=big");
+        let parsed = t.elapsed();
+        drop(r);
+        println!(
+            "{} bytes, {n} tokens: lex {lexed:?}, parse {parsed:?}",
+            src.len()
+        );
+    }
+}
