@@ -1,0 +1,323 @@
+//! Compiler tests: listings of our bytecode in `luac -l -l`'s normalised form, compared with
+//! fixed expectations and (when `luac5.4` is installed) with PUC Lua's own output.
+
+use super::testparse::parse;
+use crate::gc::Heap;
+use crate::opcodes::Op;
+use crate::proto::Proto;
+use crate::value::Value;
+use std::fmt::Write;
+use std::rc::Rc;
+
+pub(crate) fn compile_src(src: &str) -> Result<Proto, crate::error::SyntaxError> {
+    let chunk = parse(src);
+    let mut heap = Heap::new();
+    let p = super::compile(&chunk, Rc::from(&b"=test"[..]), &mut heap);
+    // Constants must not outlive the heap: format what tests need before it drops.
+    std::mem::forget(heap);
+    p
+}
+
+/// 1-based jump target of the instruction at 0-based `pc`, for jumping opcodes.
+fn jump_target(p: &Proto, pc: usize) -> Option<i64> {
+    let i = p.code[pc];
+    let pc1 = pc as i64 + 1;
+    Some(match i.op() {
+        Op::Jmp => pc1 + i.sj() as i64 + 1,
+        Op::ForPrep => pc1 + i.bx() as i64 + 2,
+        Op::TForPrep => pc1 + i.bx() as i64 + 1,
+        Op::ForLoop | Op::TForLoop => pc1 + 1 - i.bx() as i64,
+        _ => return None,
+    })
+}
+
+fn fmt_const(v: &Value) -> String {
+    match v {
+        Value::Nil => "N nil".into(),
+        Value::Bool(b) => format!("B {b}"),
+        Value::Int(i) => format!("I {i}"),
+        Value::Float(f) => format!("F {f:?}"),
+        Value::Str(s) => format!("S {:?}", String::from_utf8_lossy(s.as_bytes())),
+        _ => "?".into(),
+    }
+}
+
+/// Our listing in the normalised format (see `luac_listing`).
+pub(crate) fn listing(p: &Proto) -> String {
+    let mut s = String::new();
+    listing_into(p, &mut s);
+    s
+}
+
+fn listing_into(p: &Proto, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "function {}{} params, {} slots, {} upvalues, {} locals, {} constants, {} functions",
+        p.numparams,
+        if p.is_vararg { "+" } else { "" },
+        p.maxstacksize,
+        p.upvalues.len(),
+        p.locvars.len(),
+        p.k.len(),
+        p.p.len()
+    );
+    for (pc, i) in p.code.iter().enumerate() {
+        let (a, b, c, k) = (i.a(), i.b(), i.c(), i.k());
+        let kk = if k { "k" } else { "" };
+        let ops = match i.op() {
+            Op::Move | Op::LoadNil | Op::GetUpval | Op::SetUpval => format!("{a} {b}"),
+            Op::LoadI | Op::LoadF => format!("{a} {}", i.sbx()),
+            Op::LoadK | Op::Closure => format!("{a} {}", i.bx()),
+            Op::LoadKX | Op::LoadFalse | Op::LFalseSkip | Op::LoadTrue => format!("{a}"),
+            Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => format!("{a} {b} {c}"),
+            Op::SetTabUp
+            | Op::SetTable
+            | Op::SetI
+            | Op::SetField
+            | Op::Self_
+            | Op::TailCall
+            | Op::Return
+            | Op::SetList => format!("{a} {b} {c}{kk}"),
+            Op::NewTable => format!("{a}"),
+            Op::AddI | Op::ShrI | Op::ShlI => format!("{a} {b} {}", i.sc()),
+            Op::Unm | Op::BNot | Op::Not | Op::Len | Op::Concat => format!("{a} {b}"),
+            Op::Close | Op::Tbc | Op::Return1 | Op::VarArgPrep => format!("{a}"),
+            Op::Jmp | Op::ForPrep | Op::ForLoop | Op::TForPrep | Op::TForLoop => {
+                let t = jump_target(p, pc).unwrap_or(0);
+                if i.op() == Op::Jmp {
+                    format!("->{t}")
+                } else {
+                    format!("{a} ->{t}")
+                }
+            }
+            Op::Eq | Op::Lt | Op::Le | Op::EqK => format!("{a} {b} {}", k as u8),
+            Op::EqI | Op::LtI | Op::LeI | Op::GtI | Op::GeI => {
+                format!("{a} {} {}", i.sb(), k as u8)
+            }
+            Op::Test => format!("{a} {}", k as u8),
+            Op::TestSet => format!("{a} {b} {}", k as u8),
+            Op::TForCall | Op::VarArg => format!("{a} {c}"),
+            Op::Return0 => String::new(),
+            Op::ExtraArg => format!("{}", i.ax()),
+            _ => format!("{a} {b} {c}"),
+        };
+        let name = crate::opcodes::OP_NAMES[i.op() as usize].to_uppercase();
+        let name = if name == "SELF_" { "SELF".into() } else { name };
+        let _ = writeln!(s, "\t{}\t[{}]\t{}\t{}", pc + 1, p.lineinfo[pc], name, ops);
+    }
+    for (n, k) in p.k.iter().enumerate() {
+        let _ = writeln!(s, "\tk{n}\t{}", fmt_const(k));
+    }
+    for (n, l) in p.locvars.iter().enumerate() {
+        let _ = writeln!(s, "\tl{n}\t{}\t{}\t{}", l.name, l.startpc + 1, l.endpc + 1);
+    }
+    for (n, u) in p.upvalues.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "\tu{n}\t{}\t{}\t{}",
+            u.name.as_deref().unwrap_or("-"),
+            u.instack as u8,
+            u.idx
+        );
+    }
+    for c in &p.p {
+        listing_into(c, s);
+    }
+}
+
+/// PUC's listing of `src` (via `luac5.4 -l -l`), normalised: MMBIN* and NEWTABLE's
+/// EXTRAARG removed (pcs renumbered), jump targets absolute, NEWTABLE's hints dropped.
+/// None if luac5.4 is not installed.
+pub(crate) fn luac_listing(src: &str) -> Option<String> {
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "luac_cmp_{}_{}.lua",
+        std::process::id(),
+        src.len() ^ (src.as_ptr() as usize)
+    ));
+    std::fs::write(&path, src).ok()?;
+    let out = std::process::Command::new("luac5.4")
+        .args(["-l", "-l", "-p"])
+        .arg(&path)
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Split into functions.
+    let mut funcs: Vec<Vec<&str>> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("main <") || line.starts_with("function <") {
+            funcs.push(Vec::new());
+        }
+        if let Some(f) = funcs.last_mut() {
+            f.push(line);
+        }
+    }
+    let mut s = String::new();
+    for f in funcs {
+        // Parse instructions: (pc1, line, op, operands, comment)
+        let mut ins = Vec::new();
+        let mut header = String::new();
+        let mut consts = Vec::new();
+        let mut locals = Vec::new();
+        let mut ups = Vec::new();
+        let mut section = "";
+        for l in &f {
+            if l.contains(" params, ") {
+                header = l.to_string();
+                continue;
+            }
+            if l.starts_with("constants") {
+                section = "k";
+                continue;
+            }
+            if l.starts_with("locals") {
+                section = "l";
+                continue;
+            }
+            if l.starts_with("upvalues") {
+                section = "u";
+                continue;
+            }
+            if !l.starts_with('\t') {
+                continue;
+            }
+            let cols: Vec<&str> = l.trim_start_matches('\t').split('\t').collect();
+            match section {
+                "" => {
+                    let pc1: usize = cols[0].parse().ok()?;
+                    let line: String = cols[1].trim_matches(|c| c == '[' || c == ']').into();
+                    let op = cols[2].trim().to_string();
+                    let rest = cols.get(3).copied().unwrap_or("");
+                    let comment = cols.get(4).copied().unwrap_or("").to_string();
+                    ins.push((pc1, line, op, rest.trim().to_string(), comment));
+                }
+                "k" => consts.push((cols[1].to_string(), cols[2..].join("\t"))),
+                "l" => locals.push((
+                    cols[1].to_string(),
+                    cols[2].to_string(),
+                    cols[3].to_string(),
+                )),
+                "u" => ups.push((
+                    cols[1].to_string(),
+                    cols[2].to_string(),
+                    cols[3].to_string(),
+                )),
+                _ => {}
+            }
+        }
+        // Removed pcs (1-based).
+        let mut removed = vec![false; ins.len() + 2];
+        for (n, (_, _, op, _, _)) in ins.iter().enumerate() {
+            if op.starts_with("MMBIN") || (op == "EXTRAARG" && n > 0 && ins[n - 1].2 == "NEWTABLE")
+            {
+                removed[n + 1] = true;
+            }
+        }
+        let mut newpc = vec![0usize; ins.len() + 2];
+        let mut cnt = 0;
+        for p in 1..ins.len() + 2 {
+            if p <= ins.len() && removed[p] {
+                newpc[p] = cnt + 1;
+            } else {
+                cnt += 1;
+                newpc[p] = cnt;
+            }
+        }
+        let map0 = |pc0: usize| -> usize { newpc[(pc0 + 1).min(ins.len() + 1)] - 1 };
+        // Header: "0+ params, 15 slots, 1 upvalue, 16 locals, 11 constants, 1 function"
+        let h: Vec<&str> = header.split(", ").collect();
+        let num = |x: &str| x.split(' ').next().unwrap_or("").to_string();
+        let _ = writeln!(
+            s,
+            "function {} params, {} slots, {} upvalues, {} locals, {} constants, {} functions",
+            num(h[0]),
+            num(h[1]),
+            num(h[2]),
+            num(h[3]),
+            num(h[4]),
+            num(h[5])
+        );
+        for (pc1, line, op, rest, comment) in &ins {
+            if removed[*pc1] {
+                continue;
+            }
+            let ops = match op.as_str() {
+                "JMP" | "FORPREP" | "FORLOOP" | "TFORPREP" | "TFORLOOP" => {
+                    let t: usize = comment.rsplit(' ').next()?.parse().ok()?;
+                    let t = newpc[t];
+                    if op == "JMP" {
+                        format!("->{t}")
+                    } else {
+                        format!("{} ->{t}", rest.split(' ').next()?)
+                    }
+                }
+                "NEWTABLE" => rest.split(' ').next()?.to_string(),
+                _ => rest.clone(),
+            };
+            let _ = writeln!(s, "\t{}\t[{}]\t{}\t{}", newpc[*pc1], line, op, ops);
+        }
+        for (n, (t, v)) in consts.iter().enumerate() {
+            let v = match t.as_str() {
+                "F" => format!("F {:?}", v.parse::<f64>().ok()?),
+                "N" => "N nil".into(),
+                "B" => format!("B {v}"),
+                _ => format!("{t} {v}"),
+            };
+            let _ = writeln!(s, "\tk{n}\t{v}");
+        }
+        for (n, (name, st, en)) in locals.iter().enumerate() {
+            let st = map0(st.parse::<usize>().ok()? - 1) + 1;
+            let en = map0(en.parse::<usize>().ok()? - 1) + 1;
+            let _ = writeln!(s, "\tl{n}\t{name}\t{st}\t{en}");
+        }
+        for (n, (name, inst, idx)) in ups.iter().enumerate() {
+            let _ = writeln!(s, "\tu{n}\t{name}\t{inst}\t{idx}");
+        }
+    }
+    Some(s)
+}
+
+/// Compare with PUC; returns a description of the first differences.
+#[allow(dead_code, reason = "used by ad-hoc comparisons")]
+pub(crate) fn diff_with_luac(src: &str) -> Option<String> {
+    let theirs = luac_listing(src)?;
+    let ours = listing(&compile_src(src).expect("compiles"));
+    if theirs == ours {
+        return None;
+    }
+    let mut d = String::new();
+    let (a, b): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i).unwrap_or(&""), b.get(i).unwrap_or(&""));
+        if x != y {
+            let _ = writeln!(d, "luac: {x}\nours: {y}");
+        }
+    }
+    Some(d)
+}
+
+#[test]
+fn smoke() {
+    let p = compile_src("local a = 1 print(a)").unwrap();
+    assert!(p.disassemble().contains("CALL"));
+}
+
+/// Development aid: `LUAC_DIFF=file.lua cargo test -p lua-core luac_diff_file -- --nocapture`.
+#[test]
+fn luac_diff_file() {
+    let Ok(f) = std::env::var("LUAC_DIFF") else {
+        return;
+    };
+    let src = std::fs::read_to_string(&f).unwrap();
+    let theirs = luac_listing(&src).unwrap_or_default();
+    let ours = match compile_src(&src) {
+        Ok(p) => listing(&p),
+        Err(e) => e.0,
+    };
+    std::fs::write(format!("{f}.luac"), theirs).unwrap();
+    std::fs::write(format!("{f}.ours"), ours).unwrap();
+}
