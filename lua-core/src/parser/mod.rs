@@ -20,6 +20,8 @@
 //! binary or unary operator the operator's line, a call the line where its prefix expression
 //! starts.
 
+#![forbid(unsafe_code)]
+
 mod expr;
 mod scope;
 #[cfg(test)]
