@@ -897,3 +897,70 @@ fn time_big() {
         );
     }
 }
+
+#[test]
+fn array_limits_match_puc() {
+    let locals = |n: usize| "do local x end ".repeat(n);
+    assert!(parse(locals(32767).as_bytes(), b"=t").is_ok());
+    assert_eq!(
+        err(&locals(32768)),
+        "too many local variables (limit is 32767)"
+    );
+    // Compile-time constants take no debug entry.
+    assert!(parse(
+        "do local x <const> = 1 end ".repeat(33000).as_bytes(),
+        b"=t"
+    )
+    .is_ok());
+    let breaks = |n: usize| format!("while 1 do {}end", "break ".repeat(n));
+    assert!(parse(breaks(32767).as_bytes(), b"=t").is_ok());
+    assert_eq!(
+        err(&breaks(32768)),
+        "too many labels/gotos (limit is 32767)"
+    );
+    let funcs = |n: usize| format!("x = {{{}}}", "function() end, ".repeat(n));
+    assert!(parse(funcs(131071).as_bytes(), b"=t").is_ok());
+    assert_eq!(err(&funcs(131072)), "too many functions (limit is 131071)");
+}
+
+#[test]
+fn scope_limits_match_puc() {
+    let names = |n: usize| {
+        (0..n)
+            .map(|i| format!("a{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert!(parse(format!("local {}", names(200)).as_bytes(), b"=t").is_ok());
+    assert_eq!(
+        err(&format!("local {}", names(201))),
+        "t:1: too many local variables (limit is 200) in main function near <eof>"
+    );
+    assert_eq!(
+        err(&format!("\n\nfunction f()\n local {} end", names(201))),
+        "t:4: too many local variables (limit is 200) in function at line 3 near 'end'"
+    );
+    // _ENV + 150 outer locals + 105 of the enclosing function: one upvalue too many.
+    let decl = |p: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("local {p}{i}\n"))
+            .collect::<String>()
+    };
+    let uses = |p: &str, n: usize| (0..n).map(|i| format!("{p}{i}")).collect::<Vec<_>>();
+    let prog = |nb: usize, global: bool| {
+        let mut u = uses("a", 150);
+        u.extend(uses("b", nb));
+        format!(
+            "{}function f()\n{}function g() return {}{} end end",
+            decl("a", 150),
+            decl("b", 150),
+            if global { "G + " } else { "" },
+            u.join("+")
+        )
+    };
+    assert!(parse(prog(105, false).as_bytes(), b"=t").is_ok());
+    assert_eq!(
+        err(&prog(105, true)),
+        "t:302: too many upvalues (limit is 255) in function at line 302 near '+'"
+    );
+}
