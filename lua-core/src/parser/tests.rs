@@ -961,6 +961,6 @@ fn scope_limits_match_puc() {
     assert!(parse(prog(105, false).as_bytes(), b"=t").is_ok());
     assert_eq!(
         err(&prog(105, true)),
-        "t:302: too many upvalues (limit is 255) in function at line 302 near '+'"
+        "t:302: too many upvalues (limit is 255) in function at line 302 near 'end'"
     );
 }
