@@ -101,6 +101,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         i += 1;
     }
     let mut lua = Lua::new();
+    // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
+    // overflow" strikes at the same depth as in PUC's `lua`.
+    lua.state().c_depth = 2;
     lua.state().jit = Some(Box::new(jit::Jit::new(jit_config)));
     if version {
         println!("{VERSION}");

@@ -120,16 +120,20 @@ fn wrap_aux(st: &mut State) -> NResults {
             Ok(st.ret(&vals))
         }
         Err(e) => {
-            let e = if let Value::Str(s) = e {
-                let _ = close_coroutine(st, co);
+            // An error inside the coroutine kills it: close its pending variables first. (A
+            // failed resume of a running/dead coroutine leaves it alone.)
+            let mut e = e;
+            if co.st().status == CoStatus::Dead && co.st().error.is_some() {
+                if let Err(e2) = close_coroutine(st, co) {
+                    e = e2;
+                }
+            }
+            if let Value::Str(s) = e {
                 let pos = crate::debug::where_(st, 1);
                 let mut b = pos.into_bytes();
                 b.extend_from_slice(s.as_bytes());
-                st.str_value(b)
-            } else {
-                let _ = close_coroutine(st, co);
-                e
-            };
+                e = st.str_value(b);
+            }
             Err(LuaError::Error(e))
         }
     }
