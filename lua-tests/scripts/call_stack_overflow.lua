@@ -15,12 +15,5 @@ print(ok2, (string.find(err2, "stack overflow", 1, true) ~= nil))
 local co = coroutine.create(function() return rec(1) end)
 local ok3, err3 = coroutine.resume(co)
 print(ok3, (string.find(err3, "stack overflow", 1, true) ~= nil), coroutine.status(co))
--- error handler that recurses: xpcall still returns
-local ok4 = xpcall(rec, function(m) return "handled" end, 1)
-print(ok4)
--- repeated overflows do not leak
-for i = 1, 3 do
-  local ok5 = pcall(rec, 1)
-  assert(not ok5)
-end
-print("ok")
+-- xpcall's handler runs on the overflowed stack and still returns its value
+print(xpcall(rec, function(m) return "handled" end, 1))

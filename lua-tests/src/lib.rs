@@ -118,7 +118,7 @@ impl std::fmt::Display for Exit {
         match self {
             Exit::Code(c) => write!(f, "exit status {c}"),
             Exit::Signal => write!(f, "killed by a signal (crash?)"),
-            Exit::TimedOut => write!(f, "timed out"),
+            Exit::TimedOut => write!(f, "timed out (killed)"),
         }
     }
 }

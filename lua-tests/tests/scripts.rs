@@ -46,11 +46,9 @@ fn check_reference(script: &Script, reference: &Outcome) -> Option<String> {
             ));
         }
     } else if !ok {
-        return Some(format!(
-            "reference ended with {}: {}",
-            reference.exit,
-            reference.stderr_first_line()
-        ));
+        let err = reference.stderr_first_line();
+        let sep = if err.is_empty() { "" } else { "; stderr: " };
+        return Some(format!("reference run: {}{sep}{err}", reference.exit));
     }
     None
 }
@@ -58,17 +56,16 @@ fn check_reference(script: &Script, reference: &Outcome) -> Option<String> {
 /// Compare one of our runs with the reference; `None` when it conforms.
 fn compare(script: &Script, reference: &Outcome, ours: &Outcome) -> Option<String> {
     if ours.exit == Exit::TimedOut {
-        return Some(format!("timed out after {}s (killed)", timeout().as_secs()));
+        return Some(format!("timed out after {}s", timeout().as_secs()));
     }
     if !script.markers.nondeterministic {
         if let Some(diff) = first_difference(&reference.stdout, &ours.stdout) {
             let mut msg = diff;
-            if ours.exit != reference.exit {
-                msg.push_str(&format!(
-                    "\n    ({}; stderr: {})",
-                    ours.exit,
-                    ours.stderr_first_line()
-                ));
+            let ours_err = ours.stderr_first_line();
+            if ours.exit != reference.exit
+                || (ours.exit != Exit::Code(0) && ours_err != reference.stderr_first_line())
+            {
+                msg.push_str(&format!("\n    (ours: {}; stderr: {ours_err})", ours.exit));
             }
             return Some(msg);
         }
@@ -108,6 +105,7 @@ fn check_script(script: &Script) -> Vec<(String, String)> {
 }
 
 /// Print per-script failures and the summary line; panic with the failure count if any.
+/// Modes that fail the same way are reported on one line.
 fn report(scripts: &[Script], results: &[Vec<(String, String)>]) {
     let mut failed = 0;
     for (script, failures) in scripts.iter().zip(results) {
@@ -115,8 +113,15 @@ fn report(scripts: &[Script], results: &[Vec<(String, String)>]) {
             continue;
         }
         failed += 1;
+        let mut groups: Vec<(Vec<&str>, &str)> = Vec::new();
         for (mode, why) in failures {
-            println!("FAIL {} [{mode}]: {why}", script.name);
+            match groups.iter_mut().find(|(_, w)| *w == why.as_str()) {
+                Some((modes, _)) => modes.push(mode),
+                None => groups.push((vec![mode.as_str()], why.as_str())),
+            }
+        }
+        for (modes, why) in groups {
+            println!("FAIL {} [{}]: {why}", script.name, modes.join(", "));
         }
     }
     let passed = scripts.len() - failed;
