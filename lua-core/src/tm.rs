@@ -207,7 +207,7 @@ impl State {
     ) -> LuaResult<Value> {
         match number::arith(op, a, b) {
             Ok(v) => Ok(v),
-            Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to perform 'n//0'")),
+            Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(self.lua_rt_error("attempt to perform 'n%%0'")),
             Err(e) => {
                 let event = arith_tm(op);

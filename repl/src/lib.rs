@@ -104,6 +104,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
     // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
     // overflow" strikes at the same depth as in PUC's `lua`.
     lua.state().c_depth = 2;
+    // lua.c switches the collector to generational mode at start.
+    lua.state().heap.generational = true;
     lua.state().jit = Some(Box::new(jit::Jit::new(jit_config)));
     if version {
         println!("{VERSION}");

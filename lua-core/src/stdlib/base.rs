@@ -441,7 +441,9 @@ fn collectgarbage(st: &mut State) -> NResults {
             Value::Int(0)
         }
         "incremental" | "generational" => {
-            let prev = st.str_value("incremental");
+            let prev = if st.heap.generational { "generational" } else { "incremental" };
+            st.heap.generational = opt == "generational";
+            let prev = st.str_value(prev);
             return Ok(st.ret(&[prev]));
         }
         "setpause" => {
