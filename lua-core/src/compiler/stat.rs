@@ -304,6 +304,7 @@ impl Compiler<'_> {
         self.enter_block(true);
         self.block(body)?;
         self.jump_to(whileinit)?;
+        self.line = body.end_line; // PUC leaves the loop block after reading `end`
         self.leave_block()?;
         self.patch_to_here(condexit)
     }
@@ -447,6 +448,7 @@ impl Compiler<'_> {
         }
         self.adjust_localvars(3);
         self.for_body(base, line, 1, false, body)?;
+        self.line = body.end_line;
         self.leave_block()?;
         Ok(())
     }
@@ -467,6 +469,7 @@ impl Compiler<'_> {
         self.mark_to_be_closed(); // the 4th control variable is to be closed
         self.check_stack(3)?; // room to call the generator
         self.for_body(base, line, names.len(), true, body)?;
+        self.line = body.end_line;
         self.leave_block()?;
         Ok(())
     }

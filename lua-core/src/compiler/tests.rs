@@ -76,8 +76,8 @@ fn listing_into(p: &Proto, s: &mut String) {
             | Op::SetField
             | Op::Self_
             | Op::TailCall
-            | Op::Return
-            | Op::SetList => format!("{a} {b} {c}{kk}"),
+            | Op::Return => format!("{a} {b} {c}{kk}"),
+            Op::SetList => format!("{a} {b} {c}"),
             Op::NewTable => format!("{a}"),
             Op::AddI | Op::ShrI | Op::ShlI => format!("{a} {b} {}", i.sc()),
             Op::Unm | Op::BNot | Op::Not | Op::Len | Op::Concat => format!("{a} {b}"),
@@ -166,7 +166,7 @@ pub(crate) fn luac_listing(src: &str) -> Option<String> {
         let mut ups = Vec::new();
         let mut section = "";
         for l in &f {
-            if l.contains(" params, ") {
+            if l.contains(" slots, ") {
                 header = l.to_string();
                 continue;
             }
@@ -320,4 +320,49 @@ fn luac_diff_file() {
     };
     std::fs::write(format!("{f}.luac"), theirs).unwrap();
     std::fs::write(format!("{f}.ours"), ours).unwrap();
+}
+
+fn compile_err(src: &str) -> String {
+    match compile_src(src) {
+        Ok(_) => "ok".into(),
+        Err(e) => e.0,
+    }
+}
+
+#[test]
+fn limits() {
+    let args: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+    assert_eq!(
+        compile_err(&format!("f({})", args.join(","))),
+        "test:1: function or expression needs too many registers"
+    );
+    let names: Vec<String> = (0..201).map(|i| format!("a{i}")).collect();
+    assert_eq!(
+        compile_err(&format!("local {}", names.join(","))),
+        "test:1: too many local variables (limit is 200) in main function"
+    );
+    // 300 upvalues: locals spread over nested functions
+    let mut src = String::new();
+    for i in 0..3 {
+        let names: Vec<String> = (0..100).map(|j| format!("v{i}_{j}")).collect();
+        src += &format!("local {}\n", names.join(","));
+        if i < 2 {
+            src += "local function f() \n";
+        }
+    }
+    src += "local function g() local x\n";
+    for i in 0..3 {
+        for j in 0..100 {
+            src += &format!("x = v{i}_{j}\n");
+        }
+    }
+    src += " end end end";
+    let e = compile_err(&src);
+    assert!(
+        e.contains("too many upvalues (limit is 255) in function at line"),
+        "{e}"
+    );
+    // Registers: 255 is the limit (254 locals plus temporaries would overflow).
+    let names: Vec<String> = (0..199).map(|i| format!("a{i}")).collect();
+    assert_eq!(compile_err(&format!("local {}", names.join(","))), "ok");
 }
