@@ -6,16 +6,31 @@
 //! (interior mutability), `thread`/`vm` (raw stack access in the loop), `number` (libc
 //! formatting/parsing). Everything else is safe Rust.
 
+pub mod api;
 pub mod ast;
+pub mod auxlib;
+pub mod call;
+pub mod debug;
 pub mod compiler;
 pub mod error;
 pub mod gc;
+pub mod lexer;
+pub mod load;
 pub mod number;
 pub mod numparse;
 pub mod object;
 pub mod opcodes;
+pub mod parser;
 pub mod proto;
 pub mod state;
+pub mod stdlib;
 pub mod table;
 pub mod thread;
+pub mod tm;
 pub mod value;
+pub mod vm;
+
+pub use api::Lua;
+pub use error::{LuaError, LuaResult};
+pub use state::State;
+pub use value::Value;

@@ -1,8 +1,293 @@
-//! The interpreter state shared by all threads of one Lua universe.
-use crate::gc::{Gc, Heap};
-use crate::object::Thread;
+//! The interpreter state shared by all threads of one Lua universe (PUC's global_State plus
+//! the running thread), and the interface natives use to read arguments and push results.
+//!
+//! Invariants:
+//! - `cur` is the running thread; its top frame is the function being executed. A native
+//!   function's arguments are `stack[frame.base .. top]`; it pushes results at `top` and
+//!   returns how many it pushed.
+//! - Every GC object reachable from Rust state (registry, globals, metatables, interned
+//!   metamethod names) is marked in `gc_roots`.
+//! - `c_depth` counts nested Rust run loops (natives calling Lua, metamethods): it is bounded
+//!   by `MAX_C_DEPTH`, beyond which Lua gets "C stack overflow", never a native overflow.
+
+use crate::error::{LuaError, LuaResult};
+use crate::gc::{Gc, Heap, Marker};
+use crate::object::{LuaStr, NativeClosure, NativeFn, Thread};
+use crate::table::Table;
+use crate::thread::{CallKind, Frame, ThreadState};
+use crate::tm::{Tm, TM_COUNT, TM_NAMES};
+use crate::value::Value;
+use std::io::Write;
+
+/// Limit on nested Rust-level calls (PUC's LUAI_MAXCCALLS).
+pub const MAX_C_DEPTH: u32 = 200;
+
+/// Interface through which a JIT observes the interpreter (see DESIGN.md section 6).
+pub trait JitHook {
+    /// Called at every loop control point (back-edge) of `proto`; `pc` is the loop's first
+    /// instruction (the back-edge target) and `base` the frame's first register slot.
+    fn control_point(&mut self, proto: &crate::proto::Proto, pc: usize, base: usize);
+}
 
 pub struct State {
     pub heap: Heap,
     pub cur: Gc<Thread>,
+    pub main: Gc<Thread>,
+    pub registry: Gc<Table>,
+    pub globals: Gc<Table>,
+    /// package.loaded (also registry._LOADED).
+    pub loaded: Gc<Table>,
+    /// Metatables for non-table types (string, number, ...), indexed by `Value::tag()`.
+    pub type_meta: [Option<Gc<Table>>; 12],
+    pub tm_names: [Gc<LuaStr>; TM_COUNT],
+    pub c_depth: u32,
+    pub out: std::io::BufWriter<std::io::Stdout>,
+    out_is_tty: bool,
+    /// Control-point hook for the JIT; None when no JIT is installed.
+    pub jit: Option<Box<dyn JitHook>>,
+    /// Hot threshold for control points (counter reaching it calls `jit.hot_loop`).
+    pub hot_threshold: u16,
+    /// Number of control points executed (for tests of the JIT interface).
+    pub control_points: u64,
+    /// Warnings on/off (warn "@on"/"@off").
+    pub warn_on: bool,
+    pub warn_buf: Vec<u8>,
+    /// Set asynchronously (e.g. Ctrl-C) to interrupt running code at the next control point.
+    pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+impl State {
+    pub fn new() -> Box<State> {
+        let mut heap = Heap::new();
+        let main = heap.alloc(Thread::new(ThreadState::new()));
+        main.st().status = crate::thread::CoStatus::Running;
+        let registry = heap.alloc(Table::new(2, 0));
+        let globals = heap.alloc(Table::new(0, 64));
+        let tm_names = std::array::from_fn(|i| heap.intern(TM_NAMES[i].as_bytes()));
+        let loaded = heap.alloc(Table::new(0, 16));
+        let lk = heap.intern(b"_LOADED");
+        registry.set_str(lk, Value::Table(loaded));
+        registry.set_int(1, Value::Thread(main));
+        registry.set_int(2, Value::Table(globals));
+        let mut st = Box::new(State {
+            heap,
+            cur: main,
+            main,
+            registry,
+            globals,
+            loaded,
+            type_meta: [None; 12],
+            tm_names,
+            c_depth: 0,
+            out: std::io::BufWriter::with_capacity(32 * 1024, std::io::stdout()),
+            out_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+            jit: None,
+            hot_threshold: 56,
+            control_points: 0,
+            warn_on: false,
+            warn_buf: Vec::new(),
+            interrupt: Default::default(),
+        });
+        crate::stdlib::open_libs(&mut st);
+        st
+    }
+
+    #[inline(always)]
+    pub fn ts(&self) -> &mut ThreadState {
+        self.cur.st()
+    }
+
+    // ----- strings and values -----
+
+    pub fn intern(&mut self, s: &[u8]) -> Gc<LuaStr> {
+        self.heap.intern(s)
+    }
+    pub fn str_value(&mut self, s: impl AsRef<[u8]>) -> Value {
+        Value::Str(self.heap.intern(s.as_ref()))
+    }
+    pub fn new_table(&mut self, narr: usize, nhash: usize) -> Gc<Table> {
+        self.heap.alloc(Table::new(narr, nhash))
+    }
+    pub fn new_native(&mut self, f: NativeFn, upvals: Vec<Value>) -> Value {
+        Value::NativeFn(self.heap.alloc(NativeClosure {
+            f,
+            upvals: std::cell::UnsafeCell::new(upvals),
+        }))
+    }
+    pub fn tm_name(&self, tm: Tm) -> Gc<LuaStr> {
+        self.tm_names[tm as usize]
+    }
+
+    // ----- output -----
+
+    pub fn write_out(&mut self, b: &[u8]) {
+        let _ = self.out.write_all(b);
+    }
+    pub fn end_line_out(&mut self) {
+        let _ = self.out.write_all(b"\n");
+        if self.out_is_tty {
+            let _ = self.out.flush();
+        }
+    }
+    pub fn flush_out(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    // ----- native function interface -----
+
+    /// The current (native) frame.
+    #[inline]
+    pub fn frame(&self) -> &Frame {
+        self.ts()
+            .frames
+            .last()
+            .expect("a native runs inside a frame")
+    }
+
+    /// Number of arguments of the running native.
+    #[inline]
+    pub fn nargs(&self) -> usize {
+        let ts = self.ts();
+        ts.top - ts.frames.last().map_or(0, |f| f.base)
+    }
+
+    /// Argument `i` (1-based) of the running native; nil when absent.
+    #[inline]
+    pub fn arg(&self, i: usize) -> Value {
+        let ts = self.ts();
+        let base = ts.frames.last().map_or(0, |f| f.base);
+        let idx = base + i - 1;
+        if idx < ts.top {
+            ts.stack[idx]
+        } else {
+            Value::Nil
+        }
+    }
+
+    /// Slot index of argument `i` (for natives that need to write in place).
+    pub fn arg_slot(&self, i: usize) -> usize {
+        self.frame().base + i - 1
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: Value) {
+        self.ts().push(v);
+    }
+
+    /// Drop arguments/values above `base + n` (set the native's top).
+    pub fn set_nargs(&mut self, n: usize) {
+        let ts = self.ts();
+        let base = ts.frames.last().map_or(0, |f| f.base);
+        let newtop = base + n;
+        if newtop > ts.top {
+            ts.ensure_slot(newtop);
+            for i in ts.top..newtop {
+                ts.stack[i] = Value::Nil;
+            }
+        }
+        ts.top = newtop;
+    }
+
+    /// A Lua error with a string message, no position added.
+    pub fn error_msg(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        LuaError::Error(self.str_value(msg))
+    }
+
+    /// `luaL_error`: message prefixed with the position of the Lua code that called the
+    /// running native (level 1).
+    pub fn rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
+        let pos = crate::debug::where_(self, 1);
+        let s = format!("{}{}", pos, msg.as_ref());
+        self.error_msg(s)
+    }
+
+    /// `luaG_runerror`: message prefixed with the position of the running Lua function.
+    pub fn lua_rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
+        let pos = crate::debug::where_(self, 0);
+        let s = format!("{}{}", pos, msg.as_ref());
+        self.error_msg(s)
+    }
+
+    // ----- metatables -----
+
+    pub fn metatable(&self, v: &Value) -> Option<Gc<Table>> {
+        match v {
+            Value::Table(t) => t.metatable(),
+            Value::UserData(u) => u.meta.get(),
+            _ => self.type_meta[v.tag() as usize],
+        }
+    }
+
+    // ----- GC -----
+
+    /// The safepoint: run a collection if one is due. Called by the interpreter only where
+    /// every live value is rooted (see gc.rs).
+    #[inline]
+    pub fn gc_safepoint(&mut self) {
+        if self.heap.should_collect() {
+            self.full_gc();
+        }
+    }
+
+    pub fn full_gc(&mut self) {
+        let roots = Roots {
+            cur: self.cur,
+            main: self.main,
+            registry: self.registry,
+            globals: self.globals,
+            type_meta: self.type_meta,
+            tm_names: &self.tm_names,
+        };
+        self.heap.collect(|m| roots.mark(m));
+    }
+}
+
+struct Roots<'a> {
+    cur: Gc<Thread>,
+    main: Gc<Thread>,
+    registry: Gc<Table>,
+    globals: Gc<Table>,
+    type_meta: [Option<Gc<Table>>; 12],
+    tm_names: &'a [Gc<LuaStr>; TM_COUNT],
+}
+
+impl Roots<'_> {
+    fn mark(&self, m: &mut Marker) {
+        m.mark(self.cur);
+        m.mark(self.main);
+        m.mark(self.registry);
+        m.mark(self.globals);
+        for t in self.type_meta.iter().flatten() {
+            m.mark(*t);
+        }
+        for s in self.tm_names {
+            m.mark(*s);
+        }
+    }
+}
+
+/// A frame for a call about to be made; filled in by `call::precall`.
+pub(crate) fn new_frame(func: usize, base: usize, nresults: i32, kind: CallKind) -> Frame {
+    Frame {
+        func,
+        base,
+        top: base,
+        pc: 0,
+        nresults,
+        closure: None,
+        nextra: 0,
+        kind,
+        handler: None,
+        fresh: false,
+        tailcalled: false,
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+/// Result type of natives: number of values pushed.
+pub type NResults = LuaResult<usize>;

@@ -1,12 +1,58 @@
-//! Lua tables: an array part and a hash part.
+//! Lua tables: an array part and a hash part, sized the way PUC Lua 5.4 sizes them.
 //!
-//! STUB: correct but slow placeholder (linear search); replaced by the real implementation.
-//! The public API below is the contract the VM, the library and the JIT use.
+//! A table keeps its entries in two places. Positive integer keys `1..=n` may live in the
+//! *array part*, a boxed slice of `n` values where key `k` sits at index `k - 1` and an absent
+//! key is a nil slot. Every other entry lives in the *hash part*, a power-of-two slice of
+//! nodes (key, value, next). Which part holds a key is a pure function of the array size: an
+//! integer key in `1..=array.len()` is always in the array, never in the hash part.
+//!
+//! The hash part is a chained scatter table with Brent's variation, the scheme PUC Lua uses:
+//! every key has a *main position* (its hash reduced to a node index); colliding keys are
+//! chained through the `next` index of the nodes, and every chain starts at the main position
+//! of the keys on it. A new key whose main position is taken by a key *not* in its own main
+//! position evicts that intruder to a free node, so a key found at its main position always
+//! heads its chain. Free nodes are handed out by `lastfree`, a cursor that only walks
+//! downwards; when it reaches the bottom the table is *rehashed*: all integer keys are counted
+//! in power-of-two slices and the array part becomes the largest `n` (a power of two) such that
+//! more than `n/2` of the keys `1..=n` are present; everything else goes to a new hash part
+//! big enough for the rest. Keys migrate between the parts only during a rehash or an
+//! explicit [`Table::resize`].
+//!
+//! Deleting never unlinks: assigning nil leaves the key in its node with a nil value (a "dead"
+//! key). Dead keys keep chains and `next` traversals intact, so a program may clear fields while
+//! it iterates, and `next` still accepts the key it just cleared. A dead node is reused only when
+//! it is the main position of a newly inserted key (its chain link is kept) and is dropped at
+//! the next rehash. The collector marks dead keys too, so a key compared during traversal is
+//! never a dangling pointer (weak tables will have to revisit this in `trace`).
+//!
+//! Integer keys hash as `k mod (size - 1 | 1)` and floats as PUC's `l_hashfloat`, and the
+//! insertion algorithm follows PUC's, so the `next` order of integer and float keys matches
+//! PUC 5.4 when the same operations are applied. Strings use their cached hash masked to the
+//! size; pointers are mixed multiplicatively.
+//!
+//! `limit` mirrors PUC's `alimit`, a hint for `#`: it is either the array size or, when the
+//! array size is a power of two, a smaller non-power-of-two that the last `#` found to be a
+//! border. Integer accesses between `limit` and the array size move it up, as PUC does, so `#`
+//! on tables with holes returns the same border PUC would. Invariants of `Parts`:
+//! `limit <= array.len()`; `limit < array.len()` only if `array.len()` is a power of two and
+//! `limit > array.len() / 2`; `node.len()` is 0 or a power of two below 2^32; `lastfree <=
+//! node.len()` and every node at or above `lastfree` is in use or was once; `next` is an
+//! absolute node index or `NO_NEXT`.
+//!
+//! Interior mutability: a `Table` is shared through `Gc` pointers, so its parts sit in an
+//! `UnsafeCell`. Every method takes its one reference to the parts at the start and drops it
+//! before returning; nothing here calls out (no metamethods, no allocation of GC objects), so
+//! no two references to the parts ever overlap. The parts are stored as raw (pointer, length)
+//! pairs at fixed offsets (`TABLE_*_OFFSET`, `NODE_*`) so compiled code can read them directly.
 
 use crate::gc::{Gc, GcObject, Kind, Marker, Trace};
+use crate::number::float_to_int_exact;
 use crate::object::LuaStr;
 use crate::value::Value;
 use std::cell::{Cell, UnsafeCell};
+use std::marker::PhantomData;
+use std::mem::{offset_of, size_of};
+use std::ptr::NonNull;
 
 /// Why a raw set failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +63,98 @@ pub enum KeyError {
     NaN,
 }
 
+/// One slot of the hash part. A nil key means never used; a nil value with a non-nil key is a
+/// dead entry (see the module comment).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Node {
+    val: Value,
+    key: Value,
+    /// Absolute index of the next node on this collision chain, or `NO_NEXT`.
+    next: u32,
+}
+
+/// Layout of a hash node, for the JIT.
+pub const NODE_VAL_OFFSET: usize = offset_of!(Node, val);
+pub const NODE_KEY_OFFSET: usize = offset_of!(Node, key);
+pub const NODE_NEXT_OFFSET: usize = offset_of!(Node, next);
+pub const NODE_SIZE: usize = size_of::<Node>();
+const _: () = assert!(NODE_SIZE == 40 && NODE_VAL_OFFSET == 0 && NODE_KEY_OFFSET == 16);
+
+/// End of a chain. Larger than any node index, so `node.get(NO_NEXT)` is `None`.
+const NO_NEXT: u32 = u32::MAX;
+const FREE: Node = Node {
+    val: Value::Nil,
+    key: Value::Nil,
+    next: NO_NEXT,
+};
+/// Integer keys `1..=2^MAX_ABITS` are candidates for the array part (PUC's MAXABITS).
+const MAX_ABITS: usize = 31;
+
+/// An owned boxed slice stored as (pointer, length) in a fixed order, so the JIT can load both
+/// from known offsets (the layout of `Box<[T]>` itself is unspecified).
+#[repr(C)]
+struct RawSlice<T> {
+    ptr: NonNull<T>,
+    len: usize,
+    _own: PhantomData<Box<[T]>>,
+}
+
+impl<T> RawSlice<T> {
+    fn new(b: Box<[T]>) -> RawSlice<T> {
+        RawSlice {
+            len: b.len(),
+            ptr: NonNull::from(Box::leak(b)).cast(),
+            _own: PhantomData,
+        }
+    }
+
+    fn into_box(self) -> Box<[T]> {
+        let me = std::mem::ManuallyDrop::new(self);
+        let raw = std::ptr::slice_from_raw_parts_mut(me.ptr.as_ptr(), me.len);
+        // SAFETY: reconstitutes the box leaked in `new`; `me` is not dropped, so once.
+        unsafe { Box::from_raw(raw) }
+    }
+}
+
+impl<T> std::ops::Deref for RawSlice<T> {
+    type Target = [T];
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr`/`len` come from a leaked `Box<[T]>` that this value owns until drop.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> std::ops::DerefMut for RawSlice<T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`; `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T> Drop for RawSlice<T> {
+    fn drop(&mut self) {
+        let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
+        // SAFETY: reconstitutes the box leaked in `new`, exactly once.
+        drop(unsafe { Box::from_raw(raw) });
+    }
+}
+
+#[repr(C)]
+struct Parts {
+    array: RawSlice<Value>,
+    /// PUC's `alimit`; see the module comment.
+    limit: usize,
+    node: RawSlice<Node>,
+    /// Every node at index >= lastfree has been handed out.
+    lastfree: usize,
+}
+
+#[repr(C)]
 pub struct Table {
-    inner: UnsafeCell<Vec<(Value, Value)>>,
+    parts: UnsafeCell<Parts>,
     meta: Cell<Option<Gc<Table>>>,
     /// Cache of absent metamethods: bit `i` set means metamethod `i` (see `tm::TM`) is known
     /// to be absent from this table when it is used as a metatable. Cleared on every store of
@@ -26,90 +162,639 @@ pub struct Table {
     pub flags: Cell<u32>,
 }
 
-fn norm(k: &Value) -> Value {
-    if let Value::Float(f) = *k {
-        if let Some(i) = crate::number::float_to_int_exact(f) {
-            return Value::Int(i);
+/// Layout of a table object for the JIT: the array part's data pointer and size (`usize`),
+/// the hash part's node pointer and node count (`usize`, 0 or a power of two), the metatable
+/// (a nullable pointer) and the absent-metamethod flags (`u32`).
+pub const TABLE_ARRAY_PTR_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, ptr);
+pub const TABLE_ARRAY_LEN_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, len);
+pub const TABLE_NODE_PTR_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, ptr);
+pub const TABLE_NODE_LEN_OFFSET: usize =
+    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, len);
+pub const TABLE_META_OFFSET: usize = offset_of!(Table, meta);
+pub const TABLE_FLAGS_OFFSET: usize = offset_of!(Table, flags);
+const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<RawSlice<Value>>() == 16);
+
+// ---------------------------------------------------------------------------------------------
+// Hashing
+
+/// PUC's `hashmod`: an odd divisor spreads integer keys whose low bits repeat. With `len == 0`
+/// the result is out of range, which lookups treat as "absent".
+#[inline(always)]
+fn mod_pos(h: u64, len: usize) -> usize {
+    (h % (len.wrapping_sub(1) | 1) as u64) as usize
+}
+
+#[inline(always)]
+fn mask_pos(h: usize, len: usize) -> usize {
+    h & len.wrapping_sub(1)
+}
+
+fn mix_addr(a: usize) -> usize {
+    let h = (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h ^ (h >> 32)) as usize
+}
+
+/// C's `frexp`: `x = m * 2^e` with `0.5 <= |m| < 1` (zero, inf and NaN come back unchanged).
+fn frexp(x: f64) -> (f64, i32) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    if exp == 0 {
+        let (m, e) = frexp(x * f64::from_bits(0x43f0_0000_0000_0000)); // * 2^64
+        return (m, e - 64);
+    }
+    (
+        f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52)),
+        exp - 1022,
+    )
+}
+
+/// PUC's `l_hashfloat`, so float keys land where they land in PUC.
+fn float_hash(f: f64) -> u64 {
+    let (m, e) = frexp(f);
+    let n = m * 2147483648.0;
+    if !(-9223372036854775808.0..9223372036854775808.0).contains(&n) {
+        return 0; // inf or NaN
+    }
+    let u = (e as u32).wrapping_add(n as i64 as u32);
+    (if u <= i32::MAX as u32 { u } else { !u }) as u64
+}
+
+/// Node index where a (normalised, non-nil) key starts its search.
+#[inline]
+fn main_pos(len: usize, k: &Value) -> usize {
+    match *k {
+        Value::Int(i) => mod_pos(i as u64, len),
+        Value::Float(f) => mod_pos(float_hash(f), len),
+        Value::Str(s) => mask_pos(s.hash() as usize, len),
+        Value::Bool(b) => mask_pos(b as usize, len),
+        _ => mask_pos(mix_addr(k.ptr_addr().unwrap_or(0)), len),
+    }
+}
+
+fn alloc_nodes(n: usize) -> RawSlice<Node> {
+    RawSlice::new(if n == 0 {
+        Box::new([])
+    } else {
+        vec![FREE; n.next_power_of_two()].into_boxed_slice()
+    })
+}
+
+/// `ceil(log2(x))` for `x >= 1`.
+fn ceil_log2(x: u64) -> usize {
+    (64 - (x - 1).leading_zeros()) as usize
+}
+
+/// Count `k` in `nums` if it is a candidate array index; returns 1 if so.
+fn count_int(k: i64, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+    if (k as u64).wrapping_sub(1) < 1 << MAX_ABITS {
+        nums[ceil_log2(k as u64)] += 1;
+        1
+    } else {
+        0
+    }
+}
+
+/// PUC's `computesizes`: the largest power of two `n` such that more than `n/2` of `1..=n` are
+/// present, given `nums[i]` = number of keys in `(2^(i-1), 2^i]` and `na` candidates in all.
+/// Returns `(n, keys that go to the array part)`.
+fn compute_sizes(nums: &[usize; MAX_ABITS + 1], na: usize) -> (usize, usize) {
+    let (mut a, mut in_array, mut optimal) = (0, 0, 0);
+    let mut twotoi = 1usize;
+    for &n in nums {
+        if na <= twotoi / 2 {
+            break;
+        }
+        a += n;
+        if a > twotoi / 2 {
+            optimal = twotoi;
+            in_array = a;
+        }
+        twotoi *= 2;
+    }
+    (optimal, in_array)
+}
+
+/// A border in `array[..j]` knowing `i == 0 || array[i-1]` is present and `array[j-1]` is not.
+fn binsearch(array: &[Value], mut i: usize, mut j: usize) -> usize {
+    while j - i > 1 {
+        let m = (i + j) / 2;
+        if array[m - 1].is_nil() {
+            j = m;
+        } else {
+            i = m;
         }
     }
-    *k
+    i
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two parts
+
+impl Parts {
+    fn bytes(&self) -> usize {
+        self.array.len() * size_of::<Value>() + self.node.len() * NODE_SIZE
+    }
+
+    /// First node on the chain starting at `i` whose key satisfies `eq` (live or dead).
+    /// An out-of-range `i` (empty hash part, `NO_NEXT`) ends the walk.
+    #[inline(always)]
+    fn chain(&self, mut i: usize, eq: impl Fn(&Value) -> bool) -> Option<usize> {
+        while let Some(n) = self.node.get(i) {
+            if eq(&n.key) {
+                return Some(i);
+            }
+            i = n.next as usize;
+        }
+        None
+    }
+
+    #[inline]
+    fn find_from(&self, mp: usize, key: &Value) -> Option<usize> {
+        self.chain(mp, |k| k.raw_eq(key))
+    }
+
+    #[inline]
+    fn find_int(&self, mp: usize, k: i64) -> Option<usize> {
+        self.chain(mp, |key| matches!(*key, Value::Int(j) if j == k))
+    }
+
+    #[inline]
+    fn find_str(&self, s: Gc<LuaStr>) -> Option<usize> {
+        let mp = mask_pos(s.hash() as usize, self.node.len());
+        if s.is_short() {
+            self.chain(mp, |k| matches!(*k, Value::Str(ks) if ks.ptr_eq(s)))
+        } else {
+            self.chain(
+                mp,
+                |k| matches!(*k, Value::Str(ks) if ks.ptr_eq(s) || ks.content_eq(&s)),
+            )
+        }
+    }
+
+    /// The value in node `i`, nil for `None`.
+    #[inline(always)]
+    fn val(&self, i: Option<usize>) -> Value {
+        i.map_or(Value::Nil, |i| self.node[i].val)
+    }
+
+    /// Value of integer key `k`, wherever it lives; no `limit` update.
+    fn lookup_int(&self, k: i64) -> Value {
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < self.array.len() as u64 {
+            return self.array[idx as usize];
+        }
+        self.val(self.find_int(mod_pos(k as u64, self.node.len()), k))
+    }
+
+    fn free_pos(&mut self) -> Option<usize> {
+        while self.lastfree > 0 {
+            self.lastfree -= 1;
+            if self.node[self.lastfree].key.is_nil() {
+                return Some(self.lastfree);
+            }
+        }
+        None
+    }
+
+    /// Insert a key known to be absent from both parts and outside the array range; `mp` is
+    /// its main position for the current node size. `val` is not nil. May rehash.
+    fn insert_new(&mut self, key: Value, val: Value, mut mp: usize) {
+        let len = self.node.len();
+        if len == 0 {
+            return self.grow_and_set(key, val);
+        }
+        if !self.node[mp].val.is_nil() {
+            let Some(f) = self.free_pos() else {
+                return self.grow_and_set(key, val);
+            };
+            let other = main_pos(len, &self.node[mp].key);
+            if other != mp {
+                // The occupant is an intruder from another chain: move it to the free node
+                // and give the new key its main position.
+                let mut prev = other;
+                while self.node[prev].next as usize != mp {
+                    prev = self.node[prev].next as usize;
+                }
+                self.node[prev].next = f as u32;
+                self.node[f] = self.node[mp];
+                self.node[mp].next = NO_NEXT;
+            } else {
+                // The occupant owns this chain: the new key goes to the free node, second.
+                self.node[f].next = self.node[mp].next;
+                self.node[mp].next = f as u32;
+                mp = f;
+            }
+        }
+        let n = &mut self.node[mp];
+        n.key = key;
+        n.val = val;
+    }
+
+    /// Store a key known to be absent from the table (normalised; `val` not nil).
+    fn set_absent(&mut self, key: Value, val: Value) {
+        if let Value::Int(k) = key {
+            let idx = (k as u64).wrapping_sub(1);
+            if idx < self.array.len() as u64 {
+                self.array[idx as usize] = val;
+                return;
+            }
+        }
+        let mp = main_pos(self.node.len(), &key);
+        self.insert_new(key, val, mp);
+    }
+
+    fn grow_and_set(&mut self, key: Value, val: Value) {
+        self.rehash(&key);
+        self.set_absent(key, val);
+    }
+
+    /// Count the present keys of the array part into `nums` (PUC's `numusearray`).
+    fn count_array(&self, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+        let asize = self.array.len();
+        let (mut total, mut i, mut ttlg) = (0, 1usize, 1usize);
+        for slot in nums.iter_mut() {
+            let lim = ttlg.min(asize);
+            if i > lim {
+                break;
+            }
+            let lc = self.array[i - 1..lim]
+                .iter()
+                .filter(|v| !v.is_nil())
+                .count();
+            *slot += lc;
+            total += lc;
+            i = lim + 1;
+            ttlg *= 2;
+        }
+        total
+    }
+
+    /// Resize both parts for the live keys plus `extra`, which is about to be inserted.
+    fn rehash(&mut self, extra: &Value) {
+        let mut nums = [0usize; MAX_ABITS + 1];
+        let mut na = self.count_array(&mut nums);
+        let mut total = na;
+        for n in self.node.iter().filter(|n| !n.val.is_nil()) {
+            total += 1;
+            if let Value::Int(k) = n.key {
+                na += count_int(k, &mut nums);
+            }
+        }
+        if let Value::Int(k) = *extra {
+            na += count_int(k, &mut nums);
+        }
+        total += 1;
+        let (asize, in_array) = compute_sizes(&nums, na);
+        self.resize(asize, total - in_array);
+    }
+
+    /// Give the array part exactly `new_asize` slots and the hash part room for `nhash` keys,
+    /// moving entries between the parts (PUC's `luaH_resize`, same reinsertion order).
+    fn resize(&mut self, new_asize: usize, nhash: usize) {
+        let old_bytes = self.bytes();
+        let old_node = std::mem::replace(&mut self.node, alloc_nodes(nhash));
+        self.lastfree = self.node.len();
+        let mut vanishing = Vec::new();
+        if new_asize != self.array.len() {
+            // Grow or shrink in place with realloc: large arrays are remapped, not copied.
+            let mut v = std::mem::replace(&mut self.array, RawSlice::new(Box::new([])))
+                .into_box()
+                .into_vec();
+            if new_asize < v.len() {
+                vanishing = v.split_off(new_asize);
+            } else {
+                v.reserve_exact(new_asize - v.len());
+                v.resize(new_asize, Value::Nil);
+            }
+            self.array = RawSlice::new(v.into_boxed_slice());
+        }
+        self.limit = new_asize;
+        crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
+        for (i, v) in vanishing.into_iter().enumerate() {
+            if !v.is_nil() {
+                self.set_absent(Value::Int((new_asize + i) as i64 + 1), v);
+            }
+        }
+        for n in old_node.iter().filter(|n| !n.val.is_nil()) {
+            self.set_absent(n.key, n.val);
+        }
+    }
+
+    /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
+    /// above `j` by doubling, then bisecting.
+    fn hash_search(&self, mut j: u64) -> u64 {
+        const MAX: u64 = i64::MAX as u64;
+        if j == 0 {
+            j = 1;
+        }
+        let mut i;
+        loop {
+            i = j;
+            if j <= MAX / 2 {
+                j *= 2;
+            } else {
+                j = MAX;
+                if self.lookup_int(j as i64).is_nil() {
+                    break;
+                }
+                return j;
+            }
+            if self.lookup_int(j as i64).is_nil() {
+                break;
+            }
+        }
+        while j - i > 1 {
+            let m = i + (j - i) / 2;
+            if self.lookup_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i
+    }
+}
+
+/// Float keys with an integral value become integers; `None` for NaN.
+#[inline]
+fn normalise(k: &Value) -> Option<Value> {
+    match *k {
+        Value::Float(f) => match float_to_int_exact(f) {
+            Some(i) => Some(Value::Int(i)),
+            None if f.is_nan() => None,
+            None => Some(*k),
+        },
+        _ => Some(*k),
+    }
 }
 
 impl Table {
-    pub fn new(_narr: usize, _nhash: usize) -> Table {
+    /// A table with room for `narr` array entries and `nhash` other entries.
+    /// Its initial size is counted by `Heap::alloc` through `size_hint`; later resizes report
+    /// their difference with `gc::note_alloc`.
+    pub fn new(narr: usize, nhash: usize) -> Table {
+        let node = alloc_nodes(nhash);
         Table {
-            inner: UnsafeCell::new(Vec::new()),
+            parts: UnsafeCell::new(Parts {
+                array: RawSlice::new(vec![Value::Nil; narr].into_boxed_slice()),
+                limit: narr,
+                lastfree: node.len(),
+                node,
+            }),
             meta: Cell::new(None),
             flags: Cell::new(0),
         }
     }
-    #[allow(clippy::mut_from_ref)] // reason: stub; single-threaded, no re-entrancy
-    fn v(&self) -> &mut Vec<(Value, Value)> {
-        // SAFETY: single-threaded; table methods never call out while holding this borrow.
-        unsafe { &mut *self.inner.get() }
+
+    #[inline(always)]
+    fn parts(&self) -> &Parts {
+        // SAFETY: single-threaded (`Table` is !Sync); per the module comment no `&mut Parts`
+        // is alive while any method runs its body, and this reference dies with the method.
+        unsafe { &*self.parts.get() }
     }
+
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref)] // reason: interior mutability; see the module comment
+    fn parts_mut(&self) -> &mut Parts {
+        // SAFETY: as in `parts`; callers take exactly one reference per method call.
+        unsafe { &mut *self.parts.get() }
+    }
+
+    /// Raw get (`rawget`). Nil for absent keys, nil and NaN keys.
     pub fn get(&self, k: &Value) -> Value {
-        let k = norm(k);
-        self.v()
-            .iter()
-            .find(|(kk, _)| kk.raw_eq(&k))
-            .map(|e| e.1)
-            .unwrap_or(Value::Nil)
+        match *k {
+            Value::Nil => Value::Nil,
+            Value::Int(i) => self.get_int(i),
+            Value::Str(s) => self.get_str(s),
+            Value::Float(f) => match float_to_int_exact(f) {
+                Some(i) => self.get_int(i),
+                None => self.get_generic(k),
+            },
+            _ => self.get_generic(k),
+        }
     }
+
+    fn get_generic(&self, k: &Value) -> Value {
+        let p = self.parts();
+        p.val(p.find_from(main_pos(p.node.len(), k), k))
+    }
+
+    #[inline]
     pub fn get_int(&self, k: i64) -> Value {
-        self.get(&Value::Int(k))
+        let p = self.parts();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.limit as u64 {
+            // SAFETY: idx < limit <= array.len() (Parts invariant).
+            return unsafe { *p.array.get_unchecked(idx as usize) };
+        }
+        self.get_int_slow(k)
     }
+
+    fn get_int_slow(&self, k: i64) -> Value {
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.array.len() as u64 {
+            p.limit = k as usize; // as PUC's luaH_getint: '#t' is probably here now
+            return p.array[idx as usize];
+        }
+        p.val(p.find_int(mod_pos(k as u64, p.node.len()), k))
+    }
+
+    #[inline]
     pub fn get_str(&self, k: Gc<LuaStr>) -> Value {
-        self.get(&Value::Str(k))
+        let p = self.parts();
+        p.val(p.find_str(k))
     }
-    /// Raw set. Assigning nil removes the entry (a key being traversed by `next` stays valid).
+
+    /// Lookup of an interned short string key by address only (no content comparison).
+    /// `k` must be a short string: a long string key is never found.
+    #[inline]
+    pub fn get_short_str(&self, k: Gc<LuaStr>) -> Value {
+        let p = self.parts();
+        let mp = mask_pos(k.hash() as usize, p.node.len());
+        p.val(p.chain(mp, |key| matches!(*key, Value::Str(s) if s.ptr_eq(k))))
+    }
+
+    /// Raw set (`rawset`). Assigning nil leaves a dead entry: a key being traversed by `next`
+    /// stays valid. May rehash, which moves the array part (see [`Table::array_ptr`]).
     pub fn set(&self, k: Value, v: Value) -> Result<(), KeyError> {
         let k = match k {
             Value::Nil => return Err(KeyError::Nil),
-            Value::Float(f) if f.is_nan() => return Err(KeyError::NaN),
-            _ => norm(&k),
+            Value::Str(s) => {
+                self.set_str(s, v);
+                return Ok(());
+            }
+            _ => normalise(&k).ok_or(KeyError::NaN)?,
         };
-        if matches!(k, Value::Str(_)) {
-            self.flags.set(0);
+        if let Value::Int(i) = k {
+            self.set_int(i, v);
+            return Ok(());
         }
-        let vec = self.v();
-        if let Some(e) = vec.iter_mut().find(|(kk, _)| kk.raw_eq(&k)) {
-            e.1 = v;
-        } else if !v.is_nil() {
-            vec.push((k, v));
+        let p = self.parts_mut();
+        let mp = main_pos(p.node.len(), &k);
+        match p.find_from(mp, &k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => p.insert_new(k, v, mp),
         }
         Ok(())
     }
+
+    #[inline]
     pub fn set_int(&self, k: i64, v: Value) {
-        let _ = self.set(Value::Int(k), v);
-    }
-    pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
-        let _ = self.set(Value::Str(k), v);
-    }
-    /// A border of the table (Lua's `#` without metamethods).
-    pub fn len(&self) -> i64 {
-        let mut n = 0;
-        while !self.get_int(n + 1).is_nil() {
-            n += 1;
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.limit as u64 {
+            // SAFETY: idx < limit <= array.len() (Parts invariant).
+            unsafe { *p.array.get_unchecked_mut(idx as usize) = v };
+            return;
         }
-        n
+        if idx < p.array.len() as u64 {
+            p.limit = k as usize;
+            p.array[idx as usize] = v;
+            return;
+        }
+        let mp = mod_pos(k as u64, p.node.len());
+        match p.find_int(mp, k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => p.insert_new(Value::Int(k), v, mp),
+        }
     }
-    /// The entry after `k` in traversal order (`k` nil: the first). `Err(())` if `k` is not a
-    /// key of the table ("invalid key to 'next'").
+
+    #[inline]
+    pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
+        self.flags.set(0);
+        let p = self.parts_mut();
+        match p.find_str(k) {
+            Some(i) => p.node[i].val = v,
+            None if v.is_nil() => {}
+            None => {
+                let mp = mask_pos(k.hash() as usize, p.node.len());
+                p.insert_new(Value::Str(k), v, mp)
+            }
+        }
+    }
+
+    /// A border of the table (Lua's `#` without metamethods), chosen as PUC 5.4's `luaH_getn`
+    /// chooses it. Updates the `limit` hint.
+    #[allow(clippy::len_without_is_empty)] // reason: a border, not a count; `next` tells emptiness
+    pub fn len(&self) -> i64 {
+        let p = self.parts_mut();
+        let asize = p.array.len();
+        let mut limit = p.limit;
+        if limit > 0 && p.array[limit - 1].is_nil() {
+            // A border lies below `limit`.
+            if limit >= 2 && !p.array[limit - 2].is_nil() {
+                if asize.is_power_of_two() && !(limit - 1).is_power_of_two() {
+                    p.limit = limit - 1;
+                }
+                return (limit - 1) as i64;
+            }
+            let border = binsearch(&p.array, 0, limit);
+            if asize.is_power_of_two() && border > asize / 2 {
+                p.limit = border;
+            }
+            return border as i64;
+        }
+        if limit != asize {
+            // t[limit] is present; look between limit and the real size.
+            if p.array[limit].is_nil() {
+                return limit as i64;
+            }
+            limit = asize;
+            if p.array[limit - 1].is_nil() {
+                let border = binsearch(&p.array, p.limit, limit);
+                p.limit = border;
+                return border as i64;
+            }
+            p.limit = limit;
+        }
+        // The array part is full (or empty): continue into the hash part.
+        if p.node.is_empty() || p.lookup_int(limit as i64 + 1).is_nil() {
+            return limit as i64;
+        }
+        p.hash_search(limit as u64) as i64
+    }
+
+    /// The entry after `k` in traversal order (`k` nil: the first): the array part in index
+    /// order, then the hash part in node order. `Err(())` if `k` is not a key of the table
+    /// ("invalid key to 'next'"); a key whose value was set to nil since is still a key.
     #[allow(clippy::result_unit_err)] // reason: the caller words the error
     pub fn next(&self, k: &Value) -> Result<Option<(Value, Value)>, ()> {
-        let vec = self.v();
-        let start = if k.is_nil() {
+        let p = self.parts();
+        let asize = p.array.len();
+        let mut i = if k.is_nil() {
             0
         } else {
-            let k = norm(k);
-            match vec.iter().position(|(kk, _)| kk.raw_eq(&k)) {
-                Some(p) => p + 1,
-                None => return Err(()),
+            match *k {
+                Value::Int(n) if (n as u64).wrapping_sub(1) < asize as u64 => n as usize,
+                // As in PUC, a float is not the integer key it equals (keys never are floats
+                // with integral values), and NaN is never a key.
+                Value::Float(f) if f.is_nan() || float_to_int_exact(f).is_some() => return Err(()),
+                _ => match p.find_from(main_pos(p.node.len(), k), k) {
+                    Some(ni) => asize + ni + 1,
+                    None => return Err(()),
+                },
             }
         };
-        Ok(vec[start..].iter().find(|(_, v)| !v.is_nil()).copied())
+        while let Some(v) = p.array.get(i) {
+            i += 1;
+            if !v.is_nil() {
+                return Ok(Some((Value::Int(i as i64), *v)));
+            }
+        }
+        let rest = p.node.get(i - asize..).unwrap_or(&[]);
+        Ok(rest
+            .iter()
+            .find(|n| !n.val.is_nil())
+            .map(|n| (n.key, n.val)))
     }
+
+    /// Resize both parts (PUC's `luaH_resize`): exactly `narr` array slots, and a hash part of
+    /// the next power of two of `nhash` nodes. Entries move to wherever they now belong.
+    pub fn resize(&self, narr: usize, nhash: usize) {
+        self.parts_mut().resize(narr, nhash);
+    }
+
+    /// Set the array part to exactly `narr` slots, keeping the hash part's size (PUC's
+    /// `luaH_resizearray`). SETLIST calls this when the list does not fit, so that `{f()}`
+    /// gets the array size PUC gives it.
+    pub fn resize_array(&self, narr: usize) {
+        let p = self.parts_mut();
+        let nhash = p.node.len();
+        p.resize(narr, nhash);
+    }
+
+    /// Number of slots in the array part (integer keys `1..=array_len()` live there).
+    #[inline]
+    pub fn array_len(&self) -> usize {
+        self.parts().array.len()
+    }
+
+    /// Number of nodes in the hash part (0 or a power of two).
+    pub fn hash_len(&self) -> usize {
+        self.parts().node.len()
+    }
+
+    /// The array part, `array_len()` contiguous values (dangling but aligned when empty).
+    /// The pointer stays valid, and the array size fixed, until the next call that may resize:
+    /// a store of a *new* key with a non-nil value (`set*` on an absent key; it may rehash),
+    /// `resize` or `resize_array`. Reads, `len`, `next`, and stores to existing keys (including
+    /// nil stores) never move it. Writing through it is allowed for indices below
+    /// `array_len()` (the table is single-threaded), but it bypasses the `limit` hint that
+    /// `len` uses, so `#` on a table with holes may then pick a different border than PUC.
+    #[inline]
+    pub fn array_ptr(&self) -> *const Value {
+        self.parts().array.as_ptr()
+    }
+
     pub fn metatable(&self) -> Option<Gc<Table>> {
         self.meta.get()
     }
@@ -121,7 +806,7 @@ impl Table {
 impl GcObject for Table {
     const KIND: Kind = Kind::Table;
     fn size_hint(&self) -> usize {
-        self.v().capacity() * 32
+        self.parts().bytes()
     }
 }
 
@@ -130,9 +815,373 @@ impl Trace for Table {
         if let Some(mt) = self.meta.get() {
             m.mark(mt);
         }
-        for (k, v) in self.v().iter() {
-            m.mark_value(k);
+        let p = self.parts();
+        for v in p.array.iter() {
             m.mark_value(v);
+        }
+        // Dead keys are marked as well: `next` may still compare against them. Weak tables
+        // will branch here on the metatable's __mode.
+        for n in p.node.iter() {
+            m.mark_value(&n.key);
+            m.mark_value(&n.val);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gc::Heap;
+    use Value::{Float, Nil};
+
+    /// `assert_eq!` through `Debug`, which tells ints from floats (`Value` has no `PartialEq`).
+    macro_rules! same {
+        ($a:expr, $b:expr) => {
+            assert_eq!(format!("{:?}", $a), format!("{:?}", $b))
+        };
+    }
+
+    fn int(i: i64) -> Value {
+        Value::Int(i)
+    }
+
+    /// Keys in `next` order, floats in Rust's shortest form.
+    fn keys(t: &Table) -> String {
+        let (mut out, mut k) = (Vec::new(), Nil);
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            out.push(match nk {
+                Value::Str(s) => s.to_str_lossy().into_owned(),
+                other => format!("{other:?}"),
+            });
+            k = nk;
+        }
+        out.join(" ")
+    }
+
+    /// Structural invariants of the parts (see the module comment).
+    fn check(t: &Table) {
+        let p = t.parts();
+        let asize = p.array.len();
+        assert!(p.limit == asize || (asize.is_power_of_two() && p.limit > asize / 2));
+        assert!(p.limit <= asize && p.lastfree <= p.node.len());
+        assert!(p.node.is_empty() || p.node.len().is_power_of_two());
+        for (i, n) in p.node.iter().enumerate() {
+            assert!(n.next == NO_NEXT || (n.next as usize) < p.node.len());
+            assert!(!n.key.is_nil() || n.val.is_nil());
+            if !n.key.is_nil() {
+                assert_eq!(p.find_from(main_pos(p.node.len(), &n.key), &n.key), Some(i));
+            }
+            if let (Value::Int(k), false) = (n.key, n.val.is_nil()) {
+                assert!((k as u64).wrapping_sub(1) >= asize as u64, "{k} in hash");
+            }
+        }
+    }
+
+    /// A fresh table after `t[k] = v` for each pair (v 0: nil).
+    fn build(n: usize, kv: impl IntoIterator<Item = (i64, i64)>) -> Table {
+        let t = Table::new(n, 0);
+        for (k, v) in kv {
+            t.set_int(k, if v == 0 { Nil } else { int(v) });
+        }
+        t
+    }
+
+    fn seq(hi: i64) -> Table {
+        build(0, (1..=hi).map(|i| (i, i)))
+    }
+
+    // Expected values come from Debian's lua5.4 (5.4.6) running the same operations.
+
+    #[test]
+    fn borders_like_puc() {
+        assert_eq!(build(4, [(1, 1), (2, 2), (3, 0), (4, 4)]).len(), 4); // {1,2,nil,4}
+        let t = build(0, [(1, 1), (2, 2), (4, 4)]);
+        assert_eq!((t.len(), t.array_len()), (4, 4));
+        let t = seq(12);
+        assert_eq!(t.len(), 12);
+        t.set_int(8, Nil);
+        assert_eq!(t.len(), 12, "the limit hint from the previous #");
+        let t = seq(12);
+        t.set_int(8, Nil);
+        assert_eq!(t.len(), 7);
+        let t = seq(10);
+        (1..=10).step_by(2).for_each(|i| t.set_int(i, Nil));
+        assert_eq!((t.len(), keys(&t).as_str()), (10, "2 4 6 8 10"));
+        let t = build(0, (1..=15).step_by(2).map(|i| (i, i)));
+        assert_eq!((t.len(), keys(&t).as_str()), (1, "1 7 15 9 3 11 5 13"));
+        let t = build(0, (1..=8).map(|i| (i, i)).chain([(8, 0), (7, 0)]));
+        assert_eq!(t.len(), 6);
+        t.set_int(7, int(7));
+        assert_eq!(t.len(), 7);
+        t.set_int(8, int(8));
+        assert_eq!(t.len(), 8);
+        let t = seq(20);
+        for i in (1..=20).rev() {
+            t.set_int(i, Nil);
+            assert_eq!(t.len(), i - 1);
+        }
+        let t = seq(100);
+        (3..=100).step_by(3).for_each(|i| t.set_int(i, Nil));
+        assert_eq!(t.len(), 95);
+        let t = build(0, (1..=100).rev().map(|i| (i, i)));
+        assert_eq!((t.len(), t.array_len()), (100, 128));
+        let t = build(0, [(2, 2), (3, 3), (4, 4)]);
+        assert_eq!((t.len(), keys(&t).as_str()), (4, "2 3 4"));
+        t.set_int(1, int(1));
+        assert_eq!((t.len(), keys(&t).as_str()), (4, "1 2 3 4"));
+        check(&t);
+    }
+
+    #[test]
+    fn order_like_puc() {
+        let t = build(
+            0,
+            [10, 20, 30, -1, 0, 100, 7, 3, 1000000, -50].map(|k| (k, 1)),
+        );
+        assert_eq!(keys(&t), "0 3 20 7 10 -50 1000000 100 30 -1");
+        let t = Table::new(0, 0);
+        for f in [1.5, 2.5, -0.5, 1e300, 3.25, 0.1, -1e-300] {
+            t.set(Float(f), Float(f)).unwrap();
+        }
+        assert_eq!(keys(&t), "-0.5 3.25 -1e-300 0.1 2.5 1.5 1e300");
+        let t = build(0, (1..=20).map(|i| (i * i, i)));
+        assert_eq!(t.len(), 1);
+        let want = "1 64 4 36 100 225 9 289 169 16 49 81 144 25 400 361 121 324 196 256";
+        assert_eq!(keys(&t), want);
+        let t = Table::new(0, 2);
+        t.set(Value::Bool(true), int(1)).unwrap();
+        t.set(Value::Bool(false), int(2)).unwrap();
+        assert_eq!(keys(&t), "false true");
+        let heap = &mut Heap::new();
+        let t = Table::new(3, 1); // {n=1, 1, 2, 3}; t[5] = 5
+        t.set_str(heap.intern(b"n"), int(1));
+        (1..=3).for_each(|i| t.set_int(i, int(i)));
+        t.set_int(5, int(5));
+        assert_eq!((t.len(), keys(&t).as_str()), (3, "1 2 3 n 5"));
+        check(&t);
+    }
+
+    #[test]
+    fn huge_and_odd_integer_keys() {
+        let ks = [i64::MAX, i64::MIN, 0, -1, 1 << 53, 1 << 31, (1 << 31) + 1];
+        let t = build(0, ks.iter().map(|&k| (k, k | 1)));
+        assert_eq!(
+            (t.array_len(), t.len()),
+            (0, 0),
+            "sparse keys never grow the array"
+        );
+        ks.iter().for_each(|&k| same!(t.get_int(k), int(k | 1)));
+        same!(t.get(&Float(9007199254740992.0)), int((1 << 53) | 1));
+        let want = "0 -9223372036854775808 2147483648 2147483649 9007199254740992 -1 \
+                    9223372036854775807";
+        assert_eq!(keys(&t), want);
+        let t = seq(5); // a full array, then a huge key: the unbound search must not overflow
+        t.set_int(i64::MAX, int(0));
+        assert_eq!(t.len(), 5);
+        check(&t);
+    }
+
+    #[test]
+    fn float_and_invalid_keys() {
+        let t = Table::new(0, 0);
+        for (k, v) in [(1.0, 10), (-0.0, 20), (2.5, 30), (f64::INFINITY, 40)] {
+            t.set(Float(k), int(v)).unwrap();
+        }
+        same!((t.get_int(1), t.get(&int(0))), (int(10), int(20)));
+        same!(
+            (t.get(&Float(2.5)), t.get(&Float(f64::INFINITY))),
+            (int(30), int(40))
+        );
+        assert!(matches!(t.next(&Nil), Ok(Some((Value::Int(1), _)))));
+        assert!(t.next(&Float(1.0)).is_err() && t.next(&Float(-0.0)).is_err()); // as PUC
+        assert!(t.next(&int(1)).is_ok() && t.next(&Float(2.5)).is_ok());
+        assert_eq!(t.set(Nil, int(1)), Err(KeyError::Nil));
+        assert_eq!(t.set(Float(f64::NAN), int(1)), Err(KeyError::NaN));
+        assert_eq!(t.set(Float(f64::NAN), Nil), Err(KeyError::NaN));
+        assert!(t.get(&Float(f64::NAN)).is_nil() && t.get(&Nil).is_nil());
+        assert!(t.next(&Float(f64::NAN)).is_err() && t.next(&Float(7.5)).is_err());
+        assert!(t.next(&int(99)).is_err());
+        check(&t);
+    }
+
+    #[test]
+    fn next_survives_deletion_during_traversal() {
+        let heap = &mut Heap::new();
+        let t = Table::new(0, 0);
+        for i in 1..=50 {
+            t.set_int(i, int(i));
+            t.set_int(-i, int(i));
+            t.set_str(heap.intern(format!("k{i}").as_bytes()), int(i));
+        }
+        let sizes = (t.array_len(), t.hash_len());
+        let (mut k, mut seen) = (Nil, 0);
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            t.set(nk, Nil).unwrap(); // clear the current key, then continue from it
+            (k, seen) = (nk, seen + 1);
+        }
+        assert_eq!(seen, 150);
+        assert!(matches!(t.next(&Nil), Ok(None)));
+        assert_eq!((t.array_len(), t.hash_len()), sizes, "no rehash");
+        let k7 = heap.intern(b"k7"); // a cleared key revives in place
+        t.set_str(k7, int(7));
+        same!((t.get_str(k7), t.get_short_str(k7)), (int(7), int(7)));
+        check(&t);
+    }
+
+    #[test]
+    fn string_and_other_keys() {
+        let heap = &mut Heap::new();
+        let t = Table::new(0, 0);
+        let (l1, l2) = (heap.intern(&[b'x'; 100]), heap.intern(&[b'x'; 100]));
+        assert!(!l1.ptr_eq(l2), "long strings are not interned");
+        t.set_str(l1, int(1));
+        same!((t.get_str(l2), t.get(&Value::Str(l2))), (int(1), int(1)));
+        t.flags.set(7);
+        t.set(heap.new_str_value(b"a"), int(2)).unwrap();
+        assert_eq!(t.flags.get(), 0);
+        same!(t.get_short_str(heap.intern(b"a")), int(2));
+        assert!(t.get_short_str(heap.intern(b"b")).is_nil());
+        for i in 0..1000 {
+            t.set_str(heap.intern(format!("s{i}").as_bytes()), int(i));
+        }
+        for i in 0..1000 {
+            same!(t.get_str(heap.intern(format!("s{i}").as_bytes())), int(i));
+        }
+        let inner = heap.alloc(Table::new(0, 0));
+        t.set(Value::Bool(true), int(3)).unwrap();
+        t.set(Value::Table(inner), int(4)).unwrap();
+        same!(
+            (t.get(&Value::Bool(true)), t.get(&Value::Table(inner))),
+            (int(3), int(4))
+        );
+        assert!(t.get(&Value::Bool(false)).is_nil());
+        check(&t);
+    }
+
+    #[test]
+    fn array_hash_migration() {
+        let t = build(0, (1..=64).rev().map(|i| (i, i))); // lands in the hash, then moves
+        assert_eq!((t.array_len(), t.len()), (64, 64));
+        check(&t);
+        (1..=60).for_each(|i| t.set_int(i, Nil));
+        for i in 0..40 {
+            t.set(Float(i as f64 + 0.5), int(i)).unwrap(); // rehash: the sparse array shrinks
+        }
+        assert!(t.array_len() < 64);
+        check(&t);
+        t.resize_array(100);
+        assert_eq!(t.array_len(), 100);
+        t.resize(0, 0);
+        assert_eq!(t.array_len(), 0);
+        (61..=64).for_each(|i| same!(t.get_int(i), int(i)));
+        same!(t.get(&Float(3.5)), int(3));
+        check(&t);
+    }
+
+    #[test]
+    fn many_inserts_and_deletes() {
+        let t = Table::new(0, 0);
+        let n = 100_000i64;
+        let fk = |i: i64| Float(i as f64 + 0.25);
+        for i in 0..n {
+            t.set_int(i + 1, int(i));
+            t.set_int(-i * 7, int(i));
+            t.set(fk(i), int(i)).unwrap();
+        }
+        assert_eq!(t.len(), n);
+        for i in (0..n).step_by(2) {
+            t.set_int(i + 1, Nil);
+            t.set_int(-i * 7, Nil);
+            t.set(fk(i), Nil).unwrap();
+        }
+        for i in 0..n {
+            let want = if i % 2 == 0 { Nil } else { int(i) };
+            same!(
+                (t.get_int(i + 1), t.get_int(-i * 7), t.get(&fk(i))),
+                (want, want, want)
+            );
+        }
+        let (mut k, mut count) = (Nil, 0);
+        while let Some((nk, _)) = t.next(&k).unwrap() {
+            (k, count) = (nk, count + 1);
+        }
+        assert_eq!(count, 3 * n / 2);
+        check(&t);
+    }
+
+    /// Random stores (a third of them nil) against a `HashMap` model, with `#` in between so
+    /// the `limit` hint moves; traversal must yield exactly the model.
+    #[test]
+    fn random_against_model() {
+        let mut model = std::collections::HashMap::new();
+        let t = Table::new(0, 0);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mk = |k: Value| match k {
+            Float(f) => f.to_bits() as i128 | 1 << 100,
+            Value::Int(i) => i as i128,
+            _ => unreachable!(),
+        };
+        for step in 0..200_000u64 {
+            let k = match rnd(10) {
+                0 => Float(rnd(64) as f64 + 0.5),
+                1 => int([i64::MIN, i64::MAX, 1 << 40, -7][rnd(4) as usize]),
+                _ => int(rnd(150) as i64 - 20),
+            };
+            let v = if rnd(3) == 0 { Nil } else { int(step as i64) };
+            t.set(k, v).unwrap();
+            match v {
+                Nil => model.remove(&mk(k)),
+                _ => model.insert(mk(k), step as i64),
+            };
+            if rnd(7) == 0 {
+                let n = t.len();
+                assert!((n == 0 || !t.get_int(n).is_nil()) && t.get_int(n + 1).is_nil());
+            }
+            same!(t.get(&k), v);
+            if step % 20_000 == 0 {
+                check(&t);
+                let (mut k, mut n) = (Nil, 0);
+                while let Some((nk, nv)) = t.next(&k).unwrap() {
+                    same!(nv, int(model[&mk(nk)]));
+                    (k, n) = (nk, n + 1);
+                }
+                assert_eq!(n, model.len());
+            }
+        }
+    }
+
+    #[test]
+    fn memory_and_layout() {
+        let t = Table::new(10, 3);
+        assert_eq!(t.size_hint(), 10 * 16 + 4 * NODE_SIZE);
+        assert_eq!((t.array_len(), t.hash_len()), (10, 4));
+        let p = t.array_ptr();
+        t.set_int(3, int(3));
+        t.set_int(3, Nil);
+        assert_eq!(
+            (t.len(), t.array_ptr()),
+            (0, p),
+            "stores to existing slots never move it"
+        );
+        t.flags.set(0x55);
+        let base = &t as *const Table as *const u8;
+        // SAFETY: the offsets are those of fields of `t`, each read with its own type.
+        unsafe {
+            let at = |off: usize| base.add(off);
+            assert_eq!(*(at(TABLE_ARRAY_PTR_OFFSET) as *const *const Value), p);
+            assert_eq!(*(at(TABLE_ARRAY_LEN_OFFSET) as *const usize), 10);
+            assert_eq!(*(at(TABLE_NODE_LEN_OFFSET) as *const usize), 4);
+            assert!((**(at(TABLE_NODE_PTR_OFFSET) as *const *const Node))
+                .key
+                .is_nil());
+            assert!((*(at(TABLE_META_OFFSET) as *const *const u8)).is_null());
+            assert_eq!(*(at(TABLE_FLAGS_OFFSET) as *const u32), 0x55);
         }
     }
 }

@@ -22,9 +22,10 @@ use crate::object::{LuaClosure, LuaStr, NativeClosure, NativeFn, Thread, UpVal, 
 use crate::table::Table;
 use std::ffi::c_void;
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 #[repr(C, u8)]
 pub enum Value {
+    #[default]
     Nil = 0,
     Bool(bool) = 1,
     Int(i64) = 2,
@@ -59,12 +60,6 @@ const _: () = assert!(std::mem::size_of::<Value>() == 16);
 const _: () = assert!(std::mem::align_of::<Value>() == 8);
 // Unused by the code above but documented for the JIT; an upvalue never points elsewhere.
 const _: () = assert!(std::mem::size_of::<Gc<UpVal>>() == 8);
-
-impl Default for Value {
-    fn default() -> Self {
-        Value::Nil
-    }
-}
 
 impl Value {
     #[inline(always)]

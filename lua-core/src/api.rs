@@ -1,0 +1,156 @@
+//! The embedding API: create a state, run chunks, register Rust functions, read globals.
+//!
+//! ```
+//! let mut lua = lua_core::Lua::new();
+//! lua.exec(b"x = 6 * 7", "=example").unwrap();
+//! assert_eq!(lua.global_int("x"), Some(42));
+//! ```
+
+use crate::object::NativeFn;
+use crate::state::State;
+use crate::value::Value;
+
+pub struct Lua {
+    st: Box<State>,
+}
+
+impl Lua {
+    pub fn new() -> Lua {
+        Lua { st: State::new() }
+    }
+
+    /// Direct access to the interpreter state (for natives and advanced embedding).
+    pub fn state(&mut self) -> &mut State {
+        &mut self.st
+    }
+
+    /// Compile a chunk; Err is the message `load` would return.
+    pub fn load(&mut self, src: &[u8], chunkname: &str) -> Result<Value, String> {
+        self.st.load_chunk(src, chunkname.as_bytes(), b"bt", None)
+    }
+
+    /// Compile and run a chunk; Err is the error message (tostring of the error object).
+    pub fn exec(&mut self, src: &[u8], chunkname: &str) -> Result<Vec<Value>, String> {
+        let f = self.load(src, chunkname)?;
+        self.call(f, &[]).map_err(|e| self.display(e))
+    }
+
+    /// Call `f` with `args` in protected mode.
+    pub fn call(&mut self, f: Value, args: &[Value]) -> Result<Vec<Value>, Value> {
+        let st = &mut self.st;
+        let ts = st.ts();
+        let func = ts.top;
+        if !ts.ensure(args.len() + 1 + crate::thread::MIN_STACK) {
+            return Err(st.str_value("stack overflow"));
+        }
+        ts.stack[func] = f;
+        ts.stack[func + 1..func + 1 + args.len()].copy_from_slice(args);
+        ts.top = func + 1 + args.len();
+        let r = match st.pcall_at(func, -1, None) {
+            Ok(Ok(())) => {
+                let ts = st.ts();
+                let res = ts.stack[func..ts.top].to_vec();
+                Ok(res)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(st.str_value("attempt to yield from outside a coroutine")),
+        };
+        st.ts().top = func;
+        st.flush_out();
+        r
+    }
+
+    /// Text of a value as `tostring` would give without metamethods (for error reporting).
+    pub fn display(&mut self, v: Value) -> String {
+        match v {
+            Value::Str(s) => s.to_str_lossy().into_owned(),
+            _ => self.st.tostring_basic(&v),
+        }
+    }
+
+    pub fn register(&mut self, name: &str, f: NativeFn) {
+        let g = self.st.globals;
+        self.st.set_fn(g, name, f);
+    }
+
+    pub fn global(&mut self, name: &str) -> Value {
+        let g = self.st.globals;
+        self.st.get_field(g, name)
+    }
+
+    pub fn set_global(&mut self, name: &str, v: Value) {
+        let g = self.st.globals;
+        self.st.set_field(g, name, v);
+    }
+
+    pub fn global_int(&mut self, name: &str) -> Option<i64> {
+        match self.global(name) {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn global_string(&mut self, name: &str) -> Option<String> {
+        match self.global(name) {
+            Value::Str(s) => Some(s.to_str_lossy().into_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// Message handler used by `Lua::call_traceback`: turns the error into a string and appends a
+/// traceback (what the `lua` command prints), like lua.c's msghandler.
+pub fn traceback_handler(st: &mut State) -> crate::state::NResults {
+    let v = st.arg(1);
+    let msg = match v {
+        Value::Str(s) => s.to_str_lossy().into_owned(),
+        Value::Int(_) | Value::Float(_) => st.tostring_basic(&v),
+        _ => {
+            let tm = st.get_tm(&v, crate::tm::Tm::ToString);
+            if !tm.is_nil() {
+                if let Ok(s) = st.tostring(v) {
+                    return Ok(st.ret(&[Value::Str(s)]));
+                }
+            }
+            format!("(error object is a {} value)", st.obj_typename(&v))
+        }
+    };
+    let tb = crate::debug::traceback(st, Some(&msg), 1);
+    let s = st.str_value(tb);
+    Ok(st.ret(&[s]))
+}
+
+impl Lua {
+    /// Call `f` protected, with a message handler that adds a traceback; Err is the text.
+    pub fn call_traceback(&mut self, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+        let st = &mut self.st;
+        let ts = st.ts();
+        let func = ts.top;
+        if !ts.ensure(args.len() + 2 + crate::thread::MIN_STACK) {
+            return Err("stack overflow".into());
+        }
+        ts.stack[func] = Value::LightFn(traceback_handler);
+        ts.stack[func + 1] = f;
+        ts.stack[func + 2..func + 2 + args.len()].copy_from_slice(args);
+        ts.top = func + 2 + args.len();
+        let r = match st.pcall_at(func + 1, -1, Some(func)) {
+            Ok(Ok(())) => {
+                let ts = st.ts();
+                Ok(ts.stack[func + 1..ts.top].to_vec())
+            }
+            Ok(Err(e)) => Err(self.display_err(e)),
+            Err(_) => Err("attempt to yield from outside a coroutine".into()),
+        };
+        self.st.ts().top = func;
+        self.st.flush_out();
+        r
+    }
+
+    fn display_err(&mut self, e: Value) -> String {
+        match e {
+            Value::Str(s) => s.to_str_lossy().into_owned(),
+            Value::Nil => "nil".into(),
+            _ => format!("(error object is a {} value)", self.st.obj_typename(&e)),
+        }
+    }
+}

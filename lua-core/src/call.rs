@@ -1,0 +1,565 @@
+//! Calls, returns, protected calls, error unwinding and coroutine switching (PUC's ldo).
+//!
+//! Invariants:
+//! - Lua-to-Lua calls made by CALL instructions push a frame and stay in the same run loop;
+//!   natives calling Lua (and metamethods) start a nested run loop (`execute`) whose entry
+//!   frame is marked `fresh`; returning from a fresh frame ends that loop.
+//! - Errors propagate as `Err` through Rust frames; Lua frames stay on the frame stack until
+//!   the catcher (`pcall_at`, or `recover` after a resume) unwinds them with `unwind_to`,
+//!   closing upvalues and running pending `__close` handlers.
+//! - A yield propagates as `Err(LuaError::Yield)`; the coroutine's frames stay, and `resume`
+//!   finishes them later (`unroll`): a returning fresh frame of kind `Meta` finishes the
+//!   interrupted instruction, of kind `Protected` finishes the pcall/xpcall native below it.
+//! - `nny` (per thread) counts non-yieldable nested calls; `c_depth` (global) counts nested
+//!   Rust run loops and is bounded by `MAX_C_DEPTH` ("C stack overflow").
+
+use crate::error::{LuaError, LuaResult};
+use crate::gc::Gc;
+use crate::object::Thread;
+use crate::state::{new_frame, State, MAX_C_DEPTH};
+use crate::thread::{CallKind, CoStatus, MIN_STACK};
+use crate::tm::Tm;
+use crate::value::Value;
+
+/// Maximum number of frames per thread (beyond it: "stack overflow").
+pub const MAX_FRAMES: usize = 200_000;
+
+impl State {
+    /// Start a call of `stack[func]` with arguments `stack[func+1..top]`. For a Lua function
+    /// pushes its frame and returns `Ok(true)`: the caller runs it. A native runs to
+    /// completion here (results placed by `poscall`) and `Ok(false)` is returned.
+    pub(crate) fn precall(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        kind: CallKind,
+        fresh: bool,
+    ) -> LuaResult<bool> {
+        let mut f = self.ts().stack[func];
+        let mut tries = 0;
+        loop {
+            match f {
+                Value::LuaFn(cl) => {
+                    let ts = self.ts();
+                    let p = &cl.proto;
+                    let nargs = ts.top - func - 1;
+                    let nparams = p.numparams as usize;
+                    let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
+                    if ts.frames.len() >= MAX_FRAMES || !ts.ensure_slot(need) {
+                        return Err(self.stack_overflow());
+                    }
+                    for i in nargs..nparams {
+                        ts.stack[func + 1 + i] = Value::Nil;
+                    }
+                    let mut fr = new_frame(func, func + 1, nresults, kind);
+                    fr.closure = Some(cl);
+                    fr.top = func + 1 + p.maxstacksize as usize;
+                    fr.nextra = nargs.saturating_sub(nparams);
+                    fr.fresh = fresh;
+                    ts.top = if p.is_vararg {
+                        func + 1 + nargs.max(nparams)
+                    } else {
+                        fr.top
+                    };
+                    ts.frames.push(fr);
+                    return Ok(true);
+                }
+                Value::LightFn(nf) => {
+                    return self.call_native(nf, func, nresults, kind).map(|_| false)
+                }
+                Value::NativeFn(nc) => {
+                    return self.call_native(nc.f, func, nresults, kind).map(|_| false)
+                }
+                _ => {
+                    let tm = self.get_tm(&f, Tm::Call);
+                    if tm.is_nil() || tries > 100 {
+                        return Err(self.call_error(func, f));
+                    }
+                    // Insert the metamethod below the original object: it becomes the first arg.
+                    let ts = self.ts();
+                    if !ts.ensure(1) {
+                        return Err(self.stack_overflow());
+                    }
+                    let top = ts.top;
+                    ts.stack.copy_within(func..top, func + 1);
+                    ts.stack[func] = tm;
+                    ts.top += 1;
+                    f = tm;
+                    tries += 1;
+                }
+            }
+        }
+    }
+
+    fn call_native(
+        &mut self,
+        nf: crate::object::NativeFn,
+        func: usize,
+        nresults: i32,
+        kind: CallKind,
+    ) -> LuaResult<()> {
+        let ts = self.ts();
+        if ts.frames.len() >= MAX_FRAMES || !ts.ensure(MIN_STACK) {
+            return Err(self.stack_overflow());
+        }
+        let mut fr = new_frame(func, func + 1, nresults, kind);
+        fr.top = ts.top + MIN_STACK;
+        ts.frames.push(fr);
+        let n = nf(self)?;
+        self.poscall(n);
+        Ok(())
+    }
+
+    /// Pop the top frame, moving its `n` results (at `top - n .. top`) to its function slot,
+    /// adjusted to the number of results the caller wanted (all if -1: top marks the end).
+    #[inline]
+    pub(crate) fn poscall(&mut self, n: usize) {
+        let ts = self.ts();
+        let fr = ts.frames.pop().expect("poscall with a frame");
+        let first = ts.top - n;
+        let dst = fr.func;
+        let wanted = fr.nresults;
+        if wanted < 0 {
+            ts.stack.copy_within(first..first + n, dst);
+            ts.top = dst + n;
+        } else {
+            let wanted = wanted as usize;
+            let m = n.min(wanted);
+            ts.stack.copy_within(first..first + m, dst);
+            for i in m..wanted {
+                ts.stack[dst + i] = Value::Nil;
+            }
+            ts.top = dst + wanted;
+        }
+    }
+
+    /// Call `stack[func]` with args up to `top` from Rust, not yieldable. Results are left at
+    /// `func..top` (`nresults` of them, or all if -1).
+    pub fn call_at(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
+        self.ts().nny += 1;
+        let r = self.call_at_k(func, nresults, CallKind::Normal);
+        self.ts().nny -= 1;
+        r
+    }
+
+    /// Call with a given kind; runs a nested loop for Lua functions.
+    pub(crate) fn call_at_k(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        kind: CallKind,
+    ) -> LuaResult<()> {
+        if self.c_depth >= MAX_C_DEPTH {
+            return Err(self.c_stack_overflow());
+        }
+        self.c_depth += 1;
+        let r = match self.precall(func, nresults, kind, true) {
+            Ok(true) => self.execute().map(|_| ()),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.c_depth -= 1;
+        r
+    }
+
+    /// Call `f(args...)` from Rust (non-yieldable) and return its results.
+    pub fn call_value(&mut self, f: Value, args: &[Value], nresults: i32) -> LuaResult<Vec<Value>> {
+        let func = self.push_call(f, args)?;
+        self.call_at(func, nresults)?;
+        let ts = self.ts();
+        let res = ts.stack[func..ts.top].to_vec();
+        ts.top = func;
+        Ok(res)
+    }
+
+    fn push_call(&mut self, f: Value, args: &[Value]) -> LuaResult<usize> {
+        let ts = self.ts();
+        if !ts.ensure(args.len() + 1 + MIN_STACK) {
+            return Err(self.stack_overflow());
+        }
+        let func = ts.top;
+        ts.stack[func] = f;
+        ts.stack[func + 1..func + 1 + args.len()].copy_from_slice(args);
+        ts.top = func + 1 + args.len();
+        Ok(func)
+    }
+
+    /// Call a metamethod on behalf of the running code. When the caller is a Lua frame (an
+    /// instruction), the call is yieldable and kind `Meta`; from a native it is an ordinary
+    /// non-yieldable call. Results are left at the returned slot.
+    pub(crate) fn call_meta(
+        &mut self,
+        f: Value,
+        args: &[Value],
+        nresults: i32,
+    ) -> LuaResult<usize> {
+        let from_lua = self
+            .ts()
+            .frames
+            .last()
+            .is_some_and(|fr| fr.closure.is_some());
+        let func = self.push_call(f, args)?;
+        if from_lua {
+            self.call_at_k(func, nresults, CallKind::Meta)?;
+        } else {
+            self.call_at(func, nresults)?;
+        }
+        Ok(func)
+    }
+
+    /// Call a metamethod and return its first result (stack top restored).
+    pub(crate) fn call_meta1(&mut self, f: Value, args: &[Value]) -> LuaResult<Value> {
+        let func = self.call_meta(f, args, 1)?;
+        let ts = self.ts();
+        let v = ts.stack[func];
+        ts.top = func;
+        self.restore_lua_top();
+        Ok(v)
+    }
+
+    /// Non-yieldable variant for library code (e.g. tostring from print).
+    pub(crate) fn call_meta1_nested(&mut self, f: Value, args: &[Value]) -> LuaResult<Value> {
+        let r = self.call_value(f, args, 1)?;
+        Ok(r.first().copied().unwrap_or(Value::Nil))
+    }
+
+    /// After a nested call from an instruction, the Lua frame's top is its register limit.
+    #[inline]
+    pub(crate) fn restore_lua_top(&mut self) {
+        let ts = self.ts();
+        if let Some(fr) = ts.frames.last() {
+            if fr.closure.is_some() {
+                ts.top = fr.top;
+            }
+        }
+    }
+
+    // ----- errors -----
+
+    pub(crate) fn stack_overflow(&mut self) -> LuaError {
+        self.ts().grow_for_error();
+        self.lua_rt_error("stack overflow")
+    }
+
+    pub(crate) fn c_stack_overflow(&mut self) -> LuaError {
+        self.lua_rt_error("C stack overflow")
+    }
+
+    fn call_error(&mut self, func: usize, f: Value) -> LuaError {
+        let slot = crate::debug::slot_of_stack(self, func);
+        self.type_error(&f, "call", slot, None)
+    }
+
+    /// Protected call of `stack[func]` (args up to top). On error, the message handler at
+    /// stack slot `handler` (if any) runs first, then frames above are unwound and the
+    /// error value returned. Results on success as `call_at`.
+    /// The outer `Err` is only ever a yield (which passes through protected calls).
+    pub fn pcall_at(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        handler: Option<usize>,
+    ) -> LuaResult<Result<(), Value>> {
+        let nframes = self.ts().frames.len();
+        let nny = self.ts().nny;
+        let depth = self.c_depth;
+        let r = self.call_at_k_protected(func, nresults, handler);
+        match r {
+            Ok(()) => Ok(Ok(())),
+            Err(LuaError::Yield) => Err(LuaError::Yield),
+            Err(LuaError::Error(v)) => {
+                let v = match handler {
+                    Some(h) => self.call_handler(h, v),
+                    None => v,
+                };
+                self.c_depth = depth;
+                self.ts().nny = nny;
+                let v = self.unwind_to(nframes, func, v);
+                Ok(Err(v))
+            }
+        }
+    }
+
+    fn call_at_k_protected(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        handler: Option<usize>,
+    ) -> LuaResult<()> {
+        if self.c_depth >= MAX_C_DEPTH {
+            return Err(self.c_stack_overflow());
+        }
+        self.c_depth += 1;
+        let r = match self.precall(func, nresults, CallKind::Protected, true) {
+            Ok(true) => {
+                if let Some(fr) = self.ts().frames.last_mut() {
+                    fr.handler = handler;
+                }
+                self.execute().map(|_| ())
+            }
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.c_depth -= 1;
+        r
+    }
+
+    /// Run the message handler on error value `v` (with the erroring frames still present).
+    pub(crate) fn call_handler(&mut self, h: usize, v: Value) -> Value {
+        let hv = self.ts().stack[h];
+        self.ts().grow_for_error();
+        let mut v = v;
+        // A handler that errors is called again on its own error, as PUC does, up to a limit.
+        for _ in 0..8 {
+            let nny = self.ts().nny;
+            let depth = self.c_depth;
+            let nframes = self.ts().frames.len();
+            let top = self.ts().top;
+            match self.call_value(hv, &[v], 1) {
+                Ok(r) => return r.first().copied().unwrap_or(Value::Nil),
+                Err(LuaError::Error(e)) => {
+                    self.c_depth = depth;
+                    self.ts().nny = nny;
+                    self.ts().frames.truncate(nframes);
+                    self.ts().top = top;
+                    v = e;
+                }
+                Err(LuaError::Yield) => return v,
+            }
+        }
+        self.str_value("error in error handling")
+    }
+
+    /// Unwind the frames above `nframes`, closing upvalues and to-be-closed variables at or
+    /// above stack slot `level` with error `err`. Returns the final error value (a __close
+    /// handler's error replaces it).
+    pub(crate) fn unwind_to(&mut self, nframes: usize, level: usize, err: Value) -> Value {
+        let mut err = err;
+        self.close_upvals(level);
+        loop {
+            match self.close_tbc(level, Some(err)) {
+                Ok(()) => break,
+                Err(LuaError::Error(e)) => err = e,
+                Err(LuaError::Yield) => break,
+            }
+        }
+        let ts = self.ts();
+        ts.frames.truncate(nframes);
+        ts.top = level;
+        err
+    }
+
+    // ----- upvalues and to-be-closed variables -----
+
+    pub(crate) fn find_upval(&mut self, idx: usize) -> Gc<crate::object::UpVal> {
+        let ts = self.cur.st();
+        let mut pos = ts.open_upvals.len();
+        while pos > 0 {
+            let u = ts.open_upvals[pos - 1];
+            let ui = u.idx.get();
+            if ui == idx {
+                return u;
+            }
+            if ui < idx {
+                break;
+            }
+            pos -= 1;
+        }
+        let ptr = &raw mut ts.stack[idx];
+        let uv = self.heap.alloc(crate::object::UpVal {
+            v: std::cell::Cell::new(ptr),
+            idx: std::cell::Cell::new(idx),
+            closed: std::cell::UnsafeCell::new(Value::Nil),
+        });
+        self.cur.st().open_upvals.insert(pos, uv);
+        uv
+    }
+
+    pub(crate) fn close_upvals(&mut self, level: usize) {
+        let ts = self.ts();
+        while let Some(u) = ts.open_upvals.last() {
+            if u.idx.get() < level {
+                break;
+            }
+            let u = ts.open_upvals.pop().expect("checked");
+            u.close();
+        }
+    }
+
+    /// Call pending `__close` handlers for variables at or above `level`, newest first.
+    /// `err` is the error being propagated (None on normal exit: handlers get nil).
+    pub(crate) fn close_tbc(&mut self, level: usize, err: Option<Value>) -> LuaResult<()> {
+        while let Some(&slot) = self.ts().tbc.last() {
+            if slot < level {
+                break;
+            }
+            self.ts().tbc.pop();
+            let obj = self.ts().stack[slot];
+            let tm = self.get_tm(&obj, Tm::Close);
+            if tm.is_nil() {
+                continue; // checked when marked; the metamethod was removed since
+            }
+            let e = err.unwrap_or(Value::Nil);
+            // Keep the frames' values below the call: run the handler above the current top.
+            let top = self.ts().top.max(slot + 1);
+            self.ts().top = top;
+            self.call_value(tm, &[obj, e], 0)?;
+            self.ts().top = top;
+        }
+        Ok(())
+    }
+
+    // ----- coroutines -----
+
+    /// Resume coroutine `co` with `args`. Ok: values yielded or returned; Err: error value.
+    pub fn resume(&mut self, co: Gc<Thread>, args: &[Value]) -> Result<Vec<Value>, Value> {
+        let cst = co.st();
+        if co.ptr_eq(self.cur) || cst.status == CoStatus::Running {
+            return Err(self.str_value("cannot resume non-suspended coroutine"));
+        }
+        match cst.status {
+            CoStatus::Dead => return Err(self.str_value("cannot resume dead coroutine")),
+            CoStatus::Normal => return Err(self.str_value("cannot resume non-suspended coroutine")),
+            _ => {}
+        }
+        if self.c_depth >= MAX_C_DEPTH - 10 {
+            return Err(self.str_value("C stack overflow"));
+        }
+        let prev = self.cur;
+        prev.st().status = CoStatus::Normal;
+        co.st().status = CoStatus::Running;
+        self.cur = co;
+        self.c_depth += 1;
+        let r = self.resume_inner(args);
+        self.c_depth -= 1;
+        self.cur = prev;
+        prev.st().status = CoStatus::Running;
+        let cst = co.st();
+        match r {
+            Ok(()) => {
+                cst.status = CoStatus::Dead;
+                let vals = cst.stack[..cst.top].to_vec();
+                cst.top = 0;
+                Ok(vals)
+            }
+            Err(LuaError::Yield) => {
+                cst.status = CoStatus::Suspended;
+                Ok(std::mem::take(&mut cst.transfer))
+            }
+            Err(LuaError::Error(v)) => {
+                cst.status = CoStatus::Dead;
+                cst.error = Some(v);
+                Err(v)
+            }
+        }
+    }
+
+    fn resume_inner(&mut self, args: &[Value]) -> LuaResult<()> {
+        let ts = self.ts();
+        if !ts.ensure(args.len() + MIN_STACK) {
+            return Err(self.stack_overflow());
+        }
+        let top = ts.top;
+        ts.stack[top..top + args.len()].copy_from_slice(args);
+        ts.top += args.len();
+        let mut r = if ts.frames.is_empty() {
+            // First resume: the body function is at slot 0.
+            match self.precall(0, -1, CallKind::Normal, true) {
+                Ok(true) => self.execute().map(|_| ()),
+                Ok(false) => Ok(()),
+                Err(e) => Err(e),
+            }
+        } else {
+            // Suspended in a yield: the top frame is the yielding native; the resume args
+            // are its results.
+            let kind = ts.frames.last().map(|f| f.kind).unwrap_or(CallKind::Normal);
+            self.poscall(args.len());
+            self.after_return(kind).and_then(|()| self.unroll())
+        };
+        loop {
+            match r {
+                Err(LuaError::Error(v)) => match self.recover(v) {
+                    Some(kind) => r = self.after_return(kind).and_then(|()| self.unroll()),
+                    None => return Err(LuaError::Error(v)),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    /// Finish frames left by a previous yield until the coroutine's body returns.
+    fn unroll(&mut self) -> LuaResult<()> {
+        loop {
+            let ts = self.ts();
+            match ts.frames.last() {
+                None => return Ok(()),
+                Some(fr) if fr.closure.is_some() => {
+                    let kind = self.execute()?;
+                    self.after_return(kind)?;
+                }
+                Some(_) => {
+                    // A native frame can only be on top here if it is pcall/xpcall waiting for
+                    // its protected callee, which `after_return` finishes; anything else is a
+                    // native that yielded without continuation support.
+                    return Err(self.error_msg("attempt to yield across a C-call boundary"));
+                }
+            }
+        }
+    }
+
+    /// A frame of `kind` just returned (results placed) outside of its Rust caller: finish
+    /// whatever was waiting for it.
+    fn after_return(&mut self, kind: CallKind) -> LuaResult<()> {
+        match kind {
+            CallKind::Normal => Ok(()),
+            CallKind::Meta => self.finish_op(),
+            CallKind::Protected => {
+                // The frame below is pcall/xpcall; its callee's results are at its base (pcall)
+                // or base+1 (xpcall) up to top. Prepend `true` and return them.
+                let ts = self.ts();
+                let fr = *ts.frames.last().expect("pcall frame");
+                let first = fr.base;
+                if fr.handler.is_some() {
+                    // xpcall: the handler sat at `first`, the results start just above it.
+                    ts.stack[first] = Value::Bool(true);
+                } else {
+                    ts.stack.copy_within(first..ts.top, first + 1);
+                    ts.top += 1;
+                    ts.stack[first] = Value::Bool(true);
+                }
+                let n = ts.top - first;
+                let kind = fr.kind;
+                self.poscall(n);
+                self.after_return(kind)
+            }
+        }
+    }
+
+    /// After an error in a resumed coroutine with no Rust catcher: find the innermost
+    /// protected frame, unwind to it and make its pcall native return (false, err).
+    /// Returns the kind of the pcall frame (to finish what called it), or None.
+    fn recover(&mut self, err: Value) -> Option<CallKind> {
+        let ts = self.ts();
+        let i = ts
+            .frames
+            .iter()
+            .rposition(|f| f.kind == CallKind::Protected)?;
+        let pf = ts.frames[i];
+        if i == 0 {
+            return None;
+        }
+        let err = match pf.handler {
+            Some(h) => self.call_handler(h, err),
+            None => err,
+        };
+        let err = self.unwind_to(i, pf.func, err);
+        let ts = self.ts();
+        let nf = *ts.frames.last().expect("pcall native frame");
+        ts.top = nf.base;
+        ts.push(Value::Bool(false));
+        ts.push(err);
+        let kind = nf.kind;
+        self.poscall(2);
+        Some(kind)
+    }
+}

@@ -1,0 +1,375 @@
+//! Debug information derived from bytecode (PUC's ldebug): names of the variables involved
+//! in an error ("(local 'x')", "(global 'f')"), the position prefix of error messages,
+//! function names of calls, and tracebacks.
+//!
+//! Names come from symbolic execution over the caller's bytecode: `obj_name` finds the
+//! instruction that last set a register before `pc` and reads the name off it, as Lua 5.4
+//! does, so messages match PUC's for the same code shapes.
+
+use crate::error::chunkid;
+use crate::opcodes::Op;
+use crate::proto::Proto;
+use crate::state::State;
+use crate::thread::Frame;
+use crate::value::Value;
+
+/// Where an operand came from, in the running Lua frame.
+#[derive(Clone, Copy, Debug)]
+pub enum Slot {
+    Reg(usize),
+    Upval(usize),
+}
+
+/// Current line of a Lua frame (-1 for natives).
+pub fn frame_line(fr: &Frame) -> i64 {
+    match fr.closure {
+        Some(cl) => {
+            let pc = fr.pc.saturating_sub(1);
+            cl.proto.lineinfo.get(pc).map_or(-1, |&l| l as i64)
+        }
+        None => -1,
+    }
+}
+
+/// "chunk:line: " for the frame `level` levels below the top (0 = running function), or ""
+/// if that frame is not a Lua function.
+pub fn where_(st: &State, level: usize) -> String {
+    let ts = st.ts();
+    if ts.frames.len() <= level {
+        return String::new();
+    }
+    let fr = &ts.frames[ts.frames.len() - 1 - level];
+    match fr.closure {
+        Some(cl) => format!("{}:{}: ", chunkid(&cl.proto.source), frame_line(fr)),
+        None => String::new(),
+    }
+}
+
+/// " (kind 'name')" for an operand of the running Lua frame, or "".
+pub fn varinfo(st: &State, slot: Option<Slot>) -> String {
+    let ts = st.ts();
+    let Some(fr) = ts.frames.last() else {
+        return String::new();
+    };
+    let Some(cl) = fr.closure else {
+        return String::new();
+    };
+    let found = match slot {
+        Some(Slot::Upval(i)) => upval_name(&cl.proto, i).map(|n| ("upvalue", n)),
+        Some(Slot::Reg(r)) => obj_name(&cl.proto, fr.pc.saturating_sub(1), r),
+        None => None,
+    };
+    match found {
+        Some((kind, name)) => format!(" ({kind} '{name}')"),
+        None => String::new(),
+    }
+}
+
+/// The register of stack slot `idx` in the running Lua frame, if it is one.
+pub fn slot_of_stack(st: &State, idx: usize) -> Option<Slot> {
+    let fr = st.ts().frames.last()?;
+    fr.closure?;
+    if idx >= fr.base && idx < fr.top {
+        Some(Slot::Reg(idx - fr.base))
+    } else {
+        None
+    }
+}
+
+/// Name of the local variable in stack slot `idx` of the running Lua frame.
+pub fn local_name_at(st: &State, idx: usize) -> Option<String> {
+    let fr = st.ts().frames.last()?;
+    let cl = fr.closure?;
+    let reg = idx.checked_sub(fr.base)?;
+    cl.proto
+        .local_name(reg + 1, fr.pc.saturating_sub(1))
+        .map(|s| s.to_string())
+}
+
+fn upval_name(p: &Proto, i: usize) -> Option<String> {
+    p.upvalues
+        .get(i)
+        .map(|u| u.name.as_deref().unwrap_or("?").to_string())
+}
+
+fn kstr(p: &Proto, i: usize) -> Option<String> {
+    match p.k.get(i) {
+        Some(Value::Str(s)) => Some(s.to_str_lossy().into_owned()),
+        _ => None,
+    }
+}
+
+/// Does instruction A set register A? (the "A mode" of PUC's opmodes)
+fn sets_a(op: Op) -> bool {
+    !matches!(
+        op,
+        Op::SetTabUp
+            | Op::SetTable
+            | Op::SetI
+            | Op::SetField
+            | Op::SetUpval
+            | Op::Close
+            | Op::Tbc
+            | Op::Jmp
+            | Op::Eq
+            | Op::Lt
+            | Op::Le
+            | Op::EqK
+            | Op::EqI
+            | Op::LtI
+            | Op::LeI
+            | Op::GtI
+            | Op::GeI
+            | Op::Test
+            | Op::Return
+            | Op::Return0
+            | Op::Return1
+            | Op::SetList
+            | Op::TForLoop
+            | Op::TForPrep
+            | Op::VarArgPrep
+            | Op::ExtraArg
+    )
+}
+
+/// Last instruction before `lastpc` that set register `reg` (None if unknown or jumped over).
+fn find_set_reg(p: &Proto, lastpc: usize, reg: usize) -> Option<usize> {
+    let mut setreg = None;
+    let mut jmptarget = 0usize;
+    for pc in 0..lastpc.min(p.code.len()) {
+        let i = p.code[pc];
+        let a = i.a();
+        let change = match i.op() {
+            Op::LoadNil => a <= reg && reg <= a + i.b(),
+            Op::TForCall => reg >= a + 2,
+            Op::Call | Op::TailCall => reg >= a,
+            Op::Jmp => {
+                let dest = pc as i64 + 1 + i.sj() as i64;
+                if dest >= 0 && (dest as usize) <= lastpc && dest as usize > jmptarget {
+                    jmptarget = dest as usize;
+                }
+                false
+            }
+            op => sets_a(op) && reg == a,
+        };
+        if change {
+            setreg = if pc < jmptarget { None } else { Some(pc) };
+        }
+    }
+    setreg
+}
+
+/// Is the table operand named `_ENV` (then a field access is a global)?
+fn is_env(p: &Proto, pc: usize, table: usize, upval: bool) -> bool {
+    let name = if upval {
+        upval_name(p, table)
+    } else {
+        obj_name(p, pc, table).map(|(_, n)| n)
+    };
+    name.as_deref() == Some("_ENV")
+}
+
+/// Kind and name of the value in register `reg` at `lastpc` (PUC's getobjname).
+pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, String)> {
+    if let Some(n) = p.local_name(reg + 1, lastpc) {
+        return Some(("local", n.to_string()));
+    }
+    let pc = find_set_reg(p, lastpc, reg)?;
+    let i = p.code[pc];
+    match i.op() {
+        Op::Move => {
+            let b = i.b();
+            if b < i.a() {
+                obj_name(p, pc, b)
+            } else {
+                None
+            }
+        }
+        Op::GetTabUp => {
+            let k = kstr(p, i.c()).unwrap_or_else(|| "?".into());
+            Some((
+                if is_env(p, pc, i.b(), true) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
+        }
+        Op::GetTable => {
+            let k = match find_set_reg(p, pc, i.c()).map(|q| p.code[q]) {
+                Some(ki) if matches!(ki.op(), Op::LoadK) => kstr(p, ki.bx()),
+                _ => None,
+            }
+            .unwrap_or_else(|| "?".into());
+            Some((
+                if is_env(p, pc, i.b(), false) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
+        }
+        Op::GetI => Some(("field", "integer index".into())),
+        Op::GetField => {
+            let k = kstr(p, i.c()).unwrap_or_else(|| "?".into());
+            Some((
+                if is_env(p, pc, i.b(), false) {
+                    "global"
+                } else {
+                    "field"
+                },
+                k,
+            ))
+        }
+        Op::GetUpval => upval_name(p, i.b()).map(|n| ("upvalue", n)),
+        Op::LoadK => kstr(p, i.bx()).map(|n| ("constant", n)),
+        Op::LoadKX => kstr(p, p.code.get(pc + 1)?.ax()).map(|n| ("constant", n)),
+        Op::Self_ => {
+            let k = if i.k() { kstr(p, i.c()) } else { None }.unwrap_or_else(|| "?".into());
+            Some(("method", k))
+        }
+        _ => None,
+    }
+}
+
+/// How the function running in frame `idx` was called, judged from its caller's code:
+/// (namewhat, name), e.g. ("global", "print"), ("method", "push"), ("metamethod", "index").
+pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, String)> {
+    let ts = st.ts();
+    let fr = ts.frames.get(idx)?;
+    if fr.tailcalled {
+        return None;
+    }
+    let caller = ts.frames.get(idx.checked_sub(1)?)?;
+    let cl = caller.closure?;
+    let p = &cl.proto;
+    let pc = caller.pc.checked_sub(1)?;
+    let i = *p.code.get(pc)?;
+    let tm = match i.op() {
+        Op::Call | Op::TailCall => return obj_name(p, pc, i.a()),
+        Op::TForCall => return Some(("for iterator", "for iterator".into())),
+        Op::Self_ | Op::GetTabUp | Op::GetTable | Op::GetI | Op::GetField => "index",
+        Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField => "newindex",
+        Op::AddI | Op::AddK | Op::Add => "add",
+        Op::SubK | Op::Sub => "sub",
+        Op::MulK | Op::Mul => "mul",
+        Op::ModK | Op::Mod => "mod",
+        Op::PowK | Op::Pow => "pow",
+        Op::DivK | Op::Div => "div",
+        Op::IDivK | Op::IDiv => "idiv",
+        Op::BAndK | Op::BAnd => "band",
+        Op::BOrK | Op::BOr => "bor",
+        Op::BXorK | Op::BXor => "bxor",
+        Op::ShlI | Op::Shl => "shl",
+        Op::ShrI | Op::Shr => "shr",
+        Op::Unm => "unm",
+        Op::BNot => "bnot",
+        Op::Len => "len",
+        Op::Concat => "concat",
+        Op::Eq => "eq",
+        Op::Lt | Op::LtI | Op::GtI => "lt",
+        Op::Le | Op::LeI | Op::GeI => "le",
+        Op::Close | Op::Return => "close",
+        _ => return None,
+    };
+    Some(("metamethod", tm.into()))
+}
+
+/// Name of a function value as a global or a field of a loaded module ("print",
+/// "string.rep"), searching package.loaded like PUC's pushglobalfuncname.
+pub fn global_func_name(st: &State, f: &Value) -> Option<String> {
+    let loaded = st.loaded;
+    let mut key = Value::Nil;
+    while let Ok(Some((k, v))) = loaded.next(&key) {
+        key = k;
+        if let (Value::Str(modname), Value::Table(m)) = (k, v) {
+            let mut k2 = Value::Nil;
+            while let Ok(Some((fk, fv))) = m.next(&k2) {
+                k2 = fk;
+                if let Value::Str(fname) = fk {
+                    if fv.raw_eq(f) {
+                        let mn = modname.to_str_lossy();
+                        return Some(if mn == "_G" {
+                            fname.to_str_lossy().into_owned()
+                        } else {
+                            format!("{}.{}", mn, fname.to_str_lossy())
+                        });
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The name used in "bad argument" messages for the running native (PUC's luaL_argerror).
+pub fn current_func_name(st: &State) -> (Option<&'static str>, String) {
+    let idx = st.ts().frames.len().saturating_sub(1);
+    if let Some((what, name)) = func_name(st, idx) {
+        return (Some(what), name);
+    }
+    let f = st
+        .ts()
+        .frames
+        .last()
+        .map(|fr| st.ts().stack[fr.func])
+        .unwrap_or(Value::Nil);
+    (None, global_func_name(st, &f).unwrap_or_else(|| "?".into()))
+}
+
+/// A traceback of the running thread from frame `level` down (luaL_traceback's format).
+pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
+    let mut out = String::new();
+    if let Some(m) = msg {
+        out.push_str(m);
+        out.push('\n');
+    }
+    out.push_str("stack traceback:");
+    let ts = st.ts();
+    let n = ts.frames.len();
+    let frames: Vec<usize> = (0..n.saturating_sub(level)).rev().collect();
+    let total = frames.len();
+    for (count, &idx) in frames.iter().enumerate() {
+        if total > 22 && count == 10 {
+            out.push_str(&format!("\n\t...\t(skipping {} levels)", total - 21));
+        }
+        if total > 22 && count >= 10 && count < total - 11 {
+            continue;
+        }
+        let fr = &ts.frames[idx];
+        out.push_str("\n\t");
+        let f = ts.stack[fr.func];
+        match fr.closure {
+            Some(cl) => out.push_str(&format!(
+                "{}:{}: in ",
+                chunkid(&cl.proto.source),
+                frame_line(fr)
+            )),
+            None => out.push_str("[C]: in "),
+        }
+        let gname = global_func_name(st, &f);
+        if let Some(g) = gname {
+            out.push_str(&format!("function '{g}'"));
+        } else if let Some((what, name)) = func_name(st, idx) {
+            out.push_str(&format!("{what} '{name}'"));
+        } else if let Some(cl) = fr.closure {
+            if cl.proto.linedefined == 0 {
+                out.push_str("main chunk");
+            } else {
+                out.push_str(&format!(
+                    "function <{}:{}>",
+                    chunkid(&cl.proto.source),
+                    cl.proto.linedefined
+                ));
+            }
+        } else {
+            out.push('?');
+        }
+        if fr.tailcalled {
+            out.push_str("\n\t(...tail calls...)");
+        }
+    }
+    out
+}

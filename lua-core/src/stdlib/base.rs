@@ -1,0 +1,490 @@
+//! The base library (PUC's lbaselib): print, type, tostring, tonumber, pairs, ipairs, next,
+//! select, raw*, metatables, assert, error, pcall, xpcall, load, loadfile, dofile,
+//! collectgarbage, warn, _VERSION.
+
+use crate::error::LuaError;
+use crate::state::{NResults, State};
+use crate::tm::Tm;
+use crate::value::Value;
+
+pub fn open(st: &mut State) {
+    let g = st.globals;
+    let funcs: &[(&str, crate::object::NativeFn)] = &[
+        ("print", print),
+        ("type", type_),
+        ("tostring", tostring),
+        ("tonumber", tonumber),
+        ("ipairs", ipairs),
+        ("pairs", pairs),
+        ("next", next),
+        ("select", select),
+        ("rawget", rawget),
+        ("rawset", rawset),
+        ("rawequal", rawequal),
+        ("rawlen", rawlen),
+        ("setmetatable", setmetatable),
+        ("getmetatable", getmetatable),
+        ("assert", assert),
+        ("error", error),
+        ("pcall", pcall),
+        ("xpcall", xpcall),
+        ("load", load),
+        ("loadfile", loadfile),
+        ("dofile", dofile),
+        ("collectgarbage", collectgarbage),
+        ("warn", warn),
+    ];
+    for (n, f) in funcs {
+        st.set_fn(g, n, *f);
+    }
+    let v = st.str_value("Lua 5.4");
+    st.set_field(g, "_VERSION", v);
+}
+
+fn print(st: &mut State) -> NResults {
+    let n = st.nargs();
+    for i in 1..=n {
+        let v = st.arg(i);
+        let s = match v {
+            Value::Str(s) => s,
+            _ => st.tostring(v)?,
+        };
+        if i > 1 {
+            st.write_out(b"\t");
+        }
+        st.write_out(s.as_bytes());
+    }
+    st.end_line_out();
+    Ok(0)
+}
+
+fn type_(st: &mut State) -> NResults {
+    let v = st.check_any(1)?;
+    let s = st.str_value(v.type_name());
+    Ok(st.ret(&[s]))
+}
+
+fn tostring(st: &mut State) -> NResults {
+    let v = st.check_any(1)?;
+    let s = st.tostring(v)?;
+    Ok(st.ret(&[Value::Str(s)]))
+}
+
+fn tonumber(st: &mut State) -> NResults {
+    if st.arg(2).is_nil() {
+        let v = st.check_any(1)?;
+        let r = match v {
+            Value::Int(_) | Value::Float(_) => v,
+            Value::Str(s) => crate::numparse::str2number(s.as_bytes()).unwrap_or(Value::Nil),
+            _ => Value::Nil,
+        };
+        return Ok(st.ret(&[r]));
+    }
+    let base = st.check_int(2)?;
+    let v = st.arg(1);
+    let s = match v {
+        Value::Str(s) => s,
+        _ => return Err(st.type_error_arg(1, "string")),
+    };
+    if !(2..=36).contains(&base) {
+        return Err(st.arg_error(2, "base out of range"));
+    }
+    let r = match crate::numparse::str2int_base(s.as_bytes(), base as u32) {
+        Some(i) => Value::Int(i),
+        None => Value::Nil,
+    };
+    Ok(st.ret(&[r]))
+}
+
+fn ipairs_aux(st: &mut State) -> NResults {
+    let t = st.arg(1);
+    let i = match st.arg(2) {
+        Value::Int(i) => i.wrapping_add(1),
+        _ => 1,
+    };
+    let v = match t {
+        Value::Table(tab) if tab.metatable().is_none() => tab.get_int(i),
+        _ => st.index(t, Value::Int(i), None)?,
+    };
+    if v.is_nil() {
+        return Ok(st.ret(&[Value::Nil]));
+    }
+    Ok(st.ret(&[Value::Int(i), v]))
+}
+
+fn ipairs(st: &mut State) -> NResults {
+    let t = st.check_any(1)?;
+    Ok(st.ret(&[Value::LightFn(ipairs_aux), t, Value::Int(0)]))
+}
+
+fn pairs(st: &mut State) -> NResults {
+    let t = st.check_any(1)?;
+    let tm = st.get_tm(&t, Tm::Pairs);
+    if !tm.is_nil() {
+        let r = st.call_value(tm, &[t], 3)?;
+        return Ok(st.ret(&r));
+    }
+    Ok(st.ret(&[Value::LightFn(next), t, Value::Nil]))
+}
+
+fn next(st: &mut State) -> NResults {
+    let t = st.check_table(1)?;
+    let k = st.arg(2);
+    match t.next(&k) {
+        Ok(Some((k, v))) => Ok(st.ret(&[k, v])),
+        Ok(None) => Ok(st.ret(&[Value::Nil])),
+        Err(()) => Err(st.rt_error("invalid key to 'next'")),
+    }
+}
+
+fn select(st: &mut State) -> NResults {
+    let n = st.nargs() as i64;
+    if let Value::Str(s) = st.arg(1) {
+        if s.as_bytes() == b"#" {
+            return Ok(st.ret(&[Value::Int(n - 1)]));
+        }
+    }
+    let mut i = st.check_int(1)?;
+    if i < 0 {
+        i = n.saturating_add(i);
+    } else if i > n {
+        i = n;
+    }
+    if i < 1 {
+        return Err(st.arg_error(1, "index out of range"));
+    }
+    Ok((n - i) as usize)
+}
+
+fn rawget(st: &mut State) -> NResults {
+    let t = st.check_table(1)?;
+    let k = st.check_any(2)?;
+    let v = t.get(&k);
+    Ok(st.ret(&[v]))
+}
+
+fn rawset(st: &mut State) -> NResults {
+    let t = st.check_table(1)?;
+    let k = st.check_any(2)?;
+    let v = st.check_any(3)?;
+    st.raw_set(t, k, v)?;
+    Ok(st.ret(&[Value::Table(t)]))
+}
+
+fn rawequal(st: &mut State) -> NResults {
+    let a = st.check_any(1)?;
+    let b = st.check_any(2)?;
+    Ok(st.ret(&[Value::Bool(a.raw_eq(&b))]))
+}
+
+fn rawlen(st: &mut State) -> NResults {
+    let n = match st.arg(1) {
+        Value::Table(t) => t.len(),
+        Value::Str(s) => s.len() as i64,
+        _ => return Err(st.arg_error(1, "table or string expected")),
+    };
+    Ok(st.ret(&[Value::Int(n)]))
+}
+
+fn setmetatable(st: &mut State) -> NResults {
+    let t = st.check_table(1)?;
+    let mt = match st.arg(2) {
+        Value::Nil if st.nargs() >= 2 => None,
+        Value::Table(m) => Some(m),
+        _ => return Err(st.type_error_arg(2, "nil or table")),
+    };
+    if let Some(old) = t.metatable() {
+        if !st.tm_of_table(old, Tm::Metatable).is_nil() {
+            return Err(st.rt_error("cannot change a protected metatable"));
+        }
+    }
+    t.set_metatable(mt);
+    Ok(st.ret(&[Value::Table(t)]))
+}
+
+fn getmetatable(st: &mut State) -> NResults {
+    let v = st.check_any(1)?;
+    let r = match st.metatable(&v) {
+        None => Value::Nil,
+        Some(mt) => {
+            let p = st.tm_of_table(mt, Tm::Metatable);
+            if p.is_nil() {
+                Value::Table(mt)
+            } else {
+                p
+            }
+        }
+    };
+    Ok(st.ret(&[r]))
+}
+
+fn assert(st: &mut State) -> NResults {
+    let v = st.check_any(1)?;
+    if v.truthy() {
+        return Ok(st.nargs());
+    }
+    if st.nargs() < 2 {
+        return Err(st.rt_error("assertion failed!"));
+    }
+    Err(LuaError::Error(st.arg(2)))
+}
+
+fn error(st: &mut State) -> NResults {
+    let v = st.arg(1);
+    let level = st.opt_int(2, 1)?;
+    if let Value::Str(s) = v {
+        if level > 0 {
+            let pos = crate::debug::where_(st, level as usize);
+            let mut b = pos.into_bytes();
+            b.extend_from_slice(s.as_bytes());
+            return Err(st.error_msg(b));
+        }
+    }
+    Err(LuaError::Error(v))
+}
+
+fn pcall(st: &mut State) -> NResults {
+    st.check_any(1)?;
+    let func = st.frame().base;
+    match st.pcall_at(func, -1, None)? {
+        Ok(()) => {
+            let ts = st.ts();
+            let n = ts.top - func;
+            if !ts.ensure(1) {
+                return Err(st.stack_overflow());
+            }
+            let ts = st.ts();
+            ts.stack.copy_within(func..func + n, func + 1);
+            ts.stack[func] = Value::Bool(true);
+            ts.top = func + n + 1;
+            Ok(n + 1)
+        }
+        Err(e) => {
+            st.ts().top = func;
+            Ok(st.ret(&[Value::Bool(false), e]))
+        }
+    }
+}
+
+fn xpcall(st: &mut State) -> NResults {
+    if st.nargs() < 2 {
+        st.check_any(2)?;
+    }
+    let base = st.frame().base;
+    let ts = st.ts();
+    ts.stack.swap(base, base + 1);
+    if let Some(fr) = ts.frames.last_mut() {
+        fr.handler = Some(base);
+    }
+    match st.pcall_at(base + 1, -1, Some(base))? {
+        Ok(()) => {
+            let ts = st.ts();
+            ts.stack[base] = Value::Bool(true);
+            Ok(ts.top - base)
+        }
+        Err(e) => {
+            st.ts().top = base;
+            Ok(st.ret(&[Value::Bool(false), e]))
+        }
+    }
+}
+
+fn load_result(st: &mut State, r: Result<Value, String>) -> NResults {
+    match r {
+        Ok(f) => Ok(st.ret(&[f])),
+        Err(msg) => {
+            let m = st.str_value(msg);
+            Ok(st.ret(&[Value::Nil, m]))
+        }
+    }
+}
+
+fn load(st: &mut State) -> NResults {
+    let chunk = st.arg(1);
+    let mode = match st.opt_str(3)? {
+        Some(m) => m.as_bytes().to_vec(),
+        None => b"bt".to_vec(),
+    };
+    let env = if st.nargs() >= 4 {
+        Some(st.arg(4))
+    } else {
+        None
+    };
+    let (src, name) = match chunk {
+        Value::Str(s) => {
+            let name = match st.opt_str(2)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => s.as_bytes().to_vec(),
+            };
+            (s.as_bytes().to_vec(), name)
+        }
+        f if f.is_function() => {
+            let name = match st.opt_str(2)? {
+                Some(n) => n.as_bytes().to_vec(),
+                None => b"=(load)".to_vec(),
+            };
+            let mut buf = Vec::new();
+            loop {
+                let r = st.call_value(f, &[], 1)?;
+                match r.first().copied().unwrap_or(Value::Nil) {
+                    Value::Nil => break,
+                    Value::Str(s) if s.is_empty() => break,
+                    Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+                    _ => {
+                        let m = st.str_value("reader function must return a string");
+                        return Ok(st.ret(&[Value::Nil, m]));
+                    }
+                }
+            }
+            (buf, name)
+        }
+        _ => return Err(st.type_error_arg(1, "string")),
+    };
+    let r = st.load_chunk(&src, &name, &mode, env);
+    load_result(st, r)
+}
+
+/// Read a file (or stdin) for loadfile/dofile; skips a first line starting with '#'.
+pub fn load_file(
+    st: &mut State,
+    fname: Option<&[u8]>,
+    mode: &[u8],
+    env: Option<Value>,
+) -> Result<Value, String> {
+    let (data, chunkname) = match fname {
+        Some(f) => {
+            let path = String::from_utf8_lossy(f).into_owned();
+            match std::fs::read(&path) {
+                Ok(d) => (d, {
+                    let mut n = b"@".to_vec();
+                    n.extend_from_slice(f);
+                    n
+                }),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot open {}: {}",
+                        path,
+                        crate::stdlib::os_error_text(&e)
+                    ))
+                }
+            }
+        }
+        None => {
+            let mut d = Vec::new();
+            st.flush_out();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut d) {
+                return Err(format!("cannot read stdin: {e}"));
+            }
+            (d, b"=stdin".to_vec())
+        }
+    };
+    let src: &[u8] = if data.first() == Some(&b'#') {
+        // Keep the newline so line numbers stay right.
+        let nl = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
+        &data[nl..]
+    } else {
+        &data
+    };
+    st.load_chunk(src, &chunkname, mode, env)
+}
+
+fn loadfile(st: &mut State) -> NResults {
+    let fname = st.opt_str(1)?.map(|s| s.as_bytes().to_vec());
+    let mode = match st.opt_str(2)? {
+        Some(m) => m.as_bytes().to_vec(),
+        None => b"bt".to_vec(),
+    };
+    let env = if st.nargs() >= 3 {
+        Some(st.arg(3))
+    } else {
+        None
+    };
+    let r = load_file(st, fname.as_deref(), &mode, env);
+    load_result(st, r)
+}
+
+fn dofile(st: &mut State) -> NResults {
+    let fname = st.opt_str(1)?.map(|s| s.as_bytes().to_vec());
+    let f = match load_file(st, fname.as_deref(), b"bt", None) {
+        Ok(f) => f,
+        Err(m) => return Err(st.error_msg(m)),
+    };
+    let base = st.frame().base;
+    st.ts().top = base;
+    st.push(f);
+    st.call_at(base, -1)?;
+    Ok(st.ts().top - base)
+}
+
+fn collectgarbage(st: &mut State) -> NResults {
+    let opt = match st.opt_str(1)? {
+        Some(s) => s.to_str_lossy().into_owned(),
+        None => "collect".into(),
+    };
+    let r = match opt.as_str() {
+        "collect" => {
+            st.full_gc();
+            Value::Int(0)
+        }
+        "count" => Value::Float(st.heap.allocated as f64 / 1024.0),
+        "step" => {
+            st.full_gc();
+            Value::Bool(true)
+        }
+        "isrunning" => Value::Bool(st.heap.running),
+        "stop" => {
+            st.heap.running = false;
+            Value::Int(0)
+        }
+        "restart" => {
+            st.heap.running = true;
+            Value::Int(0)
+        }
+        "incremental" | "generational" => {
+            let prev = st.str_value("incremental");
+            return Ok(st.ret(&[prev]));
+        }
+        "setpause" => {
+            let old = st.heap.pause as i64;
+            st.heap.pause = st.opt_int(2, 200)?.max(0) as usize;
+            Value::Int(old)
+        }
+        "setstepmul" => {
+            let old = st.heap.stepmul as i64;
+            st.heap.stepmul = st.opt_int(2, 100)?.max(0) as usize;
+            Value::Int(old)
+        }
+        _ => return Err(st.arg_error(1, &format!("invalid option '{opt}'"))),
+    };
+    Ok(st.ret(&[r]))
+}
+
+fn warn(st: &mut State) -> NResults {
+    let n = st.nargs();
+    st.check_str(1)?;
+    for i in 2..=n {
+        st.check_str(i)?;
+    }
+    let mut msg = Vec::new();
+    for i in 1..=n {
+        if let Value::Str(s) = st.arg(i) {
+            msg.extend_from_slice(s.as_bytes());
+        }
+    }
+    if n == 1 && msg.first() == Some(&b'@') {
+        match &msg[..] {
+            b"@on" => st.warn_on = true,
+            b"@off" => st.warn_on = false,
+            _ => {}
+        }
+        return Ok(0);
+    }
+    if st.warn_on {
+        st.flush_out();
+        let mut e = b"Lua warning: ".to_vec();
+        e.extend_from_slice(&msg);
+        e.push(b'\n');
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), &e);
+    }
+    Ok(0)
+}

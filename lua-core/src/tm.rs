@@ -1,0 +1,441 @@
+//! Metamethods: lookup (with the absent-metamethod cache) and the slow paths of the
+//! operations that may use them: indexing, assignment, arithmetic, comparison, concatenation,
+//! length, equality and `tostring`.
+//!
+//! Invariants:
+//! - `Table::flags` bit `tm` set means "this metatable has no `tm` field"; only the first
+//!   `TM_CACHED` events are cached. The table clears the bits on any string-key store.
+//! - Metamethods called from instructions go through `call::call_meta`, which keeps the call
+//!   yieldable (a yield there is finished by `vm::finish_op` on resume).
+//! - Error messages follow PUC's ldebug.c wording; `reg_*` arguments name the register that
+//!   held an operand so messages can say "(local 'x')" etc.
+
+use crate::error::LuaResult;
+use crate::gc::Gc;
+use crate::number::{self, ArithError, ArithOp};
+use crate::object::LuaStr;
+use crate::state::State;
+use crate::table::Table;
+use crate::value::Value;
+
+macro_rules! tms {
+    ($($name:ident = $s:literal,)*) => {
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        #[repr(u8)]
+        pub enum Tm { $($name,)* }
+        pub const TM_NAMES: &[&str] = &[$($s,)*];
+    };
+}
+tms! {
+    Index = "__index", NewIndex = "__newindex", Gc = "__gc", Mode = "__mode", Len = "__len",
+    Eq = "__eq", Add = "__add", Sub = "__sub", Mul = "__mul", Mod = "__mod", Pow = "__pow",
+    Div = "__div", IDiv = "__idiv", BAnd = "__band", BOr = "__bor", BXor = "__bxor",
+    Shl = "__shl", Shr = "__shr", Unm = "__unm", BNot = "__bnot", Lt = "__lt", Le = "__le",
+    Concat = "__concat", Call = "__call", Close = "__close", ToString = "__tostring",
+    Name = "__name", Metatable = "__metatable", Pairs = "__pairs",
+}
+pub const TM_COUNT: usize = TM_NAMES.len();
+/// Events up to and including Eq are cached in `Table::flags`.
+const TM_CACHED: usize = Tm::Eq as usize + 1;
+
+/// Maximum length of an __index/__newindex chain (PUC's MAXTAGLOOP).
+const MAX_TAG_LOOP: usize = 2000;
+
+pub fn arith_tm(op: ArithOp) -> Tm {
+    match op {
+        ArithOp::Add => Tm::Add,
+        ArithOp::Sub => Tm::Sub,
+        ArithOp::Mul => Tm::Mul,
+        ArithOp::Mod => Tm::Mod,
+        ArithOp::Pow => Tm::Pow,
+        ArithOp::Div => Tm::Div,
+        ArithOp::IDiv => Tm::IDiv,
+        ArithOp::BAnd => Tm::BAnd,
+        ArithOp::BOr => Tm::BOr,
+        ArithOp::BXor => Tm::BXor,
+        ArithOp::Shl => Tm::Shl,
+        ArithOp::Shr => Tm::Shr,
+        ArithOp::Unm => Tm::Unm,
+        ArithOp::BNot => Tm::BNot,
+    }
+}
+
+impl State {
+    /// Field `tm` of metatable `mt` (nil if absent), using the absence cache.
+    #[inline]
+    pub fn tm_of_table(&self, mt: Gc<Table>, tm: Tm) -> Value {
+        let bit = tm as usize;
+        if bit < TM_CACHED && mt.flags.get() & (1 << bit) != 0 {
+            return Value::Nil;
+        }
+        let v = mt.get_str(self.tm_names[bit]);
+        if v.is_nil() && bit < TM_CACHED {
+            mt.flags.set(mt.flags.get() | (1 << bit));
+        }
+        v
+    }
+
+    /// Metamethod `tm` of value `v` (nil if none).
+    #[inline]
+    pub fn get_tm(&self, v: &Value, tm: Tm) -> Value {
+        match self.metatable(v) {
+            Some(mt) => self.tm_of_table(mt, tm),
+            None => Value::Nil,
+        }
+    }
+
+    /// Type name for messages, honouring a string `__name` in the metatable (luaT_objtypename).
+    pub fn obj_typename(&self, v: &Value) -> String {
+        if matches!(v, Value::Table(_) | Value::UserData(_)) {
+            if let Some(mt) = self.metatable(v) {
+                if let Value::Str(s) = mt.get_str(self.tm_name(Tm::Name)) {
+                    return s.to_str_lossy().into_owned();
+                }
+            }
+        }
+        v.type_name().to_string()
+    }
+
+    // ----- indexing -----
+
+    /// `obj[key]` with metamethods. `reg` names the register holding `obj`, for messages.
+    pub fn index(
+        &mut self,
+        obj: Value,
+        key: Value,
+        reg: Option<crate::debug::Slot>,
+    ) -> LuaResult<Value> {
+        let mut t = obj;
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match t {
+                Value::Table(tab) => {
+                    let v = tab.get(&key);
+                    if !v.is_nil() {
+                        return Ok(v);
+                    }
+                    match tab.metatable() {
+                        None => return Ok(Value::Nil),
+                        Some(mt) => {
+                            let tm = self.tm_of_table(mt, Tm::Index);
+                            if tm.is_nil() {
+                                return Ok(Value::Nil);
+                            }
+                            tm
+                        }
+                    }
+                }
+                _ => {
+                    let tm = self.get_tm(&t, Tm::Index);
+                    if tm.is_nil() {
+                        let slot = if t.raw_eq(&obj) { reg } else { None };
+                        return Err(self.type_error(&t, "index", slot, Some(key)));
+                    }
+                    tm
+                }
+            };
+            if tm.is_function() {
+                return self.call_meta1(tm, &[t, key]);
+            }
+            t = tm;
+        }
+        Err(self.lua_rt_error("'__index' chain too long; possible loop"))
+    }
+
+    /// `obj[key] = val` with metamethods.
+    pub fn set_index(
+        &mut self,
+        obj: Value,
+        key: Value,
+        val: Value,
+        reg: Option<crate::debug::Slot>,
+    ) -> LuaResult<()> {
+        let mut t = obj;
+        for _ in 0..MAX_TAG_LOOP {
+            let tm = match t {
+                Value::Table(tab) => {
+                    let existing = tab.get(&key);
+                    let tm = if existing.is_nil() {
+                        match tab.metatable() {
+                            Some(mt) => self.tm_of_table(mt, Tm::NewIndex),
+                            None => Value::Nil,
+                        }
+                    } else {
+                        Value::Nil
+                    };
+                    if tm.is_nil() {
+                        return self.raw_set(tab, key, val);
+                    }
+                    tm
+                }
+                _ => {
+                    let tm = self.get_tm(&t, Tm::NewIndex);
+                    if tm.is_nil() {
+                        let slot = if t.raw_eq(&obj) { reg } else { None };
+                        return Err(self.type_error(&t, "index", slot, Some(key)));
+                    }
+                    tm
+                }
+            };
+            if tm.is_function() {
+                self.call_meta(tm, &[t, key, val], 0)?;
+                return Ok(());
+            }
+            t = tm;
+        }
+        Err(self.lua_rt_error("'__newindex' chain too long; possible loop"))
+    }
+
+    /// Raw set with Lua's key errors.
+    pub fn raw_set(&mut self, t: Gc<Table>, key: Value, val: Value) -> LuaResult<()> {
+        match t.set(key, val) {
+            Ok(()) => Ok(()),
+            Err(crate::table::KeyError::Nil) => Err(self.lua_rt_error("index is nil")),
+            Err(crate::table::KeyError::NaN) => Err(self.lua_rt_error("index is NaN")),
+        }
+    }
+
+    // ----- arithmetic -----
+
+    /// Arithmetic slow path: coercions, metamethods, errors.
+    pub fn arith(
+        &mut self,
+        op: ArithOp,
+        a: Value,
+        b: Value,
+        reg_a: Option<crate::debug::Slot>,
+        reg_b: Option<crate::debug::Slot>,
+    ) -> LuaResult<Value> {
+        match number::arith(op, a, b) {
+            Ok(v) => Ok(v),
+            Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to perform 'n//0'")),
+            Err(ArithError::ModByZero) => Err(self.lua_rt_error("attempt to perform 'n%%0'")),
+            Err(e) => {
+                let event = arith_tm(op);
+                let mut tm = self.get_tm(&a, event);
+                if tm.is_nil() {
+                    tm = self.get_tm(&b, event);
+                }
+                if !tm.is_nil() {
+                    return self.call_meta1(tm, &[a, b]);
+                }
+                if op.is_bitwise() {
+                    // The culprit is the operand that is not a number, else the non-integral one.
+                    let (bad, slot) = if number::to_number(a).is_none()
+                        || (e == ArithError::NoInteger
+                            && number::to_int_strict(a).is_err()
+                            && number::to_number(b).is_some())
+                    {
+                        (a, reg_a)
+                    } else {
+                        (b, reg_b)
+                    };
+                    if e == ArithError::NoInteger && number::to_number(bad).is_some() {
+                        let vi = crate::debug::varinfo(self, slot);
+                        return Err(
+                            self.lua_rt_error(format!("number has no integer representation{vi}"))
+                        );
+                    }
+                    return Err(self.type_error(&bad, "perform bitwise operation on", slot, None));
+                }
+                let (bad, slot) = if number::to_number(a).is_none() {
+                    (a, reg_a)
+                } else {
+                    (b, reg_b)
+                };
+                if let Value::Str(_) = bad {
+                    return Err(self.type_error(&bad, "perform arithmetic on", slot, None));
+                }
+                Err(self.type_error(&bad, "perform arithmetic on", slot, None))
+            }
+        }
+    }
+
+    // ----- comparison -----
+
+    pub fn less_than(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        if let Some(r) = number::num_lt(a, b) {
+            return Ok(r);
+        }
+        if let (Value::Str(x), Value::Str(y)) = (a, b) {
+            return Ok(str_cmp(x, y) == std::cmp::Ordering::Less);
+        }
+        self.order_tm(a, b, Tm::Lt)
+    }
+
+    pub fn less_equal(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        if let Some(r) = number::num_le(a, b) {
+            return Ok(r);
+        }
+        if let (Value::Str(x), Value::Str(y)) = (a, b) {
+            return Ok(str_cmp(x, y) != std::cmp::Ordering::Greater);
+        }
+        self.order_tm(a, b, Tm::Le)
+    }
+
+    fn order_tm(&mut self, a: Value, b: Value, event: Tm) -> LuaResult<bool> {
+        let mut tm = self.get_tm(&a, event);
+        if tm.is_nil() {
+            tm = self.get_tm(&b, event);
+        }
+        if tm.is_nil() {
+            return Err(self.order_error(&a, &b));
+        }
+        Ok(self.call_meta1(tm, &[a, b])?.truthy())
+    }
+
+    pub fn order_error(&mut self, a: &Value, b: &Value) -> crate::error::LuaError {
+        let t1 = self.obj_typename(a);
+        let t2 = self.obj_typename(b);
+        if t1 == t2 {
+            self.lua_rt_error(format!("attempt to compare two {t1} values"))
+        } else {
+            self.lua_rt_error(format!("attempt to compare {t1} with {t2}"))
+        }
+    }
+
+    /// `a == b` with __eq.
+    pub fn equals(&mut self, a: Value, b: Value) -> LuaResult<bool> {
+        if a.raw_eq(&b) {
+            return Ok(true);
+        }
+        let tm = match (a, b) {
+            (Value::Table(_), Value::Table(_)) | (Value::UserData(_), Value::UserData(_)) => {
+                let t = self.get_tm(&a, Tm::Eq);
+                if t.is_nil() {
+                    self.get_tm(&b, Tm::Eq)
+                } else {
+                    t
+                }
+            }
+            _ => return Ok(false),
+        };
+        if tm.is_nil() {
+            return Ok(false);
+        }
+        Ok(self.call_meta1(tm, &[a, b])?.truthy())
+    }
+
+    // ----- length -----
+
+    pub fn len_of(&mut self, v: Value, reg: Option<crate::debug::Slot>) -> LuaResult<Value> {
+        match v {
+            Value::Str(s) => Ok(Value::Int(s.len() as i64)),
+            Value::Table(t) => {
+                if let Some(mt) = t.metatable() {
+                    let tm = self.tm_of_table(mt, Tm::Len);
+                    if !tm.is_nil() {
+                        return self.call_meta1(tm, &[v]);
+                    }
+                }
+                Ok(Value::Int(t.len()))
+            }
+            _ => {
+                let tm = self.get_tm(&v, Tm::Len);
+                if tm.is_nil() {
+                    return Err(self.type_error(&v, "get length of", reg, None));
+                }
+                self.call_meta1(tm, &[v])
+            }
+        }
+    }
+
+    // ----- concatenation -----
+
+    /// Concatenate two values (numbers/strings directly, else __concat).
+    pub fn concat2(
+        &mut self,
+        a: Value,
+        b: Value,
+        reg_a: Option<crate::debug::Slot>,
+        reg_b: Option<crate::debug::Slot>,
+    ) -> LuaResult<Value> {
+        if let (Some(x), Some(y)) = (self.to_str_bytes(&a), self.to_str_bytes(&b)) {
+            let mut buf = Vec::with_capacity(x.len() + y.len());
+            buf.extend_from_slice(&x);
+            buf.extend_from_slice(&y);
+            return Ok(self.str_value(&buf));
+        }
+        let mut tm = self.get_tm(&a, Tm::Concat);
+        if tm.is_nil() {
+            tm = self.get_tm(&b, Tm::Concat);
+        }
+        if tm.is_nil() {
+            let (bad, slot) = if matches!(a, Value::Str(_) | Value::Int(_) | Value::Float(_)) {
+                (b, reg_b)
+            } else {
+                (a, reg_a)
+            };
+            return Err(self.type_error(&bad, "concatenate", slot, None));
+        }
+        self.call_meta1(tm, &[a, b])
+    }
+
+    /// String form of a string or number (no metamethods), as concatenation uses.
+    pub fn to_str_bytes(&self, v: &Value) -> Option<std::borrow::Cow<'static, [u8]>> {
+        match v {
+            // SAFETY-free: the bytes are copied when the string is short-lived; for strings we
+            // borrow via an owned copy to avoid tying the lifetime to the GC object.
+            Value::Str(s) => Some(std::borrow::Cow::Owned(s.as_bytes().to_vec())),
+            Value::Int(i) => Some(std::borrow::Cow::Owned(i.to_string().into_bytes())),
+            Value::Float(f) => Some(std::borrow::Cow::Owned(
+                crate::number::fmt_float(*f).into_bytes(),
+            )),
+            _ => None,
+        }
+    }
+
+    // ----- tostring -----
+
+    /// `tostring(v)`: __tostring, __name, or the default form.
+    pub fn tostring(&mut self, v: Value) -> LuaResult<Gc<LuaStr>> {
+        let tm = self.get_tm(&v, Tm::ToString);
+        if !tm.is_nil() {
+            let r = self.call_meta1_nested(tm, &[v])?;
+            return match r {
+                Value::Str(s) => Ok(s),
+                _ => Err(self.rt_error("'__tostring' must return a string")),
+            };
+        }
+        Ok(match v {
+            Value::Str(s) => s,
+            _ => {
+                let s = self.tostring_basic(&v);
+                self.intern(s.as_bytes())
+            }
+        })
+    }
+
+    /// Default textual form without __tostring (but with __name).
+    pub fn tostring_basic(&self, v: &Value) -> String {
+        match v {
+            Value::Nil => "nil".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => number::fmt_float(*f),
+            Value::Str(s) => s.to_str_lossy().into_owned(),
+            Value::LightFn(_) | Value::NativeFn(_) => {
+                format!("function: {:#x}", v.ptr_addr().unwrap_or(0))
+            }
+            _ => format!("{}: {:#x}", self.obj_typename(v), v.ptr_addr().unwrap_or(0)),
+        }
+    }
+
+    /// Type error with variable info: "attempt to <op> a <type> value (local 'x')".
+    pub fn type_error(
+        &mut self,
+        v: &Value,
+        op: &str,
+        slot: Option<crate::debug::Slot>,
+        key: Option<Value>,
+    ) -> crate::error::LuaError {
+        let _ = key;
+        let t = self.obj_typename(v);
+        let vi = crate::debug::varinfo(self, slot);
+        self.lua_rt_error(format!("attempt to {op} a {t} value{vi}"))
+    }
+}
+
+/// Lexicographic string comparison like strcoll in the C locale (byte order).
+pub fn str_cmp(a: Gc<LuaStr>, b: Gc<LuaStr>) -> std::cmp::Ordering {
+    a.as_bytes().cmp(b.as_bytes())
+}

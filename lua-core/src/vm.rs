@@ -1,0 +1,1131 @@
+//! The interpreter loop (PUC's lvm): executes Lua frames of the running thread.
+//!
+//! Invariants:
+//! - While a Lua frame runs, `ts.top == frame.top` (its register window end), except right
+//!   after an instruction that produced a variable number of values (CALL/VARARG with C=0),
+//!   where `top` marks their end for the consuming instruction.
+//! - `sp` points at register 0 of the current frame; it is re-derived (`reload!`) after every
+//!   operation that can run Lua code, grow the stack or switch frames.
+//! - `pc` is written back to the frame (`savepc!`) before every operation that can raise an
+//!   error, call out, or reach a GC safepoint, so error positions and debug info are exact.
+//! - Loop back-edges are control points: they report to the JIT hook when one is installed
+//!   and check the interrupt flag.
+
+use crate::debug::Slot;
+use crate::error::{LuaError, LuaResult};
+use crate::number::{self, ArithOp};
+use crate::object::LuaClosure;
+use crate::opcodes::Op;
+use crate::state::State;
+use crate::thread::CallKind;
+use crate::tm::Tm;
+use crate::value::Value;
+use std::sync::atomic::Ordering;
+
+impl State {
+    /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind.
+    pub(crate) fn execute(&mut self) -> LuaResult<CallKind> {
+        'newframe: loop {
+            let ts = self.cur.st();
+            let fi = ts.frames.len() - 1;
+            let fr = ts.frames[fi];
+            let cl = fr.closure.expect("execute runs Lua frames");
+            let proto = &*cl.proto;
+            let code = &proto.code[..];
+            let k = &proto.k[..];
+            let base = fr.base;
+            let mut pc = fr.pc;
+            // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only grows.
+            let mut sp: *mut Value = unsafe { ts.stack.as_mut_ptr().add(base) };
+
+            macro_rules! r {
+                ($i:expr) => {
+                    // SAFETY: register indices are < maxstacksize (compiler invariant) and `sp`
+                    // is current (module invariant).
+                    unsafe { *sp.add($i) }
+                };
+            }
+            macro_rules! setr {
+                ($i:expr, $v:expr) => {{
+                    let v = $v;
+                    // SAFETY: as in r!.
+                    unsafe { *sp.add($i) = v }
+                }};
+            }
+            macro_rules! reload {
+                () => {
+                    // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
+                    sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
+                };
+            }
+            macro_rules! savepc {
+                () => {
+                    self.cur.st().frames[fi].pc = pc;
+                };
+            }
+            macro_rules! protect {
+                ($e:expr) => {{
+                    savepc!();
+                    let r = $e?;
+                    reload!();
+                    r
+                }};
+            }
+            macro_rules! kst {
+                ($i:expr) => {
+                    k[$i]
+                };
+            }
+            macro_rules! rk {
+                ($ins:expr) => {
+                    if $ins.k() {
+                        k[$ins.c()]
+                    } else {
+                        r!($ins.c())
+                    }
+                };
+            }
+            macro_rules! cond_jump {
+                ($cond:expr, $ins:expr) => {{
+                    if $cond != $ins.k() {
+                        pc += 1;
+                    } else {
+                        let j = code[pc];
+                        pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                    }
+                }};
+            }
+            macro_rules! control_point {
+                () => {{
+                    if let Some(j) = self.jit.as_mut() {
+                        j.control_point(proto, pc, base);
+                    }
+                    if self.interrupt.load(Ordering::Relaxed) {
+                        self.interrupt.store(false, Ordering::Relaxed);
+                        savepc!();
+                        return Err(self.lua_rt_error("interrupted!"));
+                    }
+                }};
+            }
+            macro_rules! arith {
+                ($ins:expr, $op:expr, $a:expr, $b:expr, $ra:expr, $rb:expr, $int:expr, $flt:expr) => {{
+                    let (a, b) = ($a, $b);
+                    let v = match (a, b) {
+                        (Value::Int(x), Value::Int(y)) => $int(x, y),
+                        (Value::Float(x), Value::Float(y)) => Some(Value::Float($flt(x, y))),
+                        (Value::Int(x), Value::Float(y)) => Some(Value::Float($flt(x as f64, y))),
+                        (Value::Float(x), Value::Int(y)) => Some(Value::Float($flt(x, y as f64))),
+                        _ => None,
+                    };
+                    let v = match v {
+                        Some(v) => v,
+                        None => protect!(self.arith($op, a, b, $ra, $rb)),
+                    };
+                    setr!($ins.a(), v);
+                }};
+            }
+            macro_rules! bitop {
+                ($ins:expr, $op:expr, $a:expr, $b:expr, $ra:expr, $rb:expr, $f:expr) => {{
+                    let (a, b) = ($a, $b);
+                    let v = match (a, b) {
+                        (Value::Int(x), Value::Int(y)) => Value::Int($f(x, y)),
+                        _ => protect!(self.arith($op, a, b, $ra, $rb)),
+                    };
+                    setr!($ins.a(), v);
+                }};
+            }
+            macro_rules! safepoint {
+                () => {{
+                    if self.heap.should_collect() {
+                        savepc!();
+                        self.full_gc();
+                    }
+                }};
+            }
+
+            loop {
+                let i = code[pc];
+                pc += 1;
+                match i.op() {
+                    Op::Move => setr!(i.a(), r!(i.b())),
+                    Op::LoadI => setr!(i.a(), Value::Int(i.sbx() as i64)),
+                    Op::LoadF => setr!(i.a(), Value::Float(i.sbx() as f64)),
+                    Op::LoadK => setr!(i.a(), kst!(i.bx())),
+                    Op::LoadKX => {
+                        let ax = code[pc].ax();
+                        pc += 1;
+                        setr!(i.a(), kst!(ax));
+                    }
+                    Op::LoadFalse => setr!(i.a(), Value::Bool(false)),
+                    Op::LFalseSkip => {
+                        setr!(i.a(), Value::Bool(false));
+                        pc += 1;
+                    }
+                    Op::LoadTrue => setr!(i.a(), Value::Bool(true)),
+                    Op::LoadNil => {
+                        for j in 0..=i.b() {
+                            setr!(i.a() + j, Value::Nil);
+                        }
+                    }
+                    Op::GetUpval => setr!(i.a(), cl.upvals[i.b()].get()),
+                    Op::SetUpval => cl.upvals[i.b()].set(r!(i.a())),
+                    Op::GetTabUp => {
+                        let t = cl.upvals[i.b()].get();
+                        let key = kst!(i.c());
+                        let v = match (t, key) {
+                            (Value::Table(tab), Value::Str(s)) => {
+                                let v = tab.get_str(s);
+                                if v.is_nil() && tab.metatable().is_some() {
+                                    protect!(self.index(t, key, Some(Slot::Upval(i.b()))))
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => protect!(self.index(t, key, Some(Slot::Upval(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::GetTable => {
+                        let t = r!(i.b());
+                        let key = r!(i.c());
+                        let v = match t {
+                            Value::Table(tab) => {
+                                let v = match key {
+                                    Value::Int(n) => tab.get_int(n),
+                                    _ => tab.get(&key),
+                                };
+                                if v.is_nil() && tab.metatable().is_some() {
+                                    protect!(self.index(t, key, Some(Slot::Reg(i.b()))))
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::GetI => {
+                        let t = r!(i.b());
+                        let n = i.c() as i64;
+                        let v = match t {
+                            Value::Table(tab) => {
+                                let v = tab.get_int(n);
+                                if v.is_nil() && tab.metatable().is_some() {
+                                    protect!(self.index(t, Value::Int(n), Some(Slot::Reg(i.b()))))
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => protect!(self.index(t, Value::Int(n), Some(Slot::Reg(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::GetField => {
+                        let t = r!(i.b());
+                        let key = kst!(i.c());
+                        let v = match (t, key) {
+                            (Value::Table(tab), Value::Str(s)) => {
+                                let v = tab.get_str(s);
+                                if v.is_nil() && tab.metatable().is_some() {
+                                    protect!(self.index(t, key, Some(Slot::Reg(i.b()))))
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::SetTabUp => {
+                        let t = cl.upvals[i.a()].get();
+                        let key = kst!(i.b());
+                        let v = rk!(i);
+                        match (t, key) {
+                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
+                                tab.set_str(s, v)
+                            }
+                            _ => protect!(self.set_index(t, key, v, Some(Slot::Upval(i.a())))),
+                        }
+                    }
+                    Op::SetTable => {
+                        let t = r!(i.a());
+                        let key = r!(i.b());
+                        let v = rk!(i);
+                        match t {
+                            Value::Table(tab) if tab.metatable().is_none() => {
+                                protect!(self.raw_set(tab, key, v))
+                            }
+                            _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
+                        }
+                    }
+                    Op::SetI => {
+                        let t = r!(i.a());
+                        let v = rk!(i);
+                        match t {
+                            Value::Table(tab) if tab.metatable().is_none() => {
+                                tab.set_int(i.b() as i64, v)
+                            }
+                            _ => protect!(self.set_index(
+                                t,
+                                Value::Int(i.b() as i64),
+                                v,
+                                Some(Slot::Reg(i.a()))
+                            )),
+                        }
+                    }
+                    Op::SetField => {
+                        let t = r!(i.a());
+                        let key = kst!(i.b());
+                        let v = rk!(i);
+                        match (t, key) {
+                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
+                                tab.set_str(s, v)
+                            }
+                            _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
+                        }
+                    }
+                    Op::NewTable => {
+                        let t = self.new_table(i.c(), i.b());
+                        setr!(i.a(), Value::Table(t));
+                        safepoint!();
+                    }
+                    Op::Self_ => {
+                        let obj = r!(i.b());
+                        let key = rk!(i);
+                        setr!(i.a() + 1, obj);
+                        let v = match (obj, key) {
+                            (Value::Table(tab), Value::Str(s)) => {
+                                let v = tab.get_str(s);
+                                if v.is_nil() && tab.metatable().is_some() {
+                                    protect!(self.index(obj, key, Some(Slot::Reg(i.b()))))
+                                } else {
+                                    v
+                                }
+                            }
+                            _ => protect!(self.index(obj, key, Some(Slot::Reg(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::AddI => {
+                        let imm = Value::Int(i.sc() as i64);
+                        arith!(
+                            i,
+                            ArithOp::Add,
+                            r!(i.b()),
+                            imm,
+                            Some(Slot::Reg(i.b())),
+                            None,
+                            |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
+                            |x: f64, y: f64| x + y
+                        )
+                    }
+                    Op::AddK => arith!(
+                        i,
+                        ArithOp::Add,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::SubK => arith!(
+                        i,
+                        ArithOp::Sub,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
+                        |x: f64, y: f64| x - y
+                    ),
+                    Op::MulK => arith!(
+                        i,
+                        ArithOp::Mul,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
+                        |x: f64, y: f64| x * y
+                    ),
+                    Op::ModK => arith!(
+                        i,
+                        ArithOp::Mod,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
+                        number::float_mod
+                    ),
+                    Op::PowK => arith!(
+                        i,
+                        ArithOp::Pow,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
+                        number::pow
+                    ),
+                    Op::DivK => arith!(
+                        i,
+                        ArithOp::Div,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
+                        |x: f64, y: f64| x / y
+                    ),
+                    Op::IDivK => arith!(
+                        i,
+                        ArithOp::IDiv,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
+                        number::float_idiv
+                    ),
+                    Op::BAndK => bitop!(
+                        i,
+                        ArithOp::BAnd,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| x & y
+                    ),
+                    Op::BOrK => bitop!(
+                        i,
+                        ArithOp::BOr,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| x | y
+                    ),
+                    Op::BXorK => bitop!(
+                        i,
+                        ArithOp::BXor,
+                        r!(i.b()),
+                        kst!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| x ^ y
+                    ),
+                    Op::ShrI => bitop!(
+                        i,
+                        ArithOp::Shr,
+                        r!(i.b()),
+                        Value::Int(i.sc() as i64),
+                        Some(Slot::Reg(i.b())),
+                        None,
+                        |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
+                    ),
+                    Op::ShlI => bitop!(
+                        i,
+                        ArithOp::Shl,
+                        Value::Int(i.sc() as i64),
+                        r!(i.b()),
+                        None,
+                        Some(Slot::Reg(i.b())),
+                        number::shift_left
+                    ),
+                    Op::Add => arith!(
+                        i,
+                        ArithOp::Add,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
+                        |x: f64, y: f64| x + y
+                    ),
+                    Op::Sub => arith!(
+                        i,
+                        ArithOp::Sub,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
+                        |x: f64, y: f64| x - y
+                    ),
+                    Op::Mul => arith!(
+                        i,
+                        ArithOp::Mul,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
+                        |x: f64, y: f64| x * y
+                    ),
+                    Op::Mod => arith!(
+                        i,
+                        ArithOp::Mod,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
+                        number::float_mod
+                    ),
+                    Op::Pow => arith!(
+                        i,
+                        ArithOp::Pow,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
+                        number::pow
+                    ),
+                    Op::Div => arith!(
+                        i,
+                        ArithOp::Div,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
+                        |x: f64, y: f64| x / y
+                    ),
+                    Op::IDiv => arith!(
+                        i,
+                        ArithOp::IDiv,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
+                        number::float_idiv
+                    ),
+                    Op::BAnd => bitop!(
+                        i,
+                        ArithOp::BAnd,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| x & y
+                    ),
+                    Op::BOr => bitop!(
+                        i,
+                        ArithOp::BOr,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| x | y
+                    ),
+                    Op::BXor => bitop!(
+                        i,
+                        ArithOp::BXor,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| x ^ y
+                    ),
+                    Op::Shl => bitop!(
+                        i,
+                        ArithOp::Shl,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        number::shift_left
+                    ),
+                    Op::Shr => bitop!(
+                        i,
+                        ArithOp::Shr,
+                        r!(i.b()),
+                        r!(i.c()),
+                        Some(Slot::Reg(i.b())),
+                        Some(Slot::Reg(i.c())),
+                        |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
+                    ),
+                    Op::Unm => {
+                        let v = match r!(i.b()) {
+                            Value::Int(x) => Value::Int(x.wrapping_neg()),
+                            Value::Float(x) => Value::Float(-x),
+                            o => protect!(self.arith(
+                                ArithOp::Unm,
+                                o,
+                                o,
+                                Some(Slot::Reg(i.b())),
+                                Some(Slot::Reg(i.b()))
+                            )),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::BNot => {
+                        let v = match r!(i.b()) {
+                            Value::Int(x) => Value::Int(!x),
+                            o => protect!(self.arith(
+                                ArithOp::BNot,
+                                o,
+                                o,
+                                Some(Slot::Reg(i.b())),
+                                Some(Slot::Reg(i.b()))
+                            )),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::Not => setr!(i.a(), Value::Bool(r!(i.b()).is_falsy())),
+                    Op::Len => {
+                        let v = match r!(i.b()) {
+                            Value::Str(s) => Value::Int(s.len() as i64),
+                            Value::Table(t) if t.metatable().is_none() => Value::Int(t.len()),
+                            o => protect!(self.len_of(o, Some(Slot::Reg(i.b())))),
+                        };
+                        setr!(i.a(), v);
+                    }
+                    Op::Concat => {
+                        let (a, n) = (i.a(), i.b());
+                        let v = protect!(self.concat_regs(base + a, n));
+                        setr!(a, v);
+                        safepoint!();
+                    }
+                    Op::Close => {
+                        let level = base + i.a();
+                        self.close_upvals(level);
+                        protect!(self.close_tbc(level, None));
+                        self.cur.st().top = self.cur.st().frames[fi].top;
+                    }
+                    Op::Tbc => {
+                        let v = r!(i.a());
+                        protect!(self.mark_tbc(base + i.a(), v));
+                    }
+                    Op::Jmp => {
+                        let off = i.sj();
+                        pc = (pc as i64 + off as i64) as usize;
+                        if off < 0 {
+                            control_point!();
+                        }
+                    }
+                    Op::Eq => {
+                        let (a, b) = (r!(i.a()), r!(i.b()));
+                        let c = if a.raw_eq(&b) {
+                            true
+                        } else {
+                            protect!(self.equals(a, b))
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::Lt => {
+                        let (a, b) = (r!(i.a()), r!(i.b()));
+                        let c = match (a, b) {
+                            (Value::Int(x), Value::Int(y)) => x < y,
+                            (Value::Float(x), Value::Float(y)) => x < y,
+                            _ => protect!(self.less_than(a, b)),
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::Le => {
+                        let (a, b) = (r!(i.a()), r!(i.b()));
+                        let c = match (a, b) {
+                            (Value::Int(x), Value::Int(y)) => x <= y,
+                            (Value::Float(x), Value::Float(y)) => x <= y,
+                            _ => protect!(self.less_equal(a, b)),
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::EqK => {
+                        let c = r!(i.a()).raw_eq(&kst!(i.b()));
+                        cond_jump!(c, i);
+                    }
+                    Op::EqI => {
+                        let imm = i.sb() as i64;
+                        let c = match r!(i.a()) {
+                            Value::Int(x) => x == imm,
+                            Value::Float(x) => x == imm as f64,
+                            _ => false,
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::LtI | Op::LeI | Op::GtI | Op::GeI => {
+                        let imm = i.sb() as i64;
+                        let a = r!(i.a());
+                        let c = match a {
+                            Value::Int(x) => match i.op() {
+                                Op::LtI => x < imm,
+                                Op::LeI => x <= imm,
+                                Op::GtI => x > imm,
+                                _ => x >= imm,
+                            },
+                            Value::Float(x) => {
+                                let y = imm as f64;
+                                match i.op() {
+                                    Op::LtI => x < y,
+                                    Op::LeI => x <= y,
+                                    Op::GtI => x > y,
+                                    _ => x >= y,
+                                }
+                            }
+                            _ => {
+                                let b = if i.c() != 0 {
+                                    Value::Float(imm as f64)
+                                } else {
+                                    Value::Int(imm)
+                                };
+                                match i.op() {
+                                    Op::LtI => protect!(self.less_than(a, b)),
+                                    Op::LeI => protect!(self.less_equal(a, b)),
+                                    Op::GtI => protect!(self.less_than(b, a)),
+                                    _ => protect!(self.less_equal(b, a)),
+                                }
+                            }
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::Test => {
+                        let c = r!(i.a()).truthy();
+                        cond_jump!(c, i);
+                    }
+                    Op::TestSet => {
+                        let v = r!(i.b());
+                        if v.is_falsy() == i.k() {
+                            pc += 1;
+                        } else {
+                            setr!(i.a(), v);
+                            let j = code[pc];
+                            pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                        }
+                    }
+                    Op::Call => {
+                        let func = base + i.a();
+                        let ts = self.cur.st();
+                        if i.b() != 0 {
+                            ts.top = func + i.b();
+                        }
+                        let nres = i.c() as i32 - 1;
+                        savepc!();
+                        if self.precall(func, nres, CallKind::Normal, false)? {
+                            continue 'newframe;
+                        }
+                        if nres >= 0 {
+                            let ts = self.cur.st();
+                            ts.top = ts.frames[fi].top;
+                        }
+                        reload!();
+                        safepoint!();
+                    }
+                    Op::TailCall => {
+                        let func = base + i.a();
+                        let ts = self.cur.st();
+                        if i.b() != 0 {
+                            ts.top = func + i.b();
+                        }
+                        savepc!();
+                        if i.k() {
+                            self.close_upvals(base);
+                        }
+                        let ts = self.cur.st();
+                        let me = ts.frames[fi];
+                        let nvals = ts.top - func;
+                        ts.stack.copy_within(func..func + nvals, me.func);
+                        ts.top = me.func + nvals;
+                        ts.frames.pop();
+                        if self.precall(me.func, me.nresults, me.kind, me.fresh)? {
+                            let ts = self.cur.st();
+                            let nf = ts.frames.last_mut().expect("pushed");
+                            nf.handler = me.handler;
+                            nf.tailcalled = true;
+                            continue 'newframe;
+                        }
+                        // A native was tail-called: its results are in place, as if we returned.
+                        if me.fresh {
+                            return Ok(me.kind);
+                        }
+                        self.after_lua_return(me.nresults);
+                        continue 'newframe;
+                    }
+                    Op::Return | Op::Return0 | Op::Return1 => {
+                        let a = i.a();
+                        let n = match i.op() {
+                            Op::Return0 => 0,
+                            Op::Return1 => 1,
+                            _ if i.b() != 0 => i.b() - 1,
+                            _ => self.cur.st().top - (base + a),
+                        };
+                        let ts = self.cur.st();
+                        ts.top = base + a + n;
+                        if i.op() == Op::Return && i.k() {
+                            savepc!();
+                            self.close_upvals(base);
+                            self.close_tbc(base, None)?;
+                            self.cur.st().top = base + a + n;
+                        }
+                        let me = self.cur.st().frames[fi];
+                        self.poscall(n);
+                        if me.fresh {
+                            return Ok(me.kind);
+                        }
+                        self.after_lua_return(me.nresults);
+                        continue 'newframe;
+                    }
+                    Op::ForLoop => {
+                        let a = i.a();
+                        match r!(a + 2) {
+                            Value::Int(step) => {
+                                let count = match r!(a + 1) {
+                                    Value::Int(c) => c as u64,
+                                    _ => 0,
+                                };
+                                if count > 0 {
+                                    let idx = match r!(a) {
+                                        Value::Int(x) => x.wrapping_add(step),
+                                        _ => 0,
+                                    };
+                                    setr!(a + 1, Value::Int((count - 1) as i64));
+                                    setr!(a, Value::Int(idx));
+                                    setr!(a + 3, Value::Int(idx));
+                                    pc -= i.bx();
+                                    control_point!();
+                                }
+                            }
+                            Value::Float(step) => {
+                                let (idx, limit) = match (r!(a), r!(a + 1)) {
+                                    (Value::Float(x), Value::Float(l)) => (x + step, l),
+                                    _ => (0.0, -1.0),
+                                };
+                                let go = if step > 0.0 {
+                                    idx <= limit
+                                } else {
+                                    limit <= idx
+                                };
+                                if go {
+                                    setr!(a, Value::Float(idx));
+                                    setr!(a + 3, Value::Float(idx));
+                                    pc -= i.bx();
+                                    control_point!();
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    Op::ForPrep => {
+                        let a = i.a();
+                        let skip = protect!(self.for_prep(sp, a));
+                        if skip {
+                            pc += i.bx() + 1;
+                        }
+                    }
+                    Op::TForPrep => {
+                        let a = i.a();
+                        let v = r!(a + 3);
+                        if !v.is_nil() {
+                            protect!(self.mark_tbc(base + a + 3, v));
+                        }
+                        pc += i.bx();
+                    }
+                    Op::TForCall => {
+                        let a = i.a();
+                        setr!(a + 4, r!(a));
+                        setr!(a + 5, r!(a + 1));
+                        setr!(a + 6, r!(a + 2));
+                        let func = base + a + 4;
+                        self.cur.st().top = func + 3;
+                        savepc!();
+                        if self.precall(func, i.c() as i32, CallKind::Normal, false)? {
+                            continue 'newframe;
+                        }
+                        let ts = self.cur.st();
+                        ts.top = ts.frames[fi].top;
+                        reload!();
+                        safepoint!();
+                    }
+                    Op::TForLoop => {
+                        let a = i.a();
+                        let v = r!(a + 4);
+                        if !v.is_nil() {
+                            setr!(a + 2, v);
+                            pc -= i.bx();
+                            control_point!();
+                        }
+                    }
+                    Op::SetList => {
+                        let a = i.a();
+                        let ts = self.cur.st();
+                        let n = if i.b() != 0 {
+                            i.b()
+                        } else {
+                            ts.top - (base + a) - 1
+                        };
+                        let mut off = i.c();
+                        if i.k() {
+                            off += code[pc].ax() * 256;
+                            pc += 1;
+                        }
+                        if let Value::Table(t) = r!(a) {
+                            for j in 1..=n {
+                                t.set_int((off + j) as i64, r!(a + j));
+                            }
+                        }
+                        ts.top = ts.frames[fi].top;
+                    }
+                    Op::Closure => {
+                        let p = proto.p[i.bx()].clone();
+                        let mut ups = Vec::with_capacity(p.upvalues.len());
+                        for d in &p.upvalues {
+                            if d.instack {
+                                ups.push(self.find_upval(base + d.idx as usize));
+                            } else {
+                                ups.push(cl.upvals[d.idx as usize]);
+                            }
+                        }
+                        let ncl = self.heap.alloc(LuaClosure {
+                            proto: p,
+                            upvals: ups.into_boxed_slice(),
+                        });
+                        reload!();
+                        setr!(i.a(), Value::LuaFn(ncl));
+                        safepoint!();
+                    }
+                    Op::VarArg => {
+                        let a = i.a();
+                        let ts = self.cur.st();
+                        let me = ts.frames[fi];
+                        let nextra = me.nextra;
+                        let src = me.func + 1 + proto.numparams as usize;
+                        let wanted = if i.c() == 0 { nextra } else { i.c() - 1 };
+                        if i.c() == 0 {
+                            if !ts.ensure_slot(base + a + nextra + 1) {
+                                savepc!();
+                                return Err(self.stack_overflow());
+                            }
+                            ts.top = base + a + nextra;
+                        }
+                        for j in 0..wanted {
+                            ts.stack[base + a + j] = if j < nextra {
+                                ts.stack[src + j]
+                            } else {
+                                Value::Nil
+                            };
+                        }
+                        reload!();
+                    }
+                    Op::VarArgPrep => {
+                        let ts = self.cur.st();
+                        let me = &mut ts.frames[fi];
+                        let nparams = proto.numparams as usize;
+                        let newbase = me.func + 1 + nparams + me.nextra;
+                        for j in 0..nparams {
+                            ts.stack[newbase + j] = ts.stack[me.func + 1 + j];
+                        }
+                        me.base = newbase;
+                        me.top = newbase + proto.maxstacksize as usize;
+                        me.pc = pc;
+                        ts.top = me.top;
+                        continue 'newframe;
+                    }
+                    Op::ExtraArg => {
+                        savepc!();
+                        return Err(self.lua_rt_error("invalid instruction EXTRAARG"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a Lua frame returned into its Lua caller: restore the caller's top unless it
+    /// wanted all results.
+    #[inline]
+    pub(crate) fn after_lua_return(&mut self, nresults: i32) {
+        if nresults >= 0 {
+            let ts = self.cur.st();
+            if let Some(f) = ts.frames.last() {
+                ts.top = f.top;
+            }
+        }
+    }
+
+    /// FORPREP: check and prepare the loop state at registers a..a+3; true = skip the loop.
+    fn for_prep(&mut self, sp: *mut Value, a: usize) -> LuaResult<bool> {
+        // SAFETY: a+3 < maxstacksize (compiler invariant); sp is current (we did not call out).
+        let reg = |j: usize| unsafe { *sp.add(a + j) };
+        // SAFETY: as above.
+        let set = |j: usize, v: Value| unsafe { *sp.add(a + j) = v };
+        let (init, limit, step) = (reg(0), reg(1), reg(2));
+        if let (Value::Int(i0), Value::Int(st)) = (init, step) {
+            if st == 0 {
+                return Err(self.lua_rt_error("'for' step is zero"));
+            }
+            let lim = match limit {
+                Value::Int(l) => l,
+                _ => match number::to_number(limit) {
+                    Some(Value::Float(f)) => {
+                        if f.is_nan() {
+                            return Ok(true);
+                        }
+                        let fl = if st > 0 {
+                            number::float_floor_to_int(f)
+                        } else {
+                            number::float_ceil_to_int(f)
+                        };
+                        match fl {
+                            Some(l) => l,
+                            None => {
+                                if f > 0.0 {
+                                    if st < 0 {
+                                        return Ok(true);
+                                    }
+                                    i64::MAX
+                                } else {
+                                    if st > 0 {
+                                        return Ok(true);
+                                    }
+                                    i64::MIN
+                                }
+                            }
+                        }
+                    }
+                    Some(Value::Int(l)) => l,
+                    _ => return Err(self.for_error(&limit, "limit")),
+                },
+            };
+            if if st > 0 { i0 > lim } else { i0 < lim } {
+                return Ok(true);
+            }
+            let count = if st > 0 {
+                (lim as u64).wrapping_sub(i0 as u64) / st as u64
+            } else {
+                let s = (st.wrapping_add(1)).wrapping_neg() as u64 + 1;
+                (i0 as u64).wrapping_sub(lim as u64) / s
+            };
+            set(1, Value::Int(count as i64));
+            set(3, Value::Int(i0));
+            return Ok(false);
+        }
+        let f_limit = match number::to_number(limit) {
+            Some(v) => number::as_float(v).unwrap_or(0.0),
+            None => return Err(self.for_error(&limit, "limit")),
+        };
+        let f_step = match number::to_number(step) {
+            Some(v) => number::as_float(v).unwrap_or(0.0),
+            None => return Err(self.for_error(&step, "step")),
+        };
+        let f_init = match number::to_number(init) {
+            Some(v) => number::as_float(v).unwrap_or(0.0),
+            None => return Err(self.for_error(&init, "initial value")),
+        };
+        if f_step == 0.0 {
+            return Err(self.lua_rt_error("'for' step is zero"));
+        }
+        let skip = if f_step > 0.0 {
+            f_limit < f_init
+        } else {
+            f_init < f_limit
+        };
+        if skip {
+            return Ok(true);
+        }
+        set(0, Value::Float(f_init));
+        set(1, Value::Float(f_limit));
+        set(2, Value::Float(f_step));
+        set(3, Value::Float(f_init));
+        Ok(false)
+    }
+
+    fn for_error(&mut self, _v: &Value, what: &str) -> LuaError {
+        self.lua_rt_error(format!("'for' {what} must be a number"))
+    }
+
+    /// Mark stack slot `slot` (holding `v`) as a to-be-closed variable.
+    fn mark_tbc(&mut self, slot: usize, v: Value) -> LuaResult<()> {
+        if v.is_falsy() {
+            return Ok(());
+        }
+        if self.get_tm(&v, Tm::Close).is_nil() {
+            let name = crate::debug::local_name_at(self, slot).unwrap_or_else(|| "?".into());
+            return Err(self.lua_rt_error(format!("variable '{name}' got a non-closable value")));
+        }
+        self.ts().tbc.push(slot);
+        Ok(())
+    }
+
+    /// CONCAT over `n` values starting at stack slot `first`; returns the result.
+    fn concat_regs(&mut self, first: usize, n: usize) -> LuaResult<Value> {
+        // Fast path: all strings or numbers.
+        let ts = self.ts();
+        let vals = &ts.stack[first..first + n];
+        if vals
+            .iter()
+            .all(|v| matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_)))
+        {
+            let mut buf: Vec<u8> = Vec::new();
+            for v in vals {
+                match v {
+                    Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+                    Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
+                    Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
+                    _ => {}
+                }
+            }
+            return Ok(self.str_value(&buf));
+        }
+        // General case: right to left, pairwise, using __concat where needed.
+        let base = self.ts().frames.last().map_or(0, |f| f.base);
+        let mut acc = self.ts().stack[first + n - 1];
+        let mut acc_slot = Some(crate::debug::Slot::Reg(first + n - 1 - base));
+        for j in (0..n - 1).rev() {
+            let lhs = self.ts().stack[first + j];
+            acc = self.concat2(
+                lhs,
+                acc,
+                Some(crate::debug::Slot::Reg(first + j - base)),
+                acc_slot,
+            )?;
+            acc_slot = None;
+        }
+        Ok(acc)
+    }
+
+    /// Finish an instruction interrupted by a yield inside a metamethod (after resume).
+    pub(crate) fn finish_op(&mut self) -> LuaResult<()> {
+        let ts = self.ts();
+        let fr = *ts.frames.last().expect("Lua frame to finish");
+        let Some(cl) = fr.closure else { return Ok(()) };
+        let i = cl.proto.code[fr.pc - 1];
+        let res = if ts.top > 0 {
+            ts.stack[ts.top - 1]
+        } else {
+            Value::Nil
+        };
+        match i.op() {
+            Op::Eq
+            | Op::Lt
+            | Op::Le
+            | Op::LtI
+            | Op::LeI
+            | Op::GtI
+            | Op::GeI
+            | Op::EqK
+            | Op::EqI => {
+                if res.truthy() != i.k() {
+                    ts.frames.last_mut().expect("frame").pc += 1;
+                }
+            }
+            Op::SetTabUp
+            | Op::SetTable
+            | Op::SetI
+            | Op::SetField
+            | Op::Close
+            | Op::Return
+            | Op::Tbc => {}
+            Op::Concat => {
+                // Only a 2-value concatenation can be finished; longer chains are finished
+                // with the metamethod result as their value.
+                ts.stack[fr.base + i.a()] = res;
+            }
+            _ => ts.stack[fr.base + i.a()] = res,
+        }
+        ts.top = fr.top;
+        Ok(())
+    }
+}
