@@ -89,7 +89,8 @@ impl Compiler<'_> {
     /// Register level of the first `nvar` locals of the current function.
     pub(crate) fn reglevel(&self, nvar: usize) -> usize {
         let fs = self.fs();
-        self.actvar[fs.firstlocal..fs.firstlocal + nvar]
+        let end = (fs.firstlocal + nvar).min(self.actvar.len());
+        self.actvar[fs.firstlocal.min(end)..end]
             .iter()
             .rev()
             .find(|v| v.kind != VarKind::Ctc)
