@@ -421,3 +421,214 @@ fn matches_luac() {
     }
     assert!(failures.is_empty(), "{failures}");
 }
+
+/// Instructions of function `n` (0 = main, then children depth-first) as "OP operands".
+fn code_of(src: &str, n: usize) -> String {
+    let l = listing(&compile_src(src).expect("compiles"));
+    let mut out = Vec::new();
+    let mut idx = usize::MAX;
+    for line in l.lines() {
+        if line.starts_with("function ") {
+            idx = idx.wrapping_add(1);
+            continue;
+        }
+        if idx == n {
+            let cols: Vec<&str> = line.trim_start().split('\t').collect();
+            if cols.len() >= 4 && cols[1].starts_with('[') {
+                out.push(format!("{} {}", cols[2], cols[3]).trim_end().to_string());
+            }
+        }
+    }
+    out.join("\n")
+}
+
+fn code(src: &str) -> String {
+    code_of(src, 0)
+}
+
+fn lines(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn shapes_without_metamethod_ambiguity() {
+    // x - k is SUBK (ADDI would call __add); k + x keeps operand order; x << k is SHL.
+    assert_eq!(
+        code("local x; local a, b, c, d, e = x - 1, 1 + x, x << 2, 2 << x, 2.5 * x"),
+        lines(
+            "VARARGPREP 0
+             LOADNIL 0 0
+             SUBK 1 0 0
+             LOADI 2 1
+             ADD 2 2 0
+             LOADI 3 2
+             SHL 3 0 3
+             SHLI 4 0 2
+             LOADK 5 1
+             MUL 5 5 0
+             RETURN 6 1 1"
+        )
+    );
+}
+
+#[test]
+fn calls_returns_and_tail_calls() {
+    assert_eq!(
+        code("local function f(a, ...) f(a, ...) return f(a) end"),
+        "VARARGPREP 0\nCLOSURE 0 0\nRETURN 1 1 1k"
+    );
+    assert_eq!(
+        code_of("local function f(a, ...) f(a, ...) return f(a) end", 1),
+        lines(
+            "VARARGPREP 1
+             GETUPVAL 1 0
+             MOVE 2 0
+             VARARG 3 0
+             CALL 1 0 1
+             GETUPVAL 1 0
+             MOVE 2 0
+             TAILCALL 1 2 2
+             RETURN 1 0 2
+             RETURN 1 1 2"
+        )
+    );
+    // A function with captured locals closes them on return (k).
+    assert_eq!(
+        code_of(
+            "local function f() local x; return function() return x end, 1 end",
+            1
+        ),
+        lines(
+            "LOADNIL 0 0
+             CLOSURE 1 0
+             LOADI 2 1
+             RETURN 1 3 0k
+             RETURN 1 1 0k"
+        )
+    );
+    assert_eq!(
+        code_of("local function f(t) return t.x, (t:m()) end", 1),
+        lines(
+            "GETFIELD 1 0 0
+             SELF 2 0 1k
+             CALL 2 2 2
+             RETURN 1 3 0
+             RETURN0"
+        )
+    );
+}
+
+#[test]
+fn loops() {
+    assert_eq!(
+        code("for i = 1, 10 do local x = i end"),
+        lines(
+            "VARARGPREP 0
+             LOADI 0 1
+             LOADI 1 10
+             LOADI 2 1
+             FORPREP 0 ->8
+             MOVE 4 3
+             FORLOOP 0 ->6
+             RETURN 0 1 1"
+        )
+    );
+    assert_eq!(
+        code("for k, v in next, t do f(k) end"),
+        lines(
+            "VARARGPREP 0
+             GETTABUP 0 0 0
+             GETTABUP 1 0 1
+             LOADNIL 2 1
+             TFORPREP 0 ->9
+             GETTABUP 6 0 2
+             MOVE 7 4
+             CALL 6 2 1
+             TFORCALL 0 2
+             TFORLOOP 0 ->6
+             CLOSE 0
+             RETURN 0 1 1k"
+        )
+    );
+    // Captured loop variables get a fresh upvalue per iteration.
+    assert!(code("for i = 1, 2 do g = function() return i end end").contains("CLOSE 3\nFORLOOP"));
+}
+
+#[test]
+fn constructors() {
+    assert_eq!(
+        code("local t = {1, 2, x = 1, [3] = 4, f()}"),
+        lines(
+            "VARARGPREP 0
+             NEWTABLE 0
+             LOADI 1 1
+             LOADI 2 2
+             SETFIELD 0 0 1k
+             SETI 0 3 2k
+             GETTABUP 3 0 3
+             CALL 3 1 0
+             SETLIST 0 0 0
+             RETURN 1 1 1"
+        )
+    );
+    let p = compile_src("local t = {1, 2, x = 1, [3] = 4, f()}").unwrap();
+    let nt = p.code[1];
+    assert_eq!((nt.op(), nt.b(), nt.c()), (Op::NewTable, 2, 2));
+}
+
+#[test]
+fn folding() {
+    assert_eq!(
+        code("local a, b, c, d, e, f = 1 + 2 * 3, 7 // 2, 2^2, 1 // 0, 0/0, -0.0"),
+        lines(
+            "VARARGPREP 0
+             LOADI 0 7
+             LOADI 1 3
+             LOADF 2 4
+             LOADI 3 1
+             IDIVK 3 3 0
+             LOADI 4 0
+             DIVK 4 4 0
+             LOADF 5 0
+             UNM 5 5
+             RETURN 6 1 1"
+        )
+    );
+    assert_eq!(
+        code("local x <const> = 5; local y = x * 2"),
+        "VARARGPREP 0\nLOADI 0 10\nRETURN 1 1 1"
+    );
+}
+
+#[test]
+fn close_variables() {
+    assert_eq!(
+        code("do local x <close> = f() end"),
+        lines(
+            "VARARGPREP 0
+             GETTABUP 0 0 0
+             CALL 0 1 2
+             TBC 0
+             CLOSE 0
+             RETURN 0 1 1k"
+        )
+    );
+}
+
+#[test]
+fn env_local() {
+    assert_eq!(
+        code("local _ENV = {}; x = y"),
+        lines(
+            "VARARGPREP 0
+             NEWTABLE 0
+             GETFIELD 1 0 1
+             SETFIELD 0 0 1
+             RETURN 1 1 1"
+        )
+    );
+}
