@@ -348,21 +348,7 @@ pub fn fmt_int(i: i64) -> String {
 
 /// Float to text as `tostring` prints it ("%.14g", plus ".0" if it looks like an integer).
 pub fn fmt_float(f: f64) -> String {
-    // Temporary: replaced by stdlib::lformat::fmt_float_g14 when merged.
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f.is_nan() {
-        return if f.is_sign_negative() {
-            "-nan".into()
-        } else {
-            "nan".into()
-        };
-    }
-    if f == f.trunc() && f.abs() < 1e15 {
-        return format!("{f:.1}");
-    }
-    format!("{f}")
+    crate::stdlib::lformat::fmt_float_g14(f)
 }
 
 #[cfg(test)]

@@ -863,6 +863,9 @@ impl State {
                             pc += 1;
                         }
                         if let Value::Table(t) = r!(a) {
+                            if off + n > t.array_len() {
+                                t.resize_array(off + n);
+                            }
                             for j in 1..=n {
                                 t.set_int((off + j) as i64, r!(a + j));
                             }

@@ -2,6 +2,9 @@
 //! Pure algorithms (patterns, format, pack) live in their own modules, independent of the VM.
 
 pub mod base;
+pub mod lformat;
+pub mod lpack;
+pub mod lpattern;
 pub mod coroutine;
 
 use crate::state::State;
