@@ -44,8 +44,6 @@ mod ops;
 mod scope;
 mod stat;
 #[cfg(test)]
-mod testparse;
-#[cfg(test)]
 mod tests;
 
 use crate::ast;

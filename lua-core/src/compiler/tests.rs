@@ -1,7 +1,6 @@
 //! Compiler tests: listings of our bytecode in `luac -l -l`'s normalised form, compared with
 //! fixed expectations and (when `luac5.4` is installed) with PUC Lua's own output.
 
-use super::testparse::parse;
 use crate::gc::Heap;
 use crate::opcodes::Op;
 use crate::proto::Proto;
@@ -10,7 +9,7 @@ use std::fmt::Write;
 use std::rc::Rc;
 
 pub(crate) fn compile_src(src: &str) -> Result<Proto, crate::error::SyntaxError> {
-    let chunk = parse(src);
+    let chunk = crate::parser::parse(src.as_bytes(), b"=test")?;
     let mut heap = Heap::new();
     let p = super::compile(&chunk, Rc::from(&b"=test"[..]), &mut heap);
     // Constants must not outlive the heap: format what tests need before it drops.
@@ -342,10 +341,8 @@ fn limits() {
         "test:1: function or expression needs too many registers"
     );
     let names: Vec<String> = (0..201).map(|i| format!("a{i}")).collect();
-    assert_eq!(
-        compile_err(&format!("local {}", names.join(","))),
-        "test:1: too many local variables (limit is 200) in main function"
-    );
+    assert!(compile_err(&format!("local {}", names.join(",")))
+        .starts_with("test:1: too many local variables (limit is 200) in main function"));
     // 300 upvalues: locals spread over nested functions
     let mut src = String::new();
     for i in 0..3 {
