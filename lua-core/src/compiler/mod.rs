@@ -69,6 +69,7 @@ pub fn compile(chunk: &ast::Chunk, source: Rc<[u8]>, heap: &mut Heap) -> R<Proto
         actvar: Vec::new(),
         gotos: Vec::new(),
         labels: Vec::new(),
+        kcache: HashMap::new(),
     };
     c.open_func(0);
     c.set_vararg(0);
@@ -100,8 +101,6 @@ pub(crate) struct FuncState {
     firstlabel: usize,
     /// The function has captured locals or to-be-closed variables: returns must close.
     needclose: bool,
-    /// Constant cache: value -> index in `f.k`.
-    kcache: HashMap<KKey, usize>,
 }
 
 pub(crate) struct Compiler<'h> {
@@ -118,6 +117,11 @@ pub(crate) struct Compiler<'h> {
     gotos: Vec<GotoDesc>,
     /// Visible labels.
     labels: Vec<LabelDesc>,
+    /// Constant cache shared by all functions, as PUC's scanner table: value -> the index it
+    /// last got in some function's `k`. An entry is reused only if the current function's
+    /// `k` holds that value at that index, so (exactly as PUC) a constant used by a nested
+    /// function and then again by its parent may appear twice in the parent's list.
+    kcache: HashMap<KKey, usize>,
 }
 
 impl Compiler<'_> {
@@ -158,7 +162,6 @@ impl Compiler<'_> {
             firstlocal: self.actvar.len(),
             firstlabel: self.labels.len(),
             needclose: false,
-            kcache: HashMap::new(),
         };
         self.fs.push(fs);
         self.enter_block(false);

@@ -75,7 +75,11 @@ impl Compiler<'_> {
                     _ => Err(self.error("syntax error")),
                 }
             }
-            Stat::Do(b) => self.block(b),
+            Stat::Do(b) => {
+                self.block(b)?;
+                self.line = b.end_line;
+                Ok(())
+            }
             Stat::While { cond, body, line } => {
                 self.line = *line;
                 self.while_stat(cond, body)
@@ -86,7 +90,12 @@ impl Compiler<'_> {
             }
             Stat::If { conds, else_, line } => {
                 self.line = *line;
-                self.if_stat(conds, else_.as_ref())
+                self.if_stat(conds, else_.as_ref())?;
+                let last = else_.as_ref().or(conds.last().map(|(_, b)| b));
+                if let Some(b) = last {
+                    self.line = b.end_line; // the closing `end`
+                }
+                Ok(())
             }
             Stat::NumFor {
                 var,

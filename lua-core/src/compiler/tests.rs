@@ -36,9 +36,30 @@ fn fmt_const(v: &Value) -> String {
         Value::Bool(b) => format!("B {b}"),
         Value::Int(i) => format!("I {i}"),
         Value::Float(f) => format!("F {:?}", round14(*f)),
-        Value::Str(s) => format!("S {:?}", String::from_utf8_lossy(s.as_bytes())),
+        Value::Str(s) => format!("S \"{}\"", luac_escape(s.as_bytes())),
         _ => "?".into(),
     }
+}
+
+/// A string as luac prints it.
+fn luac_escape(b: &[u8]) -> String {
+    let mut s = String::new();
+    for &c in b {
+        match c {
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            7 => s.push_str("\\a"),
+            8 => s.push_str("\\b"),
+            12 => s.push_str("\\f"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            11 => s.push_str("\\v"),
+            32..=126 => s.push(c as char),
+            _ => s.push_str(&format!("\\{c:03}")),
+        }
+    }
+    s
 }
 
 /// `f` rounded to 14 significant digits (luac prints floats with "%.14g").
@@ -317,6 +338,7 @@ fn luac_diff_file() {
         return;
     };
     let src = std::fs::read_to_string(&f).unwrap();
+    super::ops::PUC_SHAPES.with(|c| c.set(std::env::var_os("PUC_SHAPES").is_some()));
     let theirs = luac_listing(&src).unwrap_or_default();
     let ours = match compile_src(&src) {
         Ok(p) => listing(&p),
@@ -389,17 +411,32 @@ fn normalise(listing: &str) -> String {
 /// deviations, which these programs avoid). Skipped when luac5.4 is not installed.
 #[test]
 fn matches_luac() {
-    let files: &[(&str, &str)] = &[
-        ("exprs", include_str!("testdata/exprs.lua")),
-        ("stats", include_str!("testdata/stats.lua")),
-        ("gotos", include_str!("testdata/gotos.lua")),
-        ("env", include_str!("testdata/env.lua")),
-        ("consts_upvals", include_str!("testdata/consts_upvals.lua")),
-        ("many_consts", include_str!("testdata/many_consts.lua")),
-        ("big_tables", include_str!("testdata/big_tables.lua")),
+    // (name, source, compare in PUC-shapes mode)
+    let files: &[(&str, &str, bool)] = &[
+        ("exprs", include_str!("testdata/exprs.lua"), false),
+        ("stats", include_str!("testdata/stats.lua"), false),
+        ("gotos", include_str!("testdata/gotos.lua"), false),
+        ("env", include_str!("testdata/env.lua"), false),
+        (
+            "consts_upvals",
+            include_str!("testdata/consts_upvals.lua"),
+            false,
+        ),
+        (
+            "many_consts",
+            include_str!("testdata/many_consts.lua"),
+            false,
+        ),
+        ("big_tables", include_str!("testdata/big_tables.lua"), false),
+        (
+            "arith_shapes",
+            include_str!("testdata/arith_shapes.lua"),
+            true,
+        ),
     ];
     let mut failures = String::new();
-    for (name, src) in files {
+    for &(name, src, puc) in files {
+        super::ops::PUC_SHAPES.with(|c| c.set(puc));
         let Some(theirs) = luac_listing(src) else {
             eprintln!("luac5.4 not available; skipping {name}");
             continue;
@@ -628,4 +665,54 @@ fn env_local() {
              RETURN 1 1 1"
         )
     );
+}
+
+/// Development aid: `LUAC_DIR=dir cargo test -p lua-core luac_dir -- --nocapture` compares,
+/// in PUC-shapes mode, every `.lua` file of `dir` with luac's listing.
+#[test]
+fn luac_dir() {
+    let Ok(dir) = std::env::var("LUAC_DIR") else {
+        return;
+    };
+    super::ops::PUC_SHAPES.with(|c| c.set(true));
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .collect();
+    names.sort();
+    for p in names {
+        let src = std::fs::read_to_string(&p).unwrap_or_default();
+        let Some(theirs) = luac_listing(&src) else {
+            println!("{}: luac failed", p.display());
+            continue;
+        };
+        let ours = match compile_src(&src) {
+            Ok(proto) => listing(&proto),
+            Err(e) => {
+                println!("{}: {}", p.display(), e.0);
+                continue;
+            }
+        };
+        let (theirs, ours) = (normalise(&theirs), normalise(&ours));
+        let diffs: Vec<String> = theirs
+            .lines()
+            .zip(ours.lines())
+            .filter(|(a, b)| a != b)
+            .take(8)
+            .map(|(a, b)| format!("\n  luac: {a}\n  ours: {b}"))
+            .collect();
+        let first = if diffs.is_empty() {
+            None
+        } else {
+            Some(diffs.concat())
+        };
+        match first {
+            None if theirs.lines().count() == ours.lines().count() => {
+                println!("{}: SAME", p.display())
+            }
+            None => println!("{}: different lengths", p.display()),
+            Some(d) => println!("{}: {d}", p.display()),
+        }
+    }
 }
