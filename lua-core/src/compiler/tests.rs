@@ -716,3 +716,57 @@ fn luac_dir() {
         }
     }
 }
+
+/// Programs at or past the limits compile or fail with a message, never panic.
+#[test]
+fn stress_limits() {
+    let n = |k: usize, f: &dyn Fn(usize) -> String, sep: &str| {
+        (0..k).map(f).collect::<Vec<_>>().join(sep)
+    };
+    let srcs = vec![
+        // 300-operand concatenation (needs 300 registers)
+        format!("local x = {}", n(300, &|i| format!("'{i}'"), "..")),
+        format!("local x = {}", n(200, &|i| format!("'{i}'"), "..")),
+        // constructor with many hash items and expressions
+        format!("local t = {{{}}}", n(300, &|i| format!("k{i} = {i}"), ",")),
+        format!(
+            "local t = {{{}}}",
+            n(300, &|i| format!("[{i}.5] = f()"), ",")
+        ),
+        // method call with many arguments
+        format!("o:m({})", n(260, &|i| i.to_string(), ",")),
+        format!("o:m({})", n(250, &|i| i.to_string(), ",")),
+        // > 2^17 constants: LOADKX
+        format!("local t = {{{}}}", n(140_000, &|i| format!("'s{i}'"), ",")),
+        format!("local x; {}", n(140_000, &|i| format!("x = {i}.5"), "\n")),
+        // 198 locals then expressions needing temporaries
+        format!(
+            "local {} = 1; local y = {{a1 and a2 or a3, f(a4, a5, a6)}}",
+            n(198, &|i| format!("a{i}"), ",")
+        ),
+        // many comparisons with big constants as immediates/K
+        format!(
+            "local x; return {}",
+            n(250, &|i| format!("x == {}", i * 1000), " or ")
+        ),
+        // assignment with many targets
+        format!("{} = 1", n(250, &|i| format!("t[{i}]"), ",")),
+        format!("local t; {} = 1", n(120, &|i| format!("t[{i}]"), ",")),
+        // deeply chained field access and calls
+        format!("local x = a{}", n(5000, &|_| ".b".to_string(), "")),
+        format!("f{}", n(5000, &|_| "()".to_string(), "")),
+        format!("local x = 1{}", n(5000, &|_| " + 1".to_string(), "")),
+        format!("local x = a{}", n(5000, &|_| " + a".to_string(), "")),
+        format!("local x = a{}", n(5000, &|_| " and a".to_string(), "")),
+    ];
+    for src in srcs {
+        match compile_src(&src) {
+            Ok(p) => assert!(p.maxstacksize as usize <= 255),
+            Err(e) => assert!(
+                e.0.contains("registers") || e.0.contains("too many") || e.0.contains("overflow"),
+                "{}",
+                e.0
+            ),
+        }
+    }
+}
