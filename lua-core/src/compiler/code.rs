@@ -252,21 +252,21 @@ impl Compiler<'_> {
             let i = self.instr(pc);
             match i.op() {
                 Op::Return0 | Op::Return1 | Op::Return | Op::TailCall => {
+                    let mut ins = i;
                     if matches!(i.op(), Op::Return0 | Op::Return1) {
                         if !(needclose || is_vararg) {
                             continue;
                         }
-                        let mut n = Instr::abc(Op::Return, i.a() as u32, i.b() as u32, 0, false);
-                        n.set_c(i.c() as u32);
-                        *self.instr_mut(pc) = n;
+                        // RETURN does the extra work (closing, restoring a vararg frame).
+                        ins = Instr::abc(Op::Return, i.a() as u32, i.b() as u32, 0, false);
                     }
-                    let ins = self.instr_mut(pc);
                     if needclose {
                         ins.set_k(true);
                     }
                     if is_vararg {
                         ins.set_c(numparams + 1);
                     }
+                    *self.instr_mut(pc) = ins;
                 }
                 Op::Jmp => {
                     let target = self.final_target(pc);

@@ -26,7 +26,14 @@ impl Compiler<'_> {
             ExprKind::Float(f) => EK::KFlt(*f),
             ExprKind::Str(s) => EK::KStr(self.heap.intern(s)),
             // PUC emits VARARG before reading the `...` (it keeps the previous line).
-            ExprKind::Vararg => EK::Vararg(self.code_abc(Op::VarArg, 0, 0, 1)),
+            ExprKind::Vararg => {
+                if !self.fs().f.is_vararg {
+                    // The parser rejects this; never emit a VARARG the VM cannot run.
+                    self.line = e.line;
+                    return Err(self.error("cannot use '...' outside a vararg function"));
+                }
+                EK::Vararg(self.code_abc(Op::VarArg, 0, 0, 1))
+            }
             ExprKind::Function(body) => return self.closure(body, e.line),
             ExprKind::Table(fields) => return self.constructor(fields),
             ExprKind::Bin(..) => return self.bin_expr(e),

@@ -28,12 +28,18 @@
 //! - Every emitted jump is patched before its function is finished.
 //!
 //! Deviations from PUC's shapes (the VM has no MMBIN instructions, so an arithmetic
-//! instruction must describe its metamethod call exactly):
+//! instruction must describe its metamethod call exactly: event and operand order):
 //! - `x - k` uses SUBK (never ADDI with a negated immediate).
 //! - `k + x`, `k * x`, `k & x`... are not swapped into the K/immediate forms; the constant is
 //!   loaded into a register and the register form is used.
 //! - `x << k` uses SHL with registers (never SHRI with a negated immediate).
 //! - NEWTABLE's B and C are the raw hash and array size hints capped at 255, with no EXTRAARG.
+//!
+//! Tests can switch to PUC's exact shapes (`ops::PUC_SHAPES`) to compare listings with
+//! `luac5.4`; with that switch the output is identical to PUC 5.4.6's except where PUC's
+//! line numbers come from tokens the AST does not record (the `then` of an `if`, the `)` of
+//! a call, the `}` of a constructor, the end of a parameter list).
+//! Debug ranges of locals follow 5.4.6 (a block's locals end before its CLOSE).
 #![forbid(unsafe_code)]
 
 mod code;
