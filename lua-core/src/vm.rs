@@ -85,16 +85,6 @@ impl State {
                     }
                 };
             }
-            macro_rules! cond_jump {
-                ($cond:expr, $ins:expr) => {{
-                    if $cond != $ins.k() {
-                        pc += 1;
-                    } else {
-                        let j = code[pc];
-                        pc = (pc as i64 + j.sj() as i64 + 1) as usize;
-                    }
-                }};
-            }
             macro_rules! control_point {
                 () => {{
                     if let Some(j) = self.jit.as_mut() {
@@ -104,6 +94,19 @@ impl State {
                         self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
                         return Err(self.lua_rt_error("interrupted!"));
+                    }
+                }};
+            }
+            macro_rules! cond_jump {
+                ($cond:expr, $ins:expr) => {{
+                    if $cond != $ins.k() {
+                        pc += 1;
+                    } else {
+                        let j = code[pc];
+                        pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                        if j.sj() < 0 {
+                            control_point!();
+                        }
                     }
                 }};
             }
@@ -695,6 +698,9 @@ impl State {
                             setr!(i.a(), v);
                             let j = code[pc];
                             pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                            if j.sj() < 0 {
+                                control_point!();
+                            }
                         }
                     }
                     Op::Call => {
@@ -722,8 +728,27 @@ impl State {
                             ts.top = func + i.b();
                         }
                         savepc!();
+                        // Resolve __call while this frame is still on top, so errors name the
+                        // callee as the caller sees it.
+                        while !self.cur.st().stack[func].is_function() {
+                            self.try_func_tm(func)?;
+                        }
                         if i.k() {
                             self.close_upvals(base);
+                        }
+                        if !matches!(self.cur.st().stack[func], Value::LuaFn(_)) {
+                            // A native in tail position runs above this frame (as in PUC, so
+                            // its errors see the Lua caller), then we return its results.
+                            self.precall(func, -1, CallKind::Normal, false)?;
+                            let ts = self.cur.st();
+                            let n = ts.top - func;
+                            let me = ts.frames[fi];
+                            self.poscall(n);
+                            if me.fresh {
+                                return Ok(me.kind);
+                            }
+                            self.after_lua_return(me.nresults);
+                            continue 'newframe;
                         }
                         let ts = self.cur.st();
                         let me = ts.frames[fi];
@@ -731,18 +756,11 @@ impl State {
                         ts.stack.copy_within(func..func + nvals, me.func);
                         ts.top = me.func + nvals;
                         ts.frames.pop();
-                        if self.precall(me.func, me.nresults, me.kind, me.fresh)? {
-                            let ts = self.cur.st();
-                            let nf = ts.frames.last_mut().expect("pushed");
-                            nf.handler = me.handler;
-                            nf.tailcalled = true;
-                            continue 'newframe;
-                        }
-                        // A native was tail-called: its results are in place, as if we returned.
-                        if me.fresh {
-                            return Ok(me.kind);
-                        }
-                        self.after_lua_return(me.nresults);
+                        self.precall(me.func, me.nresults, me.kind, me.fresh)?;
+                        let ts = self.cur.st();
+                        let nf = ts.frames.last_mut().expect("pushed");
+                        nf.handler = me.handler;
+                        nf.tailcalled = true;
                         continue 'newframe;
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {

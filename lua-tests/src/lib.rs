@@ -163,8 +163,18 @@ pub fn run_with_timeout(program: &Path, args: &[&str], cwd: &Path, limit: Durati
             buf
         })
     };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + limit;
     let mut pause = Duration::from_millis(1);
     let exit = loop {
@@ -274,6 +284,9 @@ mod tests {
     #[test]
     fn parallel_map_keeps_order() {
         let v: Vec<usize> = (0..50).collect();
-        assert_eq!(parallel_map(&v, 3, |x| x * 2), (0..50).map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(
+            parallel_map(&v, 3, |x| x * 2),
+            (0..50).map(|x| x * 2).collect::<Vec<_>>()
+        );
     }
 }

@@ -28,7 +28,7 @@ pub fn open(st: &mut State) {
 fn check_co(st: &mut State, n: usize) -> Result<Gc<Thread>, LuaError> {
     match st.arg(n) {
         Value::Thread(t) => Ok(t),
-        _ => Err(st.type_error_arg(n, "coroutine")),
+        _ => Err(st.type_error_arg(n, "thread")),
     }
 }
 

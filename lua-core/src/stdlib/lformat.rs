@@ -101,7 +101,10 @@ fn check_spec(form: &[u8], flags: &[u8], precision: bool) -> Result<(), FormatEr
         }
     }
     if !at(i).is_ascii_alphabetic() {
-        return Err(msg(format!("invalid conversion specification: '{}'", spec_text(form))));
+        return Err(msg(format!(
+            "invalid conversion specification: '{}'",
+            spec_text(form)
+        )));
     }
     Ok(())
 }
@@ -111,7 +114,10 @@ fn spec_layout(form: &[u8]) -> (bool, usize, Option<usize>) {
     let body = &form[1..form.len() - 1];
     let left = body.contains(&b'-');
     let digits = |b: &[u8]| b.iter().fold(0usize, |a, &d| a * 10 + (d - b'0') as usize);
-    let flags_end = body.iter().position(|&c| !b"-+#0 ".contains(&c)).unwrap_or(body.len());
+    let flags_end = body
+        .iter()
+        .position(|&c| !b"-+#0 ".contains(&c))
+        .unwrap_or(body.len());
     let rest = &body[flags_end..];
     match rest.iter().position(|&c| c == b'.') {
         Some(dot) => (left, digits(&rest[..dot]), Some(digits(&rest[dot + 1..]))),
@@ -222,7 +228,11 @@ pub fn add_quoted(s: &[u8], out: &mut Vec<u8>) {
         } else if c.is_ascii_control() {
             // A following digit would be read as part of the escape: use three digits then.
             let next_digit = s.get(i + 1).is_some_and(|d| d.is_ascii_digit());
-            let esc = if next_digit { format!("\\{c:03}") } else { format!("\\{c}") };
+            let esc = if next_digit {
+                format!("\\{c:03}")
+            } else {
+                format!("\\{c}")
+            };
             out.extend_from_slice(esc.as_bytes());
         } else {
             out.push(c);
@@ -268,7 +278,10 @@ pub fn format<A: FormatArgs>(fmt: &[u8], args: &mut A) -> Result<Vec<u8>, A::Err
         }
         // The spec: flags/digits/'.' then one conversion byte (0 at the end of the string, as
         // C sees the terminator there).
-        let span = fmt[i..].iter().take_while(|c| b"-+ #0123456789.".contains(c)).count();
+        let span = fmt[i..]
+            .iter()
+            .take_while(|c| b"-+ #0123456789.".contains(c))
+            .count();
         if span + 1 >= MAX_SPEC {
             return Err(msg("invalid format (too long)".into()).into());
         }
@@ -365,4 +378,324 @@ fn format_one<A: FormatArgs>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum V {
+        Nil,
+        B(bool),
+        I(i64),
+        F(f64),
+        S(&'static [u8]),
+        T,
+    }
+
+    /// A stand-in for the VM: values by position, errors rendered as Lua would.
+    struct Args(Vec<V>);
+
+    #[derive(Debug, PartialEq)]
+    struct E(String);
+
+    impl From<FormatError> for E {
+        fn from(e: FormatError) -> E {
+            E(match e {
+                FormatError::Msg(m) => m,
+                FormatError::Arg(n, m) => format!("bad argument #{n} to 'format' ({m})"),
+            })
+        }
+    }
+
+    fn type_name(v: &V) -> &'static str {
+        match v {
+            V::Nil => "nil",
+            V::B(_) => "boolean",
+            V::I(_) | V::F(_) => "number",
+            V::S(_) => "string",
+            V::T => "table",
+        }
+    }
+
+    impl FormatArgs for Args {
+        type Error = E;
+        fn top(&self) -> usize {
+            self.0.len() + 1
+        }
+        fn int(&mut self, arg: usize) -> Result<i64, E> {
+            match &self.0[arg - 2] {
+                V::I(i) => Ok(*i),
+                V::F(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(*f as i64),
+                V::F(_) => Err(E(format!(
+                    "bad argument #{arg} to 'format' (number has no integer representation)"
+                ))),
+                v => Err(E(format!(
+                    "bad argument #{arg} to 'format' (number expected, got {})",
+                    type_name(v)
+                ))),
+            }
+        }
+        fn number(&mut self, arg: usize) -> Result<f64, E> {
+            match &self.0[arg - 2] {
+                V::I(i) => Ok(*i as f64),
+                V::F(f) => Ok(*f),
+                v => Err(E(format!(
+                    "bad argument #{arg} to 'format' (number expected, got {})",
+                    type_name(v)
+                ))),
+            }
+        }
+        fn tostring(&mut self, arg: usize) -> Result<Cow<'_, [u8]>, E> {
+            Ok(match &self.0[arg - 2] {
+                V::Nil => Cow::Borrowed(b"nil"),
+                V::B(b) => Cow::Owned(b.to_string().into_bytes()),
+                V::I(i) => Cow::Owned(i.to_string().into_bytes()),
+                V::F(f) => Cow::Owned(fmt_float_g14(*f).into_bytes()),
+                V::S(s) => Cow::Borrowed(s),
+                V::T => Cow::Borrowed(b"table: 0x1234"),
+            })
+        }
+        fn literal(&mut self, arg: usize) -> Result<Literal<'_>, E> {
+            Ok(match &self.0[arg - 2] {
+                V::Nil => Literal::Nil,
+                V::B(b) => Literal::Bool(*b),
+                V::I(i) => Literal::Int(*i),
+                V::F(f) => Literal::Float(*f),
+                V::S(s) => Literal::Str(Cow::Borrowed(s)),
+                V::T => Literal::Other,
+            })
+        }
+        fn pointer(&mut self, arg: usize) -> Result<usize, E> {
+            Ok(match &self.0[arg - 2] {
+                V::T => 0x55d0_0058_6480,
+                _ => 0,
+            })
+        }
+    }
+
+    fn f(fmt: &str, args: &[V]) -> String {
+        match format(fmt.as_bytes(), &mut Args(args.to_vec())) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(E(m)) => format!("E:{m}"),
+        }
+    }
+
+    fn fb(fmt: &str, args: &[V]) -> Vec<u8> {
+        format(fmt.as_bytes(), &mut Args(args.to_vec())).unwrap_or_default()
+    }
+
+    use V::*;
+
+    // Expected values below were printed by PUC Lua 5.4 on x86-64 Linux.
+
+    #[test]
+    fn stdlib_format_numbers() {
+        assert_eq!(f("%5.2f|%q", &[F(1.23456), S(b"a\nb")]), " 1.23|\"a\\\nb\"");
+        assert_eq!(
+            f(
+                "%.3f %10.4e %G %g %g %g",
+                &[
+                    F(2.0 / 3.0),
+                    F(12345.678),
+                    F(1e-5),
+                    F(1e20),
+                    I(100000),
+                    F(1e15)
+                ]
+            ),
+            "0.667 1.2346e+04 1E-05 1e+20 100000 1e+15"
+        );
+        assert_eq!(
+            f("%x %X %o %#o %u", &[I(-1), I(3054), I(8), I(8), I(42)]),
+            "ffffffffffffffff BEE 10 010 42"
+        );
+        assert_eq!(
+            f(
+                "%#x %+d % d %05d %-5d| %.0e %#.0f",
+                &[I(255), I(5), I(5), I(-5), I(3), F(12345.0), F(3.0)]
+            ),
+            "0xff +5  5 -0005 3    | 1e+04 3."
+        );
+        assert_eq!(
+            f("%.14g|%.17g|%a", &[F(0.1), F(0.1), F(-0.0)]),
+            "0.1|0.10000000000000001|-0x0p+0"
+        );
+        assert_eq!(
+            f("%a %A %.3a", &[F(1.5), F(255.5), F(1.0 / 3.0)]),
+            "0x1.8p+0 0X1.FFP+7 0x1.555p-2"
+        );
+        assert_eq!(f("%d", &[F(3.0)]), "3");
+        assert_eq!(f("%5.1s|", &[F(2.5)]), "    2|");
+        assert_eq!(f("%99.99f", &[F(-f64::MAX)]).len(), 410);
+        assert_eq!(f("%f %e", &[F(f64::INFINITY), F(f64::NAN)]), "inf nan");
+    }
+
+    #[test]
+    fn stdlib_format_strings_chars_pointers() {
+        assert_eq!(
+            f("%-8sX%8.3sX%.0s", &[S(b"ab"), S(b"abcdef"), S(b"z")]),
+            "ab      X     abcX"
+        );
+        assert_eq!(f("%5c|%-5c|", &[I(65), I(66)]), "    A|B    |");
+        assert_eq!(f("[%c%c]", &[I(65), I(256 + 66)]), "[AB]");
+        assert_eq!(fb("%c", &[I(0)]), b"\0");
+        assert_eq!(f("%s %s %s", &[Nil, B(true), I(-3)]), "nil true -3");
+        assert_eq!(f("%10s", &[S(&[b'x'; 120])]).len(), 120);
+        assert_eq!(f("%.10s", &[S(&[b'x'; 120])]).len(), 10);
+        assert_eq!(fb("%s", &[S(b"a\0b")]), b"a\0b");
+        assert_eq!(f("%p %10p|", &[I(1), Nil]), "(null)     (null)|");
+        assert_eq!(f("%p", &[T]), "0x55d000586480");
+        assert_eq!(f("100%% %s", &[S(b"x")]), "100% x");
+    }
+
+    #[test]
+    fn stdlib_format_q() {
+        assert_eq!(
+            f("%q", &[S(b"a\nb\r\x001\0x\"\\\x7f\x80")]),
+            "\"a\\\nb\\13\\0001\\0x\\\"\\\\\\127\u{fffd}\""
+        );
+        assert_eq!(f("%q", &[S(b"\r\x001\0x\0")]), "\"\\13\\0001\\0x\\0\"");
+        assert_eq!(
+            f(
+                "%q %q %q %q %q %q",
+                &[
+                    F(1.0),
+                    F(f64::INFINITY),
+                    F(-f64::INFINITY),
+                    F(f64::NAN),
+                    I(i64::MIN),
+                    F(0.1)
+                ]
+            ),
+            "0x1p+0 1e9999 -1e9999 (0/0) 0x8000000000000000 0x1.999999999999ap-4"
+        );
+        assert_eq!(
+            f("%q %q %q", &[F(2f64.powi(63)), F(0.5), I(-7)]),
+            "0x1p+63 0x1p-1 -7"
+        );
+        assert_eq!(f("%q %q %q", &[Nil, B(false), B(true)]), "nil false true");
+    }
+
+    #[test]
+    fn stdlib_format_errors() {
+        assert_eq!(f("%", &[I(1)]), "E:invalid conversion '%' to 'format'");
+        assert_eq!(f("%F", &[I(1)]), "E:invalid conversion '%F' to 'format'");
+        assert_eq!(f("%y", &[]), "E:bad argument #2 to 'format' (no value)");
+        assert_eq!(
+            f("%d %d", &[I(1)]),
+            "E:bad argument #3 to 'format' (no value)"
+        );
+        assert_eq!(
+            f("%5.5c", &[I(1)]),
+            "E:invalid conversion specification: '%5.5c'"
+        );
+        assert_eq!(
+            f("%10.123d", &[I(1)]),
+            "E:invalid conversion specification: '%10.123d'"
+        );
+        assert_eq!(
+            f("%123d", &[I(1)]),
+            "E:invalid conversion specification: '%123d'"
+        );
+        assert_eq!(
+            f("%05s", &[S(b"a")]),
+            "E:invalid conversion specification: '%05s'"
+        );
+        assert_eq!(
+            f("%#d", &[I(1)]),
+            "E:invalid conversion specification: '%#d'"
+        );
+        assert_eq!(
+            f("%123456789012345678901d", &[I(1)]),
+            "E:invalid format (too long)"
+        );
+        assert_eq!(
+            f("%12345678901234567890d", &[I(1)]),
+            "E:invalid conversion specification: '%12345678901234567890d'"
+        );
+        assert_eq!(
+            f("%d", &[F(1.5)]),
+            "E:bad argument #2 to 'format' (number has no integer representation)"
+        );
+        assert_eq!(
+            f("%d", &[S(b"x")]),
+            "E:bad argument #2 to 'format' (number expected, got string)"
+        );
+        assert_eq!(
+            f("%q", &[T]),
+            "E:bad argument #2 to 'format' (value has no literal form)"
+        );
+        assert_eq!(f("%10q", &[I(1)]), "E:specifier '%q' cannot have modifiers");
+        assert_eq!(
+            f("%10s", &[S(b"a\0b")]),
+            "E:bad argument #2 to 'format' (string contains zeros)"
+        );
+        assert_eq!(f("%5\0d", &[I(1)]), "E:invalid conversion '%5' to 'format'");
+        // The argument is checked before the spec for %d, after it for %c.
+        assert_eq!(
+            f("%#d", &[Nil]),
+            "E:bad argument #2 to 'format' (number expected, got nil)"
+        );
+        assert_eq!(
+            f("%.1c", &[Nil]),
+            "E:invalid conversion specification: '%.1c'"
+        );
+    }
+
+    #[test]
+    fn stdlib_format_tostring_floats() {
+        let cases: &[(f64, &str)] = &[
+            (2f64.powi(53), "9.007199254741e+15"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (-(2f64.powi(63)), "-9.2233720368548e+18"),
+            (1.0 / 3.0, "0.33333333333333"),
+            (50.0, "50.0"),
+            (1e14, "1e+14"),
+            (1e-5, "1e-05"),
+            (-0.0, "-0.0"),
+            (123.0, "123.0"),
+            (0.1, "0.1"),
+            (1e15, "1e+15"),
+            (f64::NAN, "nan"),
+            (-f64::NAN, "-nan"),
+        ];
+        for &(x, s) in cases {
+            assert_eq!(fmt_float_g14(x), s, "{x:?}");
+        }
+    }
+
+    /// Random specs and values: never a panic.
+    #[test]
+    fn stdlib_format_fuzz_no_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let alph = b"%-+ #0123456789.cdiuoxXaAfeEgGqspFyz%\0";
+        let vals = [
+            Nil,
+            B(true),
+            I(i64::MIN),
+            I(7),
+            F(-1e308),
+            F(f64::NAN),
+            F(0.5),
+            S(b"a\0\n"),
+            S(b"abc"),
+            T,
+        ];
+        for _ in 0..20_000 {
+            let fmt: Vec<u8> = (0..next(12)).map(|_| alph[next(alph.len())]).collect();
+            let args: Vec<V> = (0..next(4))
+                .map(|_| vals[next(vals.len())].clone())
+                .collect();
+            let _ = format(&fmt, &mut Args(args));
+        }
+    }
 }

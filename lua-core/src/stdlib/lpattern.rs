@@ -80,7 +80,12 @@ pub struct Match {
 
 impl Match {
     fn empty() -> Match {
-        Match { start: 0, end: 0, level: 0, caps: [RawCap::Open(0); MAXCAPTURES] }
+        Match {
+            start: 0,
+            end: 0,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
     }
 
     /// Number of captures the pattern opened (0 if it has none).
@@ -200,7 +205,13 @@ type MResult = Result<Option<usize>, String>;
 
 impl<'a> Matcher<'a> {
     fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
-        Matcher { src, pat, depth: MAXCCALLS, level: 0, caps: [RawCap::Open(0); MAXCAPTURES] }
+        Matcher {
+            src,
+            pat,
+            depth: MAXCCALLS,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
     }
 
     /// Pattern byte at `i`, 0 past the end (the C terminator).
@@ -356,14 +367,16 @@ impl<'a> Matcher<'a> {
                     }
                     return Ok(None);
                 }
-                ESC if self.p(p + 1).is_ascii_digit() => match self.match_backref(s, self.p(p + 1))? {
-                    Some(ns) => {
-                        s = ns;
-                        p += 2;
-                        continue;
+                ESC if self.p(p + 1).is_ascii_digit() => {
+                    match self.match_backref(s, self.p(p + 1))? {
+                        Some(ns) => {
+                            s = ns;
+                            p += 2;
+                            continue;
+                        }
+                        None => return Ok(None),
                     }
-                    None => return Ok(None),
-                },
+                }
                 _ => {
                     let ep = self.class_end(p)?;
                     let suffix = self.p(ep);
@@ -542,7 +555,10 @@ pub struct GMatch {
 impl GMatch {
     /// Starts at 0-based offset `init` (from [`start_offset`]) in a subject of length `len`.
     pub fn new(init: usize, len: usize) -> Self {
-        GMatch { pos: init.min(len + 1), lastmatch: None }
+        GMatch {
+            pos: init.min(len + 1),
+            lastmatch: None,
+        }
     }
 
     /// The next match, or `None` when exhausted. A `^` in `p` is an ordinary character here,
@@ -619,7 +635,12 @@ where
 /// Appends the expansion of a gsub replacement string: `%0` is the whole match, `%1`-`%9` the
 /// captures (a position capture as its decimal number), `%%` a percent sign; any other use of
 /// `%` is the error "invalid use of '%' in replacement string".
-pub fn expand_replacement(repl: &[u8], s: &[u8], m: &Match, out: &mut Vec<u8>) -> Result<(), String> {
+pub fn expand_replacement(
+    repl: &[u8],
+    s: &[u8],
+    m: &Match,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let mut rest = repl;
     while let Some(i) = rest.iter().position(|&c| c == ESC) {
         out.extend_from_slice(&rest[..i]);
@@ -640,4 +661,263 @@ pub fn expand_replacement(repl: &[u8], s: &[u8], m: &Match, out: &mut Vec<u8>) -
     }
     out.extend_from_slice(rest);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders captures as Lua would print them, tab-separated.
+    fn show(s: &[u8], caps: &[Capture]) -> String {
+        let v: Vec<String> = caps
+            .iter()
+            .map(|c| match c.bytes(s) {
+                Some(b) => String::from_utf8_lossy(b).into_owned(),
+                None => match c {
+                    Capture::Position(p) => p.to_string(),
+                    Capture::Span(..) => unreachable!(),
+                },
+            })
+            .collect();
+        v.join("\t")
+    }
+
+    /// `string.match(s, p, init)` rendered like `print` would (errors as "E:<msg>").
+    fn smatch(s: &str, p: &str, init: i64) -> String {
+        let s = s.as_bytes();
+        match pattern_find(s, p.as_bytes(), start_offset(init, s.len())) {
+            Err(e) => format!("E:{e}"),
+            Ok(None) => "nil".into(),
+            Ok(Some(m)) => match m.values() {
+                Ok(c) => show(s, &c),
+                Err(e) => format!("E:{e}"),
+            },
+        }
+    }
+
+    /// `string.find(s, p, init, plain)` rendered like `print`.
+    fn sfind(s: &str, p: &str, init: i64, plain: bool) -> String {
+        let (s, p) = (s.as_bytes(), p.as_bytes());
+        let i = start_offset(init, s.len());
+        if i > s.len() {
+            return "nil".into();
+        }
+        if plain || !has_specials(p) {
+            return match find_plain(s, p, i) {
+                Some(a) => format!("{}\t{}", a + 1, a + p.len()),
+                None => "nil".into(),
+            };
+        }
+        match pattern_find(s, p, i) {
+            Err(e) => format!("E:{e}"),
+            Ok(None) => "nil".into(),
+            Ok(Some(m)) => match m.captures() {
+                Ok(c) if c.is_empty() => format!("{}\t{}", m.start + 1, m.end),
+                Ok(c) => format!("{}\t{}\t{}", m.start + 1, m.end, show(s, &c)),
+                Err(e) => format!("E:{e}"),
+            },
+        }
+    }
+
+    /// `string.gsub(s, p, repl_string, n)` rendered like `print`.
+    fn sgsub(s: &str, p: &str, repl: &str, n: Option<i64>) -> String {
+        let s = s.as_bytes();
+        let n = n.unwrap_or(s.len() as i64 + 1);
+        let r: Result<_, String> = gsub(s, p.as_bytes(), n, |m, out| {
+            expand_replacement(repl.as_bytes(), s, m, out)?;
+            Ok(true)
+        });
+        match r {
+            Err(e) => format!("E:{e}"),
+            Ok((res, k)) => format!(
+                "{}\t{k}",
+                String::from_utf8_lossy(res.as_deref().unwrap_or(s))
+            ),
+        }
+    }
+
+    fn sgmatch(s: &str, p: &str, init: i64) -> String {
+        let (s, p) = (s.as_bytes(), p.as_bytes());
+        let mut g = GMatch::new(start_offset(init, s.len()), s.len());
+        let mut out = String::new();
+        while let Some(m) = g.next(s, p).unwrap() {
+            out.push_str(&show(s, &m.values().unwrap()));
+            out.push(';');
+        }
+        out
+    }
+
+    // Expected values below were printed by PUC Lua 5.4.
+
+    #[test]
+    fn stdlib_pattern_basics() {
+        assert_eq!(smatch("key = value", "(%w+)%s*=%s*(%w+)", 1), "key\tvalue");
+        assert_eq!(smatch("  [[x]]", "()%[(=*)%[(.-)%]%2%]()", 1), "3\t\tx\t8");
+        assert_eq!(smatch("THE (quick) fox", "%f[%a]%a+%f[%A]", 5), "quick");
+        assert_eq!(sfind("x(a(b)c)y", "%b()", 1, false), "2\t8");
+        assert_eq!(smatch("hello", ".-(l+)(.*)", 1), "ll\to");
+        assert_eq!(smatch("aXb", "%u", 1), "X");
+        assert_eq!(smatch("a\x0bb", "%s", 1), "\x0b");
+        assert_eq!(smatch("a_b", "[%w_]+", 1), "a_b");
+        assert_eq!(smatch("a]b", "[]]", 1), "]");
+        assert_eq!(smatch("a^b", "[b^]+", 1), "^b");
+        assert_eq!(smatch("a-b", "[a-]+", 1), "a-");
+        assert_eq!(smatch("abc", "^(a)(b)%2", 1), "nil");
+        assert_eq!(smatch("abb", "^(a)(b)%2$", 1), "a\tb");
+        assert_eq!(smatch("x", "[^%a]", 1), "nil");
+        assert_eq!(smatch("abc123", "%d+$", 1), "123");
+        assert_eq!(smatch("a$b", "$b", 1), "$b");
+        assert_eq!(smatch("aaa", "a-b", 1), "nil");
+        assert_eq!(smatch("aaab", "a-b", 1), "aaab");
+        assert_eq!(smatch("ab", "a?b?c?", 1), "ab");
+        assert_eq!(smatch("\0a\0", "%z(.)", 1), "a");
+        assert_eq!(smatch("f(a(b)c)", "%b()", 1), "(a(b)c)");
+        assert_eq!(smatch("x", "()", 1), "1");
+    }
+
+    #[test]
+    fn stdlib_pattern_find_positions() {
+        assert_eq!(sfind("a+b", "+", 1, true), "2\t2");
+        assert_eq!(sfind("a.b", ".", 2, false), "2\t2");
+        assert_eq!(sfind("abc", "b", -1, false), "nil");
+        assert_eq!(sfind("abc", "b", -10, false), "2\t2");
+        assert_eq!(sfind("", "", 1, false), "1\t0");
+        assert_eq!(sfind("abc", "", 10, false), "nil");
+        assert_eq!(sfind("abc", "", 4, false), "4\t3");
+        assert_eq!(sfind("abc", "a)", 1, false), "nil"); // no specials: plain search
+        assert_eq!(sfind("hello", "l+", 1, false), "3\t4");
+        assert_eq!(sfind("hello", "(h)(e)", 1, false), "1\t2\th\te");
+        assert_eq!(find_plain(b"aaab", b"aab", 0), Some(1));
+        assert_eq!(find_plain(b"ab", b"abc", 0), None);
+        assert_eq!(find_plain(b"ab", b"", 2), Some(2));
+        assert_eq!(find_plain(b"ab", b"", 3), None);
+        assert_eq!(start_offset(i64::MIN, 5), 0);
+        assert_eq!(start_offset(-2, 5), 3);
+        assert_eq!(start_offset(0, 5), 0);
+        assert_eq!(start_offset(7, 5), 6);
+    }
+
+    #[test]
+    fn stdlib_pattern_gsub_and_gmatch() {
+        assert_eq!(
+            sgsub("hello world", "(o)", "[%1%1]", None),
+            "hell[oo] w[oo]rld\t2"
+        );
+        assert_eq!(sgsub("abc", "", "-", None), "-a-b-c-\t4");
+        assert_eq!(
+            sgsub("hello world", "%w+", "%0 %0", Some(1)),
+            "hello hello world\t1"
+        );
+        assert_eq!(sgsub("abc", "%w", "%%", None), "%%%\t3");
+        assert_eq!(sgsub("  x  ", "^%s*", "", None), "x  \t1");
+        assert_eq!(sgsub("abc d", "%w*", "x", None), "x x\t2");
+        assert_eq!(sgsub("abc", "a", "%2", None), "E:invalid capture index %2");
+        assert_eq!(
+            sgsub("abc", "a", "%x", None),
+            "E:invalid use of '%' in replacement string"
+        );
+        assert_eq!(
+            sgsub("abc", "a", "%", None),
+            "E:invalid use of '%' in replacement string"
+        );
+        assert_eq!(sgsub("abc", "(a", "x", None), "xbc\t1");
+        assert_eq!(sgsub("abc", "()b", "%1", None), "a2c\t1");
+        assert_eq!(sgsub("abc", "b", "x", Some(0)), "abc\t0");
+        assert_eq!(sgmatch("a=1, b=2", "(%w+)=(%w+)", 1), "a\t1;b\t2;");
+        assert_eq!(sgmatch("abc", "", 1), ";;;;");
+        assert_eq!(sgmatch("^a^a", "^a", 1), "^a;^a;");
+        assert_eq!(sgmatch("hello world from lua", "%a+", 7), "world;from;lua;");
+        assert_eq!(sgmatch("abc", "x*", 10), "");
+        // A gsub callback keeping the original text (nil/false result) counts but changes nothing.
+        let r: Result<_, String> = gsub(b"abc", b"%w", 10, |_, _| Ok(false));
+        assert_eq!(r.unwrap(), (None, 3));
+    }
+
+    #[test]
+    fn stdlib_pattern_errors() {
+        let e = |p: &str| smatch("abc", p, 1);
+        assert_eq!(sfind("a", "%1", 1, false), "E:invalid capture index %1");
+        assert_eq!(sfind("a", "(a)%2", 1, false), "E:invalid capture index %2");
+        assert_eq!(e("%0"), "E:invalid capture index %0");
+        assert_eq!(e("(a%1)"), "E:invalid capture index %1");
+        assert_eq!(e("(a"), "E:unfinished capture");
+        assert_eq!(sfind("abc", "(a", 1, false), "E:unfinished capture");
+        assert_eq!(e("a)"), "E:invalid pattern capture");
+        assert_eq!(e("%"), "E:malformed pattern (ends with '%')");
+        assert_eq!(e("[a"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[a%"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[]"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[^]"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("%f"), "E:missing '[' after '%f' in pattern");
+        assert_eq!(e("%fa"), "E:missing '[' after '%f' in pattern");
+        assert_eq!(e("%b"), "E:malformed pattern (missing arguments to '%b')");
+        assert_eq!(e("%ba"), "E:malformed pattern (missing arguments to '%b')");
+        // Errors only surface when the matcher reaches them.
+        assert_eq!(e("x%"), "nil");
+        // PUC's limits: 32 captures, 200 nested matcher calls.
+        assert_eq!(smatch("x", &"()".repeat(32), 1).split('\t').count(), 32);
+        assert_eq!(smatch("x", &"()".repeat(33), 1), "E:too many captures");
+        let a199 = "a".repeat(199);
+        assert_eq!(smatch(&a199, &"a?".repeat(199), 1), a199);
+        assert_eq!(
+            smatch(&"a".repeat(200), &"a?".repeat(200), 1),
+            "E:pattern too complex"
+        );
+    }
+
+    #[test]
+    fn stdlib_pattern_long_inputs_do_not_overflow() {
+        // Single-item repetitions iterate; long subjects are no problem.
+        let s = "a".repeat(200_000);
+        assert_eq!(smatch(&s, "a*$", 1).len(), 200_000);
+        assert_eq!(smatch(&s, "^a-$", 1).len(), 200_000);
+        assert_eq!(smatch(&s, "^(a+)$", 1).len(), 200_000);
+        let deep = "(".repeat(100) + &")".repeat(100);
+        assert_eq!(smatch(&deep, "%b()", 1).len(), 200);
+        assert_eq!(smatch("x", &"(".repeat(1000), 1), "E:too many captures");
+        assert_eq!(
+            smatch(&"x".repeat(5000), &"x?".repeat(5000), 1),
+            "E:pattern too complex"
+        );
+    }
+
+    /// Random patterns and subjects over a pattern-heavy alphabet: no panics, and every
+    /// successful match lies inside the subject.
+    #[test]
+    fn stdlib_pattern_fuzz_no_panic() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let palph = b"ab()[]^$%.*+-?%%()10bf9adsxAlp]\0";
+        let salph = b"ab()[] \n0-%^$.\0\xe9";
+        for _ in 0..20_000 {
+            let p: Vec<u8> = (0..next(16)).map(|_| palph[next(palph.len())]).collect();
+            let s: Vec<u8> = (0..next(20)).map(|_| salph[next(salph.len())]).collect();
+            let init = next(s.len() + 3);
+            if let Ok(Some(m)) = pattern_find(&s, &p, init) {
+                assert!(m.start <= m.end && m.end <= s.len());
+                if let Ok(caps) = m.values() {
+                    for c in caps {
+                        if let Capture::Span(a, b) = c {
+                            assert!(a <= b && b <= s.len());
+                        }
+                    }
+                }
+            }
+            let mut g = GMatch::new(init, s.len());
+            for _ in 0..30 {
+                if !matches!(g.next(&s, &p), Ok(Some(_))) {
+                    break;
+                }
+            }
+            let _ = gsub::<String, _>(&s, &p, 5, |m, out| {
+                expand_replacement(b"<%0%1%2%%>", &s, m, out)?;
+                Ok(true)
+            });
+        }
+    }
 }

@@ -2,10 +2,12 @@
 //! Pure algorithms (patterns, format, pack) live in their own modules, independent of the VM.
 
 pub mod base;
+pub mod coroutine;
+pub mod io;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
-pub mod coroutine;
+pub mod package;
 
 use crate::state::State;
 use crate::value::Value;
@@ -18,6 +20,8 @@ pub fn open_libs(st: &mut State) {
     st.set_field(loaded, "_G", Value::Table(g));
     base::open(st);
     coroutine::open(st);
+    package::open(st);
+    io::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.
