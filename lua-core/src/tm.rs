@@ -232,7 +232,7 @@ impl State {
                     if e == ArithError::NoInteger && number::to_number(bad).is_some() {
                         let vi = crate::debug::varinfo(self, slot);
                         return Err(
-                            self.lua_rt_error(format!("number has no integer representation{vi}"))
+                            self.lua_rt_error(format!("number{vi} has no integer representation"))
                         );
                     }
                     return Err(self.type_error(&bad, "perform bitwise operation on", slot, None));
@@ -276,6 +276,16 @@ impl State {
         let mut tm = self.get_tm(&a, event);
         if tm.is_nil() {
             tm = self.get_tm(&b, event);
+        }
+        if tm.is_nil() && event == Tm::Le {
+            // LUA_COMPAT_LT_LE (on in PUC's standard build): a <= b as not (b < a).
+            let mut lt = self.get_tm(&b, Tm::Lt);
+            if lt.is_nil() {
+                lt = self.get_tm(&a, Tm::Lt);
+            }
+            if !lt.is_nil() {
+                return Ok(!self.call_meta1(lt, &[b, a])?.truthy());
+            }
         }
         if tm.is_nil() {
             return Err(self.order_error(&a, &b));
