@@ -590,8 +590,8 @@ impl State {
                     }
                     Op::Concat => {
                         let (a, n) = (i.a(), i.b());
-                        let v = protect!(self.concat_regs(base + a, n));
-                        setr!(a, v);
+                        protect!(self.concat_regs(base + a, n));
+                        self.cur.st().top = self.cur.st().frames[fi].top;
                         safepoint!();
                     }
                     Op::Close => {
@@ -1070,41 +1070,46 @@ impl State {
         Ok(())
     }
 
-    /// CONCAT over `n` values starting at stack slot `first`; returns the result.
-    fn concat_regs(&mut self, first: usize, n: usize) -> LuaResult<Value> {
-        // Fast path: all strings or numbers.
-        let ts = self.ts();
-        let vals = &ts.stack[first..first + n];
-        if vals
-            .iter()
-            .all(|v| matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_)))
-        {
-            let mut buf: Vec<u8> = Vec::new();
-            for v in vals {
-                match v {
-                    Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-                    Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
-                    Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
-                    _ => {}
-                }
-            }
-            return Ok(self.str_value(&buf));
-        }
-        // General case: right to left, pairwise, using __concat where needed.
+    /// CONCAT over the `n` values at stack slots `first..first + n`, in place: the result ends
+    /// in slot `first`. Works right to left like PUC's luaV_concat: runs of strings/numbers
+    /// are joined at once, other pairs go through __concat. While a metamethod runs, `top`
+    /// is one past the remaining operands, so a yield inside it can be finished (`finish_op`).
+    pub(crate) fn concat_regs(&mut self, first: usize, mut n: usize) -> LuaResult<()> {
         let base = self.ts().frames.last().map_or(0, |f| f.base);
-        let mut acc = self.ts().stack[first + n - 1];
-        let mut acc_slot = Some(crate::debug::Slot::Reg(first + n - 1 - base));
-        for j in (0..n - 1).rev() {
-            let lhs = self.ts().stack[first + j];
-            acc = self.concat2(
-                lhs,
-                acc,
-                Some(crate::debug::Slot::Reg(first + j - base)),
-                acc_slot,
-            )?;
-            acc_slot = None;
+        while n > 1 {
+            let ts = self.ts();
+            let (a, b) = (ts.stack[first + n - 2], ts.stack[first + n - 1]);
+            let is_sn = |v: &Value| matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_));
+            if is_sn(&a) && is_sn(&b) {
+                // Join the longest run of strings/numbers ending at the top.
+                let mut k = 2;
+                while k < n && is_sn(&ts.stack[first + n - k - 1]) {
+                    k += 1;
+                }
+                let mut buf: Vec<u8> = Vec::new();
+                for v in &ts.stack[first + n - k..first + n] {
+                    match v {
+                        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+                        Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
+                        Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
+                        _ => {}
+                    }
+                }
+                let r = self.str_value(&buf);
+                self.ts().stack[first + n - k] = r;
+                n -= k - 1;
+            } else {
+                self.ts().top = first + n;
+                let (sa, sb) = (
+                    Slot::Reg(first + n - 2 - base),
+                    Slot::Reg(first + n - 1 - base),
+                );
+                let r = self.concat2(a, b, Some(sa), Some(sb))?;
+                self.ts().stack[first + n - 2] = r;
+                n -= 1;
+            }
         }
-        Ok(acc)
+        Ok(())
     }
 
     /// Finish an instruction interrupted by a yield inside a metamethod (after resume).
@@ -1140,13 +1145,16 @@ impl State {
             | Op::Return
             | Op::Tbc => {}
             Op::Concat => {
-                // Only a 2-value concatenation can be finished; longer chains are finished
-                // with the metamethod result as their value.
-                ts.stack[fr.base + i.a()] = res;
+                // The metamethod ran with `top` one past the remaining operands; its result
+                // replaces the last two of them, then the rest of the chain is joined.
+                let first = fr.base + i.a();
+                let n = ts.top - 1 - first;
+                ts.stack[first + n - 2] = res;
+                self.concat_regs(first, n - 1)?;
             }
             _ => ts.stack[fr.base + i.a()] = res,
         }
-        ts.top = fr.top;
+        self.ts().top = fr.top;
         Ok(())
     }
 }
