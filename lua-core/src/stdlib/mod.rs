@@ -3,6 +3,10 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod math;
+pub mod os;
+pub mod table;
+pub mod utf8;
 
 use crate::state::State;
 use crate::value::Value;
@@ -15,6 +19,10 @@ pub fn open_libs(st: &mut State) {
     st.set_field(loaded, "_G", Value::Table(g));
     base::open(st);
     coroutine::open(st);
+    table::open(st);
+    math::open(st);
+    utf8::open(st);
+    os::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.
