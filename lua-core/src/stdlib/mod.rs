@@ -7,9 +7,9 @@ pub mod io;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
-pub mod package;
 pub mod math;
 pub mod os;
+pub mod package;
 pub mod table;
 pub mod utf8;
 
