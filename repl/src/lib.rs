@@ -1,104 +1,48 @@
-//! The `lua` command: PUC-compatible command line (script, `-e`, `-l`, `-i`, `-v`, `-E`,
-//! `-W`, `--`, `-`), the `arg` table, LUA_INIT, and error reporting with a traceback.
-//! JIT options in LuaJIT's style (`-joff`, `-jon`, `-O...`) are accepted in the same place.
+//! The `lua` command, modelled on PUC Lua 5.4's lua.c: `run` is its `main` + `pmain`.
+//!
+//! Order of work, as in lua.c: parse argv (`args`), print the banner for `-v`/`-i`, apply
+//! `-E`, build the `arg` table, run LUA_INIT_5_4 / LUA_INIT, run `-e`/`-l`/`-W` in command-line
+//! order, run the script with its arguments, then the REPL (`interactive`) for `-i`, or when
+//! nothing else was asked for: the REPL if stdin is a terminal, else stdin as a script.
+//! Every call into Lua goes through `docall`, which lets Ctrl-C interrupt it (`signal`).
+//!
+//! Output: Lua's stdout is a buffer inside the state; everything this crate prints to stdout
+//! goes through that buffer too (so the order holds), and it is flushed before anything is
+//! written to stderr. Write errors (a closed pipe) are ignored, never a panic.
+//!
+//! Users: the `lua` binary (src/main.rs) and lua-tests' `ourlua`; both call `run`.
+
+mod args;
+mod complete;
+mod interactive;
+mod signal;
+
+pub use signal::default_sigpipe;
 
 use lua_core::{Lua, Value};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 
-const VERSION: &str = "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio";
+/// The banner (lua.c's LUA_COPYRIGHT).
+pub const VERSION: &str = "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio";
 
-fn usage(progname: &str, badopt: &str) {
-    let mut e = std::io::stderr();
-    if badopt.starts_with("-e") || badopt.starts_with("-l") {
-        let _ = writeln!(e, "{progname}: '{badopt}' needs argument");
-    } else {
-        let _ = writeln!(e, "{progname}: unrecognized option '{badopt}'");
-    }
-    let _ = write!(
-        e,
-        "usage: {progname} [options] [script [args]]\n\
-Available options are:\n  -e stat   execute string 'stat'\n  -i        enter interactive mode after executing 'script'\n  -l mod    require library 'mod' into global 'mod'\n  -l g=mod  require library 'mod' into global 'g'\n  -v        show version information\n  -E        ignore environment variables\n  -W        turn warnings on\n  -joff/-jon  turn the JIT compiler off/on\n  -Ohotloop=N  JIT hot threshold\n  --        stop handling options\n  -         stop handling options and execute stdin\n"
-    );
-}
-
-fn report(progname: &str, msg: &str) {
-    let _ = std::io::stdout().flush();
-    let _ = writeln!(std::io::stderr(), "{progname}: {msg}");
-}
-
-enum Action {
-    Exec(Vec<u8>),
-    Require(String),
-}
+/// The program name in error reports. lua.c uses argv[0]; we say "lua" whatever the binary is
+/// called, so reports read the same from `lua`, `ourlua` and the reference runner.
+const PROGNAME: &str = "lua";
 
 /// Run the `lua` command with `args` (args[0] is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
-    let args: Vec<Vec<u8>> = args.into_iter().map(os_bytes).collect();
-    let progname = "lua".to_string();
-    let mut actions = Vec::new();
-    let mut interactive = false;
-    let mut version = false;
-    let mut no_env = false;
-    let mut warnings = false;
-    let mut script: Option<usize> = None;
+    let argv: Vec<Vec<u8>> = args.into_iter().map(os_bytes).collect();
+    let opts = match args::parse(&argv) {
+        Ok(o) => o,
+        Err(bad) => {
+            args::print_usage(PROGNAME, &bad);
+            return 1;
+        }
+    };
     let mut jit_config = jit::JitConfig::default();
-    let mut i = 1;
-    while i < args.len() {
-        let a = &args[i];
-        if a.first() != Some(&b'-') {
-            script = Some(i);
-            break;
-        }
-        match &a[..] {
-            b"--" => {
-                if i + 1 < args.len() {
-                    script = Some(i + 1);
-                }
-                break;
-            }
-            b"-" => {
-                script = Some(i);
-                break;
-            }
-            b"-i" => {
-                interactive = true;
-                version = true;
-            }
-            b"-v" => version = true,
-            b"-E" => no_env = true,
-            b"-W" => warnings = true,
-            _ if a.starts_with(b"-e") || a.starts_with(b"-l") => {
-                let val = if a.len() > 2 {
-                    a[2..].to_vec()
-                } else {
-                    i += 1;
-                    match args.get(i) {
-                        Some(v) if v.first() != Some(&b'-') || a.starts_with(b"-e") => v.clone(),
-                        _ => {
-                            usage(&progname, &String::from_utf8_lossy(a));
-                            return 1;
-                        }
-                    }
-                };
-                if a.starts_with(b"-e") {
-                    actions.push(Action::Exec(val));
-                } else {
-                    actions.push(Action::Require(String::from_utf8_lossy(&val).into_owned()));
-                }
-            }
-            _ if a.starts_with(b"-j") || a.starts_with(b"-O") => {
-                if !jit_config.apply_option(&String::from_utf8_lossy(&a[1..])) {
-                    usage(&progname, &String::from_utf8_lossy(a));
-                    return 1;
-                }
-            }
-            _ => {
-                usage(&progname, &String::from_utf8_lossy(a));
-                return 1;
-            }
-        }
-        i += 1;
+    for o in &opts.jit {
+        jit_config.apply_option(o);
     }
     let mut lua = Lua::new();
     // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
@@ -107,88 +51,46 @@ pub fn run(args: Vec<OsString>) -> i32 {
     // lua.c switches the collector to generational mode at start.
     lua.state().heap.generational = true;
     lua.state().jit = Some(Box::new(jit::Jit::new(jit_config)));
-    if version {
-        println!("{VERSION}");
+    if opts.version {
+        print_version(&mut lua);
     }
-    if warnings {
-        lua.state().warn_on = true;
+    if opts.no_env {
+        ignore_env(&mut lua);
     }
-    // The arg table: script at 0, interpreter and options below, script args above.
-    let st = lua.state();
-    let argt = st.new_table(args.len(), 1);
-    let zero = script.unwrap_or(args.len());
-    for (j, a) in args.iter().enumerate() {
-        let v = st.str_value(a);
-        argt.set_int(j as i64 - zero as i64, v);
+    create_arg_table(&mut lua, &argv, opts.script.unwrap_or(0));
+    if !opts.no_env && handle_luainit(&mut lua).is_err() {
+        return 1;
     }
-    lua.set_global("arg", Value::Table(argt));
-    if !no_env {
-        if let Some(init) =
-            std::env::var_os("LUA_INIT_5_4").or_else(|| std::env::var_os("LUA_INIT"))
-        {
-            let init = os_bytes(init);
-            let r = if let Some(f) = init.strip_prefix(b"@") {
-                run_file(&mut lua, Some(f), &[])
-            } else {
-                run_chunk(&mut lua, &init, "=LUA_INIT", &[])
-            };
-            if let Err(m) = r {
-                report(&progname, &m);
-                return 1;
-            }
-        }
-    }
-    for act in &actions {
+    for act in &opts.actions {
         let r = match act {
-            Action::Exec(code) => run_chunk(&mut lua, code, "=(command line)", &[]),
-            Action::Require(m) => {
-                let (g, modname) = match m.split_once('=') {
-                    Some((g, m)) => (g.to_string(), m.to_string()),
-                    None => (m.clone(), m.clone()),
-                };
-                let req = lua.global("require");
-                let mv = lua.state().str_value(&modname);
-                match lua.call_traceback(req, &[mv]) {
-                    Ok(v) => {
-                        let val = v.first().copied().unwrap_or(Value::Nil);
-                        lua.set_global(&g, val);
-                        Ok(())
-                    }
-                    Err(e) => Err(e),
-                }
+            args::Action::Exec(code) => dostring(&mut lua, code, "=(command line)"),
+            args::Action::Require(val) => dolibrary(&mut lua, val),
+            args::Action::WarnOn => {
+                lua.state().warn_on = true;
+                Ok(())
             }
         };
-        if let Err(m) = r {
-            report(&progname, &m);
+        if r.is_err() {
             return 1;
         }
     }
-    if let Some(si) = script {
-        let sargs: Vec<Value> = args[si + 1..]
-            .iter()
-            .map(|a| lua.state().str_value(a))
-            .collect();
-        let fname = &args[si];
-        let r = if fname == b"-" && si > 0 && args[si - 1] != b"--" {
-            run_file(&mut lua, None, &sargs)
-        } else {
-            run_file(&mut lua, Some(fname), &sargs)
-        };
-        if let Err(m) = r {
-            report(&progname, &m);
+    if let Some(si) = opts.script {
+        let stdin = argv[si] == b"-" && !opts.script_is_file_dash;
+        let fname = if stdin { None } else { Some(&argv[si][..]) };
+        if handle_script(&mut lua, fname).is_err() {
             return 1;
         }
-    } else if actions.is_empty() && !version {
+    }
+    if opts.interactive {
+        interactive::do_repl(&mut lua);
+    } else if opts.script.is_none() && !opts.has_e && !opts.version {
         if std::io::stdin().is_terminal() {
-            println!("{VERSION}");
-            interactive = true;
-        } else if let Err(m) = run_file(&mut lua, None, &[]) {
-            report(&progname, &m);
-            return 1;
+            print_version(&mut lua);
+            interactive::do_repl(&mut lua);
+        } else {
+            // As lua.c: an error in stdin-as-a-script is reported but the status stays 0.
+            let _ = dofile(&mut lua, None);
         }
-    }
-    if interactive {
-        return repl_loop(&mut lua);
     }
     lua.state().flush_out();
     0
@@ -199,47 +101,116 @@ fn os_bytes(s: OsString) -> Vec<u8> {
     s.into_vec()
 }
 
-fn run_chunk(lua: &mut Lua, code: &[u8], name: &str, args: &[Value]) -> Result<(), String> {
-    let f = lua.load(code, name)?;
-    lua.call_traceback(f, args).map(|_| ())
+fn print_version(lua: &mut Lua) {
+    let st = lua.state();
+    st.write_out(VERSION.as_bytes());
+    st.write_out(b"\n");
+    st.flush_out();
 }
 
-fn run_file(lua: &mut Lua, fname: Option<&[u8]>, args: &[Value]) -> Result<(), String> {
-    let f = lua_core::stdlib::base::load_file(lua.state(), fname, b"bt", None)?;
-    lua.call_traceback(f, args).map(|_| ())
+/// lua.c's `l_message`: `progname: msg` (no prefix in the REPL) on stderr.
+fn message(lua: &mut Lua, progname: Option<&str>, msg: &str) {
+    lua.state().flush_out();
+    let text = match progname {
+        Some(p) => format!("{p}: {msg}\n"),
+        None => format!("{msg}\n"),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
-/// A minimal line-by-line interactive loop (the full REPL is separate work).
-fn repl_loop(lua: &mut Lua) -> i32 {
-    let mut input = String::new();
-    let stdin = std::io::stdin();
-    loop {
-        print!("> ");
-        let _ = std::io::stdout().flush();
-        input.clear();
-        match stdin.read_line(&mut input) {
-            Ok(0) | Err(_) => {
-                println!();
-                return 0;
-            }
-            Ok(_) => {}
-        }
-        let line = input.trim_end();
-        let ret = format!("return {line}");
-        let f = match lua.load(ret.as_bytes(), "=stdin") {
-            Ok(f) => Ok(f),
-            Err(_) => lua.load(line.as_bytes(), "=stdin"),
-        };
-        match f {
-            Ok(f) => match lua.call_traceback(f, &[]) {
-                Ok(vals) if !vals.is_empty() => {
-                    let print = lua.global("print");
-                    let _ = lua.call(print, &vals);
-                }
-                Ok(_) => {}
-                Err(m) => report("lua", &m),
-            },
-            Err(m) => report("lua", &m),
-        }
+/// Report an error of the non-interactive part (with the program name); passes `r` through.
+fn report<T>(lua: &mut Lua, r: Result<T, String>) -> Result<T, ()> {
+    r.map_err(|m| message(lua, Some(PROGNAME), &m))
+}
+
+/// lua.c's `docall`: call `f` with a traceback handler, Ctrl-C interrupting it.
+fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+    let flag = lua.state().interrupt.clone();
+    let _guard = signal::InterruptGuard::install(&flag);
+    lua.call_traceback(f, args)
+}
+
+fn dochunk(lua: &mut Lua, f: Result<Value, String>) -> Result<(), ()> {
+    let r = f.and_then(|f| docall(lua, f, &[]).map(|_| ()));
+    report(lua, r)
+}
+
+fn dostring(lua: &mut Lua, code: &[u8], name: &str) -> Result<(), ()> {
+    let f = lua.load(code, name);
+    dochunk(lua, f)
+}
+
+/// Run a file (None: stdin) with no arguments.
+fn dofile(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
+    let f = lua_core::stdlib::base::load_file(lua.state(), fname, b"bt", None);
+    dochunk(lua, f)
+}
+
+/// lua.c's `dolibrary`: `-l mod`, `-l g=mod`.
+fn dolibrary(lua: &mut Lua, val: &[u8]) -> Result<(), ()> {
+    let (global, modname) = args::lib_names(val);
+    let require = lua.global("require");
+    let m = lua.state().str_value(&modname);
+    let r = docall(lua, require, &[m]);
+    let v = report(lua, r)?;
+    let v = v.first().copied().unwrap_or(Value::Nil);
+    lua.set_global(&String::from_utf8_lossy(&global), v);
+    Ok(())
+}
+
+/// lua.c's `createargtable`: argv[script] at index 0 (argv[0] when there is no script),
+/// options below it and script arguments above.
+fn create_arg_table(lua: &mut Lua, argv: &[Vec<u8>], script: usize) {
+    let st = lua.state();
+    let t = st.new_table(argv.len().saturating_sub(script + 1), script + 1);
+    for (i, a) in argv.iter().enumerate() {
+        let v = st.str_value(a);
+        t.set_int(i as i64 - script as i64, v);
     }
+    lua.set_global("arg", Value::Table(t));
+}
+
+/// `-E`: as lua.c's `LUA_NOENV` registry flag, then package.path/cpath from the defaults.
+fn ignore_env(lua: &mut Lua) {
+    let st = lua.state();
+    let reg = st.registry;
+    st.set_field(reg, "LUA_NOENV", Value::Bool(true));
+    let loaded = st.loaded;
+    if let Value::Table(pkg) = st.get_field(loaded, "package") {
+        lua_core::stdlib::package::set_paths(st, pkg);
+    }
+}
+
+/// lua.c's `handle_luainit`: LUA_INIT_5_4, else LUA_INIT; `@file` runs a file.
+fn handle_luainit(lua: &mut Lua) -> Result<(), ()> {
+    let (name, init) = match std::env::var_os("LUA_INIT_5_4") {
+        Some(v) => ("LUA_INIT_5_4", v),
+        None => match std::env::var_os("LUA_INIT") {
+            Some(v) => ("LUA_INIT", v),
+            None => return Ok(()),
+        },
+    };
+    let init = os_bytes(init);
+    match init.strip_prefix(b"@") {
+        Some(file) => dofile(lua, Some(file)),
+        None => dostring(lua, &init, &format!("={name}")),
+    }
+}
+
+/// lua.c's `handle_script`: load the script, call it with `arg[1..#arg]` (read back from the
+/// global `arg`, which `-e` code may have changed).
+fn handle_script(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
+    let f = lua_core::stdlib::base::load_file(lua.state(), fname, b"bt", None);
+    let f = report(lua, f)?;
+    let args = match lua.global("arg") {
+        Value::Table(t) => {
+            let n = t.len();
+            (1..=n).map(|i| t.get_int(i)).collect::<Vec<_>>()
+        }
+        _ => return report(lua, Err("'arg' is not a table".into())),
+    };
+    let r = docall(lua, f, &args).map(|_| ());
+    report(lua, r)
 }
