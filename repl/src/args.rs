@@ -193,7 +193,7 @@ mod tests {
             "-e", "a=1", "-lm", "-W", "-ex", "s.lua", "-e", "y",
         ]))
         .unwrap();
-        assert_eq!(o.script, Some(5));
+        assert_eq!(o.script, Some(6));
         assert_eq!(
             o.actions,
             vec![
