@@ -129,7 +129,14 @@ fn report<T>(lua: &mut Lua, r: Result<T, String>) -> Result<T, ()> {
 fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
     let flag = lua.state().interrupt.clone();
     let _guard = signal::InterruptGuard::install(&flag);
-    lua.call_traceback(f, args)
+    lua.call_traceback(f, args).map_err(|mut m| {
+        // lua.c runs everything inside the C function `pmain`, so PUC's tracebacks end with
+        // that frame; our calls start from Rust with no frame below, so add its line.
+        if m.contains("\nstack traceback:\n") && !m.ends_with("\n\t[C]: in ?") {
+            m.push_str("\n\t[C]: in ?");
+        }
+        m
+    })
 }
 
 fn dochunk(lua: &mut Lua, f: Result<Value, String>) -> Result<(), ()> {
