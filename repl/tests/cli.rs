@@ -69,7 +69,9 @@ fn lua(args: &[&str], dir: Option<&Path>) -> Command {
 
 /// Run with `stdin` as standard input.
 fn run_cmd(mut c: Command, stdin: &str) -> Output {
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn lua");
     let mut input = child.stdin.take().unwrap();
     // The process may exit without reading its stdin; a broken pipe here is fine.
@@ -128,8 +130,17 @@ fn script_arguments_and_arg_table() {
         "script args stop option handling"
     );
     // No script: argv[0] at index 0, the options above it.
-    let o = run(&["-e", "print(arg[0] == arg[-0], #arg, arg[1], arg[2], arg[-1])"], "");
-    assert_eq!(out(&o), "true\t2\t-e\tprint(arg[0] == arg[-0], #arg, arg[1], arg[2], arg[-1])\tnil\n");
+    let o = run(
+        &[
+            "-e",
+            "print(arg[0] == arg[-0], #arg, arg[1], arg[2], arg[-1])",
+        ],
+        "",
+    );
+    assert_eq!(
+        out(&o),
+        "true\t2\t-e\tprint(arg[0] == arg[-0], #arg, arg[1], arg[2], arg[-1])\tnil\n"
+    );
     // The script gets arg[1..#arg] as read back from the global `arg`.
     let o = run(&["-e", "arg = 1", s], "");
     assert_eq!(o.status.code(), Some(1));
@@ -139,12 +150,25 @@ fn script_arguments_and_arg_table() {
 #[test]
 fn options_run_in_order() {
     let d = TempDir::new("order");
-    d.file("mod.lua", "io.write('loading ', ..., ' x=', tostring(x), '\\n') return {v = x}");
+    d.file(
+        "mod.lua",
+        "io.write('loading ', ..., ' x=', tostring(x), '\\n') return {v = x}",
+    );
     // (`...` is the module name; 5.4 also passes the file name, which we do not check.)
     d.file("mod-v2.lua", "return {v = 'two'}");
     let o = run_cmd(
         lua(
-            &["-e", "x=1", "-lmod", "-e", "x=2", "-l", "g=mod", "-e", "print(mod.v, g.v, x)"],
+            &[
+                "-e",
+                "x=1",
+                "-lmod",
+                "-e",
+                "x=2",
+                "-l",
+                "g=mod",
+                "-e",
+                "print(mod.v, g.v, x)",
+            ],
             Some(&d.0),
         ),
         "",
@@ -153,7 +177,10 @@ fn options_run_in_order() {
     assert_eq!(out(&o), "loading mod x=1\n1\t1\t2\n");
     // `-l mod-v2` loads mod-v2 into global `mod` (5.4.8's LUA_IGMARK rule).
     let o = run_cmd(
-        lua(&["-l", "mod-v2", "-e", "print(mod.v, rawget(_G, 'mod-v2'))"], Some(&d.0)),
+        lua(
+            &["-l", "mod-v2", "-e", "print(mod.v, rawget(_G, 'mod-v2'))"],
+            Some(&d.0),
+        ),
         "",
     );
     assert_eq!(out(&o), "two\tnil\n", "{}", err(&o));
@@ -170,7 +197,10 @@ fn missing_module_fails_with_traceback() {
     assert_eq!(out(&o), "");
     let e = err(&o);
     assert!(e.starts_with("lua: module 'nosuchmod' not found:\n"), "{e}");
-    assert!(e.contains("\nstack traceback:\n\t[C]: in function 'require'\n"), "{e}");
+    assert!(
+        e.contains("\nstack traceback:\n\t[C]: in function 'require'\n"),
+        "{e}"
+    );
     assert!(e.ends_with("\n\t[C]: in ?\n"), "{e}");
 }
 
@@ -185,7 +215,10 @@ fn errors_are_reported_with_traceback() {
     );
     // __tostring objects are shown without a traceback, as lua.c's msghandler does.
     let o = run(
-        &["-e", "error(setmetatable({}, {__tostring = function() return 'TS' end}))"],
+        &[
+            "-e",
+            "error(setmetatable({}, {__tostring = function() return 'TS' end}))",
+        ],
         "",
     );
     assert_eq!(err(&o), "lua: TS\n");
@@ -194,12 +227,21 @@ fn errors_are_reported_with_traceback() {
     let bad = d.file("bad.lua", "x = = 1");
     let o = run(&[bad.to_str().unwrap()], "");
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err(&o), format!("lua: {}:1: unexpected symbol near '='\n", bad.display()));
+    assert_eq!(
+        err(&o),
+        format!("lua: {}:1: unexpected symbol near '='\n", bad.display())
+    );
     let o = run(&["nosuch-script.lua"], "");
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(err(&o), "lua: cannot open nosuch-script.lua: No such file or directory\n");
+    assert_eq!(
+        err(&o),
+        "lua: cannot open nosuch-script.lua: No such file or directory\n"
+    );
     // An error stops the remaining options and the script.
-    let o = run(&["-e", "print(1)", "-e", "error('x', 0)", "-e", "print(2)"], "");
+    let o = run(
+        &["-e", "print(1)", "-e", "error('x', 0)", "-e", "print(2)"],
+        "",
+    );
     assert_eq!(out(&o), "1\n");
     assert!(err(&o).starts_with("lua: x\n"));
 }
@@ -212,7 +254,17 @@ fn exit_codes() {
         ("os.exit(false)", 1),
         ("os.exit()", 0),
     ] {
-        let o = run(&["-e", "io.write('out')", "-e", code, "-e", "print('not here')"], "");
+        let o = run(
+            &[
+                "-e",
+                "io.write('out')",
+                "-e",
+                code,
+                "-e",
+                "print('not here')",
+            ],
+            "",
+        );
         assert_eq!(o.status.code(), Some(want), "{code}");
         assert_eq!(out(&o), "out", "{code}: output flushed before exit");
     }
@@ -241,7 +293,10 @@ fn stdin_as_script() {
     let o = run(&["-e", "print('e')"], "print('stdin')");
     assert_eq!(out(&o), "e\n");
     let o = run(&["-v"], "print('stdin')");
-    assert_eq!(out(&o), "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio\n");
+    assert_eq!(
+        out(&o),
+        "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio\n"
+    );
 }
 
 #[test]
@@ -262,11 +317,15 @@ fn lua_init() {
     c.env("LUA_INIT", "X = 'plain'");
     assert_eq!(out(&run_cmd(c, "")), "script\tplain\n");
     let mut c = lua(&[script], None);
-    c.env("LUA_INIT", "X = 'plain'").env("LUA_INIT_5_4", "X = 'versioned'");
+    c.env("LUA_INIT", "X = 'plain'")
+        .env("LUA_INIT_5_4", "X = 'versioned'");
     assert_eq!(out(&run_cmd(c, "")), "script\tversioned\n");
     let mut c = lua(&[script], None);
     c.env("LUA_INIT", format!("@{}", f.display()));
-    assert_eq!(out(&run_cmd(c, "")), format!("init file\t{script}\nscript\tnil\n"));
+    assert_eq!(
+        out(&run_cmd(c, "")),
+        format!("init file\t{script}\nscript\tnil\n")
+    );
     // -E ignores it.
     let mut c = lua(&["-E", script], None);
     c.env("LUA_INIT", "X = 'plain'");
@@ -293,7 +352,11 @@ fn no_env_ignores_lua_path() {
     let mut c = lua(&["-E", "-e", "print(package.path)"], None);
     c.env("LUA_PATH", "FROMENV/?.lua");
     let o = run_cmd(c, "");
-    assert!(out(&o).contains("./?.lua") && !out(&o).contains("FROMENV"), "{}", out(&o));
+    assert!(
+        out(&o).contains("./?.lua") && !out(&o).contains("FROMENV"),
+        "{}",
+        out(&o)
+    );
     let mut c = lua(&["-e", "print(package.path)"], None);
     c.env("LUA_PATH", "FROMENV/?.lua");
     assert_eq!(out(&run_cmd(c, "")), "FROMENV/?.lua\n");
@@ -321,13 +384,26 @@ fn interactive_on_a_pipe() {
         "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio\n\
          > 5\n> 6\n> >> >> 12> > 1\tnil\t3\n> \n"
     );
-    assert!(err(&o).starts_with("stdin:1: e\nstack traceback:\n"), "{}", err(&o));
+    assert!(
+        err(&o).starts_with("stdin:1: e\nstack traceback:\n"),
+        "{}",
+        err(&o)
+    );
 }
 
 #[test]
 fn jit_options_are_accepted() {
     let o = run(
-        &["-joff", "-jon", "-j", "off", "-O3", "-Ohotloop=1", "-e", "local s = 0 for i = 1, 100 do s = s + i end print(s)"],
+        &[
+            "-joff",
+            "-jon",
+            "-j",
+            "off",
+            "-O3",
+            "-Ohotloop=1",
+            "-e",
+            "local s = 0 for i = 1, 100 do s = s + i end print(s)",
+        ],
         "",
     );
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -351,8 +427,16 @@ fn non_utf8_arguments() {
 
 #[test]
 fn closed_stdout_is_not_a_panic() {
-    let mut c = lua(&["-e", "for i = 1, 200000 do print(i) end io.stderr:write('done')"], None);
-    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut c = lua(
+        &[
+            "-e",
+            "for i = 1, 200000 do print(i) end io.stderr:write('done')",
+        ],
+        None,
+    );
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
