@@ -224,7 +224,10 @@ pub fn do_repl(lua: &mut Lua) {
             Loaded::Chunk(Err(m)) => message(lua, None, &m),
         }
     }
+    // lua.c ends with a newline after the Ctrl-D; rustyline has already written one.
     let st = lua.state();
-    st.write_out(b"\n");
+    if matches!(input, Input::Plain) {
+        st.write_out(b"\n");
+    }
     st.flush_out();
 }
