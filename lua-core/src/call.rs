@@ -379,6 +379,7 @@ impl State {
             v: std::cell::Cell::new(ptr),
             idx: std::cell::Cell::new(idx),
             closed: std::cell::UnsafeCell::new(Value::Nil),
+            barrier: std::cell::Cell::new(std::ptr::null()),
         });
         self.cur.st().open_upvals.insert(pos, uv);
         uv
@@ -481,14 +482,20 @@ impl State {
         } else {
             // Suspended in a yield: the top frame is the yielding native; the resume args
             // are its results.
-            let kind = ts.frames.last().map(|f| f.kind).unwrap_or(CallKind::Normal);
+            let (kind, nres) = ts
+                .frames
+                .last()
+                .map(|f| (f.kind, f.nresults))
+                .unwrap_or((CallKind::Normal, -1));
             self.poscall(args.len());
-            self.after_return(kind).and_then(|()| self.unroll())
+            self.after_return(kind, nres).and_then(|()| self.unroll())
         };
         loop {
             match r {
                 Err(LuaError::Error(v)) => match self.recover(v) {
-                    Some(kind) => r = self.after_return(kind).and_then(|()| self.unroll()),
+                    Some((kind, nres)) => {
+                        r = self.after_return(kind, nres).and_then(|()| self.unroll())
+                    }
                     None => return Err(LuaError::Error(v)),
                 },
                 other => return other,
@@ -503,8 +510,8 @@ impl State {
             match ts.frames.last() {
                 None => return Ok(()),
                 Some(fr) if fr.closure.is_some() => {
-                    let kind = self.execute()?;
-                    self.after_return(kind)?;
+                    let (kind, nres) = self.execute()?;
+                    self.after_return(kind, nres)?;
                 }
                 Some(_) => {
                     // A native frame can only be on top here if it is pcall/xpcall waiting for
@@ -516,11 +523,15 @@ impl State {
         }
     }
 
-    /// A frame of `kind` just returned (results placed) outside of its Rust caller: finish
-    /// whatever was waiting for it.
-    fn after_return(&mut self, kind: CallKind) -> LuaResult<()> {
+    /// A frame of `kind` just returned (results placed, `nres` of them wanted) outside of its
+    /// Rust caller: finish whatever was waiting for it.
+    fn after_return(&mut self, kind: CallKind, nres: i32) -> LuaResult<()> {
         match kind {
-            CallKind::Normal => Ok(()),
+            CallKind::Normal => {
+                // Completes a CALL of the Lua frame below, as the instruction would have.
+                self.after_lua_return(nres);
+                Ok(())
+            }
             CallKind::Meta => self.finish_op(),
             CallKind::Protected => {
                 // The frame below is pcall/xpcall; its callee's results are at its base (pcall)
@@ -537,9 +548,9 @@ impl State {
                     ts.stack[first] = Value::Bool(true);
                 }
                 let n = ts.top - first;
-                let kind = fr.kind;
+                let (kind, nres) = (fr.kind, fr.nresults);
                 self.poscall(n);
-                self.after_return(kind)
+                self.after_return(kind, nres)
             }
         }
     }
@@ -547,7 +558,7 @@ impl State {
     /// After an error in a resumed coroutine with no Rust catcher: find the innermost
     /// protected frame, unwind to it and make its pcall native return (false, err).
     /// Returns the kind of the pcall frame (to finish what called it), or None.
-    fn recover(&mut self, err: Value) -> Option<CallKind> {
+    fn recover(&mut self, err: Value) -> Option<(CallKind, i32)> {
         let ts = self.ts();
         let i = ts
             .frames
@@ -567,7 +578,7 @@ impl State {
         ts.top = nf.base;
         ts.push(Value::Bool(false));
         ts.push(err);
-        let kind = nf.kind;
+        let kind = (nf.kind, nf.nresults);
         self.poscall(2);
         Some(kind)
     }

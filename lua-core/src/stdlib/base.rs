@@ -199,6 +199,7 @@ fn setmetatable(st: &mut State) -> NResults {
         }
     }
     t.set_metatable(mt);
+    st.check_finalizer(&Value::Table(t));
     Ok(st.ret(&[Value::Table(t)]))
 }
 
