@@ -5,6 +5,7 @@ pub mod base;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
+pub mod string;
 pub mod coroutine;
 
 use crate::state::State;
@@ -18,6 +19,7 @@ pub fn open_libs(st: &mut State) {
     st.set_field(loaded, "_G", Value::Table(g));
     base::open(st);
     coroutine::open(st);
+    string::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.
