@@ -514,11 +514,21 @@ impl FormatArgs for FmtArgs<'_> {
         Ok(self.st.check_float(arg)?)
     }
     fn tostring(&mut self, arg: usize) -> Result<Cow<'_, [u8]>, Fail> {
-        let v = self.st.arg(arg);
-        let has_tm = !self.st.get_tm(&v, Tm::ToString).is_nil();
+        let mut v = self.st.arg(arg);
+        let tm = self.st.get_tm(&v, Tm::ToString);
+        if !tm.is_nil() {
+            // luaL_tolstring accepts any "string" result, numbers included.
+            let r = self.st.call_value(tm, &[v], 1)?;
+            v = r.first().copied().unwrap_or(Value::Nil);
+            if !matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_)) {
+                return Err(Fail::Lua(
+                    self.st.rt_error("'__tostring' must return a string"),
+                ));
+            }
+        }
         match v {
-            Value::Str(s) if !has_tm => Ok(Cow::Borrowed(self.kept(s))),
-            Value::Int(i) if !has_tm => {
+            Value::Str(s) => Ok(Cow::Borrowed(self.kept(s))),
+            Value::Int(i) => {
                 use std::io::Write;
                 self.buf.clear();
                 let _ = write!(self.buf, "{i}");
@@ -586,6 +596,9 @@ impl PackArgs for PackArgsOf<'_> {
 
 fn str_pack(st: &mut State) -> NResults {
     let fmt = st.check_str(1)?;
+    // PUC pushes a nil after the arguments, so a missing value is reported as "got nil".
+    check_stack(st, 1, "too many arguments")?;
+    st.push(Value::Nil);
     let mut args = PackArgsOf { st, keep: None };
     match lpack::pack(fmt.as_bytes(), &mut args) {
         Ok(out) => {
