@@ -271,15 +271,25 @@ fn str_byte(st: &mut State) -> NResults {
 
 fn str_char(st: &mut State) -> NResults {
     let n = st.nargs();
-    let mut b = Vec::with_capacity(n);
-    for i in 1..=n {
-        let c = st.check_int(i)?;
-        if c as u64 > u8::MAX as u64 {
-            return Err(st.arg_error(i, "value out of range"));
-        }
-        b.push(c as u8);
+    // Short results (the common `string.char(c)`) are built on the Rust stack.
+    let mut small = [0u8; 32];
+    let mut big = Vec::new();
+    if n > small.len() {
+        big.resize(n, 0);
     }
-    let v = st.str_value(b);
+    let b = if n > small.len() {
+        &mut big[..]
+    } else {
+        &mut small[..n]
+    };
+    for (i, slot) in b.iter_mut().enumerate() {
+        let c = st.check_int(i + 1)?;
+        if c as u64 > u8::MAX as u64 {
+            return Err(st.arg_error(i + 1, "value out of range"));
+        }
+        *slot = c as u8;
+    }
+    let v = st.str_value(&*b);
     Ok(st.ret(&[v]))
 }
 
