@@ -45,7 +45,12 @@ impl State {
                     let nargs = ts.top - func - 1;
                     let nparams = p.numparams as usize;
                     let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
-                    if ts.frames.len() >= MAX_FRAMES || !ts.ensure_slot(need) {
+                    let max_frames = if ts.handling_error {
+                        MAX_FRAMES + 100
+                    } else {
+                        MAX_FRAMES
+                    };
+                    if ts.frames.len() >= max_frames || !ts.ensure_slot(need) {
                         return Err(self.stack_overflow());
                     }
                     for i in nargs..nparams {
@@ -108,7 +113,12 @@ impl State {
         kind: CallKind,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        if ts.frames.len() >= MAX_FRAMES || !ts.ensure(MIN_STACK) {
+        let max_frames = if ts.handling_error {
+            MAX_FRAMES + 100
+        } else {
+            MAX_FRAMES
+        };
+        if ts.frames.len() >= max_frames || !ts.ensure(MIN_STACK) {
             return Err(self.stack_overflow());
         }
         let mut fr = new_frame(func, func + 1, nresults, kind);
@@ -254,7 +264,13 @@ impl State {
         self.lua_rt_error("C stack overflow")
     }
 
+    /// "attempt to call a X value (...)": named after how the running Lua code made the
+    /// call (PUC's luaG_callerror / funcnamefromcall), else after the slot.
     fn call_error(&mut self, func: usize, f: Value) -> LuaError {
+        if let Some((kind, name)) = crate::debug::calling_name(self) {
+            let t = self.obj_typename(&f);
+            return self.lua_rt_error(format!("attempt to call a {t} value ({kind} '{name}')"));
+        }
         let slot = crate::debug::slot_of_stack(self, func);
         self.type_error(&f, "call", slot, None)
     }
@@ -316,7 +332,14 @@ impl State {
     /// Run the message handler on error value `v` (with the erroring frames still present).
     pub(crate) fn call_handler(&mut self, h: usize, v: Value) -> Value {
         let hv = self.ts().stack[h];
-        self.ts().grow_for_error();
+        let was = self.ts().handling_error;
+        self.ts().handling_error = true;
+        let r = self.call_handler_inner(hv, v);
+        self.ts().handling_error = was;
+        r
+    }
+
+    fn call_handler_inner(&mut self, hv: Value, v: Value) -> Value {
         let mut v = v;
         // A handler that errors is called again on its own error, as PUC does, up to a limit.
         for _ in 0..8 {

@@ -311,6 +311,14 @@ fn load(st: &mut State) -> NResults {
     } else {
         None
     };
+    let chunk = match chunk {
+        // As lua_tolstring: a number chunk is its text.
+        Value::Int(_) | Value::Float(_) => {
+            let t = st.tostring_basic(&chunk);
+            st.str_value(t)
+        }
+        c => c,
+    };
     let (src, name) = match chunk {
         Value::Str(s) => {
             let name = match st.opt_str(2)? {
