@@ -94,7 +94,7 @@ impl State {
                     if self.interrupt.load(Ordering::Relaxed) {
                         self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
-                        return Err(self.lua_rt_error("interrupted!"));
+                        return Err(self.error_msg("interrupted!"));
                     }
                 }};
             }

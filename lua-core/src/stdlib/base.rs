@@ -334,8 +334,19 @@ fn load(st: &mut State) -> NResults {
             };
             let mut buf = Vec::new();
             loop {
-                let r = st.call_value(f, &[], 1)?;
-                match r.first().copied().unwrap_or(Value::Nil) {
+                // The reader runs protected, as inside lua_load: its error becomes
+                // load's (nil, message) result.
+                let top = st.ts().top;
+                st.push(f);
+                let r = match st.pcall_at(top, 1, None)? {
+                    Ok(()) => st.ts().stack[top],
+                    Err(e) => {
+                        st.ts().top = top;
+                        return Ok(st.ret(&[Value::Nil, e]));
+                    }
+                };
+                st.ts().top = top;
+                match r {
                     Value::Nil => break,
                     Value::Str(s) if s.is_empty() => break,
                     Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
