@@ -1053,8 +1053,9 @@ impl State {
         Ok(false)
     }
 
-    fn for_error(&mut self, _v: &Value, what: &str) -> LuaError {
-        self.lua_rt_error(format!("'for' {what} must be a number"))
+    fn for_error(&mut self, v: &Value, what: &str) -> LuaError {
+        let t = self.obj_typename(v);
+        self.lua_rt_error(format!("bad 'for' {what} (number expected, got {t})"))
     }
 
     /// Mark stack slot `slot` (holding `v`) as a to-be-closed variable.

@@ -181,7 +181,7 @@ fn rawlen(st: &mut State) -> NResults {
     let n = match st.arg(1) {
         Value::Table(t) => t.len(),
         Value::Str(s) => s.len() as i64,
-        _ => return Err(st.arg_error(1, "table or string expected")),
+        _ => return Err(st.type_error_arg(1, "table or string")),
     };
     Ok(st.ret(&[Value::Int(n)]))
 }

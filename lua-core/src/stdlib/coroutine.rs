@@ -70,10 +70,10 @@ fn resume(st: &mut State) -> NResults {
 
 fn yield_(st: &mut State) -> NResults {
     if st.cur.ptr_eq(st.main) {
-        return Err(st.rt_error("attempt to yield from outside a coroutine"));
+        return Err(st.error_msg("attempt to yield from outside a coroutine"));
     }
     if st.ts().nny > 0 {
-        return Err(st.rt_error("attempt to yield across a C-call boundary"));
+        return Err(st.error_msg("attempt to yield across a C-call boundary"));
     }
     let n = st.nargs();
     let vals: Vec<Value> = (1..=n).map(|i| st.arg(i)).collect();

@@ -7,7 +7,11 @@ pub mod io;
 pub mod lformat;
 pub mod lpack;
 pub mod lpattern;
+pub mod math;
+pub mod os;
 pub mod package;
+pub mod table;
+pub mod utf8;
 
 use crate::state::State;
 use crate::value::Value;
@@ -22,6 +26,10 @@ pub fn open_libs(st: &mut State) {
     coroutine::open(st);
     package::open(st);
     io::open(st);
+    table::open(st);
+    math::open(st);
+    utf8::open(st);
+    os::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.
