@@ -53,12 +53,29 @@ pub fn parse(text: &str) -> Result<Vec<Script>, String> {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        let bad = || format!("checksums.txt:{}: expected <script> <class> <n> <line>", lineno + 1);
-        let (name, rest) = line.trim_start().split_once(char::is_whitespace).ok_or_else(bad)?;
-        let (class, rest) = rest.trim_start().split_once(char::is_whitespace).ok_or_else(bad)?;
-        let (n, expected) = rest.trim_start().split_once(char::is_whitespace).ok_or_else(bad)?;
+        let bad = || {
+            format!(
+                "checksums.txt:{}: expected <script> <class> <n> <line>",
+                lineno + 1
+            )
+        };
+        let (name, rest) = line
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .ok_or_else(bad)?;
+        let (class, rest) = rest
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .ok_or_else(bad)?;
+        let (n, expected) = rest
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .ok_or_else(bad)?;
         if !CLASSES.contains(&class) {
-            return Err(format!("checksums.txt:{}: unknown size class {class}", lineno + 1));
+            return Err(format!(
+                "checksums.txt:{}: unknown size class {class}",
+                lineno + 1
+            ));
         }
         let s = scripts.entry(name.to_string()).or_insert_with(|| Script {
             name: name.to_string(),
@@ -78,8 +95,7 @@ pub fn parse(text: &str) -> Result<Vec<Script>, String> {
 /// Read and parse `checksums.txt` in `dir`.
 pub fn load(dir: &Path) -> Result<Vec<Script>, String> {
     let path = dir.join("checksums.txt");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     parse(&text)
 }
 

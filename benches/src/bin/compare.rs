@@ -64,8 +64,14 @@ mod sys {
     pub fn wait_rusage(pid: u32) -> std::io::Result<(Option<i32>, u64)> {
         let mut status: c_int = 0;
         let mut ru = Rusage {
-            ru_utime: Timeval { tv_sec: 0, tv_usec: 0 },
-            ru_stime: Timeval { tv_sec: 0, tv_usec: 0 },
+            ru_utime: Timeval {
+                tv_sec: 0,
+                tv_usec: 0,
+            },
+            ru_stime: Timeval {
+                tv_sec: 0,
+                tv_usec: 0,
+            },
             ru_maxrss: 0,
             rest: [0; 13],
         };
@@ -354,7 +360,11 @@ fn fmt_time(t: Option<Duration>) -> String {
 fn fmt_cell(c: &Cell) -> String {
     match c.median() {
         None => "FAIL".into(),
-        Some(_) => format!("{} / {:.1} MB", fmt_time(c.median()), c.rss_kib as f64 / 1024.0),
+        Some(_) => format!(
+            "{} / {:.1} MB",
+            fmt_time(c.median()),
+            c.rss_kib as f64 / 1024.0
+        ),
     }
 }
 
@@ -427,7 +437,15 @@ fn build_binaries() -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "repl", "-p", "benches", "--bins"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "repl",
+            "-p",
+            "benches",
+            "--bins",
+        ])
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -461,11 +479,18 @@ fn main_result() -> Result<(), String> {
     }
     let mut rows = Vec::new();
     for s in &scripts {
-        if opts.filter.as_ref().is_some_and(|f| !s.name.contains(f.as_str())) {
+        if opts
+            .filter
+            .as_ref()
+            .is_some_and(|f| !s.name.contains(f.as_str()))
+        {
             continue;
         }
         let Some(size) = s.size(&opts.size) else {
-            eprintln!("{}: no `{}` size in checksums.txt, skipped", s.name, opts.size);
+            eprintln!(
+                "{}: no `{}` size in checksums.txt, skipped",
+                s.name, opts.size
+            );
             continue;
         };
         let expected = size.expected.clone();
