@@ -3,7 +3,7 @@
 -- limbs. Computes Fibonacci numbers and a factorial with them, so most of the time is spent
 -- inside metamethods that themselves run loops (a trace through `a + b` must follow the call
 -- into the metamethod and its loop).
-local n = tonumber(arg and arg[1]) or 2000
+local n = tonumber(arg and arg[1]) or 3400
 
 local BASE = 10000000
 local Big = {}

@@ -1,7 +1,7 @@
 -- binarytrees: allocate and walk many complete binary trees of small tables (the GC benchmark).
 -- One long-lived tree survives the whole run while short-lived trees of every depth are built
 -- and dropped, so both allocation speed and collector throughput show.
-local n = tonumber(arg and arg[1]) or 14
+local n = tonumber(arg and arg[1]) or 15
 
 local function make(depth)
   if depth == 0 then return {} end

@@ -2,7 +2,7 @@
 -- shares upvalues between sibling closures, composes and curries functions, and folds arrays
 -- through higher-order map/filter/reduce. Measures closure creation, upvalue access (open and
 -- closed) and calls through function values.
-local n = tonumber(arg and arg[1]) or 2000
+local n = tonumber(arg and arg[1]) or 6000
 
 local function counter(start)
   local c = start

@@ -2,7 +2,7 @@
 -- a producer/filter/consumer pipeline passes values through chained coroutines, and a
 -- round-robin of many small coroutines is resumed in turn. Measures resume/yield switches
 -- and passing values across them.
-local n = tonumber(arg and arg[1]) or 800000
+local n = tonumber(arg and arg[1]) or 2000000
 
 local function range(limit)
   return coroutine.wrap(function()

@@ -5,7 +5,7 @@
 -- workloads run per iteration: a long chain of equalities, and a projection through scale
 -- constraints. Measures an object graph with inheritance (three levels of __index chains),
 -- polymorphic method calls and small arrays used as lists and queues.
-local n = tonumber(arg and arg[1]) or 100
+local n = tonumber(arg and arg[1]) or 300
 
 -- Strengths: smaller is stronger.
 local REQUIRED, STRONG_PREFERRED, PREFERRED, STRONG_DEFAULT = 0, 1, 2, 3

@@ -1,7 +1,7 @@
 -- heapsort: sort an array of pseudo-random floats in place with a binary heap (sift-down
 -- loops of array reads, compares and writes), then verify the order and fold a checksum.
 -- The numbers come from an integer linear congruential generator so every Lua agrees.
-local n = tonumber(arg and arg[1]) or 350000
+local n = tonumber(arg and arg[1]) or 900000
 
 local seed = 42
 local function random(max)

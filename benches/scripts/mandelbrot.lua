@@ -1,7 +1,7 @@
 -- mandelbrot: iterate z = z^2 + c over an n-by-n grid of the complex plane, one bit per point
 -- packed into bytes as the classic benchmark does. Pure float arithmetic in a tight inner
 -- loop with an early exit; the checksum folds the packed bytes with integer bit operations.
-local n = tonumber(arg and arg[1]) or 800
+local n = tonumber(arg and arg[1]) or 1200
 local maxiter = 50
 
 local inside, sum = 0, 0

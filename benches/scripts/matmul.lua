@@ -1,7 +1,7 @@
 -- matmul: multiply two dense n-by-n float matrices stored as arrays of row arrays, with the
 -- classic i-k-j loop order (row of A times row of B accumulated into a row of C). Measures
 -- nested numeric loops over 2-D arrays.
-local n = tonumber(arg and arg[1]) or 280
+local n = tonumber(arg and arg[1]) or 400
 
 local function matgen(size, scale)
   local m = {}

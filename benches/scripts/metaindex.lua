@@ -2,7 +2,7 @@
 -- resolves inherited methods and constants through __index chains; a proxy with __index and
 -- __newindex functions counts reads and writes of a hidden table; a table with a default
 -- value function supplies missing keys. Measures the metatable fallback paths of table access.
-local n = tonumber(arg and arg[1]) or 1000000
+local n = tonumber(arg and arg[1]) or 3000000
 
 -- A class hierarchy: each level's methods table falls back to its parent's.
 local Base = { kind = "base", scale = 1 }

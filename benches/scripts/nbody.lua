@@ -1,6 +1,6 @@
 -- nbody: a leapfrog simulation of the Sun and the four gas giants. Float arithmetic on the
 -- fields of a handful of small tables (field loads and stores dominate) plus math.sqrt.
-local n = tonumber(arg and arg[1]) or 175000
+local n = tonumber(arg and arg[1]) or 500000
 
 local PI = 3.141592653589793
 local SOLAR_MASS = 4 * PI * PI

@@ -1,7 +1,7 @@
 -- quicksort: a hand-written recursive quicksort (median-of-three pivot, insertion sort for
 -- short runs) over arrays of pseudo-random integers, repeated on fresh data. Integer
 -- compares, array swaps and recursion; a final pass verifies the order.
-local n = tonumber(arg and arg[1]) or 300000
+local n = tonumber(arg and arg[1]) or 700000
 
 local seed = 12345
 local function nextrand()

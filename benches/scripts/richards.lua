@@ -3,7 +3,7 @@
 -- handlers and two devices pass packets around through work queues; the scheduler always
 -- runs the highest-priority task that is not waiting or held. Measures method dispatch
 -- through __index, field access on small objects and linked-list manipulation.
-local n = tonumber(arg and arg[1]) or 18
+local n = tonumber(arg and arg[1]) or 45
 
 local ID_IDLE, ID_WORKER, ID_HANDLER_A, ID_HANDLER_B, ID_DEVICE_A, ID_DEVICE_B = 1, 2, 3, 4, 5, 6
 local KIND_DEVICE, KIND_WORK = 0, 1

@@ -17,7 +17,7 @@ local function sieve(limit)
 end
 
 local check = 0
-for rep = 1, 3 do
+for rep = 1, 12 do
   local count, sum = sieve(n - rep)
   check = (check * 1000003 + count * 7 + sum) % 2147483647
 end

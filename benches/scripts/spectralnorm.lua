@@ -1,7 +1,7 @@
 -- spectralnorm: the spectral norm of an infinite matrix A(i,j) = 1/((i+j)(i+j+1)/2+i+1),
 -- truncated to n-by-n, by ten rounds of the power method on A'A. Nested float loops over
 -- arrays with a small function call (the matrix element) in the innermost loop.
-local n = tonumber(arg and arg[1]) or 500
+local n = tonumber(arg and arg[1]) or 800
 
 local function a(i, j)
   local ij = i + j - 1

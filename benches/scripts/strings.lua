@@ -2,7 +2,7 @@
 -- table.concat, rewrites it with gsub (pattern and function replacements), scans it with
 -- find/match/gmatch, and runs a byte-level checksum and a string.char/byte round trip.
 -- Measures the string library and the interning/allocation of many short strings.
-local n = tonumber(arg and arg[1]) or 300
+local n = tonumber(arg and arg[1]) or 700
 
 local words = { "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
   "iota", "kappa", "lambda", "mu" }

@@ -1,6 +1,6 @@
 -- tak: Takeuchi's function with floating-point arguments, called repeatedly. Three-argument
 -- recursive calls and float comparisons; the result only depends on the call tree.
-local n = tonumber(arg and arg[1]) or 200
+local n = tonumber(arg and arg[1]) or 500
 
 local function tak(x, y, z)
   if y >= x then return z end

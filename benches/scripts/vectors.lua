@@ -2,7 +2,7 @@
 -- __add, __sub, __mul (scalar and dot product), __unm, __eq and __len, and a small particle
 -- system is integrated with expressions like p + v * dt. Every operator is a metamethod call
 -- that allocates a fresh vector, so this measures metamethod dispatch and short-lived tables.
-local n = tonumber(arg and arg[1]) or 1200
+local n = tonumber(arg and arg[1]) or 3200
 
 local Vec = {}
 Vec.__index = Vec
