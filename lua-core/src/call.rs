@@ -45,7 +45,12 @@ impl State {
                     let nargs = ts.top - func - 1;
                     let nparams = p.numparams as usize;
                     let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
-                    if ts.frames.len() >= MAX_FRAMES || !ts.ensure_slot(need) {
+                    let max_frames = if ts.handling_error {
+                        MAX_FRAMES + 100
+                    } else {
+                        MAX_FRAMES
+                    };
+                    if ts.frames.len() >= max_frames || !ts.ensure_slot(need) {
                         return Err(self.stack_overflow());
                     }
                     for i in nargs..nparams {
@@ -108,7 +113,12 @@ impl State {
         kind: CallKind,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        if ts.frames.len() >= MAX_FRAMES || !ts.ensure(MIN_STACK) {
+        let max_frames = if ts.handling_error {
+            MAX_FRAMES + 100
+        } else {
+            MAX_FRAMES
+        };
+        if ts.frames.len() >= max_frames || !ts.ensure(MIN_STACK) {
             return Err(self.stack_overflow());
         }
         let mut fr = new_frame(func, func + 1, nresults, kind);
@@ -254,7 +264,13 @@ impl State {
         self.lua_rt_error("C stack overflow")
     }
 
+    /// "attempt to call a X value (...)": named after how the running Lua code made the
+    /// call (PUC's luaG_callerror / funcnamefromcall), else after the slot.
     fn call_error(&mut self, func: usize, f: Value) -> LuaError {
+        if let Some((kind, name)) = crate::debug::calling_name(self) {
+            let t = self.obj_typename(&f);
+            return self.lua_rt_error(format!("attempt to call a {t} value ({kind} '{name}')"));
+        }
         let slot = crate::debug::slot_of_stack(self, func);
         self.type_error(&f, "call", slot, None)
     }
@@ -316,7 +332,14 @@ impl State {
     /// Run the message handler on error value `v` (with the erroring frames still present).
     pub(crate) fn call_handler(&mut self, h: usize, v: Value) -> Value {
         let hv = self.ts().stack[h];
-        self.ts().grow_for_error();
+        let was = self.ts().handling_error;
+        self.ts().handling_error = true;
+        let r = self.call_handler_inner(hv, v);
+        self.ts().handling_error = was;
+        r
+    }
+
+    fn call_handler_inner(&mut self, hv: Value, v: Value) -> Value {
         let mut v = v;
         // A handler that errors is called again on its own error, as PUC does, up to a limit.
         for _ in 0..8 {
@@ -379,6 +402,7 @@ impl State {
             v: std::cell::Cell::new(ptr),
             idx: std::cell::Cell::new(idx),
             closed: std::cell::UnsafeCell::new(Value::Nil),
+            barrier: std::cell::Cell::new(std::ptr::null()),
         });
         self.cur.st().open_upvals.insert(pos, uv);
         uv
@@ -481,14 +505,20 @@ impl State {
         } else {
             // Suspended in a yield: the top frame is the yielding native; the resume args
             // are its results.
-            let kind = ts.frames.last().map(|f| f.kind).unwrap_or(CallKind::Normal);
+            let (kind, nres) = ts
+                .frames
+                .last()
+                .map(|f| (f.kind, f.nresults))
+                .unwrap_or((CallKind::Normal, -1));
             self.poscall(args.len());
-            self.after_return(kind).and_then(|()| self.unroll())
+            self.after_return(kind, nres).and_then(|()| self.unroll())
         };
         loop {
             match r {
                 Err(LuaError::Error(v)) => match self.recover(v) {
-                    Some(kind) => r = self.after_return(kind).and_then(|()| self.unroll()),
+                    Some((kind, nres)) => {
+                        r = self.after_return(kind, nres).and_then(|()| self.unroll())
+                    }
                     None => return Err(LuaError::Error(v)),
                 },
                 other => return other,
@@ -503,8 +533,8 @@ impl State {
             match ts.frames.last() {
                 None => return Ok(()),
                 Some(fr) if fr.closure.is_some() => {
-                    let kind = self.execute()?;
-                    self.after_return(kind)?;
+                    let (kind, nres) = self.execute()?;
+                    self.after_return(kind, nres)?;
                 }
                 Some(_) => {
                     // A native frame can only be on top here if it is pcall/xpcall waiting for
@@ -516,11 +546,15 @@ impl State {
         }
     }
 
-    /// A frame of `kind` just returned (results placed) outside of its Rust caller: finish
-    /// whatever was waiting for it.
-    fn after_return(&mut self, kind: CallKind) -> LuaResult<()> {
+    /// A frame of `kind` just returned (results placed, `nres` of them wanted) outside of its
+    /// Rust caller: finish whatever was waiting for it.
+    fn after_return(&mut self, kind: CallKind, nres: i32) -> LuaResult<()> {
         match kind {
-            CallKind::Normal => Ok(()),
+            CallKind::Normal => {
+                // Completes a CALL of the Lua frame below, as the instruction would have.
+                self.after_lua_return(nres);
+                Ok(())
+            }
             CallKind::Meta => self.finish_op(),
             CallKind::Protected => {
                 // The frame below is pcall/xpcall; its callee's results are at its base (pcall)
@@ -537,9 +571,9 @@ impl State {
                     ts.stack[first] = Value::Bool(true);
                 }
                 let n = ts.top - first;
-                let kind = fr.kind;
+                let (kind, nres) = (fr.kind, fr.nresults);
                 self.poscall(n);
-                self.after_return(kind)
+                self.after_return(kind, nres)
             }
         }
     }
@@ -547,7 +581,7 @@ impl State {
     /// After an error in a resumed coroutine with no Rust catcher: find the innermost
     /// protected frame, unwind to it and make its pcall native return (false, err).
     /// Returns the kind of the pcall frame (to finish what called it), or None.
-    fn recover(&mut self, err: Value) -> Option<CallKind> {
+    fn recover(&mut self, err: Value) -> Option<(CallKind, i32)> {
         let ts = self.ts();
         let i = ts
             .frames
@@ -567,7 +601,7 @@ impl State {
         ts.top = nf.base;
         ts.push(Value::Bool(false));
         ts.push(err);
-        let kind = nf.kind;
+        let kind = (nf.kind, nf.nresults);
         self.poscall(2);
         Some(kind)
     }

@@ -234,14 +234,25 @@ pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, S
     }
 }
 
+/// How the instruction the running Lua frame is executing makes its call (for call errors).
+pub fn calling_name(st: &State) -> Option<(&'static str, String)> {
+    let idx = st.ts().frames.len();
+    func_name_from(st, idx)
+}
+
 /// How the function running in frame `idx` was called, judged from its caller's code:
 /// (namewhat, name), e.g. ("global", "print"), ("method", "push"), ("metamethod", "index").
 pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, String)> {
-    let ts = st.ts();
-    let fr = ts.frames.get(idx)?;
+    let fr = st.ts().frames.get(idx)?;
     if fr.tailcalled {
         return None;
     }
+    func_name_from(st, idx)
+}
+
+/// The name the Lua frame `idx - 1` gives the callee of its current instruction.
+fn func_name_from(st: &State, idx: usize) -> Option<(&'static str, String)> {
+    let ts = st.ts();
     let caller = ts.frames.get(idx.checked_sub(1)?)?;
     let cl = caller.closure?;
     let p = &cl.proto;

@@ -59,6 +59,7 @@ impl State {
                 v: std::cell::Cell::new(std::ptr::null_mut()),
                 idx: std::cell::Cell::new(0),
                 closed: std::cell::UnsafeCell::new(if j == 0 { env } else { Value::Nil }),
+                barrier: std::cell::Cell::new(std::ptr::null()),
             });
             uv.v.set(uv.closed.get());
             ups.push(uv);

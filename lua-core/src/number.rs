@@ -295,11 +295,17 @@ pub fn arith(op: ArithOp, a: Value, b: Value) -> Result<Value, ArithError> {
             _ => !x,
         }));
     }
-    let x = to_number(a).ok_or(ArithError::NotNumber)?;
+    // Lua 5.4's VM does not coerce strings here: the string library's arithmetic
+    // metamethods do (so "10" + 1 works through the string metatable).
+    let num = |v: Value| match v {
+        Value::Int(_) | Value::Float(_) => Some(v),
+        _ => None,
+    };
+    let x = num(a).ok_or(ArithError::NotNumber)?;
     let y = if op == ArithOp::Unm {
         x
     } else {
-        to_number(b).ok_or(ArithError::NotNumber)?
+        num(b).ok_or(ArithError::NotNumber)?
     };
     if let (Value::Int(i), Value::Int(j)) = (x, y) {
         return Ok(Value::Int(match op {

@@ -11,7 +11,7 @@
 
 use crate::error::LuaResult;
 use crate::gc::Gc;
-use crate::gc::{GcObject, Kind, Marker, Trace};
+use crate::gc::{BarrierLog, Barriered, GcObject, Kind};
 use crate::proto::Proto;
 use crate::state::State;
 use crate::table::Table;
@@ -108,6 +108,14 @@ pub struct UpVal {
     /// Stack index of the variable while open (used to close upvalues by level).
     pub idx: Cell<usize>,
     pub closed: UnsafeCell<Value>,
+    /// Write barrier: non-null while the upvalue is black (see gc/mod.rs).
+    pub barrier: Cell<*const BarrierLog>,
+}
+
+impl Barriered for UpVal {
+    fn barrier_cell(&self) -> &Cell<*const BarrierLog> {
+        &self.barrier
+    }
 }
 
 impl UpVal {
@@ -119,6 +127,7 @@ impl UpVal {
     }
     #[inline(always)]
     pub fn set(&self, val: Value) {
+        crate::gc::write_barrier(self);
         // SAFETY: as in `get`.
         unsafe { *self.v.get() = val }
     }
@@ -130,6 +139,7 @@ impl UpVal {
 impl Gc<UpVal> {
     /// Copy the current value into the upvalue and point it at its own storage.
     pub fn close(self) {
+        crate::gc::write_barrier(&*self);
         let val = self.get();
         // SAFETY: single-threaded; no reference into `closed` is live.
         unsafe { *self.closed.get() = val };
@@ -141,11 +151,6 @@ impl GcObject for UpVal {
     const KIND: Kind = Kind::UpVal;
     fn size_hint(&self) -> usize {
         0
-    }
-}
-impl Trace for UpVal {
-    fn trace(&self, m: &mut Marker) {
-        m.mark_value(&self.get());
     }
 }
 
@@ -160,18 +165,18 @@ impl GcObject for LuaClosure {
         self.upvals.len() * 8
     }
 }
-impl Trace for LuaClosure {
-    fn trace(&self, m: &mut Marker) {
-        m.mark_proto(&self.proto);
-        for u in self.upvals.iter() {
-            m.mark(*u);
-        }
-    }
-}
 
 pub struct NativeClosure {
     pub f: NativeFn,
     pub upvals: UnsafeCell<Vec<Value>>,
+    /// Write barrier: non-null while the closure is black (see gc/mod.rs).
+    pub barrier: Cell<*const BarrierLog>,
+}
+
+impl Barriered for NativeClosure {
+    fn barrier_cell(&self) -> &Cell<*const BarrierLog> {
+        &self.barrier
+    }
 }
 
 impl NativeClosure {
@@ -180,6 +185,7 @@ impl NativeClosure {
         unsafe { (&*self.upvals.get()).get(i).copied().unwrap_or(Value::Nil) }
     }
     pub fn set_upval(&self, i: usize, v: Value) {
+        crate::gc::write_barrier(self);
         // SAFETY: as in `upval`.
         let u = unsafe { &mut *self.upvals.get() };
         if i < u.len() {
@@ -198,21 +204,37 @@ impl GcObject for NativeClosure {
         self.nupvals() * 16
     }
 }
-impl Trace for NativeClosure {
-    fn trace(&self, m: &mut Marker) {
-        for i in 0..self.nupvals() {
-            m.mark_value(&self.upval(i));
-        }
+
+pub struct UserData {
+    meta: Cell<Option<Gc<Table>>>,
+    pub user_values: UnsafeCell<Vec<Value>>,
+    pub data: UnsafeCell<Box<dyn Any>>,
+    /// Write barrier: non-null while the userdata is black (see gc/mod.rs).
+    barrier: Cell<*const BarrierLog>,
+}
+
+impl Barriered for UserData {
+    fn barrier_cell(&self) -> &Cell<*const BarrierLog> {
+        &self.barrier
     }
 }
 
-pub struct UserData {
-    pub meta: Cell<Option<Gc<Table>>>,
-    pub user_values: UnsafeCell<Vec<Value>>,
-    pub data: UnsafeCell<Box<dyn Any>>,
-}
-
 impl UserData {
+    pub fn new(data: Box<dyn Any>, nuvalues: usize) -> UserData {
+        UserData {
+            meta: Cell::new(None),
+            user_values: UnsafeCell::new(vec![Value::Nil; nuvalues]),
+            data: UnsafeCell::new(data),
+            barrier: Cell::new(std::ptr::null()),
+        }
+    }
+    pub fn metatable(&self) -> Option<Gc<Table>> {
+        self.meta.get()
+    }
+    pub fn set_metatable(&self, mt: Option<Gc<Table>>) {
+        crate::gc::write_barrier(self);
+        self.meta.set(mt);
+    }
     /// Access the Rust payload.
     #[allow(clippy::mut_from_ref)] // reason: single-threaded object; callers do not overlap borrows
     pub fn data_mut(&self) -> &mut Box<dyn Any> {
@@ -225,6 +247,7 @@ impl UserData {
         unsafe { (&*self.user_values.get()).get(n).copied() }
     }
     pub fn set_user_value(&self, n: usize, v: Value) -> bool {
+        crate::gc::write_barrier(self);
         // SAFETY: as in data_mut.
         let u = unsafe { &mut *self.user_values.get() };
         match u.get_mut(n) {
@@ -241,17 +264,6 @@ impl GcObject for UserData {
     const KIND: Kind = Kind::UserData;
     fn size_hint(&self) -> usize {
         64
-    }
-}
-impl Trace for UserData {
-    fn trace(&self, m: &mut Marker) {
-        if let Some(t) = self.meta.get() {
-            m.mark(t);
-        }
-        // SAFETY: as in data_mut.
-        for v in unsafe { &*self.user_values.get() } {
-            m.mark_value(v);
-        }
     }
 }
 
@@ -280,10 +292,5 @@ impl GcObject for Thread {
     const KIND: Kind = Kind::Thread;
     fn size_hint(&self) -> usize {
         self.st().memory_size()
-    }
-}
-impl Trace for Thread {
-    fn trace(&self, m: &mut Marker) {
-        self.st().trace(m);
     }
 }

@@ -63,7 +63,9 @@ impl State {
         main.st().status = crate::thread::CoStatus::Running;
         let registry = heap.alloc(Table::new(2, 0));
         let globals = heap.alloc(Table::new(0, 64));
-        let tm_names = std::array::from_fn(|i| heap.intern(TM_NAMES[i].as_bytes()));
+        let tm_names: [Gc<LuaStr>; TM_COUNT] =
+            std::array::from_fn(|i| heap.intern(TM_NAMES[i].as_bytes()));
+        heap.mode_key = Some(tm_names[Tm::Mode as usize]);
         let loaded = heap.alloc(Table::new(0, 16));
         let lk = heap.intern(b"_LOADED");
         registry.set_str(lk, Value::Table(loaded));
@@ -112,6 +114,7 @@ impl State {
         Value::NativeFn(self.heap.alloc(NativeClosure {
             f,
             upvals: std::cell::UnsafeCell::new(upvals),
+            barrier: std::cell::Cell::new(std::ptr::null()),
         }))
     }
     pub fn tm_name(&self, tm: Tm) -> Gc<LuaStr> {
@@ -213,54 +216,205 @@ impl State {
     pub fn metatable(&self, v: &Value) -> Option<Gc<Table>> {
         match v {
             Value::Table(t) => t.metatable(),
-            Value::UserData(u) => u.meta.get(),
+            Value::UserData(u) => u.metatable(),
             _ => self.type_meta[v.tag() as usize],
         }
     }
 
     // ----- GC -----
 
-    /// The safepoint: run a collection if one is due. Called by the interpreter only where
-    /// every live value is rooted (see gc.rs).
+    /// The safepoint: run a collection step if one is due. Called by the interpreter only
+    /// where every live value is rooted (see gc/mod.rs).
     #[inline]
     pub fn gc_safepoint(&mut self) {
         if self.heap.should_collect() {
+            self.gc_step();
+        }
+    }
+
+    /// One incremental step (or a full cycle in stress mode).
+    pub fn gc_step(&mut self) {
+        if self.heap.stress {
+            self.full_gc();
+            return;
+        }
+        let work = self.heap.step_work();
+        self.run_steps(work, false);
+        if self.heap.is_paused() {
+            self.heap.set_pause();
+        } else {
+            self.heap.set_step_debt();
+        }
+        if self.heap.memory_limit > 0 && self.heap.allocated > self.heap.memory_limit {
             self.full_gc();
         }
     }
 
+    /// Is the heap over its configured limit even after a full collection?
+    pub fn out_of_memory(&self) -> bool {
+        self.heap.memory_limit > 0 && self.heap.allocated > self.heap.memory_limit
+    }
+
+    /// Run steps of `work` units; with `to_pause`, until the cycle in progress ends.
+    fn run_steps(&mut self, work: usize, to_pause: bool) {
+        let mut finalizers = 0;
+        loop {
+            let roots = self.roots();
+            match self.heap.step(&|m| roots.mark(m), work) {
+                crate::gc::StepResult::Finalize(v) => {
+                    self.call_finalizer(v);
+                    finalizers += 1;
+                    if !to_pause && finalizers >= 4 {
+                        return;
+                    }
+                }
+                crate::gc::StepResult::Done => {
+                    if !to_pause || self.heap.is_paused() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A full collection: finish the cycle in progress, then run a complete one (calling the
+    /// finalizers of what it finds unreachable).
     pub fn full_gc(&mut self) {
-        let roots = Roots {
+        if self.heap.in_finalizer {
+            return;
+        }
+        if !self.heap.is_paused() {
+            self.run_steps(usize::MAX / 4, true);
+        }
+        self.run_steps(usize::MAX / 4, true);
+        self.heap.set_pause();
+    }
+
+    /// Advance the collector by about `kb` kilobytes of work (collectgarbage "step"); true if
+    /// a cycle finished.
+    pub fn gc_step_kb(&mut self, kb: usize) -> bool {
+        if self.heap.in_finalizer {
+            return false;
+        }
+        let work = if kb == 0 {
+            self.heap.step_work()
+        } else {
+            kb.saturating_mul(1024)
+        };
+        let was_paused = self.heap.is_paused();
+        self.run_steps(work, false);
+        let finished = self.heap.is_paused() && (!was_paused || work >= usize::MAX / 8);
+        if self.heap.is_paused() {
+            self.heap.set_pause();
+        } else {
+            self.heap.set_step_debt();
+        }
+        finished
+    }
+
+    fn roots(&self) -> Roots {
+        Roots {
             cur: self.cur,
             main: self.main,
             registry: self.registry,
             globals: self.globals,
+            loaded: self.loaded,
             type_meta: self.type_meta,
-            tm_names: &self.tm_names,
+            tm_names: self.tm_names,
+        }
+    }
+
+    /// Register `v` for finalization if its metatable has `__gc` (setmetatable calls this).
+    pub fn check_finalizer(&mut self, v: &Value) {
+        let h = match v {
+            Value::Table(t) => t.header_ptr(),
+            Value::UserData(u) => u.header_ptr(),
+            _ => return,
         };
-        self.heap.collect(|m| roots.mark(m));
+        if let Some(mt) = self.metatable(v) {
+            if !self.tm_of_table(mt, Tm::Gc).is_nil() {
+                self.heap.register_finalizer(h);
+            }
+        }
+    }
+
+    /// Call `v`'s __gc; errors become warnings ("error in __gc (msg)").
+    fn call_finalizer(&mut self, v: Value) {
+        let tm = self.get_tm(&v, Tm::Gc);
+        if tm.is_nil() {
+            return;
+        }
+        let was = self.heap.in_finalizer;
+        self.heap.in_finalizer = true;
+        let ts = self.ts();
+        let top = ts.top;
+        let r = if ts.ensure(2 + crate::thread::MIN_STACK) {
+            let ts = self.ts();
+            ts.stack[top] = tm;
+            ts.stack[top + 1] = v;
+            ts.top = top + 2;
+            self.pcall_at(top, 0, None)
+        } else {
+            Ok(Ok(()))
+        };
+        self.ts().top = top;
+        self.heap.in_finalizer = was;
+        if let Ok(Err(e)) = r {
+            let msg = match e {
+                Value::Str(s) => s.to_str_lossy().into_owned(),
+                _ => "error object is not a string".into(),
+            };
+            self.warning(&format!("error in __gc ({msg})"));
+        }
+    }
+
+    /// Emit a warning (if warnings are on), as `warn` does.
+    pub fn warning(&mut self, msg: &str) {
+        if self.warn_on {
+            self.flush_out();
+            let _ = writeln!(std::io::stderr(), "Lua warning: {msg}");
+        }
+    }
+
+    /// Close the state as lua_close does: close pending to-be-closed variables of the main
+    /// thread and call every pending finalizer.
+    pub fn close(&mut self) {
+        self.cur = self.main;
+        self.close_upvals(0);
+        let _ = self.close_tbc(0, None);
+        self.ts().frames.clear();
+        self.ts().top = 0;
+        if !self.heap.is_paused() {
+            self.run_steps(usize::MAX / 4, true);
+        }
+        for v in self.heap.separate_all_finobj() {
+            self.call_finalizer(v);
+        }
+        self.flush_out();
     }
 }
 
-struct Roots<'a> {
+struct Roots {
     cur: Gc<Thread>,
     main: Gc<Thread>,
     registry: Gc<Table>,
     globals: Gc<Table>,
+    loaded: Gc<Table>,
     type_meta: [Option<Gc<Table>>; 12],
-    tm_names: &'a [Gc<LuaStr>; TM_COUNT],
+    tm_names: [Gc<LuaStr>; TM_COUNT],
 }
 
-impl Roots<'_> {
+impl Roots {
     fn mark(&self, m: &mut Marker) {
         m.mark(self.cur);
         m.mark(self.main);
         m.mark(self.registry);
         m.mark(self.globals);
+        m.mark(self.loaded);
         for t in self.type_meta.iter().flatten() {
             m.mark(*t);
         }
-        for s in self.tm_names {
+        for s in &self.tm_names {
             m.mark(*s);
         }
     }

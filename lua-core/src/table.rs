@@ -160,6 +160,8 @@ pub struct Table {
     /// to be absent from this table when it is used as a metatable. Cleared on every store of
     /// a string key.
     pub flags: Cell<u32>,
+    /// Write barrier: non-null while the table is black (see gc/mod.rs).
+    barrier: Cell<*const crate::gc::BarrierLog>,
 }
 
 /// Layout of a table object for the JIT: the array part's data pointer and size (`usize`),
@@ -549,6 +551,7 @@ impl Table {
             }),
             meta: Cell::new(None),
             flags: Cell::new(0),
+            barrier: Cell::new(std::ptr::null()),
         }
     }
 
@@ -624,6 +627,7 @@ impl Table {
     /// Raw set (`rawset`). Assigning nil leaves a dead entry: a key being traversed by `next`
     /// stays valid. May rehash, which moves the array part (see [`Table::array_ptr`]).
     pub fn set(&self, k: Value, v: Value) -> Result<(), KeyError> {
+        crate::gc::write_barrier(self);
         let k = match k {
             Value::Nil => return Err(KeyError::Nil),
             Value::Str(s) => {
@@ -648,6 +652,7 @@ impl Table {
 
     #[inline]
     pub fn set_int(&self, k: i64, v: Value) {
+        crate::gc::write_barrier(self);
         let p = self.parts_mut();
         let idx = (k as u64).wrapping_sub(1);
         if idx < p.limit as u64 {
@@ -670,6 +675,7 @@ impl Table {
 
     #[inline]
     pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
+        crate::gc::write_barrier(self);
         self.flags.set(0);
         let p = self.parts_mut();
         match p.find_str(k) {
@@ -799,6 +805,7 @@ impl Table {
         self.meta.get()
     }
     pub fn set_metatable(&self, mt: Option<Gc<Table>>) {
+        crate::gc::write_barrier(self);
         self.meta.set(mt)
     }
 }
@@ -810,20 +817,124 @@ impl GcObject for Table {
     }
 }
 
+impl crate::gc::Barriered for Table {
+    fn barrier_cell(&self) -> &Cell<*const crate::gc::BarrierLog> {
+        &self.barrier
+    }
+}
+
 impl Trace for Table {
-    fn trace(&self, m: &mut Marker) {
-        if let Some(mt) = self.meta.get() {
+    fn trace(&self, m: &mut Marker, atomic: bool) -> bool {
+        let meta = self.meta.get();
+        if let Some(mt) = meta {
             m.mark(mt);
         }
+        let (wk, wv) = m.weak_mode(meta);
         let p = self.parts();
-        for v in p.array.iter() {
-            m.mark_value(v);
+        if !wk && !wv {
+            for v in p.array.iter() {
+                m.mark_value(v);
+            }
+            // Keys of dead entries are marked too: `next` may still compare against them.
+            for n in p.node.iter() {
+                m.mark_value(&n.key);
+                m.mark_value(&n.val);
+            }
+            return true;
         }
-        // Dead keys are marked as well: `next` may still compare against them. Weak tables
-        // will branch here on the metatable's __mode.
+        if !atomic {
+            // Weak tables are traversed in the atomic phase only.
+            return false;
+        }
+        if !wv {
+            for v in p.array.iter() {
+                m.mark_value(v);
+            }
+        }
         for n in p.node.iter() {
-            m.mark_value(&n.key);
-            m.mark_value(&n.val);
+            if n.val.is_nil() {
+                continue;
+            }
+            if !wk {
+                m.mark_value(&n.key);
+            }
+            if !wv && !wk {
+                m.mark_value(&n.val);
+            }
+        }
+        // SAFETY-free: the table is live (being traversed); its Gc is rebuilt from `self`.
+        if let Some(g) = self.self_gc() {
+            m.weak.push(g);
+        }
+        if wk && !wv {
+            self.traverse_ephemeron(m);
+        }
+        true
+    }
+}
+
+impl Table {
+    /// This table's `Gc` handle (it is traversed by the marker, so it lives in a GcBox).
+    fn self_gc(&self) -> Option<Gc<Table>> {
+        let h = (self as *const Table as *const u8).wrapping_sub(crate::gc::GCBOX_DATA_OFFSET);
+        // SAFETY: only tables allocated by the heap are traversed, and those live in a
+        // GcBox<Table> whose payload starts GCBOX_DATA_OFFSET bytes after the header.
+        NonNull::new(h as *mut crate::gc::GcHeader).map(|h| unsafe { Gc::from_header(h) })
+    }
+
+    /// Ephemeron step: mark values whose keys are reached. True if anything new was marked.
+    pub(crate) fn traverse_ephemeron(&self, m: &mut Marker) -> bool {
+        let (wk, wv) = m.weak_mode(self.meta.get());
+        if !wk || wv {
+            return false;
+        }
+        let p = self.parts();
+        let mut changed = false;
+        for v in p.array.iter() {
+            if !m.is_marked_value(v) {
+                m.mark_value(v);
+                changed = true;
+            }
+        }
+        for n in p.node.iter() {
+            if n.val.is_nil() {
+                continue;
+            }
+            if m.is_marked_value(&n.key) && !m.is_marked_value(&n.val) {
+                m.mark_value(&n.val);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Clear entries of a weak table whose weak part was not reached: by key (`keys`) or by
+    /// value. Cleared collectable keys become dead-key markers (a light userdata with the
+    /// old address) so no dangling pointer stays in the table.
+    pub(crate) fn clear_weak(&self, m: &mut Marker, keys: bool) {
+        let (wk, wv) = m.weak_mode(self.meta.get());
+        let p = self.parts_mut();
+        if !keys && wv {
+            for v in p.array.iter_mut() {
+                if !m.is_marked_value(v) {
+                    *v = Value::Nil;
+                }
+            }
+        }
+        for n in p.node.iter_mut() {
+            let clear = if keys {
+                wk && !n.val.is_nil() && !m.is_marked_value(&n.key)
+            } else {
+                wv && !n.val.is_nil() && !m.is_marked_value(&n.val)
+            };
+            if clear {
+                n.val = Value::Nil;
+            }
+            if n.val.is_nil() && !m.is_marked_value(&n.key) {
+                if let Some(a) = n.key.ptr_addr() {
+                    n.key = Value::LightUserData(a as *mut std::ffi::c_void);
+                }
+            }
         }
     }
 }

@@ -16,6 +16,8 @@ use crate::value::Value;
 
 /// Maximum number of stack slots per thread (Lua's LUAI_MAXSTACK).
 pub const MAX_STACK: usize = 1_000_000;
+/// Extra slots a message handler may use after a stack overflow (Lua's ERRORSTACKSIZE).
+pub const ERROR_STACK: usize = 200;
 /// Slots guaranteed to a native function on entry (Lua's LUA_MINSTACK).
 pub const MIN_STACK: usize = 20;
 
@@ -82,6 +84,8 @@ pub struct ThreadState {
     pub transfer: Vec<Value>,
     /// Error object if the coroutine died with an error.
     pub error: Option<Value>,
+    /// A message handler is running: limits are raised so it can run after a stack overflow.
+    pub handling_error: bool,
 }
 
 impl ThreadState {
@@ -96,6 +100,7 @@ impl ThreadState {
             nny: 0,
             transfer: Vec::new(),
             error: None,
+            handling_error: false,
         }
     }
 
@@ -120,11 +125,18 @@ impl ThreadState {
 
     #[cold]
     pub fn grow(&mut self, need: usize) -> bool {
-        if need > MAX_STACK {
+        let limit = if self.handling_error {
+            MAX_STACK + ERROR_STACK
+        } else {
+            MAX_STACK
+        };
+        if need > limit {
             return false;
         }
         let old = self.stack.as_ptr();
-        let newlen = (self.stack.len() * 2).max(need).min(MAX_STACK + 200);
+        let newlen = (self.stack.len() * 2)
+            .max(need)
+            .min(MAX_STACK + ERROR_STACK + 200);
         self.stack.resize(newlen, Value::Nil);
         if !std::ptr::eq(old, self.stack.as_ptr()) {
             let base = self.stack.as_mut_ptr();
@@ -138,7 +150,7 @@ impl ThreadState {
 
     /// Stack space beyond MAX_STACK for the error handler (Lua's EXTRA_STACK / error handling).
     pub fn grow_for_error(&mut self) {
-        let need = (self.top + MIN_STACK * 2).min(MAX_STACK + 200);
+        let need = (self.top + MIN_STACK * 2).min(MAX_STACK + ERROR_STACK + 200);
         if need > self.stack.len() {
             let old = self.stack.as_ptr();
             self.stack.resize(need, Value::Nil);

@@ -208,7 +208,7 @@ impl State {
         match number::arith(op, a, b) {
             Ok(v) => Ok(v),
             Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to divide by zero")),
-            Err(ArithError::ModByZero) => Err(self.lua_rt_error("attempt to perform 'n%%0'")),
+            Err(ArithError::ModByZero) => Err(self.lua_rt_error("attempt to perform 'n%0'")),
             Err(_) => {
                 let event = arith_tm(op);
                 let mut tm = self.get_tm(&a, event);
@@ -396,6 +396,11 @@ impl State {
             let r = self.call_meta1_nested(tm, &[v])?;
             return match r {
                 Value::Str(s) => Ok(s),
+                // 5.4.8 accepts a number (luaL_tolstring checks lua_isstring).
+                Value::Int(_) | Value::Float(_) => {
+                    let t = self.tostring_basic(&r);
+                    Ok(self.intern(t.as_bytes()))
+                }
                 _ => Err(self.rt_error("'__tostring' must return a string")),
             };
         }

@@ -23,8 +23,9 @@ use crate::value::Value;
 use std::sync::atomic::Ordering;
 
 impl State {
-    /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind.
-    pub(crate) fn execute(&mut self) -> LuaResult<CallKind> {
+    /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind and
+    /// the number of results its caller wanted.
+    pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
         'newframe: loop {
             let ts = self.cur.st();
             let fi = ts.frames.len() - 1;
@@ -141,7 +142,11 @@ impl State {
                 () => {{
                     if self.heap.should_collect() {
                         savepc!();
-                        self.full_gc();
+                        self.gc_step();
+                        if self.out_of_memory() {
+                            return Err(self.error_msg("not enough memory"));
+                        }
+                        reload!();
                     }
                 }};
             }
@@ -745,7 +750,7 @@ impl State {
                             let me = ts.frames[fi];
                             self.poscall(n);
                             if me.fresh {
-                                return Ok(me.kind);
+                                return Ok((me.kind, me.nresults));
                             }
                             self.after_lua_return(me.nresults);
                             continue 'newframe;
@@ -782,7 +787,7 @@ impl State {
                         let me = self.cur.st().frames[fi];
                         self.poscall(n);
                         if me.fresh {
-                            return Ok(me.kind);
+                            return Ok((me.kind, me.nresults));
                         }
                         self.after_lua_return(me.nresults);
                         continue 'newframe;
@@ -961,7 +966,9 @@ impl State {
         if nresults >= 0 {
             let ts = self.cur.st();
             if let Some(f) = ts.frames.last() {
-                ts.top = f.top;
+                if f.closure.is_some() {
+                    ts.top = f.top;
+                }
             }
         }
     }

@@ -199,6 +199,7 @@ fn setmetatable(st: &mut State) -> NResults {
         }
     }
     t.set_metatable(mt);
+    st.check_finalizer(&Value::Table(t));
     Ok(st.ret(&[Value::Table(t)]))
 }
 
@@ -309,6 +310,14 @@ fn load(st: &mut State) -> NResults {
         Some(st.arg(4))
     } else {
         None
+    };
+    let chunk = match chunk {
+        // As lua_tolstring: a number chunk is its text.
+        Value::Int(_) | Value::Float(_) => {
+            let t = st.tostring_basic(&chunk);
+            st.str_value(t)
+        }
+        c => c,
     };
     let (src, name) = match chunk {
         Value::Str(s) => {

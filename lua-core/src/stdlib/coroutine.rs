@@ -37,7 +37,7 @@ pub fn new_coroutine(st: &mut State, f: Value) -> Gc<Thread> {
     let mut ts = ThreadState::new();
     ts.stack[0] = f;
     ts.top = 1;
-    st.heap.alloc(Thread::new(ts))
+    st.heap.alloc_thread(ts)
 }
 
 fn create(st: &mut State) -> NResults {

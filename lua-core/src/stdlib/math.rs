@@ -18,7 +18,6 @@ use crate::number::{float_ceil_to_int, float_floor_to_int, float_to_int_exact};
 use crate::object::UserData;
 use crate::state::{NResults, State};
 use crate::value::Value;
-use std::cell::{Cell, UnsafeCell};
 
 pub fn open(st: &mut State) {
     let t = super::new_lib(
@@ -55,11 +54,7 @@ pub fn open(st: &mut State) {
     let mut rs = Xoshiro::default();
     let addr = st as *const State as usize as u64;
     rs.seed(time_seed(), addr);
-    let ud = st.heap.alloc(UserData {
-        meta: Cell::new(None),
-        user_values: UnsafeCell::new(Vec::new()),
-        data: UnsafeCell::new(Box::new(rs)),
-    });
+    let ud = st.heap.alloc(UserData::new(Box::new(rs), 0));
     let f = st.new_native(random, vec![Value::UserData(ud)]);
     st.set_field(t, "random", f);
     let f = st.new_native(randomseed, vec![Value::UserData(ud)]);

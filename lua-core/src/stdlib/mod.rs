@@ -10,6 +10,7 @@ pub mod lpattern;
 pub mod math;
 pub mod os;
 pub mod package;
+pub mod string;
 pub mod table;
 pub mod utf8;
 
@@ -30,6 +31,7 @@ pub fn open_libs(st: &mut State) {
     math::open(st);
     utf8::open(st);
     os::open(st);
+    string::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.

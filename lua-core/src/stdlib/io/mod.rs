@@ -93,11 +93,10 @@ fn file_meta(st: &mut State) -> Option<Gc<crate::table::Table>> {
 /// A new open file handle.
 fn new_file(st: &mut State, kind: Kind) -> Value {
     let meta = file_meta(st);
-    let ud = st.heap.alloc(UserData {
-        meta: std::cell::Cell::new(meta),
-        user_values: std::cell::UnsafeCell::new(Vec::new()),
-        data: std::cell::UnsafeCell::new(Box::new(LStream::new(kind))),
-    });
+    let ud = st
+        .heap
+        .alloc(UserData::new(Box::new(LStream::new(kind)), 0));
+    ud.set_metatable(meta);
     Value::UserData(ud)
 }
 
