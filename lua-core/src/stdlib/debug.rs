@@ -90,7 +90,10 @@ fn is_hook_frame(co: Gc<Thread>, idx: usize) -> bool {
         return false;
     }
     let hook = ts.hook;
-    let first = ts.frames.iter().position(|f| ts.stack[f.func].raw_eq(&hook));
+    let first = ts
+        .frames
+        .iter()
+        .position(|f| ts.stack[f.func].raw_eq(&hook));
     first == Some(idx) && idx > 0
 }
 
@@ -238,7 +241,10 @@ fn find_local(co: Gc<Thread>, idx: usize, n: i64) -> Option<(String, usize)> {
         if n < 0 {
             let k = n.unsigned_abs() as usize;
             if p.is_vararg && k <= fr.nextra {
-                return Some(("(vararg)".into(), fr.func + 1 + p.numparams as usize + k - 1));
+                return Some((
+                    "(vararg)".into(),
+                    fr.func + 1 + p.numparams as usize + k - 1,
+                ));
             }
             return None;
         }
