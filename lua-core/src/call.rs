@@ -45,6 +45,9 @@ impl State {
                     if ts.hook_mask != 0 {
                         ts.oldpc = 0;
                         let tail = std::mem::take(&mut ts.tail_call_pending);
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.tailcalled = tail;
+                        }
                         if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
                             self.run_hook(if tail { "tail call" } else { "call" }, None)?;
                         }
@@ -151,6 +154,9 @@ impl State {
         let hooked = ts.hook_mask & (crate::thread::HOOK_CALL | crate::thread::HOOK_RET);
         if hooked & crate::thread::HOOK_CALL != 0 {
             let tail = std::mem::take(&mut self.ts().tail_call_pending);
+            if let Some(f) = self.ts().frames.last_mut() {
+                f.tailcalled = tail;
+            }
             self.run_hook(if tail { "tail call" } else { "call" }, None)?;
         }
         let n = nf(self)?;

@@ -169,7 +169,8 @@ impl State {
 
             loop {
                 if hooked {
-                    savepc!();
+                    // The hook sees this instruction as the current one (pc + 1, as PUC).
+                    self.cur.st().frames[fi].pc = pc + 1;
                     self.trace_exec(pc)?;
                     reload!();
                 }
@@ -200,10 +201,10 @@ impl State {
                             setr!(i.a() + j, Value::Nil);
                         }
                     }
-                    Op::GetUpval => setr!(i.a(), cl.upvals[i.b()].get()),
-                    Op::SetUpval => cl.upvals[i.b()].set(r!(i.a())),
+                    Op::GetUpval => setr!(i.a(), cl.upval(i.b()).get()),
+                    Op::SetUpval => cl.upval(i.b()).set(r!(i.a())),
                     Op::GetTabUp => {
-                        let t = cl.upvals[i.b()].get();
+                        let t = cl.upval(i.b()).get();
                         let key = kst!(i.c());
                         let v = match (t, key) {
                             (Value::Table(tab), Value::Str(s)) => {
@@ -270,7 +271,7 @@ impl State {
                         setr!(i.a(), v);
                     }
                     Op::SetTabUp => {
-                        let t = cl.upvals[i.a()].get();
+                        let t = cl.upval(i.a()).get();
                         let key = kst!(i.b());
                         let v = rk!(i);
                         match (t, key) {
@@ -967,13 +968,10 @@ impl State {
                             if d.instack {
                                 ups.push(self.find_upval(base + d.idx as usize));
                             } else {
-                                ups.push(cl.upvals[d.idx as usize]);
+                                ups.push(cl.upval(d.idx as usize));
                             }
                         }
-                        let ncl = self.heap.alloc(LuaClosure {
-                            proto: p,
-                            upvals: ups.into_boxed_slice(),
-                        });
+                        let ncl = self.heap.alloc(LuaClosure::new(p, ups));
                         reload!();
                         setr!(i.a(), Value::LuaFn(ncl));
                         safepoint!();

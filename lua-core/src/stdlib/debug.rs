@@ -169,11 +169,7 @@ fn getinfo(st: &mut State) -> NResults {
     }
     if has(b'u') {
         let (nups, nparams, vararg) = match func {
-            Value::LuaFn(cl) => (
-                cl.upvals.len(),
-                cl.proto.numparams as i64,
-                cl.proto.is_vararg,
-            ),
+            Value::LuaFn(cl) => (cl.nupvals(), cl.proto.numparams as i64, cl.proto.is_vararg),
             Value::NativeFn(nc) => (nc.nupvals(), 0, true),
             _ => (0, 0, true),
         };
@@ -332,7 +328,7 @@ fn upvalue(f: Value, n: i64) -> Option<(String, Value)> {
     let i = usize::try_from(n.checked_sub(1)?).ok()?;
     match f {
         Value::LuaFn(cl) => {
-            let uv = cl.upvals.get(i)?;
+            let uv = (i < cl.nupvals()).then(|| cl.upval(i))?;
             let name = cl
                 .proto
                 .upvalues
@@ -367,7 +363,7 @@ fn setupvalue(st: &mut State) -> NResults {
     };
     let i = (n - 1) as usize;
     match f {
-        Value::LuaFn(cl) => cl.upvals[i].set(v),
+        Value::LuaFn(cl) => cl.upval(i).set(v),
         Value::NativeFn(nc) => nc.set_upval(i, v),
         _ => {}
     }
@@ -380,7 +376,7 @@ fn setupvalue(st: &mut State) -> NResults {
 fn upvalue_id(f: Value, n: i64) -> Option<usize> {
     let i = usize::try_from(n.checked_sub(1)?).ok()?;
     match f {
-        Value::LuaFn(cl) => cl.upvals.get(i).map(|uv| uv.addr()),
+        Value::LuaFn(cl) => (i < cl.nupvals()).then(|| cl.upval(i).addr()),
         // Distinct per slot and within the closure object, so never another object's id.
         Value::NativeFn(nc) if i < nc.nupvals() => Some(nc.addr() + i),
         _ => None,
@@ -412,10 +408,8 @@ fn upvaluejoin(st: &mut State) -> NResults {
         let bad = if matches!(f1, Value::LuaFn(_)) { 3 } else { 1 };
         return Err(st.arg_error(bad, "Lua function expected"));
     };
-    let _ = (c1, c2, n1, n2);
-    // LuaClosure::upvals is immutable (object.rs); joining needs a setter with a write
-    // barrier there.
-    Err(st.rt_error("debug.upvaluejoin is not supported"))
+    c1.set_upval(n1 as usize - 1, c2.upval(n2 as usize - 1));
+    Ok(0)
 }
 
 // ----- hooks -----
