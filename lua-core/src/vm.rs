@@ -180,6 +180,7 @@ impl State {
                 // valid for the same reason.
                 let i = unsafe { *code.get_unchecked(pc) };
                 pc += 1;
+                // SAFETY: as above, the opcode is valid.
                 match unsafe { i.op_unchecked() } {
                     Op::Move => setr!(i.a(), r!(i.b())),
                     Op::LoadI => setr!(i.a(), Value::Int(i.sbx() as i64)),
