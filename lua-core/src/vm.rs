@@ -286,8 +286,14 @@ impl State {
                         let t = r!(i.a());
                         let key = r!(i.b());
                         let v = rk!(i);
-                        match t {
-                            Value::Table(tab) if tab.metatable().is_none() => {
+                        match (t, key) {
+                            (Value::Table(tab), Value::Int(n)) if tab.metatable().is_none() => {
+                                tab.set_int(n, v)
+                            }
+                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
+                                tab.set_str(s, v)
+                            }
+                            (Value::Table(tab), _) if tab.metatable().is_none() => {
                                 protect!(self.raw_set(tab, key, v))
                             }
                             _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
