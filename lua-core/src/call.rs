@@ -67,6 +67,13 @@ impl State {
                         fr.top
                     };
                     ts.frames.push(fr);
+                    if ts.hook_mask != 0 {
+                        ts.oldpc = 0;
+                        let tail = std::mem::take(&mut ts.tail_call_pending);
+                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
+                            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+                        }
+                    }
                     return Ok(true);
                 }
                 Value::LightFn(nf) => {
@@ -124,7 +131,15 @@ impl State {
         let mut fr = new_frame(func, func + 1, nresults, kind);
         fr.top = ts.top + MIN_STACK;
         ts.frames.push(fr);
+        let hooked = ts.hook_mask & (crate::thread::HOOK_CALL | crate::thread::HOOK_RET);
+        if hooked & crate::thread::HOOK_CALL != 0 {
+            let tail = std::mem::take(&mut self.ts().tail_call_pending);
+            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+        }
         let n = nf(self)?;
+        if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
+            self.run_hook("return", None)?;
+        }
         self.poscall(n);
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod compiler;
 pub mod debug;
 pub mod error;
 pub mod gc;
+pub mod hook;
 pub mod lexer;
 pub mod load;
 pub mod number;

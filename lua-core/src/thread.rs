@@ -86,7 +86,24 @@ pub struct ThreadState {
     pub error: Option<Value>,
     /// A message handler is running: limits are raised so it can run after a stack overflow.
     pub handling_error: bool,
+    /// debug.sethook state: the hook function, its event mask (`HOOK_*`), the count for
+    /// count hooks and the instructions left until the next one.
+    pub hook: Value,
+    pub hook_mask: u8,
+    pub base_hook_count: u32,
+    pub hook_count: u32,
+    /// False while a hook runs (hooks do not nest).
+    pub allow_hook: bool,
+    /// pc of the last instruction traced by the line hook in the running function.
+    pub oldpc: usize,
+    /// The next call hook is for a tail call.
+    pub tail_call_pending: bool,
 }
+
+pub const HOOK_CALL: u8 = 1;
+pub const HOOK_RET: u8 = 2;
+pub const HOOK_LINE: u8 = 4;
+pub const HOOK_COUNT: u8 = 8;
 
 impl ThreadState {
     pub fn new() -> ThreadState {
@@ -101,6 +118,13 @@ impl ThreadState {
             transfer: Vec::new(),
             error: None,
             handling_error: false,
+            hook: Value::Nil,
+            hook_mask: 0,
+            base_hook_count: 0,
+            hook_count: 0,
+            allow_hook: true,
+            oldpc: 0,
+            tail_call_pending: false,
         }
     }
 
@@ -197,5 +221,6 @@ impl ThreadState {
         if let Some(e) = &self.error {
             m.mark_value(e);
         }
+        m.mark_value(&self.hook);
     }
 }

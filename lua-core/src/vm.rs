@@ -17,7 +17,7 @@ use crate::number::{self, ArithOp};
 use crate::object::LuaClosure;
 use crate::opcodes::Op;
 use crate::state::State;
-use crate::thread::CallKind;
+use crate::thread::{CallKind, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use crate::tm::Tm;
 use crate::value::Value;
 use std::sync::atomic::Ordering;
@@ -38,6 +38,11 @@ impl State {
             let mut pc = fr.pc;
             // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only grows.
             let mut sp: *mut Value = unsafe { ts.stack.as_mut_ptr().add(base) };
+            // Line/count hooks: re-read after anything that may have called debug.sethook.
+            let mut hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+            if ts.hook_mask != 0 && pc > 0 {
+                ts.oldpc = pc - 1; // returning into this frame: no line event for its line
+            }
 
             macro_rules! r {
                 ($i:expr) => {
@@ -55,8 +60,10 @@ impl State {
             }
             macro_rules! reload {
                 () => {
+                    let ts = self.cur.st();
                     // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
-                    sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
+                    sp = unsafe { ts.stack.as_mut_ptr().add(base) };
+                    hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
                 };
             }
             macro_rules! savepc {
@@ -152,6 +159,11 @@ impl State {
             }
 
             loop {
+                if hooked {
+                    savepc!();
+                    self.trace_exec(pc)?;
+                    reload!();
+                }
                 let i = code[pc];
                 pc += 1;
                 match i.op() {
@@ -756,6 +768,7 @@ impl State {
                             continue 'newframe;
                         }
                         let ts = self.cur.st();
+                        ts.tail_call_pending = ts.hook_mask != 0;
                         let me = ts.frames[fi];
                         let nvals = ts.top - func;
                         ts.stack.copy_within(func..func + nvals, me.func);
@@ -782,6 +795,11 @@ impl State {
                             savepc!();
                             self.close_upvals(base);
                             self.close_tbc(base, None)?;
+                            self.cur.st().top = base + a + n;
+                        }
+                        if self.cur.st().hook_mask & HOOK_RET != 0 {
+                            savepc!();
+                            self.run_hook("return", None)?;
                             self.cur.st().top = base + a + n;
                         }
                         let me = self.cur.st().frames[fi];
