@@ -12,7 +12,7 @@ pub fn new_state(jit_on: bool) -> Lua {
         enabled: jit_on,
         ..jit::JitConfig::default()
     };
-    lua.state().jit = Some(Box::new(jit::Jit::new(config)));
+    jit::install(lua.state(), config);
     lua
 }
 

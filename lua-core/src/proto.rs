@@ -4,8 +4,9 @@
 //! - `lineinfo.len() == code.len()`: the source line of every instruction.
 //! - `k` holds only nil, booleans, numbers and strings; strings are kept alive by the GC
 //!   through the closures that share this prototype (see `gc::Marker::mark_proto`).
-//! - `hot` is empty until the interpreter first reaches a control point in this prototype;
-//!   then it has one counter per instruction, indexed by the pc of the loop's back-edge.
+//! - `hot` is unset until the interpreter first reaches a control point in this prototype
+//!   with a JIT installed; then it has one counter per instruction, indexed by the pc of the
+//!   loop's first instruction (the back-edge target).
 
 use crate::opcodes::Instr;
 use crate::value::Value;
@@ -51,7 +52,7 @@ pub struct Proto {
     /// GC bookkeeping: epoch in which this prototype's constants were last marked.
     pub gc_epoch: Cell<u32>,
     /// Hot counters for the JIT's control points, indexed by pc (lazily sized).
-    pub hot: Vec<Cell<u16>>,
+    pub hot: std::cell::OnceCell<Box<[Cell<u16>]>>,
 }
 
 impl Proto {
@@ -70,8 +71,17 @@ impl Proto {
             source,
             locvars: Vec::new(),
             gc_epoch: Cell::new(0),
-            hot: Vec::new(),
+            hot: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The hot counter of the loop starting at `pc` (created on first use).
+    #[inline]
+    pub fn hot_counter(&self, pc: usize) -> &Cell<u16> {
+        let counters = self
+            .hot
+            .get_or_init(|| vec![Cell::new(0); self.code.len() + 1].into_boxed_slice());
+        &counters[pc.min(counters.len() - 1)]
     }
 
     /// Name of the `n`-th (1-based) local variable active at `pc`, as Lua's luaF_getlocalname.

@@ -24,8 +24,9 @@ pub const MAX_C_DEPTH: u32 = 200;
 
 /// Interface through which a JIT observes the interpreter (see DESIGN.md section 6).
 pub trait JitHook {
-    /// Called at every loop control point (back-edge) of `proto`; `pc` is the loop's first
-    /// instruction (the back-edge target) and `base` the frame's first register slot.
+    /// Called at a loop control point (back-edge) of `proto` whose counter reached
+    /// `State::hot_threshold`; `pc` is the loop's first instruction (the back-edge target)
+    /// and `base` the frame's first register slot.
     fn control_point(&mut self, proto: &crate::proto::Proto, pc: usize, base: usize);
 }
 

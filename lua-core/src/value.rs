@@ -61,7 +61,55 @@ const _: () = assert!(std::mem::align_of::<Value>() == 8);
 // Unused by the code above but documented for the JIT; an upvalue never points elsewhere.
 const _: () = assert!(std::mem::size_of::<Gc<UpVal>>() == 8);
 
+/// The bytes of a value, field by field (the payload may be partly uninitialised, e.g. for
+/// nil and booleans, hence `MaybeUninit`).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct RawValue {
+    tag: u8,
+    _pad: [std::mem::MaybeUninit<u8>; 7],
+    payload: std::mem::MaybeUninit<u64>,
+}
+const _: () = assert!(std::mem::size_of::<RawValue>() == 16);
+
 impl Value {
+    /// Read a value field by field: a 1-byte tag load and an 8-byte payload load, as PUC's
+    /// `setobj` does. The interpreter moves registers this way because a 16-byte load of a
+    /// slot just written by separate tag/payload stores stalls the CPU (failed store
+    /// forwarding).
+    ///
+    /// # Safety
+    /// `p` must point to a valid, initialised `Value`.
+    #[inline(always)]
+    pub unsafe fn load(p: *const Value) -> Value {
+        let r = p as *const RawValue;
+        // SAFETY: p is a valid Value (caller), so its tag and payload bytes are readable; the
+        // reassembled bytes are exactly those of a valid Value.
+        unsafe {
+            let raw = RawValue {
+                tag: (*r).tag,
+                _pad: [std::mem::MaybeUninit::uninit(); 7],
+                payload: (*r).payload,
+            };
+            std::mem::transmute::<RawValue, Value>(raw)
+        }
+    }
+
+    /// Write a value field by field (see [`Value::load`]).
+    ///
+    /// # Safety
+    /// `p` must point to writable memory for a `Value`.
+    #[inline(always)]
+    pub unsafe fn store(p: *mut Value, v: Value) {
+        // SAFETY: Value and RawValue have the same size; every Value is a valid RawValue.
+        unsafe {
+            let raw = std::mem::transmute::<Value, RawValue>(v);
+            let d = p as *mut RawValue;
+            (*d).tag = raw.tag;
+            (*d).payload = raw.payload;
+        }
+    }
+
     #[inline(always)]
     pub fn tag(&self) -> u8 {
         // SAFETY: `repr(C, u8)` puts the discriminant, a u8, at offset 0.

@@ -48,14 +48,14 @@ impl State {
                 ($i:expr) => {
                     // SAFETY: register indices are < maxstacksize (compiler invariant) and `sp`
                     // is current (module invariant).
-                    unsafe { *sp.add($i) }
+                    unsafe { Value::load(sp.add($i)) }
                 };
             }
             macro_rules! setr {
                 ($i:expr, $v:expr) => {{
                     let v = $v;
                     // SAFETY: as in r!.
-                    unsafe { *sp.add($i) = v }
+                    unsafe { Value::store(sp.add($i), v) }
                 }};
             }
             macro_rules! reload {
@@ -95,8 +95,17 @@ impl State {
             }
             macro_rules! control_point {
                 () => {{
-                    if let Some(j) = self.jit.as_mut() {
-                        j.control_point(proto, pc, base);
+                    if self.jit.is_some() {
+                        let c = proto.hot_counter(pc);
+                        let n = c.get() + 1;
+                        if n >= self.hot_threshold {
+                            c.set(0);
+                            if let Some(j) = self.jit.as_mut() {
+                                j.control_point(proto, pc, base);
+                            }
+                        } else {
+                            c.set(n);
+                        }
                     }
                     if self.interrupt.load(Ordering::Relaxed) {
                         self.interrupt.store(false, Ordering::Relaxed);

@@ -50,7 +50,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     lua.state().c_depth = 2;
     // lua.c switches the collector to generational mode at start.
     lua.state().heap.generational = true;
-    lua.state().jit = Some(Box::new(jit::Jit::new(jit_config)));
+    jit::install(lua.state(), jit_config);
     if opts.version {
         print_version(&mut lua);
     }
