@@ -40,36 +40,14 @@ impl State {
         loop {
             match f {
                 Value::LuaFn(cl) => {
+                    self.push_lua_frame(cl, func, nresults, kind, fresh)?;
                     let ts = self.ts();
-                    let p = &cl.proto;
-                    let nargs = ts.top - func - 1;
-                    let nparams = p.numparams as usize;
-                    let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
-                    let max_frames = if ts.handling_error {
-                        MAX_FRAMES + 100
-                    } else {
-                        MAX_FRAMES
-                    };
-                    if ts.frames.len() >= max_frames || !ts.ensure_slot(need) {
-                        return Err(self.stack_overflow());
-                    }
-                    for i in nargs..nparams {
-                        ts.stack[func + 1 + i] = Value::Nil;
-                    }
-                    let mut fr = new_frame(func, func + 1, nresults, kind);
-                    fr.closure = Some(cl);
-                    fr.top = func + 1 + p.maxstacksize as usize;
-                    fr.nextra = nargs.saturating_sub(nparams);
-                    fr.fresh = fresh;
-                    ts.top = if p.is_vararg {
-                        func + 1 + nargs.max(nparams)
-                    } else {
-                        fr.top
-                    };
-                    ts.frames.push(fr);
                     if ts.hook_mask != 0 {
                         ts.oldpc = 0;
                         let tail = std::mem::take(&mut ts.tail_call_pending);
+                        if let Some(f) = ts.frames.last_mut() {
+                            f.tailcalled = tail;
+                        }
                         if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
                             self.run_hook(if tail { "tail call" } else { "call" }, None)?;
                         }
@@ -112,6 +90,48 @@ impl State {
         Ok(tm)
     }
 
+    /// Push the frame of Lua closure `cl` at `func` (arguments up to `top`): missing
+    /// parameters become nil, `top` becomes the register limit (or the end of the arguments
+    /// for a vararg function, which VARARGPREP then rearranges).
+    #[inline(always)]
+    pub(crate) fn push_lua_frame(
+        &mut self,
+        cl: crate::gc::Gc<crate::object::LuaClosure>,
+        func: usize,
+        nresults: i32,
+        kind: CallKind,
+        fresh: bool,
+    ) -> LuaResult<()> {
+        let ts = self.ts();
+        let p = &cl.proto;
+        let nargs = ts.top - func - 1;
+        let nparams = p.numparams as usize;
+        let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
+        let max_frames = if ts.handling_error {
+            MAX_FRAMES + 100
+        } else {
+            MAX_FRAMES
+        };
+        if ts.frames.len() >= max_frames || (need > ts.stack.len() && !ts.ensure_slot(need)) {
+            return Err(self.stack_overflow());
+        }
+        for i in nargs..nparams {
+            ts.stack[func + 1 + i] = Value::Nil;
+        }
+        let mut fr = new_frame(func, func + 1, nresults, kind);
+        fr.closure = Some(cl);
+        fr.top = func + 1 + p.maxstacksize as usize;
+        fr.nextra = nargs.saturating_sub(nparams);
+        fr.fresh = fresh;
+        ts.top = if p.is_vararg {
+            func + 1 + nargs.max(nparams)
+        } else {
+            fr.top
+        };
+        ts.frames.push(fr);
+        Ok(())
+    }
+
     fn call_native(
         &mut self,
         nf: crate::object::NativeFn,
@@ -134,6 +154,9 @@ impl State {
         let hooked = ts.hook_mask & (crate::thread::HOOK_CALL | crate::thread::HOOK_RET);
         if hooked & crate::thread::HOOK_CALL != 0 {
             let tail = std::mem::take(&mut self.ts().tail_call_pending);
+            if let Some(f) = self.ts().frames.last_mut() {
+                f.tailcalled = tail;
+            }
             self.run_hook(if tail { "tail call" } else { "call" }, None)?;
         }
         let n = nf(self)?;
@@ -153,13 +176,23 @@ impl State {
         let first = ts.top - n;
         let dst = fr.func;
         let wanted = fr.nresults;
+        let m = if wanted < 0 {
+            n
+        } else {
+            n.min(wanted as usize)
+        };
+        // Results move down (dst <= first), one by one and field by field: result counts are
+        // small, and a memmove call or 16-byte copies would cost more than the loop.
+        let sp = ts.stack.as_mut_ptr();
+        debug_assert!(dst <= first && first + n <= ts.stack.len());
+        for i in 0..m {
+            // SAFETY: first + n <= top <= stack.len(), and dst + i < first + i (moving down).
+            unsafe { Value::store(sp.add(dst + i), Value::load(sp.add(first + i))) };
+        }
         if wanted < 0 {
-            ts.stack.copy_within(first..first + n, dst);
             ts.top = dst + n;
         } else {
             let wanted = wanted as usize;
-            let m = n.min(wanted);
-            ts.stack.copy_within(first..first + m, dst);
             for i in m..wanted {
                 ts.stack[dst + i] = Value::Nil;
             }

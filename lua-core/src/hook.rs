@@ -25,6 +25,7 @@ impl State {
         let hook = ts.hook;
         ts.allow_hook = false;
         let top = ts.top;
+        let oldpc = ts.oldpc;
         if let Some(fr) = ts.frames.last() {
             if fr.closure.is_some() && ts.top < fr.top {
                 ts.top = fr.top;
@@ -35,6 +36,7 @@ impl State {
         let r = self.call_value(hook, &[ev, lv], 0);
         let ts = self.ts();
         ts.top = top;
+        ts.oldpc = oldpc;
         ts.allow_hook = true;
         r.map(|_| ())
     }

@@ -64,9 +64,6 @@ impl State {
             uv.v.set(uv.closed.get());
             ups.push(uv);
         }
-        Value::LuaFn(self.heap.alloc(LuaClosure {
-            proto,
-            upvals: ups.into_boxed_slice(),
-        }))
+        Value::LuaFn(self.heap.alloc(LuaClosure::new(proto, ups)))
     }
 }

@@ -156,7 +156,38 @@ impl GcObject for UpVal {
 
 pub struct LuaClosure {
     pub proto: Rc<Proto>,
-    pub upvals: Box<[Gc<UpVal>]>,
+    /// Upvalue slots; replaceable only through `set_upval` (debug.upvaluejoin).
+    upvals: Box<[Cell<Gc<UpVal>>]>,
+    /// Write barrier: non-null while the closure is black (see gc/mod.rs).
+    barrier: Cell<*const BarrierLog>,
+}
+
+impl LuaClosure {
+    pub fn new(proto: Rc<Proto>, upvals: Vec<Gc<UpVal>>) -> LuaClosure {
+        LuaClosure {
+            proto,
+            upvals: upvals.into_iter().map(Cell::new).collect(),
+            barrier: Cell::new(std::ptr::null()),
+        }
+    }
+    #[inline(always)]
+    pub fn upval(&self, i: usize) -> Gc<UpVal> {
+        self.upvals[i].get()
+    }
+    pub fn nupvals(&self) -> usize {
+        self.upvals.len()
+    }
+    /// Make upvalue slot `i` refer to `uv` (debug.upvaluejoin).
+    pub fn set_upval(&self, i: usize, uv: Gc<UpVal>) {
+        crate::gc::write_barrier(self);
+        self.upvals[i].set(uv);
+    }
+}
+
+impl Barriered for LuaClosure {
+    fn barrier_cell(&self) -> &Cell<*const BarrierLog> {
+        &self.barrier
+    }
 }
 
 impl GcObject for LuaClosure {

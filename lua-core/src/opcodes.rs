@@ -155,6 +155,19 @@ impl Instr {
         // Every instruction is built by the constructors below from a valid `Op`.
         ALL_OPS[(self.0 & 0x7f) as usize]
     }
+    /// The opcode without a table lookup or bounds check, for the interpreter loop.
+    ///
+    /// # Safety
+    /// The instruction must hold a valid opcode (< NUM_OPS): true of everything the compiler
+    /// emits and everything the binary-chunk verifier accepts.
+    #[inline(always)]
+    pub unsafe fn op_unchecked(self) -> Op {
+        let b = (self.0 & 0x7f) as u8;
+        debug_assert!((b as usize) < NUM_OPS);
+        // SAFETY: Op is repr(u8) with discriminants 0..NUM_OPS; b < NUM_OPS (caller).
+        unsafe { std::mem::transmute::<u8, Op>(b) }
+    }
+
     #[inline(always)]
     pub fn opcode(self) -> u8 {
         (self.0 & 0x7f) as u8

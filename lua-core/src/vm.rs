@@ -169,13 +169,19 @@ impl State {
 
             loop {
                 if hooked {
-                    savepc!();
+                    // The hook sees this instruction as the current one (pc + 1, as PUC).
+                    self.cur.st().frames[fi].pc = pc + 1;
                     self.trace_exec(pc)?;
                     reload!();
                 }
-                let i = code[pc];
+                debug_assert!(pc < code.len());
+                // SAFETY: every code path ends in a return or a jump to a valid target
+                // (compiler and verifier invariant), so pc stays inside the code; opcodes are
+                // valid for the same reason.
+                let i = unsafe { *code.get_unchecked(pc) };
                 pc += 1;
-                match i.op() {
+                // SAFETY: as above, the opcode is valid.
+                match unsafe { i.op_unchecked() } {
                     Op::Move => setr!(i.a(), r!(i.b())),
                     Op::LoadI => setr!(i.a(), Value::Int(i.sbx() as i64)),
                     Op::LoadF => setr!(i.a(), Value::Float(i.sbx() as f64)),
@@ -196,10 +202,10 @@ impl State {
                             setr!(i.a() + j, Value::Nil);
                         }
                     }
-                    Op::GetUpval => setr!(i.a(), cl.upvals[i.b()].get()),
-                    Op::SetUpval => cl.upvals[i.b()].set(r!(i.a())),
+                    Op::GetUpval => setr!(i.a(), cl.upval(i.b()).get()),
+                    Op::SetUpval => cl.upval(i.b()).set(r!(i.a())),
                     Op::GetTabUp => {
-                        let t = cl.upvals[i.b()].get();
+                        let t = cl.upval(i.b()).get();
                         let key = kst!(i.c());
                         let v = match (t, key) {
                             (Value::Table(tab), Value::Str(s)) => {
@@ -266,7 +272,7 @@ impl State {
                         setr!(i.a(), v);
                     }
                     Op::SetTabUp => {
-                        let t = cl.upvals[i.a()].get();
+                        let t = cl.upval(i.a()).get();
                         let key = kst!(i.b());
                         let v = rk!(i);
                         match (t, key) {
@@ -737,6 +743,12 @@ impl State {
                         }
                         let nres = i.c() as i32 - 1;
                         savepc!();
+                        if let Value::LuaFn(ncl) = ts.stack[func] {
+                            if ts.hook_mask == 0 {
+                                self.push_lua_frame(ncl, func, nres, CallKind::Normal, false)?;
+                                continue 'newframe;
+                            }
+                        }
                         if self.precall(func, nres, CallKind::Normal, false)? {
                             continue 'newframe;
                         }
@@ -788,6 +800,34 @@ impl State {
                         let nf = ts.frames.last_mut().expect("pushed");
                         nf.handler = me.handler;
                         nf.tailcalled = true;
+                        continue 'newframe;
+                    }
+                    Op::Return1 if self.cur.st().hook_mask == 0 => {
+                        // The common `return x` to a Lua caller that wants one value.
+                        let ts = self.cur.st();
+                        let me = ts.frames[fi];
+                        let v = r!(i.a());
+                        // SAFETY: me.func < base: a slot of the stack.
+                        unsafe { Value::store(ts.stack.as_mut_ptr().add(me.func), v) };
+                        ts.frames.pop();
+                        if me.nresults == 1 && !me.fresh {
+                            ts.top = ts.frames.last().map_or(0, |f| f.top);
+                            continue 'newframe;
+                        }
+                        // Other result counts: adjust like poscall.
+                        ts.top = me.func + 1;
+                        if me.nresults > 1 {
+                            for j in 1..me.nresults as usize {
+                                ts.stack[me.func + j] = Value::Nil;
+                            }
+                            ts.top = me.func + me.nresults as usize;
+                        } else if me.nresults == 0 {
+                            ts.top = me.func;
+                        }
+                        if me.fresh {
+                            return Ok((me.kind, me.nresults));
+                        }
+                        self.after_lua_return(me.nresults);
                         continue 'newframe;
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {
@@ -929,13 +969,10 @@ impl State {
                             if d.instack {
                                 ups.push(self.find_upval(base + d.idx as usize));
                             } else {
-                                ups.push(cl.upvals[d.idx as usize]);
+                                ups.push(cl.upval(d.idx as usize));
                             }
                         }
-                        let ncl = self.heap.alloc(LuaClosure {
-                            proto: p,
-                            upvals: ups.into_boxed_slice(),
-                        });
+                        let ncl = self.heap.alloc(LuaClosure::new(p, ups));
                         reload!();
                         setr!(i.a(), Value::LuaFn(ncl));
                         safepoint!();

@@ -198,6 +198,7 @@ unsafe fn set_barrier(h: NonNull<GcHeader>, log: *const BarrierLog) {
         Kind::UpVal => set(h.cast::<GcBox<UpVal>>(), log),
         Kind::UserData => set(h.cast::<GcBox<UserData>>(), log),
         Kind::NativeFn => set(h.cast::<GcBox<NativeClosure>>(), log),
+        Kind::LuaFn => set(h.cast::<GcBox<LuaClosure>>(), log),
         _ => {}
     }
 }
@@ -211,8 +212,8 @@ impl Trace for LuaStr {
 impl Trace for LuaClosure {
     fn trace(&self, m: &mut Marker, _atomic: bool) -> bool {
         m.mark_proto(&self.proto);
-        for u in self.upvals.iter() {
-            m.mark(*u);
+        for i in 0..self.nupvals() {
+            m.mark(self.upval(i));
         }
         true
     }

@@ -866,6 +866,7 @@ unsafe fn clear_barrier_and_size(h: NonNull<GcHeader>) -> usize {
         Kind::UpVal => clr(h.cast::<GcBox<UpVal>>()),
         Kind::UserData => clr(h.cast::<GcBox<UserData>>()),
         Kind::NativeFn => clr(h.cast::<GcBox<NativeClosure>>()),
+        Kind::LuaFn => clr(h.cast::<GcBox<LuaClosure>>()),
         _ => {}
     }
     with_kind!(h, |b| sz(b))

@@ -116,8 +116,8 @@ impl Children for LuaClosure {
         for k in &self.proto.k {
             edges.push((*k, "constant"));
         }
-        for u in self.upvals.iter() {
-            ups.push(u.addr());
+        for i in 0..self.nupvals() {
+            ups.push(self.upval(i).addr());
         }
     }
 }

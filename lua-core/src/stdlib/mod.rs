@@ -3,6 +3,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod io;
 pub mod lformat;
 pub mod lpack;
@@ -32,6 +33,7 @@ pub fn open_libs(st: &mut State) {
     utf8::open(st);
     os::open(st);
     string::open(st);
+    debug::open(st);
 }
 
 /// Create a library table with `funcs`, store it as global `name` and in package.loaded.
