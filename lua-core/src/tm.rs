@@ -327,7 +327,7 @@ impl State {
                 if let Some(mt) = t.metatable() {
                     let tm = self.tm_of_table(mt, Tm::Len);
                     if !tm.is_nil() {
-                        return self.call_meta1(tm, &[v]);
+                        return self.call_meta1(tm, &[v, v]);
                     }
                 }
                 Ok(Value::Int(t.len()))
@@ -337,7 +337,7 @@ impl State {
                 if tm.is_nil() {
                     return Err(self.type_error(&v, "get length of", reg, None));
                 }
-                self.call_meta1(tm, &[v])
+                self.call_meta1(tm, &[v, v])
             }
         }
     }
