@@ -575,6 +575,7 @@ impl Table {
     }
 
     /// Raw get (`rawget`). Nil for absent keys, nil and NaN keys.
+    #[inline(always)]
     pub fn get(&self, k: &Value) -> Value {
         match *k {
             Value::Nil => Value::Nil,
