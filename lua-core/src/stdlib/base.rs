@@ -456,8 +456,10 @@ fn collectgarbage(st: &mut State) -> NResults {
         }
         "count" => Value::Float(st.heap.allocated as f64 / 1024.0),
         "step" => {
-            st.full_gc();
-            Value::Bool(true)
+            // A basic step of about `n` KB of work (0: one default step); true when it
+            // finished a cycle.
+            let n = st.opt_int(2, 0)?.max(0) as usize;
+            Value::Bool(st.gc_step_kb(n))
         }
         "isrunning" => Value::Bool(st.heap.running),
         "stop" => {
