@@ -72,7 +72,9 @@ fn run_verified(program: &str, break_barrier: bool) -> (Result<(), String>, u64)
     small_steps(&mut lua);
     lua.state().heap.verify = true;
     lua.state().heap.break_barrier_for_tests = break_barrier;
-    let r = catch_unwind(AssertUnwindSafe(|| lua.exec(program.as_bytes(), "=gc_verify")));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        lua.exec(program.as_bytes(), "=gc_verify")
+    }));
     match r {
         Ok(Ok(_)) => {
             let cycles = lua.state().heap.collections;
