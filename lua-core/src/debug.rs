@@ -161,12 +161,33 @@ fn find_set_reg(p: &Proto, lastpc: usize, reg: usize) -> Option<usize> {
 
 /// Is the table operand named `_ENV` (then a field access is a global)?
 fn is_env(p: &Proto, pc: usize, table: usize, upval: bool) -> bool {
+    // Only a local or an upvalue named _ENV counts (Lua 5.4.8's basicgetobjname), not a
+    // field called `_ENV`.
     let name = if upval {
         upval_name(p, table)
     } else {
-        obj_name(p, pc, table).map(|(_, n)| n)
+        match basic_obj_name(p, pc, table) {
+            Some(("local" | "upvalue", n)) => Some(n),
+            _ => None, // a constant "_ENV" is not the variable _ENV
+        }
     };
     name.as_deref() == Some("_ENV")
+}
+
+/// Names from locals, upvalues, constants and moves only (PUC's basicgetobjname).
+fn basic_obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, String)> {
+    if let Some(n) = p.local_name(reg + 1, lastpc) {
+        return Some(("local", n.to_string()));
+    }
+    let pc = find_set_reg(p, lastpc, reg)?;
+    let i = p.code[pc];
+    match i.op() {
+        Op::Move if i.b() < i.a() => basic_obj_name(p, pc, i.b()),
+        Op::GetUpval => upval_name(p, i.b()).map(|n| ("upvalue", n)),
+        Op::LoadK => kstr(p, i.bx()).map(|n| ("constant", n)),
+        Op::LoadKX => kstr(p, p.code.get(pc + 1)?.ax()).map(|n| ("constant", n)),
+        _ => None,
+    }
 }
 
 /// Kind and name of the value in register `reg` at `lastpc` (PUC's getobjname).
@@ -227,8 +248,16 @@ pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, S
         Op::LoadK => kstr(p, i.bx()).map(|n| ("constant", n)),
         Op::LoadKX => kstr(p, p.code.get(pc + 1)?.ax()).map(|n| ("constant", n)),
         Op::Self_ => {
-            let k = if i.k() { kstr(p, i.c()) } else { None }.unwrap_or_else(|| "?".into());
-            Some(("method", k))
+            // The key is a constant, or a register loaded from one (PUC's rkname).
+            let k = if i.k() {
+                kstr(p, i.c())
+            } else {
+                match obj_name(p, pc, i.c()) {
+                    Some(("constant", n)) => Some(n),
+                    _ => None,
+                }
+            };
+            Some(("method", k.unwrap_or_else(|| "?".into())))
         }
         _ => None,
     }

@@ -20,7 +20,8 @@ impl State {
         mode: &[u8],
         env: Option<Value>,
     ) -> Result<Value, String> {
-        let is_binary = source.starts_with(BINARY_SIGNATURE);
+        // As PUC: the first byte alone decides (a text chunk never starts with ESC).
+        let is_binary = source.first() == Some(&BINARY_SIGNATURE[0]);
         let cid = crate::error::chunkid(chunkname);
         if is_binary && !mode.contains(&b'b') {
             return Err(format!(

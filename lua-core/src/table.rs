@@ -342,7 +342,12 @@ impl Parts {
     /// The value in node `i`, nil for `None`.
     #[inline(always)]
     fn val(&self, i: Option<usize>) -> Value {
-        i.map_or(Value::Nil, |i| self.node[i].val)
+        match i {
+            // SAFETY: the index came from a chain walk over this node array; values are read
+            // field by field (see `Value::load`).
+            Some(i) if i < self.node.len() => unsafe { Value::load(&self.node[i].val) },
+            _ => Value::Nil,
+        }
     }
 
     /// Value of integer key `k`, wherever it lives; no `limit` update.
@@ -570,6 +575,7 @@ impl Table {
     }
 
     /// Raw get (`rawget`). Nil for absent keys, nil and NaN keys.
+    #[inline(always)]
     pub fn get(&self, k: &Value) -> Value {
         match *k {
             Value::Nil => Value::Nil,
@@ -588,13 +594,13 @@ impl Table {
         p.val(p.find_from(main_pos(p.node.len(), k), k))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get_int(&self, k: i64) -> Value {
         let p = self.parts();
         let idx = (k as u64).wrapping_sub(1);
         if idx < p.limit as u64 {
-            // SAFETY: idx < limit <= array.len() (Parts invariant).
-            return unsafe { *p.array.get_unchecked(idx as usize) };
+            // SAFETY: idx < limit <= array.len() (Parts invariant); field-wise read.
+            return unsafe { Value::load(p.array.as_ptr().add(idx as usize)) };
         }
         self.get_int_slow(k)
     }
@@ -609,7 +615,7 @@ impl Table {
         p.val(p.find_int(mod_pos(k as u64, p.node.len()), k))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn get_str(&self, k: Gc<LuaStr>) -> Value {
         let p = self.parts();
         p.val(p.find_str(k))
@@ -650,14 +656,14 @@ impl Table {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn set_int(&self, k: i64, v: Value) {
         crate::gc::write_barrier(self);
         let p = self.parts_mut();
         let idx = (k as u64).wrapping_sub(1);
         if idx < p.limit as u64 {
-            // SAFETY: idx < limit <= array.len() (Parts invariant).
-            unsafe { *p.array.get_unchecked_mut(idx as usize) = v };
+            // SAFETY: idx < limit <= array.len() (Parts invariant); field-wise write.
+            unsafe { Value::store(p.array.as_mut_ptr().add(idx as usize), v) };
             return;
         }
         if idx < p.array.len() as u64 {

@@ -84,6 +84,32 @@ impl State {
         }
     }
 
+    /// `t[s]` for a string key when it resolves without calling anything: in `t` itself, or
+    /// one level up through an `__index` table (the class/method pattern). None: take the
+    /// general path (`index`).
+    #[inline(always)]
+    pub(crate) fn index_str_fast(&self, t: Gc<Table>, s: Gc<LuaStr>) -> Option<Value> {
+        let v = t.get_str(s);
+        if !v.is_nil() {
+            return Some(v);
+        }
+        let Some(mt) = t.metatable() else {
+            return Some(Value::Nil);
+        };
+        match self.tm_of_table(mt, Tm::Index) {
+            Value::Nil => Some(Value::Nil),
+            Value::Table(t2) => {
+                let v2 = t2.get_str(s);
+                if !v2.is_nil() || t2.metatable().is_none() {
+                    Some(v2)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Type name for messages, honouring a string `__name` in the metatable (luaT_objtypename).
     pub fn obj_typename(&self, v: &Value) -> String {
         if matches!(v, Value::Table(_) | Value::UserData(_)) {
@@ -327,7 +353,7 @@ impl State {
                 if let Some(mt) = t.metatable() {
                     let tm = self.tm_of_table(mt, Tm::Len);
                     if !tm.is_nil() {
-                        return self.call_meta1(tm, &[v]);
+                        return self.call_meta1(tm, &[v, v]);
                     }
                 }
                 Ok(Value::Int(t.len()))
@@ -337,7 +363,7 @@ impl State {
                 if tm.is_nil() {
                     return Err(self.type_error(&v, "get length of", reg, None));
                 }
-                self.call_meta1(tm, &[v])
+                self.call_meta1(tm, &[v, v])
             }
         }
     }

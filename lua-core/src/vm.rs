@@ -259,14 +259,11 @@ impl State {
                         let t = r!(i.b());
                         let key = kst!(i.c());
                         let v = match (t, key) {
-                            (Value::Table(tab), Value::Str(s)) => {
-                                let v = tab.get_str(s);
-                                if v.is_nil() && tab.metatable().is_some() {
-                                    protect!(self.index(t, key, Some(Slot::Reg(i.b()))))
-                                } else {
-                                    v
-                                }
-                            }
+                            (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
+                            {
+                                Some(v) => v,
+                                None => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
+                            },
                             _ => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
                         };
                         setr!(i.a(), v);
@@ -286,8 +283,14 @@ impl State {
                         let t = r!(i.a());
                         let key = r!(i.b());
                         let v = rk!(i);
-                        match t {
-                            Value::Table(tab) if tab.metatable().is_none() => {
+                        match (t, key) {
+                            (Value::Table(tab), Value::Int(n)) if tab.metatable().is_none() => {
+                                tab.set_int(n, v)
+                            }
+                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
+                                tab.set_str(s, v)
+                            }
+                            (Value::Table(tab), _) if tab.metatable().is_none() => {
                                 protect!(self.raw_set(tab, key, v))
                             }
                             _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
@@ -329,14 +332,11 @@ impl State {
                         let key = rk!(i);
                         setr!(i.a() + 1, obj);
                         let v = match (obj, key) {
-                            (Value::Table(tab), Value::Str(s)) => {
-                                let v = tab.get_str(s);
-                                if v.is_nil() && tab.metatable().is_some() {
-                                    protect!(self.index(obj, key, Some(Slot::Reg(i.b()))))
-                                } else {
-                                    v
-                                }
-                            }
+                            (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
+                            {
+                                Some(v) => v,
+                                None => protect!(self.index(obj, key, Some(Slot::Reg(i.b())))),
+                            },
                             _ => protect!(self.index(obj, key, Some(Slot::Reg(i.b())))),
                         };
                         setr!(i.a(), v);
@@ -683,37 +683,66 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::LtI | Op::LeI | Op::GtI | Op::GeI => {
+                    Op::LtI => {
                         let imm = i.sb() as i64;
-                        let a = r!(i.a());
-                        let c = match a {
-                            Value::Int(x) => match i.op() {
-                                Op::LtI => x < imm,
-                                Op::LeI => x <= imm,
-                                Op::GtI => x > imm,
-                                _ => x >= imm,
-                            },
-                            Value::Float(x) => {
-                                let y = imm as f64;
-                                match i.op() {
-                                    Op::LtI => x < y,
-                                    Op::LeI => x <= y,
-                                    Op::GtI => x > y,
-                                    _ => x >= y,
-                                }
-                            }
-                            _ => {
+                        let c = match r!(i.a()) {
+                            Value::Int(x) => x < imm,
+                            Value::Float(x) => x < imm as f64,
+                            a => {
                                 let b = if i.c() != 0 {
                                     Value::Float(imm as f64)
                                 } else {
                                     Value::Int(imm)
                                 };
-                                match i.op() {
-                                    Op::LtI => protect!(self.less_than(a, b)),
-                                    Op::LeI => protect!(self.less_equal(a, b)),
-                                    Op::GtI => protect!(self.less_than(b, a)),
-                                    _ => protect!(self.less_equal(b, a)),
-                                }
+                                protect!(self.less_than(a, b))
+                            }
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::LeI => {
+                        let imm = i.sb() as i64;
+                        let c = match r!(i.a()) {
+                            Value::Int(x) => x <= imm,
+                            Value::Float(x) => x <= imm as f64,
+                            a => {
+                                let b = if i.c() != 0 {
+                                    Value::Float(imm as f64)
+                                } else {
+                                    Value::Int(imm)
+                                };
+                                protect!(self.less_equal(a, b))
+                            }
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::GtI => {
+                        let imm = i.sb() as i64;
+                        let c = match r!(i.a()) {
+                            Value::Int(x) => x > imm,
+                            Value::Float(x) => x > imm as f64,
+                            a => {
+                                let b = if i.c() != 0 {
+                                    Value::Float(imm as f64)
+                                } else {
+                                    Value::Int(imm)
+                                };
+                                protect!(self.less_than(b, a))
+                            }
+                        };
+                        cond_jump!(c, i);
+                    }
+                    Op::GeI => {
+                        let imm = i.sb() as i64;
+                        let c = match r!(i.a()) {
+                            Value::Int(x) => x >= imm,
+                            Value::Float(x) => x >= imm as f64,
+                            a => {
+                                let b = if i.c() != 0 {
+                                    Value::Float(imm as f64)
+                                } else {
+                                    Value::Int(imm)
+                                };
+                                protect!(self.less_equal(b, a))
                             }
                         };
                         cond_jump!(c, i);

@@ -257,6 +257,53 @@ pub fn parallel_map<T: Sync, R: Send>(
         .collect()
 }
 
+/// The directory of an external test suite, named by the environment variable `var`; `None`
+/// when the variable is unset (the runner then says it skipped and passes). A variable that is
+/// set but does not name a directory is a mistake worth failing for, not a reason to skip.
+pub fn suite_dir(var: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os(var)?);
+    assert!(dir.is_dir(), "{var}={} is not a directory", dir.display());
+    Some(dir)
+}
+
+/// A time limit in seconds from the environment variable `var`, or `default`.
+pub fn timeout_from_env(var: &str, default: Duration) -> Duration {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(default, Duration::from_secs)
+}
+
+impl Outcome {
+    /// Whether the run counts as passing for a suite file: exit status 0 and no `lua:` error
+    /// report on stderr (some suite files catch an error, print it and carry on).
+    pub fn passed(&self) -> bool {
+        self.exit == Exit::Code(0) && self.error_line().is_none()
+    }
+
+    /// The line that says why a run failed: the first stderr line starting with `lua:` (after
+    /// any progress dots a test wrote to stderr before failing), else the first non-empty
+    /// stderr line of a failed run; `None` when there is neither.
+    pub fn error_line(&self) -> Option<String> {
+        let err = String::from_utf8_lossy(&self.stderr);
+        err.lines()
+            .map(|l| l.trim_start_matches('.'))
+            .find(|l| l.starts_with("lua:"))
+            .or_else(|| err.lines().find(|l| !l.trim().is_empty()))
+            .map(str::to_string)
+            .filter(|l| l.starts_with("lua:") || self.exit != Exit::Code(0))
+    }
+
+    /// A one-line reason for a failed run, for the per-file report.
+    pub fn failure_reason(&self) -> String {
+        match (&self.exit, self.error_line()) {
+            (Exit::Code(_), Some(line)) => line,
+            (exit, Some(line)) => format!("{exit}; {line}"),
+            (exit, None) => exit.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +326,21 @@ mod tests {
         assert!(d.contains("<end of output>"), "{d}");
         let d = first_difference(b"a\n", b"a").unwrap();
         assert!(d.contains("no newline"), "{d}");
+    }
+
+    #[test]
+    fn suite_verdicts_read_the_lua_error_line() {
+        let o = |exit, err: &str| Outcome {
+            exit,
+            stdout: Vec::new(),
+            stderr: err.as_bytes().to_vec(),
+        };
+        assert!(o(Exit::Code(0), "Lua warning: x\n").passed());
+        let f = o(Exit::Code(1), "...lua: a.lua:3: boom\nstack traceback:\n");
+        assert!(!f.passed());
+        assert_eq!(f.failure_reason(), "lua: a.lua:3: boom");
+        assert!(!o(Exit::Code(0), "lua: caught but reported\n").passed());
+        assert_eq!(o(Exit::TimedOut, "").failure_reason(), "timed out (killed)");
     }
 
     #[test]

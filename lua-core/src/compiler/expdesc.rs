@@ -416,6 +416,12 @@ impl Compiler<'_> {
             k.k = EK::K(self.string_k(s)?);
         }
         if matches!(t.k, EK::Upval(_)) && !self.is_kstr(k) {
+            // A key that is still a pending comparison must be materialised before the
+            // upvalue is loaded: its jumps would otherwise skip the GETUPVAL (the bug Lua
+            // 5.4.7 fixed; closure.lua tests `_ENV[1 < 2]`).
+            if matches!(k.k, EK::Jmp(_)) {
+                self.exp2anyreg(k)?;
+            }
             self.exp2anyreg(t)?;
         }
         if let EK::Upval(u) = t.k {

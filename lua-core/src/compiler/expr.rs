@@ -24,7 +24,7 @@ impl Compiler<'_> {
             ExprKind::False => EK::False,
             ExprKind::Int(i) => EK::KInt(*i),
             ExprKind::Float(f) => EK::KFlt(*f),
-            ExprKind::Str(s) => EK::KStr(self.heap.intern(s)),
+            ExprKind::Str(s) => EK::KStr(self.literal_string(s)),
             // PUC emits VARARG before reading the `...` (it keeps the previous line).
             ExprKind::Vararg => {
                 if !self.fs().f.is_vararg {

@@ -76,6 +76,7 @@ pub fn compile(chunk: &ast::Chunk, source: Rc<[u8]>, heap: &mut Heap) -> R<Proto
         gotos: Vec::new(),
         labels: Vec::new(),
         kcache: HashMap::new(),
+        long_strings: HashMap::new(),
     };
     c.open_func(0);
     c.set_vararg(0);
@@ -128,6 +129,9 @@ pub(crate) struct Compiler<'h> {
     /// `k` holds that value at that index, so (exactly as PUC) a constant used by a nested
     /// function and then again by its parent may appear twice in the parent's list.
     kcache: HashMap<KKey, usize>,
+    /// Long string literals of this chunk: equal literals are one string object, as PUC's
+    /// lexer anchors every string it reads (short strings are interned anyway).
+    long_strings: HashMap<Vec<u8>, crate::gc::Gc<crate::object::LuaStr>>,
 }
 
 impl Compiler<'_> {
@@ -214,5 +218,20 @@ impl Compiler<'_> {
         let proto = self.close_func()?;
         self.line = body.end_line;
         Ok(proto)
+    }
+}
+
+impl Compiler<'_> {
+    /// The string object for a literal: one object per distinct literal in the chunk.
+    pub(crate) fn literal_string(&mut self, s: &[u8]) -> crate::gc::Gc<crate::object::LuaStr> {
+        if s.len() <= crate::gc::MAX_SHORT_LEN {
+            return self.heap.intern(s);
+        }
+        if let Some(g) = self.long_strings.get(s) {
+            return *g;
+        }
+        let g = self.heap.intern(s);
+        self.long_strings.insert(s.to_vec(), g);
+        g
     }
 }

@@ -347,6 +347,7 @@ impl Heap {
     }
 
     pub fn alloc<T: GcObject>(&mut self, data: T) -> Gc<T> {
+        self.absorb_pending();
         self.allocated += data.size_hint() + std::mem::size_of::<GcBox<T>>();
         let b = Box::new(GcBox {
             hdr: GcHeader {
@@ -394,13 +395,18 @@ impl Heap {
         self.allocated += bytes;
     }
 
-    /// Is a step due? Absorbs growth reported through `note_alloc`.
+    /// Growth reported through `note_alloc` joins the count at each allocation.
     #[inline]
-    pub fn should_collect(&mut self) -> bool {
+    fn absorb_pending(&mut self) {
         let pending = PENDING.with(|p| p.replace(0));
         if pending != 0 {
             self.allocated = (self.allocated as isize + pending).max(0) as usize;
         }
+    }
+
+    /// Is a step due? (Cheap: the interpreter asks at every allocation site.)
+    #[inline(always)]
+    pub fn should_collect(&mut self) -> bool {
         (self.stress || (self.running && self.allocated >= self.threshold)) && !self.in_finalizer
     }
 

@@ -364,7 +364,7 @@ fn load(st: &mut State) -> NResults {
     load_result(st, r)
 }
 
-/// Read a file (or stdin) for loadfile/dofile; skips a first line starting with '#'.
+/// Read a file (or stdin) for loadfile/dofile, skipping what [`skip_prefix`] skips.
 pub fn load_file(
     st: &mut State,
     fname: Option<&[u8]>,
@@ -398,14 +398,22 @@ pub fn load_file(
             (d, b"=stdin".to_vec())
         }
     };
-    let src: &[u8] = if data.first() == Some(&b'#') {
-        // Keep the newline so line numbers stay right.
-        let nl = data.iter().position(|&c| c == b'\n').unwrap_or(data.len());
-        &data[nl..]
-    } else {
-        &data
-    };
-    st.load_chunk(src, &chunkname, mode, env)
+    st.load_chunk(skip_prefix(&data), &chunkname, mode, env)
+}
+
+/// What lauxlib's loadfile skips before the chunk: a UTF-8 byte-order mark, then a first line
+/// starting with '#' (its newline stays, so line numbers stay right, unless a binary chunk
+/// follows it).
+fn skip_prefix(data: &[u8]) -> &[u8] {
+    let mut src = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    if src.first() == Some(&b'#') {
+        let nl = src.iter().position(|&c| c == b'\n').unwrap_or(src.len());
+        src = &src[nl..];
+        if src.get(1) == Some(&0x1b) {
+            src = &src[1..];
+        }
+    }
+    src
 }
 
 fn loadfile(st: &mut State) -> NResults {

@@ -45,6 +45,16 @@ pub fn open(st: &mut State) {
             ("sqrt", sqrt),
             ("tan", tan),
             ("type", type_),
+            // Deprecated functions PUC's default build keeps (LUA_COMPAT_MATHLIB, part of the
+            // LUA_COMPAT_5_3 its makefile defines).
+            ("atan2", atan),
+            ("cosh", cosh),
+            ("sinh", sinh),
+            ("tanh", tanh),
+            ("pow", pow),
+            ("frexp", frexp),
+            ("ldexp", ldexp),
+            ("log10", log10),
         ],
     );
     st.set_field(t, "pi", Value::Float(std::f64::consts::PI));
@@ -207,6 +217,81 @@ fn log(st: &mut State) -> NResults {
         }
     };
     ret_float(st, r)
+}
+
+fn cosh(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    ret_float(st, x.cosh())
+}
+
+fn sinh(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    ret_float(st, x.sinh())
+}
+
+fn tanh(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    ret_float(st, x.tanh())
+}
+
+fn pow(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    let y = float_arg(st, 2)?;
+    ret_float(st, x.powf(y))
+}
+
+fn log10(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    ret_float(st, x.log10())
+}
+
+fn frexp(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    let (m, e) = split_exponent(x);
+    Ok(st.ret(&[Value::Float(m), Value::Int(i64::from(e))]))
+}
+
+fn ldexp(st: &mut State) -> NResults {
+    let x = float_arg(st, 1)?;
+    // PUC casts the exponent to a C int.
+    let e = st.check_int(2)? as i32;
+    ret_float(st, scale_by_power_of_two(x, e))
+}
+
+/// C's frexp: `x = m * 2^e` with `0.5 <= |m| < 1`; zero, infinities and NaN give `(x, 0)`.
+fn split_exponent(x: f64) -> (f64, i32) {
+    const EXP_MASK: u64 = 0x7ff << 52;
+    let bits = x.to_bits();
+    match ((bits & EXP_MASK) >> 52) as i32 {
+        0 if x == 0.0 => (x, 0),
+        0 => {
+            // Subnormal: normalise first.
+            let (m, e) = split_exponent(x * 2f64.powi(64));
+            (m, e - 64)
+        }
+        0x7ff => (x, 0),
+        biased => (
+            f64::from_bits((bits & !EXP_MASK) | (1022 << 52)),
+            biased - 1022,
+        ),
+    }
+}
+
+/// C's ldexp/scalbn: `x * 2^e` rounded once, without overflowing in the power of two.
+fn scale_by_power_of_two(mut x: f64, mut e: i32) -> f64 {
+    let two_1023 = 2f64.powi(1023);
+    let two_m969 = 2f64.powi(-1022) * 2f64.powi(53);
+    for _ in 0..2 {
+        if e > 1023 {
+            x *= two_1023;
+            e -= 1023;
+        } else if e < -1022 {
+            x *= two_m969;
+            e += 1022 - 53;
+        }
+    }
+    let e = e.clamp(-1022, 1023);
+    x * f64::from_bits(((0x3ff + e) as u64) << 52)
 }
 
 fn exp(st: &mut State) -> NResults {

@@ -1,0 +1,25 @@
+-- loadfile skips a UTF-8 byte-order mark and a first line starting with '#', keeping line numbers.
+local name = os.tmpname()
+local function load_text(s)
+  local f = assert(io.open(name, "wb"))
+  f:write(s)
+  f:close()
+  local chunk, err = loadfile(name)
+  assert(os.remove(name))
+  if not chunk then return "load error", (err:gsub("^.-:(%d+):", "line %1:")) end
+  local res = table.pack(pcall(chunk))
+  if not res[1] then return "run error", (res[2]:gsub("^.-:(%d+):", "line %1:")) end
+  return table.unpack(res, 2, res.n)
+end
+print(load_text("\xEF\xBB\xBFreturn 239"))
+print(load_text("\xEF\xBB\xBF# some comment\nreturn 234"))
+print(load_text("\xEF\xBB\xBF"))
+print(load_text("# a non-ending comment"))
+print(load_text("#!/usr/bin/lua\nreturn 1, 2"))
+print(load_text("#!/usr/bin/lua\n\nerror('x')"))
+print(load_text("#!/usr/bin/lua\nreturn +"))
+print(load_text("\xEF\xBB\xBF# c\nlocal x = \n\n  +"))
+print(load_text("# only\n# the first line is skipped"))
+print(load_text("return '\xEF\xBB\xBF'") == "\xEF\xBB\xBF")
+assert(load_text("\xEF\xBB\xBFreturn 239") == 239)
+assert(select(2, load_text("#!/usr/bin/lua\n\nerror('x')")) == "line 3: x")
