@@ -14,6 +14,14 @@ pub struct Lua {
     st: Box<State>,
 }
 
+impl Drop for Lua {
+    /// Closing a state runs pending `__close` handlers of the main thread and every pending
+    /// finalizer, as lua_close does.
+    fn drop(&mut self) {
+        self.st.close();
+    }
+}
+
 impl Lua {
     pub fn new() -> Lua {
         Lua { st: State::new() }

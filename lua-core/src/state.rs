@@ -297,14 +297,18 @@ impl State {
         if self.heap.in_finalizer {
             return false;
         }
+        if self.heap.stress {
+            self.full_gc();
+            return true;
+        }
         let work = if kb == 0 {
             self.heap.step_work()
         } else {
             kb.saturating_mul(1024)
         };
-        let was_paused = self.heap.is_paused();
         self.run_steps(work, false);
-        let finished = self.heap.is_paused() && (!was_paused || work >= usize::MAX / 8);
+        // As PUC: the step reports whether the collector is back in its pause.
+        let finished = self.heap.is_paused();
         if self.heap.is_paused() {
             self.heap.set_pause();
         } else {

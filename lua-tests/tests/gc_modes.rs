@@ -275,8 +275,7 @@ fn assert_same_as_reference(code: &str) {
 /// Bug: the `lua` command does not close the state at exit, so pending finalizers never run
 /// (lua.c calls lua_close, which calls every pending __gc, newest first).
 #[test]
-#[ignore = "collector bug: `lua` does not call State::close at exit (docs/gc.md, bug 1)"]
-fn known_bug_finalizers_run_at_exit() {
+fn finalizers_run_at_exit() {
     assert_same_as_reference(
         r#"
         setmetatable({}, { __gc = function() print("gc 1") end })
@@ -289,8 +288,7 @@ fn known_bug_finalizers_run_at_exit() {
 /// Bug: an object whose finalizer has run can be registered again by setmetatable (PUC clears
 /// the "to be finalized" mark after the call); ours keeps it marked, so the finalizer runs once.
 #[test]
-#[ignore = "collector bug: finalizer re-registration after __gc ran is ignored (docs/gc.md, bug 2)"]
-fn known_bug_finalizer_reregistration() {
+fn finalizer_reregistration() {
     assert_same_as_reference(
         r#"
         local count = 0
@@ -306,8 +304,7 @@ fn known_bug_finalizer_reregistration() {
 /// Bug: collectgarbage("step", n) runs a full collection and always returns true; PUC does
 /// about n KB of work (n = 0: one basic step) and returns true only when a cycle ended.
 #[test]
-#[ignore = "collector bug: collectgarbage('step') always runs a full cycle (docs/gc.md, bug 3)"]
-fn known_bug_step_is_incremental() {
+fn step_is_incremental() {
     assert_same_as_reference(
         r#"
         collectgarbage("incremental")
@@ -321,8 +318,7 @@ fn known_bug_step_is_incremental() {
 
 /// Bug: collectgarbage("incremental", pause, stepmul, stepsize) ignores its parameters.
 #[test]
-#[ignore = "collector bug: collectgarbage('incremental', ...) ignores its parameters (docs/gc.md, bug 4)"]
-fn known_bug_incremental_parameters() {
+fn incremental_parameters() {
     assert_same_as_reference(
         r#"
         collectgarbage("incremental", 120, 300, 10)

@@ -675,6 +675,9 @@ impl Heap {
         self.lists[TOBEFNZ] = hdr.next.get();
         hdr.next.set(self.lists[ALLGC]);
         self.lists[ALLGC] = Some(h);
+        // Back to normal: setmetatable may register it for finalization again (PUC's
+        // udata2finalize resets the bit).
+        hdr.marked.set(hdr.marked.get() & !FINALIZED);
         // SAFETY: the kind names the payload.
         Some(unsafe { header_value(h) })
     }

@@ -477,6 +477,28 @@ fn collectgarbage(st: &mut State) -> NResults {
                 "incremental"
             };
             st.heap.generational = opt == "generational";
+            // Optional parameters: pause, stepmul, stepsize (incremental) or
+            // minormul, majormul (generational); 0 keeps the current value.
+            if opt == "incremental" {
+                let (p, m, s) = (st.opt_int(2, 0)?, st.opt_int(3, 0)?, st.opt_int(4, 0)?);
+                if p > 0 {
+                    st.heap.pause = p as usize;
+                }
+                if m > 0 {
+                    st.heap.stepmul = m as usize;
+                }
+                if s > 0 {
+                    st.heap.stepsize = s.min(40) as u32;
+                }
+            } else {
+                let (mi, ma) = (st.opt_int(2, 0)?, st.opt_int(3, 0)?);
+                if mi > 0 {
+                    st.heap.genminormul = mi as usize;
+                }
+                if ma > 0 {
+                    st.heap.genmajormul = ma as usize;
+                }
+            }
             let prev = st.str_value(prev);
             return Ok(st.ret(&[prev]));
         }
