@@ -143,8 +143,8 @@ impl Checker<'_> {
         if p.is_vararg && target[0] {
             return Err("jump to VARARGPREP".into());
         }
-        for pc in 0..n {
-            self.check_instr(pc, target[pc])?;
+        for (pc, &is_target) in target.iter().enumerate() {
+            self.check_instr(pc, is_target)?;
         }
         Ok(())
     }

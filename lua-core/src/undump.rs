@@ -143,7 +143,7 @@ impl<'a> Reader<'a> {
 
     fn header(&mut self) -> Result<u8, Why> {
         let sig = crate::load::BINARY_SIGNATURE;
-        if self.block(sig.len()).ok() != Some(sig) {
+        if self.block(sig.len())? != sig {
             return Err(why("not a binary chunk"));
         }
         if self.byte()? != VERSION {
@@ -152,7 +152,7 @@ impl<'a> Reader<'a> {
         if self.byte()? != FORMAT {
             return Err(why("format mismatch"));
         }
-        if self.block(DATA.len()).ok() != Some(DATA) {
+        if self.block(DATA.len())? != DATA {
             return Err(why("corrupted chunk"));
         }
         for (size, tname) in [
