@@ -9,9 +9,11 @@
 pub mod api;
 pub mod ast;
 pub mod auxlib;
+pub mod bcverify;
 pub mod call;
 pub mod compiler;
 pub mod debug;
+pub mod dump;
 pub mod error;
 pub mod gc;
 pub mod hook;
@@ -28,6 +30,7 @@ pub mod stdlib;
 pub mod table;
 pub mod thread;
 pub mod tm;
+pub mod undump;
 pub mod value;
 pub mod vm;
 

@@ -1,5 +1,6 @@
 //! Loading chunks: source text -> parser -> compiler -> closure (PUC's lua_load path).
-//! Binary chunks are recognised by their signature and checked against the `mode`.
+//! Binary chunks are recognised by their first byte, checked against the `mode`, then loaded
+//! and verified by `undump` (format in `dump.rs`, safety guarantees in `bcverify.rs`).
 
 use crate::gc::Gc;
 use crate::object::{LuaClosure, UpVal};
@@ -20,9 +21,8 @@ impl State {
         mode: &[u8],
         env: Option<Value>,
     ) -> Result<Value, String> {
-        // As PUC: the first byte alone decides (a text chunk never starts with ESC).
+        // As PUC: the first byte alone decides, so a mangled chunk gets a binary-format error.
         let is_binary = source.first() == Some(&BINARY_SIGNATURE[0]);
-        let cid = crate::error::chunkid(chunkname);
         if is_binary && !mode.contains(&b'b') {
             return Err(format!(
                 "attempt to load a binary chunk (mode is '{}')",
@@ -36,13 +36,21 @@ impl State {
             ));
         }
         if is_binary {
-            return Err(format!(
-                "{cid}: bad binary format (binary chunks are not supported yet)"
-            ));
+            // Verified by the loader before it returns.
+            let proto = crate::undump::undump(&mut self.heap, source, chunkname)?;
+            return Ok(self.make_main_closure(Rc::new(proto), env));
         }
         let ast = crate::parser::parse(source, chunkname).map_err(|e| e.0)?;
         let proto =
             crate::compiler::compile(&ast, Rc::from(chunkname), &mut self.heap).map_err(|e| e.0)?;
+        // Our compiler's output must satisfy what binary chunks are checked for.
+        #[cfg(debug_assertions)]
+        if let Err(e) = crate::bcverify::verify(&proto) {
+            panic!(
+                "compiler produced unverifiable code ({e}):\n{}",
+                proto.disassemble()
+            );
+        }
         Ok(self.make_main_closure(Rc::new(proto), env))
     }
 

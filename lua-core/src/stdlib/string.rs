@@ -292,11 +292,19 @@ fn str_char(st: &mut State) -> NResults {
     Ok(st.ret(&[v]))
 }
 
+/// string.dump(f [, strip]): a binary chunk for Lua function `f` (format in `dump.rs`).
 fn str_dump(st: &mut State) -> NResults {
-    if !st.arg(1).is_function() {
+    let f = st.arg(1);
+    if !f.is_function() {
         return Err(st.type_error_arg(1, "function"));
     }
-    Err(st.rt_error("unable to dump given function"))
+    let strip = st.arg(2).truthy();
+    let Value::LuaFn(cl) = f else {
+        return Err(st.rt_error("unable to dump given function"));
+    };
+    let bytes = crate::dump::dump(&cl.proto, strip);
+    let v = st.str_value(bytes);
+    Ok(st.ret(&[v]))
 }
 
 // ----- patterns -----
