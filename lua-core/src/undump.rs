@@ -414,6 +414,51 @@ mod tests {
         }
     }
 
+    /// A table with a few harmless globals for mutated code (no output, no OS access).
+    fn sandbox(st: &mut State) -> Value {
+        let env = compile(
+            st,
+            "return {pairs = pairs, select = select, type = type, tostring = tostring, \
+             pcall = pcall, error = error, setmetatable = setmetatable}",
+        );
+        let env = st.make_main_closure(env, None);
+        let top = st.ts().top;
+        st.push(env);
+        st.pcall_at(top, 1, None).expect("no error").expect("env");
+        let t = st.ts().stack[top];
+        st.ts().top = top;
+        t
+    }
+
+    /// Sets the interrupt flag every few milliseconds until dropped, so mutated loops
+    /// cannot spin forever (interrupts are checked at loop back-edges).
+    struct Watchdog(
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        Option<std::thread::JoinHandle<()>>,
+    );
+    impl Watchdog {
+        fn new(st: &State) -> Watchdog {
+            use std::sync::atomic::Ordering::Relaxed;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let (s, flag) = (stop.clone(), st.interrupt.clone());
+            let h = std::thread::spawn(move || {
+                while !s.load(Relaxed) {
+                    flag.store(true, Relaxed);
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+            });
+            Watchdog(stop, Some(h))
+        }
+    }
+    impl Drop for Watchdog {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(h) = self.1.take() {
+                let _ = h.join();
+            }
+        }
+    }
+
     fn has_tailcall(p: &Proto) -> bool {
         p.code
             .iter()
@@ -421,42 +466,32 @@ mod tests {
             || p.p.iter().any(|q| has_tailcall(q))
     }
 
+    /// Verify-then-run, as `load` does; returns whether it ran. An endless tail-call loop
+    /// has no back-edge to interrupt (as in PUC), so chunks with TAILCALL only load.
+    fn run_mutant(st: &mut State, q: Proto, env: Value) -> bool {
+        crate::bcverify::verify(&q).expect("a loaded chunk is verified");
+        if has_tailcall(&q) {
+            return false;
+        }
+        let f = st.make_main_closure(Rc::new(q), Some(env));
+        let top = st.ts().top;
+        st.push(f);
+        let _ = st.pcall_at(top, 0, None);
+        st.ts().top = top;
+        true
+    }
+
     #[test]
     fn random_flips_fail_or_verify_and_run_safely() {
         let mut st = State::new();
-        // Mutated chunks run in an environment without output or OS access, and a watchdog
-        // interrupts them often so mutated loops cannot spin forever.
-        let env = compile(
-            &mut st,
-            "return {pairs = pairs, select = select, type = type, tostring = tostring, \
-             pcall = pcall, error = error}",
-        );
-        let env = st.make_main_closure(env, None);
-        let env = {
-            let top = st.ts().top;
-            st.push(env);
-            st.pcall_at(top, 1, None).expect("no error").expect("env");
-            let t = st.ts().stack[top];
-            st.ts().top = top;
-            t
-        };
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let watchdog = {
-            let (stop, flag) = (stop.clone(), st.interrupt.clone());
-            std::thread::spawn(move || {
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
-                    std::thread::sleep(std::time::Duration::from_millis(2));
-                }
-            })
-        };
+        let env = sandbox(&mut st);
+        let _wd = Watchdog::new(&st);
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut loaded = 0;
-        let mut ran = 0;
+        let (mut loaded, mut ran) = (0, 0);
         for src in SOURCES {
             let p = compile(&mut st, src);
             let good = crate::dump::dump(&p, false);
-            for _ in 0..600 {
+            for _ in 0..1000 {
                 let mut bad = good.clone();
                 let flips = 1 + rng.next() % 3;
                 for _ in 0..flips {
@@ -466,25 +501,59 @@ mod tests {
                 let Ok(q) = undump(&mut st.heap, &bad, b"=fuzz") else {
                     continue;
                 };
-                crate::bcverify::verify(&q).expect("a loaded chunk is verified");
                 loaded += 1;
-                // Interrupts are checked at loop back-edges; an endless tail-call loop has
-                // none (as in PUC), so such chunks are only loaded, not run.
-                if has_tailcall(&q) {
-                    continue;
-                }
-                // Run it protected, through the same path `load` uses.
-                let f = st.make_main_closure(Rc::new(q), Some(env));
-                let top = st.ts().top;
-                st.push(f);
-                let _ = st.pcall_at(top, 0, None);
-                st.ts().top = top;
-                ran += 1;
+                ran += run_mutant(&mut st, q, env) as usize;
             }
         }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        watchdog.join().expect("watchdog");
         assert!(loaded > 0 && ran > 0, "{loaded} loaded, {ran} ran");
-        eprintln!("{loaded} mutated chunks loaded, {ran} ran");
+    }
+
+    /// Instruction-level mutations (random operands, opcodes and whole words) reach the
+    /// verifier far more often than byte flips; whatever it accepts must run safely, also
+    /// with a collection at every safepoint.
+    #[test]
+    fn mutated_instructions_are_rejected_or_run_safely() {
+        let mut st = State::new();
+        let env = sandbox(&mut st);
+        let _wd = Watchdog::new(&st);
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut accepted, mut ran) = (0, 0);
+        for (n, src) in SOURCES.iter().enumerate() {
+            st.heap.stress = n % 2 == 1;
+            let p = compile(&mut st, src);
+            let good = crate::dump::dump(&p, false);
+            for _ in 0..3000 {
+                let mut q = undump(&mut st.heap, &good, b"=mut").expect("loads");
+                // Pick the main function or one nested level down.
+                let target: &mut Proto = if !q.p.is_empty() && rng.next().is_multiple_of(2) {
+                    let j = (rng.next() % q.p.len() as u64) as usize;
+                    Rc::get_mut(&mut q.p[j]).expect("fresh prototype")
+                } else {
+                    &mut q
+                };
+                let at = (rng.next() % target.code.len() as u64) as usize;
+                let r = rng.next();
+                let ins = &mut target.code[at];
+                match r % 6 {
+                    0 => ins.0 = (r >> 8) as u32,
+                    1 => ins.0 = (ins.0 & !0x7f) | ((r >> 8) as u32 % 0x80),
+                    2 => ins.set_a((r >> 8) as u32 & 0xff),
+                    3 => ins.set_b((r >> 8) as u32 & 0xff),
+                    4 => ins.set_c((r >> 8) as u32 & 0xff),
+                    _ => ins.0 ^= 1 << ((r >> 8) % 32),
+                }
+                if r.is_multiple_of(7) {
+                    target.maxstacksize = (r >> 40) as u8;
+                }
+                if crate::bcverify::verify(&q).is_err() {
+                    continue;
+                }
+                accepted += 1;
+                ran += run_mutant(&mut st, q, env) as usize;
+            }
+        }
+        st.heap.stress = false;
+        eprintln!("{accepted} mutants accepted, {ran} ran");
+        assert!(accepted > 0 && ran > 0);
     }
 }
