@@ -936,7 +936,9 @@ impl Table {
             if clear {
                 n.val = Value::Nil;
             }
-            if n.val.is_nil() && !m.is_marked_value(&n.key) {
+            // A dead entry's key (even a string) is no longer referenced: if nothing else
+            // reached it, turn it into a dead-key marker so it can be freed.
+            if n.val.is_nil() && m.is_unreached(&n.key) {
                 if let Some(a) = n.key.ptr_addr() {
                     n.key = Value::LightUserData(a as *mut std::ffi::c_void);
                 }

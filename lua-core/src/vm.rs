@@ -154,11 +154,20 @@ impl State {
                     setr!($ins.a(), v);
                 }};
             }
+            // A GC safepoint after an instruction whose result ends below `limit`: while the
+            // collector runs, `top` is `limit`, so dead temporaries above the result are not
+            // kept alive (and are cleared by the atomic phase), as PUC's checkGC does. Results
+            // always go to registers above every live local (compiler invariant).
             macro_rules! safepoint {
-                () => {{
+                ($limit:expr) => {{
                     if self.heap.should_collect() {
                         savepc!();
+                        let limit = $limit;
+                        let ts = self.cur.st();
+                        let saved = ts.top;
+                        ts.top = limit.min(saved);
                         self.gc_step();
+                        self.cur.st().top = saved;
                         if self.out_of_memory() {
                             return Err(self.error_msg("not enough memory"));
                         }
@@ -325,7 +334,7 @@ impl State {
                     Op::NewTable => {
                         let t = self.new_table(i.c(), i.b());
                         setr!(i.a(), Value::Table(t));
-                        safepoint!();
+                        safepoint!(base + i.a() + 1);
                     }
                     Op::Self_ => {
                         let obj = r!(i.b());
@@ -624,7 +633,7 @@ impl State {
                         let (a, n) = (i.a(), i.b());
                         protect!(self.concat_regs(base + a, n));
                         self.cur.st().top = self.cur.st().frames[fi].top;
-                        safepoint!();
+                        safepoint!(base + i.a() + 1);
                     }
                     Op::Close => {
                         let level = base + i.a();
@@ -786,7 +795,11 @@ impl State {
                             ts.top = ts.frames[fi].top;
                         }
                         reload!();
-                        safepoint!();
+                        safepoint!(if nres >= 0 {
+                            func + nres as usize
+                        } else {
+                            self.cur.st().top
+                        });
                     }
                     Op::TailCall => {
                         let func = base + i.a();
@@ -957,7 +970,7 @@ impl State {
                         let ts = self.cur.st();
                         ts.top = ts.frames[fi].top;
                         reload!();
-                        safepoint!();
+                        safepoint!(base + i.a() + 4 + i.c());
                     }
                     Op::TForLoop => {
                         let a = i.a();
@@ -1004,7 +1017,7 @@ impl State {
                         let ncl = self.heap.alloc(LuaClosure::new(p, ups));
                         reload!();
                         setr!(i.a(), Value::LuaFn(ncl));
-                        safepoint!();
+                        safepoint!(base + i.a() + 1);
                     }
                     Op::VarArg => {
                         let a = i.a();

@@ -54,7 +54,8 @@ local keep
 local function resurrect_children()
   local child = { "child" }
   weak[1] = child
-  setmetatable({ child = child }, { __gc = function(o) keep = o end })
+  local o = setmetatable({ child = child }, { __gc = function(o) keep = o end })
+  return o ~= nil -- o stays alive until the function returns, whatever the GC timing
 end
 resurrect_children()
 collectgarbage()
@@ -80,8 +81,9 @@ print("late __gc ran:", late_ran)
 local which
 local function replaced()
   local mt = { __gc = function() which = "first" end }
-  setmetatable({}, mt)
+  local o = setmetatable({}, mt)
   mt.__gc = function() which = "second" end
+  return o ~= nil -- o stays alive until here, whatever the GC timing
 end
 replaced()
 collectgarbage()
@@ -91,8 +93,9 @@ print("replaced __gc:", which)
 local removed_ran = false
 local function removed()
   local mt = { __gc = function() removed_ran = true end }
-  setmetatable({}, mt)
+  local o = setmetatable({}, mt)
   mt.__gc = nil
+  return o ~= nil -- o stays alive until here, whatever the GC timing
 end
 removed()
 collectgarbage()

@@ -57,6 +57,20 @@ impl Marker {
         }
     }
 
+    /// Is this collectable value unreached (no marking side effect, unlike
+    /// `is_marked_value`)? Non-collectable values never are.
+    pub(crate) fn is_unreached(&self, v: &Value) -> bool {
+        match *v {
+            Value::Str(g) => self.is_white(g.header()),
+            Value::Table(g) => self.is_white(g.header()),
+            Value::LuaFn(g) => self.is_white(g.header()),
+            Value::NativeFn(g) => self.is_white(g.header()),
+            Value::UserData(g) => self.is_white(g.header()),
+            Value::Thread(g) => self.is_white(g.header()),
+            _ => false,
+        }
+    }
+
     #[inline]
     pub fn mark<T>(&mut self, g: Gc<T>) {
         let h = g.header();

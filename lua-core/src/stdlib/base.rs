@@ -449,6 +449,23 @@ fn collectgarbage(st: &mut State) -> NResults {
         Some(s) => s.to_str_lossy().into_owned(),
         None => "collect".into(),
     };
+    const OPTIONS: &[&str] = &[
+        "collect",
+        "count",
+        "step",
+        "isrunning",
+        "stop",
+        "restart",
+        "incremental",
+        "generational",
+        "setpause",
+        "setstepmul",
+    ];
+    if st.heap.in_finalizer && OPTIONS.contains(&opt.as_str()) {
+        // The collector is not reentrant: inside a finalizer every option fails (PUC's
+        // lua_gc returns -1 and collectgarbage pushes fail).
+        return Ok(st.ret(&[Value::Nil]));
+    }
     let r = match opt.as_str() {
         "collect" => {
             st.full_gc();
