@@ -143,11 +143,8 @@ fn getinfo(st: &mut State) -> NResults {
         let (source, what, linedefined, lastlinedefined): (Vec<u8>, &str, i64, i64) = match func {
             Value::LuaFn(cl) => {
                 let p = &cl.proto;
-                let src = if p.source.is_empty() {
-                    b"=?".to_vec()
-                } else {
-                    p.source.to_vec()
-                };
+                // Stripped chunks already carry "=?" (undump); "" is a real chunk name.
+                let src = p.source.to_vec();
                 let what = if p.linedefined == 0 { "main" } else { "Lua" };
                 (src, what, p.linedefined as i64, p.lastlinedefined as i64)
             }
