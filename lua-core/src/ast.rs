@@ -137,6 +137,28 @@ pub enum BinOp {
     Shr,
 }
 
+impl BinOp {
+    /// The arithmetic or bitwise operation of this operator, if it is one.
+    pub fn arith_op(self) -> Option<crate::number::ArithOp> {
+        use crate::number::ArithOp as A;
+        Some(match self {
+            BinOp::Add => A::Add,
+            BinOp::Sub => A::Sub,
+            BinOp::Mul => A::Mul,
+            BinOp::Div => A::Div,
+            BinOp::IDiv => A::IDiv,
+            BinOp::Mod => A::Mod,
+            BinOp::Pow => A::Pow,
+            BinOp::BAnd => A::BAnd,
+            BinOp::BOr => A::BOr,
+            BinOp::BXor => A::BXor,
+            BinOp::Shl => A::Shl,
+            BinOp::Shr => A::Shr,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnOp {
     Neg,

@@ -344,6 +344,37 @@ pub fn pow(f: f64, g: f64) -> f64 {
     }
 }
 
+/// Constant folding as PUC's compiler does it: only when the operation cannot raise (no
+/// division or modulo by zero, bitwise operands with integer values) and the result is
+/// neither NaN nor a float zero (whose sign could be lost). Used by the compiler and by the
+/// parser's constant evaluation, so both agree.
+pub fn fold(op: ArithOp, a: Value, b: Value) -> Option<Value> {
+    let int_ok = |v: Value| match v {
+        Value::Int(_) => true,
+        Value::Float(f) => float_to_int_exact(f).is_some(),
+        _ => false,
+    };
+    let valid = if op.is_bitwise() {
+        int_ok(a) && int_ok(b)
+    } else if matches!(op, ArithOp::Div | ArithOp::IDiv | ArithOp::Mod) {
+        match b {
+            Value::Int(i) => i != 0,
+            Value::Float(f) => f != 0.0,
+            _ => false,
+        }
+    } else {
+        true
+    };
+    if !valid {
+        return None;
+    }
+    match arith(op, a, b).ok()? {
+        v @ Value::Int(_) => Some(v),
+        Value::Float(f) if !f.is_nan() && f != 0.0 => Some(Value::Float(f)),
+        _ => None,
+    }
+}
+
 /// Integer to decimal text.
 pub fn fmt_int(i: i64) -> String {
     i.to_string()

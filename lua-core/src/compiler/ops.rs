@@ -17,21 +17,7 @@ use crate::opcodes::Op;
 use crate::value::Value;
 
 fn arith_op(op: BinOp) -> Option<ArithOp> {
-    Some(match op {
-        BinOp::Add => ArithOp::Add,
-        BinOp::Sub => ArithOp::Sub,
-        BinOp::Mul => ArithOp::Mul,
-        BinOp::Div => ArithOp::Div,
-        BinOp::IDiv => ArithOp::IDiv,
-        BinOp::Mod => ArithOp::Mod,
-        BinOp::Pow => ArithOp::Pow,
-        BinOp::BAnd => ArithOp::BAnd,
-        BinOp::BOr => ArithOp::BOr,
-        BinOp::BXor => ArithOp::BXor,
-        BinOp::Shl => ArithOp::Shl,
-        BinOp::Shr => ArithOp::Shr,
-        _ => return None,
-    })
+    op.arith_op()
 }
 
 /// Register form and K form of an arithmetic operator.
@@ -52,43 +38,17 @@ fn arith_opcodes(op: BinOp) -> (Op, Option<Op>) {
     }
 }
 
-/// Would folding `op` on these operands raise an error?
-fn valid_op(op: ArithOp, v1: Value, v2: Value) -> bool {
-    let int_ok = |v: Value| match v {
-        Value::Int(_) => true,
-        Value::Float(f) => number::float_to_int_exact(f).is_some(),
-        _ => false,
-    };
-    match op {
-        ArithOp::BAnd
-        | ArithOp::BOr
-        | ArithOp::BXor
-        | ArithOp::Shl
-        | ArithOp::Shr
-        | ArithOp::BNot => int_ok(v1) && int_ok(v2),
-        ArithOp::Div | ArithOp::IDiv | ArithOp::Mod => match v2 {
-            Value::Int(i) => i != 0,
-            Value::Float(f) => f != 0.0,
-            _ => false,
-        },
-        _ => true,
-    }
-}
-
 /// Fold `e1 op e2` into `e1` if both are numerals and folding is safe.
 fn const_folding(op: ArithOp, e1: &mut ExpDesc, e2: &ExpDesc) -> bool {
     let (Some(v1), Some(v2)) = (e1.numeral(), e2.numeral()) else {
         return false;
     };
-    if !valid_op(op, v1, v2) {
-        return false;
-    }
-    match number::arith(op, v1, v2) {
-        Ok(Value::Int(i)) => {
+    match number::fold(op, v1, v2) {
+        Some(Value::Int(i)) => {
             e1.k = EK::KInt(i);
             true
         }
-        Ok(Value::Float(f)) if !f.is_nan() && f != 0.0 => {
+        Some(Value::Float(f)) => {
             e1.k = EK::KFlt(f);
             true
         }

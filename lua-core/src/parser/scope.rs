@@ -394,19 +394,7 @@ impl Parser<'_> {
                             None
                         };
                     }
-                    BinOp::Add => ArithOp::Add,
-                    BinOp::Sub => ArithOp::Sub,
-                    BinOp::Mul => ArithOp::Mul,
-                    BinOp::Div => ArithOp::Div,
-                    BinOp::IDiv => ArithOp::IDiv,
-                    BinOp::Mod => ArithOp::Mod,
-                    BinOp::Pow => ArithOp::Pow,
-                    BinOp::BAnd => ArithOp::BAnd,
-                    BinOp::BOr => ArithOp::BOr,
-                    BinOp::BXor => ArithOp::BXor,
-                    BinOp::Shl => ArithOp::Shl,
-                    BinOp::Shr => ArithOp::Shr,
-                    _ => return None,
+                    other => other.arith_op()?,
                 };
                 fold(arith, &self.const_value(a)?, &self.const_value(b)?)
             }
@@ -444,18 +432,9 @@ fn fold(op: ArithOp, a: &Const, b: &Const) -> Option<Const> {
         Const::Flt(f) => Some(Value::Float(f)),
         _ => None,
     };
-    let (x, y) = (val(a)?, val(b)?);
-    let nonzero = match y {
-        Value::Int(i) => i != 0,
-        Value::Float(f) => f != 0.0,
-        _ => false,
-    };
-    if matches!(op, ArithOp::Div | ArithOp::IDiv | ArithOp::Mod) && !nonzero {
-        return None;
-    }
-    match number::arith(op, x, y).ok()? {
+    match number::fold(op, val(a)?, val(b)?)? {
         Value::Int(i) => Some(Const::Int(i)),
-        Value::Float(f) if !f.is_nan() && f != 0.0 => Some(Const::Flt(f)),
+        Value::Float(f) => Some(Const::Flt(f)),
         _ => None,
     }
 }
