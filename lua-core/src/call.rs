@@ -415,6 +415,10 @@ impl State {
     /// handler's error replaces it).
     pub(crate) fn unwind_to(&mut self, nframes: usize, level: usize, err: Value) -> Value {
         let mut err = err;
+        // The erroring frames go first (as PUC's luaD_pcall restores the CallInfo before
+        // closing): a __close handler runs as a call from the protected caller. The stack
+        // values above `level` stay untouched (top is not lowered yet) while handlers run.
+        self.ts().frames.truncate(nframes);
         self.close_upvals(level);
         loop {
             match self.close_tbc(level, Some(err)) {
@@ -423,9 +427,7 @@ impl State {
                 Err(LuaError::Yield) => break,
             }
         }
-        let ts = self.ts();
-        ts.frames.truncate(nframes);
-        ts.top = level;
+        self.ts().top = level;
         err
     }
 
@@ -481,10 +483,26 @@ impl State {
                 continue; // checked when marked; the metamethod was removed since
             }
             let e = err.unwrap_or(Value::Nil);
-            // Keep the frames' values below the call: run the handler above the current top.
+            // Keep the frames' values below the call: run the handler above the current top,
+            // with the error object rooted in a slot under it (as PUC's prepcallclosemth):
+            // the handler may collect garbage, and the next handler gets the same object.
             let top = self.ts().top.max(slot + 1);
-            self.ts().top = top;
-            self.call_value(tm, &[obj, e], 0)?;
+            if !self.ts().ensure_slot(top + 1 + MIN_STACK) {
+                return Err(self.stack_overflow());
+            }
+            let ts = self.ts();
+            ts.stack[top] = e;
+            ts.top = top + 1;
+            let nframes = self.ts().frames.len();
+            let depth = self.c_depth;
+            if let Err(err) = self.call_value(tm, &[obj, e], 0) {
+                // The failed handler's frames go before the next handler runs.
+                self.c_depth = depth;
+                let ts = self.ts();
+                ts.frames.truncate(nframes);
+                ts.top = top;
+                return Err(err);
+            }
             self.ts().top = top;
         }
         Ok(())
