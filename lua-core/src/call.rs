@@ -420,10 +420,16 @@ impl State {
         // values above `level` stay untouched (top is not lowered yet) while handlers run.
         self.ts().frames.truncate(nframes);
         self.close_upvals(level);
+        let depth = self.c_depth;
         loop {
             match self.close_tbc(level, Some(err)) {
                 Ok(()) => break,
-                Err(LuaError::Error(e)) => err = e,
+                Err(LuaError::Error(e)) => {
+                    // The failed handler's frames go before the next handler runs.
+                    self.c_depth = depth;
+                    self.ts().frames.truncate(nframes);
+                    err = e;
+                }
                 Err(LuaError::Yield) => break,
             }
         }
@@ -478,10 +484,9 @@ impl State {
             }
             self.ts().tbc.pop();
             let obj = self.ts().stack[slot];
+            // Checked when marked; if the metamethod was removed since, calling nil raises
+            // "attempt to call a nil value (metamethod 'close')", as in PUC.
             let tm = self.get_tm(&obj, Tm::Close);
-            if tm.is_nil() {
-                continue; // checked when marked; the metamethod was removed since
-            }
             let e = err.unwrap_or(Value::Nil);
             // Keep the frames' values below the call: run the handler above the current top,
             // with the error object rooted in a slot under it (as PUC's prepcallclosemth):
@@ -493,16 +498,7 @@ impl State {
             let ts = self.ts();
             ts.stack[top] = e;
             ts.top = top + 1;
-            let nframes = self.ts().frames.len();
-            let depth = self.c_depth;
-            if let Err(err) = self.call_value(tm, &[obj, e], 0) {
-                // The failed handler's frames go before the next handler runs.
-                self.c_depth = depth;
-                let ts = self.ts();
-                ts.frames.truncate(nframes);
-                ts.top = top;
-                return Err(err);
-            }
+            self.call_value(tm, &[obj, e], 0)?;
             self.ts().top = top;
         }
         Ok(())
