@@ -161,6 +161,7 @@ impl ThreadState {
         let newlen = (self.stack.len() * 2)
             .max(need)
             .min(MAX_STACK + ERROR_STACK + 200);
+        crate::gc::note_alloc((newlen.saturating_sub(self.stack.len()) * 16) as isize);
         self.stack.resize(newlen, Value::Nil);
         if !std::ptr::eq(old, self.stack.as_ptr()) {
             let base = self.stack.as_mut_ptr();
@@ -177,6 +178,7 @@ impl ThreadState {
         let need = (self.top + MIN_STACK * 2).min(MAX_STACK + ERROR_STACK + 200);
         if need > self.stack.len() {
             let old = self.stack.as_ptr();
+            crate::gc::note_alloc((need.saturating_sub(self.stack.len()) * 16) as isize);
             self.stack.resize(need, Value::Nil);
             if !std::ptr::eq(old, self.stack.as_ptr()) {
                 let base = self.stack.as_mut_ptr();
@@ -199,8 +201,10 @@ impl ThreadState {
         self.top += 1;
     }
 
+    /// Bytes the thread accounts for: its stack (growth is reported through
+    /// `gc::note_alloc` as it happens, so the heap's count stays consistent).
     pub fn memory_size(&self) -> usize {
-        self.stack.len() * 16 + self.frames.capacity() * std::mem::size_of::<Frame>()
+        self.stack.len() * 16
     }
 
     pub fn trace(&self, m: &mut Marker) {

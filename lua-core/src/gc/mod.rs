@@ -531,7 +531,6 @@ impl Heap {
         self.sweep_list = ALLGC;
         self.sweep_prev = None;
         self.sweep_started = false;
-        self.allocated = 0; // re-summed by the sweep from the survivors
     }
 
     fn marker(&mut self) -> Marker {
@@ -639,6 +638,9 @@ impl Heap {
                         self.strings.remove(s.as_bytes());
                     }
                 }
+                // SAFETY: the node is live until freed just below; its kind names its payload.
+                let sz = unsafe { object_size(h) };
+                self.allocated = self.allocated.saturating_sub(sz);
                 // SAFETY: unreachable object, unlinked and out of the intern set; freed once.
                 unsafe { free_object(h) };
                 // Keep sweep_prev: the list continues after it.
@@ -649,8 +651,7 @@ impl Heap {
             } else {
                 hdr.marked.set((hdr.marked.get() & !(WHITES | BLACK)) | cw);
                 // SAFETY: live node; its kind names its payload.
-                let sz = unsafe { clear_barrier_and_size(h) };
-                self.allocated += sz;
+                unsafe { clear_barrier(h) };
                 self.sweep_prev = Some(h);
                 done += 10;
             }
@@ -861,15 +862,11 @@ pub(crate) unsafe fn header_value(h: NonNull<GcHeader>) -> Value {
     }
 }
 
-/// Clear a surviving object's barrier pointer (it turns white) and return its size.
+/// Clear a surviving object's barrier pointer (it turns white).
 ///
 /// # Safety
 /// `h` must be a live node of the heap list.
-unsafe fn clear_barrier_and_size(h: NonNull<GcHeader>) -> usize {
-    fn sz<T: GcObject>(b: NonNull<GcBox<T>>) -> usize {
-        // SAFETY: caller guarantees liveness.
-        unsafe { b.as_ref() }.data.size_hint() + std::mem::size_of::<GcBox<T>>()
-    }
+unsafe fn clear_barrier(h: NonNull<GcHeader>) {
     fn clr<T: Barriered>(b: NonNull<GcBox<T>>) {
         // SAFETY: caller guarantees liveness.
         unsafe { b.as_ref() }
@@ -885,6 +882,17 @@ unsafe fn clear_barrier_and_size(h: NonNull<GcHeader>) -> usize {
         Kind::NativeFn => clr(h.cast::<GcBox<NativeClosure>>()),
         Kind::LuaFn => clr(h.cast::<GcBox<LuaClosure>>()),
         _ => {}
+    }
+}
+
+/// Bytes an object accounts for (payload's size hint plus its box).
+///
+/// # Safety
+/// `h` must be a live node of the heap list.
+unsafe fn object_size(h: NonNull<GcHeader>) -> usize {
+    fn sz<T: GcObject>(b: NonNull<GcBox<T>>) -> usize {
+        // SAFETY: caller guarantees liveness.
+        unsafe { b.as_ref() }.data.size_hint() + std::mem::size_of::<GcBox<T>>()
     }
     with_kind!(h, |b| sz(b))
 }
