@@ -1,10 +1,13 @@
 //! lua-core: a Lua 5.4 implementation (values, GC, compiler, interpreter, standard library,
-//! embedding API). It knows nothing about machine code; the JIT plugs in through `jit_iface`.
+//! embedding API). It knows nothing about machine code; a JIT plugs in through
+//! `state::JitHook`, called at loop control points (see `vm`).
 //!
-//! Where `unsafe` lives: `value` (tag read), `gc` (object allocation, `Gc` deref, sweeping),
-//! `object` (interior mutability of single-threaded objects, upvalue pointers), `table`
-//! (interior mutability), `thread`/`vm` (raw stack access in the loop), `number` (libc
-//! formatting/parsing). Everything else is safe Rust.
+//! Where `unsafe` lives: `value` (field-wise value moves, tag reads), `gc` (heap, `Gc`
+//! pointers, marking, sweeping, the verifier), `object` (interior mutability of
+//! single-threaded objects, upvalue pointers), `table` (table storage), `thread` (stack
+//! growth), `vm`/`call` (raw register access in the loop), `opcodes` (unchecked decode), and
+//! libc calls in `stdlib::lformat` and `stdlib::os`. Everything else is safe Rust; the lexer,
+//! parser, compiler, undump and verifier forbid unsafe code.
 
 pub mod api;
 pub mod ast;
