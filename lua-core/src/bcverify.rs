@@ -195,17 +195,7 @@ impl Checker<'_> {
                 extra("SETLIST")?;
                 vec![next + 1]
             }
-            Op::Eq
-            | Op::Lt
-            | Op::Le
-            | Op::EqK
-            | Op::EqI
-            | Op::LtI
-            | Op::LeI
-            | Op::GtI
-            | Op::GeI
-            | Op::Test
-            | Op::TestSet => match code.get(pc + 1) {
+            op if op.is_test() => match code.get(pc + 1) {
                 Some(j) if j.opcode() == Op::Jmp as u8 => {
                     vec![next + 1, next + 1 + j.sj() as i64]
                 }

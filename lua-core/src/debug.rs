@@ -101,35 +101,28 @@ fn kstr(p: &Proto, i: usize) -> Option<String> {
 
 /// Does instruction A set register A? (the "A mode" of PUC's opmodes)
 fn sets_a(op: Op) -> bool {
-    !matches!(
-        op,
-        Op::SetTabUp
-            | Op::SetTable
-            | Op::SetI
-            | Op::SetField
-            | Op::SetUpval
-            | Op::Close
-            | Op::Tbc
-            | Op::Jmp
-            | Op::Eq
-            | Op::Lt
-            | Op::Le
-            | Op::EqK
-            | Op::EqI
-            | Op::LtI
-            | Op::LeI
-            | Op::GtI
-            | Op::GeI
-            | Op::Test
-            | Op::Return
-            | Op::Return0
-            | Op::Return1
-            | Op::SetList
-            | Op::TForLoop
-            | Op::TForPrep
-            | Op::VarArgPrep
-            | Op::ExtraArg
-    )
+    // Tests only jump, except TESTSET, which also copies into A.
+    let pure_test = op.is_test() && op != Op::TestSet;
+    !pure_test
+        && !matches!(
+            op,
+            Op::SetTabUp
+                | Op::SetTable
+                | Op::SetI
+                | Op::SetField
+                | Op::SetUpval
+                | Op::Close
+                | Op::Tbc
+                | Op::Jmp
+                | Op::Return
+                | Op::Return0
+                | Op::Return1
+                | Op::SetList
+                | Op::TForLoop
+                | Op::TForPrep
+                | Op::VarArgPrep
+                | Op::ExtraArg
+        )
 }
 
 /// Last instruction before `lastpc` that set register `reg` (None if unknown or jumped over).

@@ -129,6 +129,26 @@ macro_rules! define_ops {
 for_each_op!(define_ops);
 
 pub const NUM_OPS: usize = ALL_OPS.len();
+
+impl Op {
+    /// A test: the next instruction is a JMP, taken or skipped by the outcome (EQ..TESTSET).
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            Op::Eq
+                | Op::Lt
+                | Op::Le
+                | Op::EqK
+                | Op::EqI
+                | Op::LtI
+                | Op::LeI
+                | Op::GtI
+                | Op::GeI
+                | Op::Test
+                | Op::TestSet
+        )
+    }
+}
 const _: () = assert!(NUM_OPS <= 128, "op field is 7 bits");
 
 pub const MAXARG_A: u32 = 255;

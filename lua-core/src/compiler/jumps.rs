@@ -21,20 +21,7 @@ pub(crate) type JumpList = Vec<usize>;
 pub(crate) const NO_REG: usize = usize::MAX;
 
 fn is_test_op(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Eq
-            | Op::Lt
-            | Op::Le
-            | Op::EqK
-            | Op::EqI
-            | Op::LtI
-            | Op::LeI
-            | Op::GtI
-            | Op::GeI
-            | Op::Test
-            | Op::TestSet
-    )
+    op.is_test()
 }
 
 impl Compiler<'_> {
