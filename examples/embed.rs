@@ -1,1 +1,30 @@
-fn main() {}
+//! Embedding lua-core in a Rust program: run a chunk, register a Rust function, read globals.
+//!
+//! Run with `cargo run -p examples --example embed`.
+
+use lua_core::{Lua, State, Value};
+
+/// A native function: returns the sum of its integer arguments.
+fn sum(st: &mut State) -> lua_core::LuaResult<usize> {
+    let mut total: i64 = 0;
+    for i in 1..=st.nargs() {
+        total = total.wrapping_add(st.check_int(i)?);
+    }
+    Ok(st.ret(&[Value::Int(total)]))
+}
+
+fn main() {
+    let mut lua = Lua::new();
+    lua.register("sum", sum);
+    lua.exec(
+        b"answer = sum(20, 20, 2)\ngreeting = 'hi from Lua'",
+        "=embed",
+    )
+    .expect("chunk runs");
+    println!("answer = {:?}", lua.global_int("answer"));
+    println!("greeting = {:?}", lua.global_string("greeting"));
+    match lua.exec(b"sum(1, 'x')", "=embed") {
+        Ok(_) => println!("unexpected success"),
+        Err(msg) => println!("error: {msg}"),
+    }
+}

@@ -6,8 +6,8 @@
 //! - `Vararg` appears only inside a vararg function (the parser reports
 //!   "cannot use '...' outside a vararg function").
 //! - Every node carries the source line the compiler attributes to the instructions it emits:
-//!   for a binary operator the operator's line, for a call the line where the called prefix
-//!   expression started (as PUC's `luaK_fixline`), for others the line of their first token.
+//!   for a binary operator the operator's line, for a call the line where its arguments
+//!   start (the `(`, string or `{`, as Lua 5.4.7+), for others the line of their first token.
 //! - Names are identifiers as written; strings are raw bytes after escape processing.
 
 pub type Name = String;

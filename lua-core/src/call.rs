@@ -71,24 +71,33 @@ impl State {
                     return self.call_native(nc.f, func, nresults, kind).map(|_| false)
                 }
                 _ => {
-                    let tm = self.get_tm(&f, Tm::Call);
-                    if tm.is_nil() || tries > 100 {
+                    if tries > 100 {
                         return Err(self.call_error(func, f));
                     }
-                    // Insert the metamethod below the original object: it becomes the first arg.
-                    let ts = self.ts();
-                    if !ts.ensure(1) {
-                        return Err(self.stack_overflow());
-                    }
-                    let top = ts.top;
-                    ts.stack.copy_within(func..top, func + 1);
-                    ts.stack[func] = tm;
-                    ts.top += 1;
-                    f = tm;
+                    f = self.try_func_tm(func)?;
                     tries += 1;
                 }
             }
         }
+    }
+
+    /// `stack[func]` is not a function: insert its __call metamethod below it (the original
+    /// object becomes the first argument) and return the metamethod, or raise the call error.
+    pub(crate) fn try_func_tm(&mut self, func: usize) -> LuaResult<Value> {
+        let f = self.ts().stack[func];
+        let tm = self.get_tm(&f, Tm::Call);
+        if tm.is_nil() {
+            return Err(self.call_error(func, f));
+        }
+        let ts = self.ts();
+        if !ts.ensure(1) {
+            return Err(self.stack_overflow());
+        }
+        let top = ts.top;
+        ts.stack.copy_within(func..top, func + 1);
+        ts.stack[func] = tm;
+        ts.top += 1;
+        Ok(tm)
     }
 
     fn call_native(

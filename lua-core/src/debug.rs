@@ -197,11 +197,11 @@ pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, S
             ))
         }
         Op::GetTable => {
-            let k = match find_set_reg(p, pc, i.c()).map(|q| p.code[q]) {
-                Some(ki) if matches!(ki.op(), Op::LoadK) => kstr(p, ki.bx()),
-                _ => None,
-            }
-            .unwrap_or_else(|| "?".into());
+            // Only a key register holding a string constant names the field (PUC's rname).
+            let k = match obj_name(p, pc, i.c()) {
+                Some(("constant", n)) => n,
+                _ => "?".into(),
+            };
             Some((
                 if is_env(p, pc, i.b(), false) {
                     "global"

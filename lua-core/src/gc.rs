@@ -153,6 +153,9 @@ pub struct Heap {
     pub pause: usize,
     pub stepmul: usize,
     pub running: bool,
+    /// The mode `collectgarbage` reports ("incremental" or "generational"); the collector
+    /// itself is stop-the-world until the incremental/generational collector lands.
+    pub generational: bool,
     /// Stress mode (LUA_GC_STRESS=1): collect at every safepoint.
     pub stress: bool,
     proto_epoch: u32,
@@ -170,6 +173,7 @@ impl Heap {
             pause: 200,
             stepmul: 100,
             running: true,
+            generational: false,
             stress: std::env::var_os("LUA_GC_STRESS").is_some_and(|v| v != "0"),
             proto_epoch: 1,
             gray: Vec::new(),

@@ -8,14 +8,17 @@
 //! - `Token::line` is the line the lexer is on after reading the token (PUC's
 //!   `ls->linenumber`): the line of the token's last character. Parser messages and AST lines
 //!   use it, exactly as PUC does.
-//! - For names, strings and numerals `Token::text` is what PUC's scanner buffer holds after
-//!   reading the token, which is what messages print after "near": the numeral or name as
-//!   written, and for strings the delimiters with escapes already decoded.
+//! - [`Token::near`] is what PUC's messages print after "near": for names, strings and
+//!   numerals the scanner buffer after reading the token (the name or numeral as written; for
+//!   strings the delimiters with escapes already decoded, cut at a NUL byte), otherwise the
+//!   token's symbol.
 //! - Never panics, on any input; every failure is a [`SyntaxError`] with PUC's wording.
 //!
 //! The scanner mirrors the buffer discipline of PUC's `llex.c` (characters are saved as they
 //! are read and escapes rewrite the tail of the buffer) because error messages print that
 //! buffer mid-token, e.g. `invalid escape sequence '\q'` shows `'"abc\q'`.
+
+#![forbid(unsafe_code)]
 
 use crate::error::{chunkid, SyntaxError};
 use crate::numparse;
@@ -140,15 +143,16 @@ pub struct Token {
     pub tok: Tok,
     /// The line after reading the token (see the module invariants).
     pub line: u32,
-    /// Scanner text for names, strings and numerals (empty otherwise).
+    /// Scanner text for strings and numerals (empty otherwise; a name is its own text).
     pub text: Vec<u8>,
 }
 
 impl Token {
     /// The token as messages show it after "near" (PUC's `txtToken`).
     pub fn near(&self) -> String {
-        match self.tok {
-            Tok::Name(_) | Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => quote_text(&self.text),
+        match &self.tok {
+            Tok::Name(n) => quote_text(n.as_bytes()),
+            Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => quote_text(&self.text),
             _ => self.tok.describe(),
         }
     }
@@ -328,7 +332,7 @@ impl<'a> Lexer<'a> {
         self.buf.clear();
         let tok = self.lex()?;
         let text = match tok {
-            Tok::Name(_) | Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => std::mem::take(&mut self.buf),
+            Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => std::mem::take(&mut self.buf),
             _ => Vec::new(),
         };
         Ok(Token {
@@ -447,12 +451,11 @@ impl<'a> Lexer<'a> {
                     while is_alnum(self.cur()) {
                         self.save_and_next();
                     }
-                    // Only ASCII letters, digits and '_' were saved.
-                    let name = String::from_utf8_lossy(&self.buf).into_owned();
-                    if let Some((_, kw)) = RESERVED.iter().find(|(s, _)| *s == name) {
+                    if let Some((_, kw)) = RESERVED.iter().find(|(s, _)| s.as_bytes() == self.buf) {
                         return Ok(kw.clone());
                     }
-                    return Ok(Tok::Name(name));
+                    // Only ASCII letters, digits and '_' were saved.
+                    return Ok(Tok::Name(String::from_utf8_lossy(&self.buf).into_owned()));
                 }
                 _ => {
                     self.advance();
@@ -699,5 +702,113 @@ impl<'a> Lexer<'a> {
             .get(1..len.saturating_sub(1))
             .unwrap_or(&[])
             .to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(src: &str) -> Vec<Tok> {
+        let mut lex = Lexer::new(src.as_bytes(), b"=t");
+        let mut v = Vec::new();
+        loop {
+            let t = lex.next_token().unwrap();
+            if t.tok == Tok::Eos {
+                return v;
+            }
+            v.push(t.tok);
+        }
+    }
+
+    #[test]
+    fn symbols_and_keywords() {
+        use Tok::*;
+        assert_eq!(
+            toks("a.b..c...d// / == = ~= ~ <= << < >= >> > :: : -- x\n#"),
+            vec![
+                Name("a".into()),
+                Char(b'.'),
+                Name("b".into()),
+                Concat,
+                Name("c".into()),
+                Dots,
+                Name("d".into()),
+                IDiv,
+                Char(b'/'),
+                Eq,
+                Char(b'='),
+                Ne,
+                Char(b'~'),
+                Le,
+                Shl,
+                Char(b'<'),
+                Ge,
+                Shr,
+                Char(b'>'),
+                DbColon,
+                Char(b':'),
+                Char(b'#'),
+            ]
+        );
+        assert_eq!(
+            toks("and or not goto _x x1 End"),
+            vec![
+                And,
+                Or,
+                Not,
+                Goto,
+                Name("_x".into()),
+                Name("x1".into()),
+                Name("End".into())
+            ]
+        );
+        assert_eq!(
+            toks("3 3.0 0x.8p1 .5 3e-2"),
+            vec![Int(3), Flt(3.0), Flt(1.0), Flt(0.5), Flt(0.03)]
+        );
+        assert_eq!(toks("0xA--comment"), vec![Int(10)]);
+        assert_eq!(
+            toks("a--[==[ long\n]] ]==]b"),
+            vec![Name("a".into()), Name("b".into())]
+        );
+    }
+
+    #[test]
+    fn describe_and_near() {
+        assert_eq!(Tok::End.describe(), "'end'");
+        assert_eq!(Tok::Eos.describe(), "<eof>");
+        assert_eq!(Tok::Name(String::new()).describe(), "<name>");
+        assert_eq!(Tok::Char(b'\x01').describe(), "'<\\1>'");
+        assert_eq!(Tok::Char(0xff).describe(), "'<\\255>'");
+        let mut lex = Lexer::new(b"0x1F 'a\\tb'", b"=t");
+        assert_eq!(lex.next_token().unwrap().near(), "'0x1F'");
+        assert_eq!(lex.next_token().unwrap().near(), "''a\tb''");
+    }
+
+    #[test]
+    fn utf8_escapes() {
+        let enc = |x: u32| {
+            let mut v = Vec::new();
+            utf8_encode(x, &mut v);
+            v
+        };
+        assert_eq!(enc(0x41), b"A");
+        assert_eq!(enc(0x7ff), "\u{7ff}".as_bytes());
+        assert_eq!(enc(0xffff), "\u{ffff}".as_bytes());
+        assert_eq!(enc(0x10ffff), "\u{10ffff}".as_bytes());
+        assert_eq!(enc(0x200000), b"\xf8\x88\x80\x80\x80");
+        assert_eq!(enc(0x4000000), b"\xfc\x84\x80\x80\x80\x80");
+    }
+
+    #[test]
+    fn line_counting() {
+        let mut lex = Lexer::new(b"a\r\nb\n\rc\r\rd\n\ne [[\n\r\n]] f", b"=t");
+        let lines: Vec<u32> = std::iter::from_fn(|| {
+            let t = lex.next_token().ok()?;
+            (t.tok != Tok::Eos).then_some(t.line)
+        })
+        .collect();
+        assert_eq!(lines, vec![1, 2, 3, 5, 7, 9, 9]);
     }
 }

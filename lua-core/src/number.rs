@@ -65,7 +65,7 @@ pub enum ArithError {
     NotNumber,
     /// Bitwise operand is a float without an integer value: "number has no integer representation".
     NoInteger,
-    /// `//` by integer zero: "attempt to perform 'n//0'".
+    /// `//` by integer zero: "attempt to divide by zero".
     DivByZero,
     /// `%` by integer zero: "attempt to perform 'n%%0'".
     ModByZero,
@@ -236,16 +236,13 @@ pub fn shift_left(x: i64, y: i64) -> i64 {
     }
 }
 
-/// Convert a value to an integer for bitwise operations (numbers and numeric strings).
+/// Convert a value to an integer for bitwise operations (numbers only).
 pub fn to_int_strict(v: Value) -> Result<i64, ArithError> {
     match v {
         Value::Int(i) => Ok(i),
         Value::Float(f) => float_to_int_exact(f).ok_or(ArithError::NoInteger),
-        Value::Str(s) => match crate::numparse::str2number(s.as_bytes()) {
-            Some(Value::Int(i)) => Ok(i),
-            Some(Value::Float(f)) => float_to_int_exact(f).ok_or(ArithError::NoInteger),
-            _ => Err(ArithError::NotNumber),
-        },
+        // Lua 5.4 does not coerce strings for bitwise operators (only the string library's
+        // arithmetic metamethods convert strings).
         _ => Err(ArithError::NotNumber),
     }
 }
@@ -348,21 +345,7 @@ pub fn fmt_int(i: i64) -> String {
 
 /// Float to text as `tostring` prints it ("%.14g", plus ".0" if it looks like an integer).
 pub fn fmt_float(f: f64) -> String {
-    // Temporary: replaced by stdlib::lformat::fmt_float_g14 when merged.
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if f.is_nan() {
-        return if f.is_sign_negative() {
-            "-nan".into()
-        } else {
-            "nan".into()
-        };
-    }
-    if f == f.trunc() && f.abs() < 1e15 {
-        return format!("{f:.1}");
-    }
-    format!("{f}")
+    crate::stdlib::lformat::fmt_float_g14(f)
 }
 
 #[cfg(test)]

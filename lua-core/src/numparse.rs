@@ -17,6 +17,8 @@
 //! Decimal floats use Rust's correctly rounded parser (same results as glibc's strtod); hex
 //! floats are assembled here with correct rounding, so this module needs no `unsafe`.
 
+#![forbid(unsafe_code)]
+
 use crate::value::Value;
 
 /// C `isspace` in the "C" locale (also Lua's `lisspace`).

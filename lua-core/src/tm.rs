@@ -189,8 +189,8 @@ impl State {
     pub fn raw_set(&mut self, t: Gc<Table>, key: Value, val: Value) -> LuaResult<()> {
         match t.set(key, val) {
             Ok(()) => Ok(()),
-            Err(crate::table::KeyError::Nil) => Err(self.lua_rt_error("index is nil")),
-            Err(crate::table::KeyError::NaN) => Err(self.lua_rt_error("index is NaN")),
+            Err(crate::table::KeyError::Nil) => Err(self.lua_rt_error("table index is nil")),
+            Err(crate::table::KeyError::NaN) => Err(self.lua_rt_error("table index is NaN")),
         }
     }
 
@@ -207,9 +207,9 @@ impl State {
     ) -> LuaResult<Value> {
         match number::arith(op, a, b) {
             Ok(v) => Ok(v),
-            Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to perform 'n//0'")),
+            Err(ArithError::DivByZero) => Err(self.lua_rt_error("attempt to divide by zero")),
             Err(ArithError::ModByZero) => Err(self.lua_rt_error("attempt to perform 'n%%0'")),
-            Err(e) => {
+            Err(_) => {
                 let event = arith_tm(op);
                 let mut tm = self.get_tm(&a, event);
                 if tm.is_nil() {
@@ -218,34 +218,27 @@ impl State {
                 if !tm.is_nil() {
                     return self.call_meta1(tm, &[a, b]);
                 }
-                if op.is_bitwise() {
-                    // The culprit is the operand that is not a number, else the non-integral one.
-                    let (bad, slot) = if number::to_number(a).is_none()
-                        || (e == ArithError::NoInteger
-                            && number::to_int_strict(a).is_err()
-                            && number::to_number(b).is_some())
-                    {
-                        (a, reg_a)
+                let is_num = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
+                if op.is_bitwise() && is_num(&a) && is_num(&b) {
+                    // Both numbers: one has no integer value (PUC's luaG_tointerror).
+                    let slot = if number::to_int_strict(a).is_err() {
+                        reg_a
                     } else {
-                        (b, reg_b)
+                        reg_b
                     };
-                    if e == ArithError::NoInteger && number::to_number(bad).is_some() {
-                        let vi = crate::debug::varinfo(self, slot);
-                        return Err(
-                            self.lua_rt_error(format!("number has no integer representation{vi}"))
-                        );
-                    }
-                    return Err(self.type_error(&bad, "perform bitwise operation on", slot, None));
+                    let vi = crate::debug::varinfo(self, slot);
+                    return Err(
+                        self.lua_rt_error(format!("number{vi} has no integer representation"))
+                    );
                 }
-                let (bad, slot) = if number::to_number(a).is_none() {
-                    (a, reg_a)
+                // The culprit is the first operand unless it is a number (luaG_opinterror).
+                let (bad, slot) = if is_num(&a) { (b, reg_b) } else { (a, reg_a) };
+                let what = if op.is_bitwise() {
+                    "perform bitwise operation on"
                 } else {
-                    (b, reg_b)
+                    "perform arithmetic on"
                 };
-                if let Value::Str(_) = bad {
-                    return Err(self.type_error(&bad, "perform arithmetic on", slot, None));
-                }
-                Err(self.type_error(&bad, "perform arithmetic on", slot, None))
+                Err(self.type_error(&bad, what, slot, None))
             }
         }
     }
@@ -276,6 +269,16 @@ impl State {
         let mut tm = self.get_tm(&a, event);
         if tm.is_nil() {
             tm = self.get_tm(&b, event);
+        }
+        if tm.is_nil() && event == Tm::Le {
+            // LUA_COMPAT_LT_LE (on in PUC's standard build): a <= b as not (b < a).
+            let mut lt = self.get_tm(&b, Tm::Lt);
+            if lt.is_nil() {
+                lt = self.get_tm(&a, Tm::Lt);
+            }
+            if !lt.is_nil() {
+                return Ok(!self.call_meta1(lt, &[b, a])?.truthy());
+            }
         }
         if tm.is_nil() {
             return Err(self.order_error(&a, &b));

@@ -85,16 +85,6 @@ impl State {
                     }
                 };
             }
-            macro_rules! cond_jump {
-                ($cond:expr, $ins:expr) => {{
-                    if $cond != $ins.k() {
-                        pc += 1;
-                    } else {
-                        let j = code[pc];
-                        pc = (pc as i64 + j.sj() as i64 + 1) as usize;
-                    }
-                }};
-            }
             macro_rules! control_point {
                 () => {{
                     if let Some(j) = self.jit.as_mut() {
@@ -104,6 +94,19 @@ impl State {
                         self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
                         return Err(self.lua_rt_error("interrupted!"));
+                    }
+                }};
+            }
+            macro_rules! cond_jump {
+                ($cond:expr, $ins:expr) => {{
+                    if $cond != $ins.k() {
+                        pc += 1;
+                    } else {
+                        let j = code[pc];
+                        pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                        if j.sj() < 0 {
+                            control_point!();
+                        }
                     }
                 }};
             }
@@ -587,8 +590,8 @@ impl State {
                     }
                     Op::Concat => {
                         let (a, n) = (i.a(), i.b());
-                        let v = protect!(self.concat_regs(base + a, n));
-                        setr!(a, v);
+                        protect!(self.concat_regs(base + a, n));
+                        self.cur.st().top = self.cur.st().frames[fi].top;
                         safepoint!();
                     }
                     Op::Close => {
@@ -695,6 +698,9 @@ impl State {
                             setr!(i.a(), v);
                             let j = code[pc];
                             pc = (pc as i64 + j.sj() as i64 + 1) as usize;
+                            if j.sj() < 0 {
+                                control_point!();
+                            }
                         }
                     }
                     Op::Call => {
@@ -722,8 +728,27 @@ impl State {
                             ts.top = func + i.b();
                         }
                         savepc!();
+                        // Resolve __call while this frame is still on top, so errors name the
+                        // callee as the caller sees it.
+                        while !self.cur.st().stack[func].is_function() {
+                            self.try_func_tm(func)?;
+                        }
                         if i.k() {
                             self.close_upvals(base);
+                        }
+                        if !matches!(self.cur.st().stack[func], Value::LuaFn(_)) {
+                            // A native in tail position runs above this frame (as in PUC, so
+                            // its errors see the Lua caller), then we return its results.
+                            self.precall(func, -1, CallKind::Normal, false)?;
+                            let ts = self.cur.st();
+                            let n = ts.top - func;
+                            let me = ts.frames[fi];
+                            self.poscall(n);
+                            if me.fresh {
+                                return Ok(me.kind);
+                            }
+                            self.after_lua_return(me.nresults);
+                            continue 'newframe;
                         }
                         let ts = self.cur.st();
                         let me = ts.frames[fi];
@@ -731,18 +756,11 @@ impl State {
                         ts.stack.copy_within(func..func + nvals, me.func);
                         ts.top = me.func + nvals;
                         ts.frames.pop();
-                        if self.precall(me.func, me.nresults, me.kind, me.fresh)? {
-                            let ts = self.cur.st();
-                            let nf = ts.frames.last_mut().expect("pushed");
-                            nf.handler = me.handler;
-                            nf.tailcalled = true;
-                            continue 'newframe;
-                        }
-                        // A native was tail-called: its results are in place, as if we returned.
-                        if me.fresh {
-                            return Ok(me.kind);
-                        }
-                        self.after_lua_return(me.nresults);
+                        self.precall(me.func, me.nresults, me.kind, me.fresh)?;
+                        let ts = self.cur.st();
+                        let nf = ts.frames.last_mut().expect("pushed");
+                        nf.handler = me.handler;
+                        nf.tailcalled = true;
                         continue 'newframe;
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {
@@ -863,6 +881,9 @@ impl State {
                             pc += 1;
                         }
                         if let Value::Table(t) = r!(a) {
+                            if off + n > t.array_len() {
+                                t.resize_array(off + n);
+                            }
                             for j in 1..=n {
                                 t.set_int((off + j) as i64, r!(a + j));
                             }
@@ -1032,8 +1053,9 @@ impl State {
         Ok(false)
     }
 
-    fn for_error(&mut self, _v: &Value, what: &str) -> LuaError {
-        self.lua_rt_error(format!("'for' {what} must be a number"))
+    fn for_error(&mut self, v: &Value, what: &str) -> LuaError {
+        let t = self.obj_typename(v);
+        self.lua_rt_error(format!("bad 'for' {what} (number expected, got {t})"))
     }
 
     /// Mark stack slot `slot` (holding `v`) as a to-be-closed variable.
@@ -1049,41 +1071,46 @@ impl State {
         Ok(())
     }
 
-    /// CONCAT over `n` values starting at stack slot `first`; returns the result.
-    fn concat_regs(&mut self, first: usize, n: usize) -> LuaResult<Value> {
-        // Fast path: all strings or numbers.
-        let ts = self.ts();
-        let vals = &ts.stack[first..first + n];
-        if vals
-            .iter()
-            .all(|v| matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_)))
-        {
-            let mut buf: Vec<u8> = Vec::new();
-            for v in vals {
-                match v {
-                    Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-                    Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
-                    Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
-                    _ => {}
-                }
-            }
-            return Ok(self.str_value(&buf));
-        }
-        // General case: right to left, pairwise, using __concat where needed.
+    /// CONCAT over the `n` values at stack slots `first..first + n`, in place: the result ends
+    /// in slot `first`. Works right to left like PUC's luaV_concat: runs of strings/numbers
+    /// are joined at once, other pairs go through __concat. While a metamethod runs, `top`
+    /// is one past the remaining operands, so a yield inside it can be finished (`finish_op`).
+    pub(crate) fn concat_regs(&mut self, first: usize, mut n: usize) -> LuaResult<()> {
         let base = self.ts().frames.last().map_or(0, |f| f.base);
-        let mut acc = self.ts().stack[first + n - 1];
-        let mut acc_slot = Some(crate::debug::Slot::Reg(first + n - 1 - base));
-        for j in (0..n - 1).rev() {
-            let lhs = self.ts().stack[first + j];
-            acc = self.concat2(
-                lhs,
-                acc,
-                Some(crate::debug::Slot::Reg(first + j - base)),
-                acc_slot,
-            )?;
-            acc_slot = None;
+        while n > 1 {
+            let ts = self.ts();
+            let (a, b) = (ts.stack[first + n - 2], ts.stack[first + n - 1]);
+            let is_sn = |v: &Value| matches!(v, Value::Str(_) | Value::Int(_) | Value::Float(_));
+            if is_sn(&a) && is_sn(&b) {
+                // Join the longest run of strings/numbers ending at the top.
+                let mut k = 2;
+                while k < n && is_sn(&ts.stack[first + n - k - 1]) {
+                    k += 1;
+                }
+                let mut buf: Vec<u8> = Vec::new();
+                for v in &ts.stack[first + n - k..first + n] {
+                    match v {
+                        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+                        Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
+                        Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
+                        _ => {}
+                    }
+                }
+                let r = self.str_value(&buf);
+                self.ts().stack[first + n - k] = r;
+                n -= k - 1;
+            } else {
+                self.ts().top = first + n;
+                let (sa, sb) = (
+                    Slot::Reg(first + n - 2 - base),
+                    Slot::Reg(first + n - 1 - base),
+                );
+                let r = self.concat2(a, b, Some(sa), Some(sb))?;
+                self.ts().stack[first + n - 2] = r;
+                n -= 1;
+            }
         }
-        Ok(acc)
+        Ok(())
     }
 
     /// Finish an instruction interrupted by a yield inside a metamethod (after resume).
@@ -1119,13 +1146,16 @@ impl State {
             | Op::Return
             | Op::Tbc => {}
             Op::Concat => {
-                // Only a 2-value concatenation can be finished; longer chains are finished
-                // with the metamethod result as their value.
-                ts.stack[fr.base + i.a()] = res;
+                // The metamethod ran with `top` one past the remaining operands; its result
+                // replaces the last two of them, then the rest of the chain is joined.
+                let first = fr.base + i.a();
+                let n = ts.top - 1 - first;
+                ts.stack[first + n - 2] = res;
+                self.concat_regs(first, n - 1)?;
             }
             _ => ts.stack[fr.base + i.a()] = res,
         }
-        ts.top = fr.top;
+        self.ts().top = fr.top;
         Ok(())
     }
 }

@@ -42,6 +42,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let mut no_env = false;
     let mut warnings = false;
     let mut script: Option<usize> = None;
+    let mut jit_config = jit::JitConfig::default();
     let mut i = 1;
     while i < args.len() {
         let a = &args[i];
@@ -86,7 +87,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
                     actions.push(Action::Require(String::from_utf8_lossy(&val).into_owned()));
                 }
             }
-            _ if a.starts_with(b"-j") || a.starts_with(b"-O") => {}
+            _ if a.starts_with(b"-j") || a.starts_with(b"-O") => {
+                if !jit_config.apply_option(&String::from_utf8_lossy(&a[1..])) {
+                    usage(&progname, &String::from_utf8_lossy(a));
+                    return 1;
+                }
+            }
             _ => {
                 usage(&progname, &String::from_utf8_lossy(a));
                 return 1;
@@ -95,6 +101,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
         i += 1;
     }
     let mut lua = Lua::new();
+    // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
+    // overflow" strikes at the same depth as in PUC's `lua`.
+    lua.state().c_depth = 2;
+    // lua.c switches the collector to generational mode at start.
+    lua.state().heap.generational = true;
+    lua.state().jit = Some(Box::new(jit::Jit::new(jit_config)));
     if version {
         println!("{VERSION}");
     }

@@ -134,16 +134,17 @@ impl Compiler<'_> {
     // ---- constants ----
 
     fn add_k(&mut self, key: KKey, v: Value) -> R<usize> {
-        if let Some(&i) = self.fs().kcache.get(&key) {
-            return Ok(i);
+        if let Some(&i) = self.kcache.get(&key) {
+            if self.fs().f.k.get(i).is_some_and(|k| same_constant(k, &v)) {
+                return Ok(i);
+            }
         }
         let n = self.fs().f.k.len();
         if n > MAXARG_AX as usize {
             return Err(self.error_limit(MAXARG_AX as usize, "constants"));
         }
-        let fs = self.fs_mut();
-        fs.f.k.push(v);
-        fs.kcache.insert(key, n);
+        self.fs_mut().f.k.push(v);
+        self.kcache.insert(key, n);
         Ok(n)
     }
 
@@ -251,21 +252,21 @@ impl Compiler<'_> {
             let i = self.instr(pc);
             match i.op() {
                 Op::Return0 | Op::Return1 | Op::Return | Op::TailCall => {
+                    let mut ins = i;
                     if matches!(i.op(), Op::Return0 | Op::Return1) {
                         if !(needclose || is_vararg) {
                             continue;
                         }
-                        let mut n = Instr::abc(Op::Return, i.a() as u32, i.b() as u32, 0, false);
-                        n.set_c(i.c() as u32);
-                        *self.instr_mut(pc) = n;
+                        // RETURN does the extra work (closing, restoring a vararg frame).
+                        ins = Instr::abc(Op::Return, i.a() as u32, i.b() as u32, 0, false);
                     }
-                    let ins = self.instr_mut(pc);
                     if needclose {
                         ins.set_k(true);
                     }
                     if is_vararg {
                         ins.set_c(numparams + 1);
                     }
+                    *self.instr_mut(pc) = ins;
                 }
                 Op::Jmp => {
                     let target = self.final_target(pc);
@@ -292,6 +293,18 @@ impl Compiler<'_> {
             pc = t as usize;
         }
         pc
+    }
+}
+
+/// Same type and same value (the constant table distinguishes 1 from 1.0).
+fn same_constant(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::Str(x), Value::Str(y)) => x.as_bytes() == y.as_bytes(),
+        _ => false,
     }
 }
 

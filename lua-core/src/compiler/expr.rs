@@ -25,12 +25,17 @@ impl Compiler<'_> {
             ExprKind::Int(i) => EK::KInt(*i),
             ExprKind::Float(f) => EK::KFlt(*f),
             ExprKind::Str(s) => EK::KStr(self.heap.intern(s)),
+            // PUC emits VARARG before reading the `...` (it keeps the previous line).
             ExprKind::Vararg => {
-                self.line = e.line;
+                if !self.fs().f.is_vararg {
+                    // The parser rejects this; never emit a VARARG the VM cannot run.
+                    self.line = e.line;
+                    return Err(self.error("cannot use '...' outside a vararg function"));
+                }
                 EK::Vararg(self.code_abc(Op::VarArg, 0, 0, 1))
             }
             ExprKind::Function(body) => return self.closure(body, e.line),
-            ExprKind::Table(fields) => return self.constructor(fields, e.line),
+            ExprKind::Table(fields) => return self.constructor(fields),
             ExprKind::Bin(..) => return self.bin_expr(e),
             ExprKind::Un(op, sub) => {
                 self.line = e.line;
@@ -58,6 +63,7 @@ impl Compiler<'_> {
         }
         let mut v = self.expr(cur)?;
         for &(op, r, line) in spine.iter().rev() {
+            self.line = line; // the operator has been read
             self.infix(op, &mut v)?;
             let v2 = self.expr(r)?;
             self.posfix(op, &mut v, v2, line)?;
@@ -170,8 +176,9 @@ impl Compiler<'_> {
     }
 
     /// A table constructor.
-    fn constructor(&mut self, fields: &[Field], line: u32) -> R<ExpDesc> {
-        self.line = line;
+    /// A table constructor. NEWTABLE keeps the current line: PUC emits it before reading
+    /// the `{`, so it belongs to the previous token (the last node visited).
+    fn constructor(&mut self, fields: &[Field]) -> R<ExpDesc> {
         let pc = self.code_abc(Op::NewTable, 0, 0, 0);
         let treg = self.fs().freereg;
         let t = ExpDesc::new(EK::NonReloc(treg));

@@ -28,12 +28,18 @@
 //! - Every emitted jump is patched before its function is finished.
 //!
 //! Deviations from PUC's shapes (the VM has no MMBIN instructions, so an arithmetic
-//! instruction must describe its metamethod call exactly):
+//! instruction must describe its metamethod call exactly: event and operand order):
 //! - `x - k` uses SUBK (never ADDI with a negated immediate).
 //! - `k + x`, `k * x`, `k & x`... are not swapped into the K/immediate forms; the constant is
 //!   loaded into a register and the register form is used.
 //! - `x << k` uses SHL with registers (never SHRI with a negated immediate).
 //! - NEWTABLE's B and C are the raw hash and array size hints capped at 255, with no EXTRAARG.
+//!
+//! Tests can switch to PUC's exact shapes (`ops::PUC_SHAPES`) to compare listings with
+//! `luac5.4`; with that switch the output is identical to PUC 5.4.6's except where PUC's
+//! line numbers come from tokens the AST does not record (the `then` of an `if`, the `)` of
+//! a call, the `}` of a constructor, the end of a parameter list).
+//! Debug ranges of locals follow 5.4.6 (a block's locals end before its CLOSE).
 #![forbid(unsafe_code)]
 
 mod code;
@@ -43,8 +49,6 @@ mod jumps;
 mod ops;
 mod scope;
 mod stat;
-#[cfg(test)]
-mod testparse;
 #[cfg(test)]
 mod tests;
 
@@ -71,6 +75,7 @@ pub fn compile(chunk: &ast::Chunk, source: Rc<[u8]>, heap: &mut Heap) -> R<Proto
         actvar: Vec::new(),
         gotos: Vec::new(),
         labels: Vec::new(),
+        kcache: HashMap::new(),
     };
     c.open_func(0);
     c.set_vararg(0);
@@ -102,8 +107,6 @@ pub(crate) struct FuncState {
     firstlabel: usize,
     /// The function has captured locals or to-be-closed variables: returns must close.
     needclose: bool,
-    /// Constant cache: value -> index in `f.k`.
-    kcache: HashMap<KKey, usize>,
 }
 
 pub(crate) struct Compiler<'h> {
@@ -120,6 +123,11 @@ pub(crate) struct Compiler<'h> {
     gotos: Vec<GotoDesc>,
     /// Visible labels.
     labels: Vec<LabelDesc>,
+    /// Constant cache shared by all functions, as PUC's scanner table: value -> the index it
+    /// last got in some function's `k`. An entry is reused only if the current function's
+    /// `k` holds that value at that index, so (exactly as PUC) a constant used by a nested
+    /// function and then again by its parent may appear twice in the parent's list.
+    kcache: HashMap<KKey, usize>,
 }
 
 impl Compiler<'_> {
@@ -160,7 +168,6 @@ impl Compiler<'_> {
             firstlocal: self.actvar.len(),
             firstlabel: self.labels.len(),
             needclose: false,
-            kcache: HashMap::new(),
         };
         self.fs.push(fs);
         self.enter_block(false);

@@ -113,8 +113,29 @@ fn sc_number(e: &ExpDesc) -> Option<(usize, bool)> {
     }
 }
 
-fn is_sc_int(e: &ExpDesc) -> bool {
-    matches!(e.k, EK::KInt(i) if fits_c(i)) && !e.has_jumps()
+/// An integer literal fitting a signed 8-bit immediate.
+fn sc_int(e: &ExpDesc) -> Option<i64> {
+    match e.k {
+        EK::KInt(i) if fits_c(i) && !e.has_jumps() => Some(i),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test-only: generate PUC's exact shapes (swapped constant operands, ADDI for
+    /// subtraction, SHRI for left shifts) so listings can be compared with luac's.
+    pub(crate) static PUC_SHAPES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn puc_shapes() -> bool {
+    PUC_SHAPES.with(|c| c.get())
+}
+
+#[cfg(not(test))]
+fn puc_shapes() -> bool {
+    false
 }
 
 impl Compiler<'_> {
@@ -206,8 +227,43 @@ impl Compiler<'_> {
                 self.exp2nextreg(&mut e2)?;
                 self.code_concat(e1, &e2, line)?;
             }
-            BinOp::Add if is_sc_int(&e2) => {
-                let EK::KInt(i) = e2.k else { unreachable!() };
+            BinOp::Add | BinOp::Mul if puc_shapes() && e1.numeral().is_some() => {
+                // PUC swaps a constant first operand into the K/immediate position.
+                std::mem::swap(e1, &mut e2);
+                if let (BinOp::Add, Some(i)) = (op, sc_int(&e2)) {
+                    self.finish_binexpval(e1, &e2, Op::AddI, (i + 127) as usize, line)?;
+                } else if e2.numeral().is_some() && self.exp2k(&mut e2)? {
+                    self.code_bin_k(op, e1, &e2, line)?;
+                } else {
+                    std::mem::swap(e1, &mut e2);
+                    self.code_binexpval(op, e1, &mut e2, line)?;
+                }
+            }
+            BinOp::Sub if puc_shapes() && sc_int(&e2).is_some_and(|i| fits_c(-i)) => {
+                let i = sc_int(&e2).unwrap_or(0);
+                self.finish_binexpval(e1, &e2, Op::AddI, (127 - i) as usize, line)?;
+            }
+            BinOp::BAnd | BinOp::BOr | BinOp::BXor
+                if puc_shapes() && matches!(e1.k, EK::KInt(_)) =>
+            {
+                std::mem::swap(e1, &mut e2);
+                if e2.is_kint() && self.exp2k(&mut e2)? {
+                    self.code_bin_k(op, e1, &e2, line)?;
+                } else {
+                    std::mem::swap(e1, &mut e2);
+                    self.code_binexpval(op, e1, &mut e2, line)?;
+                }
+            }
+            BinOp::Shl
+                if puc_shapes()
+                    && sc_int(e1).is_none()
+                    && sc_int(&e2).is_some_and(|i| fits_c(-i)) =>
+            {
+                let i = sc_int(&e2).unwrap_or(0);
+                self.finish_binexpval(e1, &e2, Op::ShrI, (127 - i) as usize, line)?;
+            }
+            BinOp::Add if sc_int(&e2).is_some() => {
+                let i = sc_int(&e2).unwrap_or(0);
                 self.finish_binexpval(e1, &e2, Op::AddI, (i + 127) as usize, line)?;
             }
             BinOp::Add
@@ -231,9 +287,8 @@ impl Compiler<'_> {
                 }
             }
             BinOp::Shl => {
-                if is_sc_int(e1) {
+                if let Some(i) = sc_int(e1) {
                     // `I << x`: SHLI x I
-                    let EK::KInt(i) = e1.k else { unreachable!() };
                     std::mem::swap(e1, &mut e2);
                     self.finish_binexpval(e1, &e2, Op::ShlI, (i + 127) as usize, line)?;
                 } else {
@@ -241,8 +296,7 @@ impl Compiler<'_> {
                 }
             }
             BinOp::Shr => {
-                if is_sc_int(&e2) {
-                    let EK::KInt(i) = e2.k else { unreachable!() };
+                if let Some(i) = sc_int(&e2) {
                     self.finish_binexpval(e1, &e2, Op::ShrI, (i + 127) as usize, line)?;
                 } else {
                     self.code_binexpval(op, e1, &mut e2, line)?;

@@ -89,7 +89,8 @@ impl Compiler<'_> {
     /// Register level of the first `nvar` locals of the current function.
     pub(crate) fn reglevel(&self, nvar: usize) -> usize {
         let fs = self.fs();
-        self.actvar[fs.firstlocal..fs.firstlocal + nvar]
+        let end = (fs.firstlocal + nvar).min(self.actvar.len());
+        self.actvar[fs.firstlocal.min(end)..end]
             .iter()
             .rev()
             .find(|v| v.kind != VarKind::Ctc)
@@ -304,6 +305,11 @@ impl Compiler<'_> {
             .pop()
             .expect("leave_block with an open block");
         let stklevel = self.reglevel(bl.nactvar);
+        // Register levels of the block's variable counts, needed for pending gotos after
+        // the variables are gone.
+        let levels: Vec<usize> = (bl.nactvar..=self.fs().nactvar)
+            .map(|n| self.reglevel(n))
+            .collect();
         self.remove_vars(bl.nactvar);
         let has_previous = !self.fs().blocks.is_empty();
         let mut hasclose = false;
@@ -318,7 +324,7 @@ impl Compiler<'_> {
         self.fs_mut().freereg = stklevel;
         self.labels.truncate(bl.firstlabel);
         if has_previous {
-            self.move_gotos_out(&bl);
+            self.move_gotos_out(&bl, &levels);
         } else if bl.firstgoto < self.gotos.len() {
             let gt = &self.gotos[bl.firstgoto];
             let msg = if &*gt.name == "break" {
@@ -335,10 +341,15 @@ impl Compiler<'_> {
     }
 
     /// Pending gotos of the block just left now belong to the enclosing block.
-    fn move_gotos_out(&mut self, bl: &BlockCnt) {
-        let outer = self.reglevel(bl.nactvar);
+    /// `levels[j]` is the register level of `bl.nactvar + j` variables of the block left.
+    fn move_gotos_out(&mut self, bl: &BlockCnt, levels: &[usize]) {
+        let outer = levels.first().copied().unwrap_or(0);
         for i in bl.firstgoto..self.gotos.len() {
-            let lvl = self.reglevel(self.gotos[i].nactvar);
+            let n = self.gotos[i].nactvar;
+            let lvl = match n.checked_sub(bl.nactvar) {
+                Some(j) => levels.get(j).copied().unwrap_or(outer),
+                None => self.reglevel(n),
+            };
             let gt = &mut self.gotos[i];
             if lvl > outer {
                 gt.close |= bl.upval;

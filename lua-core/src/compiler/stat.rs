@@ -75,7 +75,11 @@ impl Compiler<'_> {
                     _ => Err(self.error("syntax error")),
                 }
             }
-            Stat::Do(b) => self.block(b),
+            Stat::Do(b) => {
+                self.block(b)?;
+                self.line = b.end_line;
+                Ok(())
+            }
             Stat::While { cond, body, line } => {
                 self.line = *line;
                 self.while_stat(cond, body)
@@ -86,7 +90,12 @@ impl Compiler<'_> {
             }
             Stat::If { conds, else_, line } => {
                 self.line = *line;
-                self.if_stat(conds, else_.as_ref())
+                self.if_stat(conds, else_.as_ref())?;
+                let last = else_.as_ref().or(conds.last().map(|(_, b)| b));
+                if let Some(b) = last {
+                    self.line = b.end_line; // the closing `end`
+                }
+                Ok(())
             }
             Stat::NumFor {
                 var,
@@ -304,6 +313,7 @@ impl Compiler<'_> {
         self.enter_block(true);
         self.block(body)?;
         self.jump_to(whileinit)?;
+        self.line = body.end_line; // PUC leaves the loop block after reading `end`
         self.leave_block()?;
         self.patch_to_here(condexit)
     }
@@ -447,6 +457,7 @@ impl Compiler<'_> {
         }
         self.adjust_localvars(3);
         self.for_body(base, line, 1, false, body)?;
+        self.line = body.end_line;
         self.leave_block()?;
         Ok(())
     }
@@ -467,6 +478,7 @@ impl Compiler<'_> {
         self.mark_to_be_closed(); // the 4th control variable is to be closed
         self.check_stack(3)?; // room to call the generator
         self.for_body(base, line, names.len(), true, body)?;
+        self.line = body.end_line;
         self.leave_block()?;
         Ok(())
     }

@@ -201,12 +201,19 @@ impl Parser<'_> {
                 Tok::Char(b':') => {
                     self.next()?;
                     let name = self.check_name()?;
+                    // As Lua 5.4.7+: a call's line is where its arguments start.
+                    let cline = self.line();
                     let (args, da) = self.func_args()?;
-                    (ExprKind::Method(Box::new(e), name, args), da)
+                    d = self.depth(d.max(da) + 1)?;
+                    e = mk(ExprKind::Method(Box::new(e), name, args), cline);
+                    continue;
                 }
                 Tok::Char(b'(') | Tok::Str(_) | Tok::Char(b'{') => {
+                    let cline = self.line();
                     let (args, da) = self.func_args()?;
-                    (ExprKind::Call(Box::new(e), args), da)
+                    d = self.depth(d.max(da) + 1)?;
+                    e = mk(ExprKind::Call(Box::new(e), args), cline);
+                    continue;
                 }
                 _ => return Ok((e, d)),
             };

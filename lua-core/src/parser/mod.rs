@@ -20,6 +20,8 @@
 //! binary or unary operator the operator's line, a call the line where its prefix expression
 //! starts.
 
+#![forbid(unsafe_code)]
+
 mod expr;
 mod scope;
 #[cfg(test)]
@@ -116,8 +118,12 @@ impl<'a> Parser<'a> {
         self.t.tok == Tok::Char(c)
     }
 
-    /// `msg near <current token>` at the current line.
+    /// `msg near <current token>` at the current line. A NUL byte token is token 0 for PUC,
+    /// which means "no token": the message then has no "near" part.
     fn syntax_error(&self, msg: &str) -> SyntaxError {
+        if self.t.tok == Tok::Char(0) {
+            return self.sem_error(msg);
+        }
         self.lex
             .error_at(self.line(), &format!("{} near {}", msg, self.t.near()))
     }
@@ -233,11 +239,12 @@ impl<'a> Parser<'a> {
 
     /// `body -> '(' parlist ')' block END`; `line` is the function's `linedefined`.
     fn func_body(&mut self, is_method: bool, line: u32) -> Result<(FuncBody, u32), SyntaxError> {
+        self.add_proto()?;
         self.open_func(line);
         self.check_next_char(b'(')?;
         if is_method {
             self.new_localvar("self".to_string())?;
-            self.adjust_localvars(1);
+            self.adjust_localvars(1)?;
         }
         let mut params = Vec::new();
         let mut is_vararg = false;
@@ -260,7 +267,7 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        self.adjust_localvars(params.len());
+        self.adjust_localvars(params.len())?;
         self.fs_mut().is_vararg = is_vararg;
         self.check_next_char(b')')?;
         let body = self.stat_list()?;
@@ -351,14 +358,14 @@ impl<'a> Parser<'a> {
             }
             Tok::Break => {
                 self.next()?;
-                self.new_goto("break".to_string(), line);
+                self.new_goto("break".to_string(), line)?;
                 b.stats.push(Stat::Break { line });
             }
             Tok::Goto => {
                 self.next()?;
                 let gline = self.line();
                 let label = self.check_name()?;
-                self.new_goto(label.clone(), gline);
+                self.new_goto(label.clone(), gline)?;
                 b.stats.push(Stat::Goto { label, line });
             }
             _ => self.expr_stat(b)?,
@@ -396,7 +403,7 @@ impl<'a> Parser<'a> {
             let line = self.line();
             self.next()?;
             self.enter_block(false);
-            self.new_goto("break".to_string(), line);
+            self.new_goto("break".to_string(), line)?;
             bb.stats.push(Stat::Break { line });
             while self.test_next_char(b';')? {}
             if self.block_follow(false) {
@@ -477,7 +484,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        self.adjust_localvars(3);
+        self.adjust_localvars(3)?;
         let body = self.for_body(1)?;
         Ok(Stat::NumFor {
             var,
@@ -502,7 +509,7 @@ impl<'a> Parser<'a> {
         }
         self.check_next(&Tok::In)?;
         let exprs = self.expr_list()?;
-        self.adjust_localvars(4);
+        self.adjust_localvars(4)?;
         let body = self.for_body(names.len())?;
         Ok(Stat::GenFor {
             names,
@@ -516,7 +523,7 @@ impl<'a> Parser<'a> {
     fn for_body(&mut self, nvars: usize) -> Result<Block, SyntaxError> {
         self.check_next(&Tok::Do)?;
         self.enter_block(false);
-        self.adjust_localvars(nvars);
+        self.adjust_localvars(nvars)?;
         let body = self.block()?;
         self.leave_block()?;
         Ok(body)
@@ -555,7 +562,7 @@ impl<'a> Parser<'a> {
     fn local_func(&mut self, b: &mut BlockBuilder, line: u32) -> Result<(), SyntaxError> {
         let name = self.check_name()?;
         self.new_localvar(name.clone())?;
-        self.adjust_localvars(1);
+        self.adjust_localvars(1)?;
         let fline = self.line();
         let (func, d) = self.func_body(false, fline)?;
         self.note_depth(d)?;
@@ -622,8 +629,12 @@ impl<'a> Parser<'a> {
         if let Some(v) = value {
             self.actvar[last].kind = VarKind::CompileTime;
             self.actvar[last].value = Some(v);
+            // A compile-time constant gets no register and no debug entry, but is visible.
+            self.adjust_localvars(nvars - 1)?;
+            self.fs_mut().nactvar += 1;
+        } else {
+            self.adjust_localvars(nvars)?;
         }
-        self.adjust_localvars(nvars);
         b.stats.push(Stat::Local { names, exprs, line });
         Ok(())
     }

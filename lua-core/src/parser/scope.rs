@@ -18,6 +18,12 @@ use crate::value::Value;
 pub const MAX_VARS: usize = 200;
 /// Most upvalues per function (PUC's MAXUPVAL).
 pub const MAX_UPVALS: usize = 255;
+/// Most local variable declarations over a function's life (PUC's SHRT_MAX for `locvars`).
+pub const MAX_LOCVARS: usize = 32767;
+/// Most pending gotos, and most visible labels (PUC's SHRT_MAX for `dyd->gt`, `dyd->label`).
+pub const MAX_LABELS: usize = 32767;
+/// Most functions nested directly in one function (PUC's MAXARG_Bx).
+pub const MAX_PROTOS: usize = (1 << 17) - 1;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum VarKind {
@@ -79,6 +85,10 @@ pub struct FuncState {
     pub nactvar: usize,
     pub upvals: Vec<(String, VarKind)>,
     pub blocks: Vec<BlockCnt>,
+    /// Variables declared so far (PUC's `ndebugvars`; compile-time constants excluded).
+    pub ndebugvars: usize,
+    /// Functions nested directly in this one so far.
+    pub nprotos: usize,
     /// Largest AST height seen in this function's body so far (see `Parser::note_depth`).
     pub max_depth: u32,
 }
@@ -113,6 +123,8 @@ impl Parser<'_> {
             nactvar: 0,
             upvals: Vec::new(),
             blocks: Vec::new(),
+            ndebugvars: 0,
+            nprotos: 0,
             max_depth: 0,
         });
         self.enter_block(false);
@@ -196,8 +208,24 @@ impl Parser<'_> {
     }
 
     /// Make the last `n` declared variables visible.
-    pub(super) fn adjust_localvars(&mut self, n: usize) {
-        self.fs_mut().nactvar += n;
+    pub(super) fn adjust_localvars(&mut self, n: usize) -> Result<(), SyntaxError> {
+        let fs = self.fs_mut();
+        fs.nactvar += n;
+        fs.ndebugvars += n;
+        if fs.ndebugvars > MAX_LOCVARS {
+            return Err(too_many("local variables", MAX_LOCVARS));
+        }
+        Ok(())
+    }
+
+    /// Count a function nested in the current one.
+    pub(super) fn add_proto(&mut self) -> Result<(), SyntaxError> {
+        let fs = self.fs_mut();
+        if fs.nprotos >= MAX_PROTOS {
+            return Err(too_many("functions", MAX_PROTOS));
+        }
+        fs.nprotos += 1;
+        Ok(())
     }
 
     fn search_var(&self, fi: usize, name: &str) -> Option<VarRef> {
@@ -268,9 +296,12 @@ impl Parser<'_> {
     }
 
     /// A `goto name` at `line`: backward jumps resolve at once, forward ones wait.
-    pub(super) fn new_goto(&mut self, name: String, line: u32) {
+    pub(super) fn new_goto(&mut self, name: String, line: u32) -> Result<(), SyntaxError> {
         if name != "break" && self.find_label(&name).is_some() {
-            return;
+            return Ok(());
+        }
+        if self.gotos.len() >= MAX_LABELS {
+            return Err(too_many("labels/gotos", MAX_LABELS));
         }
         let nactvar = self.fs().nactvar;
         self.gotos.push(LabelDesc {
@@ -278,6 +309,7 @@ impl Parser<'_> {
             line,
             nactvar,
         });
+        Ok(())
     }
 
     pub(super) fn check_repeated(&self, name: &str) -> Result<(), SyntaxError> {
@@ -296,28 +328,32 @@ impl Parser<'_> {
         line: u32,
         last: bool,
     ) -> Result<(), SyntaxError> {
+        if self.labels.len() >= MAX_LABELS {
+            return Err(too_many("labels/gotos", MAX_LABELS));
+        }
         let fs = self.fs();
         let bl = fs.blocks.last().expect("no open block");
         let nactvar = if last { bl.nactvar } else { fs.nactvar };
         let firstgoto = bl.firstgoto;
         let firstlocal = fs.firstlocal;
-        let mut i = firstgoto;
-        while i < self.gotos.len() {
-            if self.gotos[i].name == name {
-                let g = &self.gotos[i];
-                if g.nactvar < nactvar {
-                    let var = &self.actvar[firstlocal + g.nactvar].name;
-                    let msg = format!(
-                        "<goto {}> at line {} jumps into the scope of local '{}'",
-                        g.name, g.line, var
-                    );
-                    return Err(self.sem_error(&msg));
-                }
-                self.gotos.remove(i);
-            } else {
-                i += 1;
-            }
+        let pending = &self.gotos[firstgoto..];
+        if let Some(g) = pending
+            .iter()
+            .find(|g| g.name == name && g.nactvar < nactvar)
+        {
+            let var = &self.actvar[firstlocal + g.nactvar].name;
+            let msg = format!(
+                "<goto {}> at line {} jumps into the scope of local '{}'",
+                g.name, g.line, var
+            );
+            return Err(self.sem_error(&msg));
         }
+        // Resolve them all at once (linear even with many gotos to one label).
+        let mut i = 0;
+        self.gotos.retain(|g| {
+            i += 1;
+            i <= firstgoto || g.name != name
+        });
         self.labels.push(LabelDesc {
             name,
             line,
@@ -392,6 +428,12 @@ impl Parser<'_> {
         }
         None
     }
+}
+
+/// A size limit hit while growing one of PUC's arrays: a plain runtime error there, so the
+/// message has no position.
+fn too_many(what: &str, limit: usize) -> SyntaxError {
+    SyntaxError(format!("too many {what} (limit is {limit})"))
 }
 
 /// PUC's `constfolding`: numeric operands only, no division by zero, bitwise operands with

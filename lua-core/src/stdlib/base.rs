@@ -181,7 +181,7 @@ fn rawlen(st: &mut State) -> NResults {
     let n = match st.arg(1) {
         Value::Table(t) => t.len(),
         Value::Str(s) => s.len() as i64,
-        _ => return Err(st.arg_error(1, "table or string expected")),
+        _ => return Err(st.type_error_arg(1, "table or string")),
     };
     Ok(st.ret(&[Value::Int(n)]))
 }
@@ -267,8 +267,8 @@ fn pcall(st: &mut State) -> NResults {
 }
 
 fn xpcall(st: &mut State) -> NResults {
-    if st.nargs() < 2 {
-        st.check_any(2)?;
+    if !st.arg(2).is_function() {
+        return Err(st.type_error_arg(2, "function"));
     }
     let base = st.frame().base;
     let ts = st.ts();
@@ -441,7 +441,13 @@ fn collectgarbage(st: &mut State) -> NResults {
             Value::Int(0)
         }
         "incremental" | "generational" => {
-            let prev = st.str_value("incremental");
+            let prev = if st.heap.generational {
+                "generational"
+            } else {
+                "incremental"
+            };
+            st.heap.generational = opt == "generational";
+            let prev = st.str_value(prev);
             return Ok(st.ret(&[prev]));
         }
         "setpause" => {

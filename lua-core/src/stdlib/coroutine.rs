@@ -28,7 +28,7 @@ pub fn open(st: &mut State) {
 fn check_co(st: &mut State, n: usize) -> Result<Gc<Thread>, LuaError> {
     match st.arg(n) {
         Value::Thread(t) => Ok(t),
-        _ => Err(st.type_error_arg(n, "coroutine")),
+        _ => Err(st.type_error_arg(n, "thread")),
     }
 }
 
@@ -70,10 +70,10 @@ fn resume(st: &mut State) -> NResults {
 
 fn yield_(st: &mut State) -> NResults {
     if st.cur.ptr_eq(st.main) {
-        return Err(st.rt_error("attempt to yield from outside a coroutine"));
+        return Err(st.error_msg("attempt to yield from outside a coroutine"));
     }
     if st.ts().nny > 0 {
-        return Err(st.rt_error("attempt to yield across a C-call boundary"));
+        return Err(st.error_msg("attempt to yield across a C-call boundary"));
     }
     let n = st.nargs();
     let vals: Vec<Value> = (1..=n).map(|i| st.arg(i)).collect();
@@ -120,16 +120,20 @@ fn wrap_aux(st: &mut State) -> NResults {
             Ok(st.ret(&vals))
         }
         Err(e) => {
-            let e = if let Value::Str(s) = e {
-                let _ = close_coroutine(st, co);
+            // An error inside the coroutine kills it: close its pending variables first. (A
+            // failed resume of a running/dead coroutine leaves it alone.)
+            let mut e = e;
+            if co.st().status == CoStatus::Dead && co.st().error.is_some() {
+                if let Err(e2) = close_coroutine(st, co) {
+                    e = e2;
+                }
+            }
+            if let Value::Str(s) = e {
                 let pos = crate::debug::where_(st, 1);
                 let mut b = pos.into_bytes();
                 b.extend_from_slice(s.as_bytes());
-                st.str_value(b)
-            } else {
-                let _ = close_coroutine(st, co);
-                e
-            };
+                e = st.str_value(b);
+            }
             Err(LuaError::Error(e))
         }
     }

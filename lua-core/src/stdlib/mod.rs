@@ -3,8 +3,13 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod io;
+pub mod lformat;
+pub mod lpack;
+pub mod lpattern;
 pub mod math;
 pub mod os;
+pub mod package;
 pub mod table;
 pub mod utf8;
 
@@ -19,6 +24,8 @@ pub fn open_libs(st: &mut State) {
     st.set_field(loaded, "_G", Value::Table(g));
     base::open(st);
     coroutine::open(st);
+    package::open(st);
+    io::open(st);
     table::open(st);
     math::open(st);
     utf8::open(st);

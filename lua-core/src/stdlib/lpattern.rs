@@ -1,0 +1,923 @@
+//! Lua 5.4 patterns: the matcher behind `string.find`, `string.match`, `string.gmatch` and
+//! `string.gsub`.
+//!
+//! What it owns: parsing and matching Lua patterns over byte slices (single characters, `.`,
+//! `%a`-style classes in the C locale, `%x` escapes, `[...]` sets, the quantifiers `* + - ?`,
+//! anchors, captures including position captures, back-references `%1`-`%9`, `%b`, `%f`), the
+//! iteration rules of `gmatch`/`gsub` (including 5.4's "no empty match right where the previous
+//! match ended" rule), and the expansion of `%0`-`%9`/`%%` in gsub replacement strings.
+//! It knows nothing about the VM: subjects and patterns are `&[u8]`, positions are 0-based byte
+//! offsets unless a doc comment says otherwise, errors are the exact PUC message texts as
+//! `String` (the caller raises them as Lua errors, without position prefix, as `luaL_error`
+//! from a C function does).
+//!
+//! How the VM uses it:
+//! - `string.find(s, p, init, plain)`: `let i = start_offset(init, s.len())`; if `i > s.len()`
+//!   return fail; if `plain || !has_specials(p)` use [`find_plain`] (results `start+1`,
+//!   `start+p.len()`); otherwise [`pattern_find`] and return `m.start+1`, `m.end`, then
+//!   [`Match::captures`].
+//! - `string.match`: [`pattern_find`] then [`Match::values`].
+//! - `string.gmatch(s, p, init)`: keep a [`GMatch`] in the iterator closure (together with the
+//!   two strings) and call [`GMatch::next`]; push [`Match::values`].
+//! - `string.gsub(s, p, repl, n)`: [`gsub`] with a closure that, per match, appends the
+//!   replacement to the output buffer (a string repl uses [`expand_replacement`], a table uses
+//!   `m.capture(0)` as key, a function gets [`Match::values`]) and says whether it replaced.
+//!
+//! Invariants: the matcher never panics and never recurses more than [`MAXCCALLS`] levels
+//! (deeper patterns fail with "pattern too complex", exactly where PUC fails); single-item
+//! repetitions are loops. Reading "past the end" of the pattern yields 0, which reproduces what
+//! PUC's C code sees at the terminating NUL, so behaviour on odd patterns (e.g. a trailing `(`)
+//! is the same.
+#![forbid(unsafe_code)]
+
+/// Maximum number of captures in one pattern (LUA_MAXCAPTURES).
+pub const MAXCAPTURES: usize = 32;
+/// Maximum nesting of the recursive matcher (PUC's MAXCCALLS for patterns).
+pub const MAXCCALLS: usize = 200;
+
+const ESC: u8 = b'%';
+const SPECIALS: &[u8] = b"^$*+?.([%-";
+
+/// One capture value, as Lua would push it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capture {
+    /// A substring of the subject: byte range `start..end`.
+    Span(usize, usize),
+    /// A position capture `()`: the 1-based position Lua returns.
+    Position(usize),
+}
+
+impl Capture {
+    /// The captured bytes, or `None` for a position capture.
+    pub fn bytes<'s>(&self, subject: &'s [u8]) -> Option<&'s [u8]> {
+        match *self {
+            Capture::Span(a, b) => subject.get(a..b),
+            Capture::Position(_) => None,
+        }
+    }
+}
+
+/// Raw capture state while matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RawCap {
+    /// `(` seen at `init`, `)` not yet.
+    Open(usize),
+    Closed(usize, usize),
+    Position(usize),
+}
+
+/// A successful match: the whole match `start..end` (0-based, end exclusive) and the captures.
+///
+/// Captures are kept raw because PUC reports some errors ("unfinished capture", "invalid capture
+/// index") only when a capture is actually used; the accessors reproduce that.
+#[derive(Clone, Debug)]
+pub struct Match {
+    pub start: usize,
+    pub end: usize,
+    level: usize,
+    caps: [RawCap; MAXCAPTURES],
+}
+
+impl Match {
+    fn empty() -> Match {
+        Match {
+            start: 0,
+            end: 0,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
+    }
+
+    /// Number of captures the pattern opened (0 if it has none).
+    pub fn level(&self) -> usize {
+        self.level
+    }
+
+    /// Capture `i` (0-based) with `get_onecapture` semantics: when the pattern has no captures,
+    /// capture 0 is the whole match; other missing indices fail with "invalid capture index
+    /// %<i+1>"; a capture never closed fails with "unfinished capture".
+    pub fn capture(&self, i: usize) -> Result<Capture, String> {
+        if i >= self.level {
+            if i != 0 {
+                return Err(format!("invalid capture index %{}", i + 1));
+            }
+            return Ok(Capture::Span(self.start, self.end));
+        }
+        match self.caps[i] {
+            RawCap::Open(_) => Err("unfinished capture".to_string()),
+            RawCap::Closed(a, l) => Ok(Capture::Span(a, a + l)),
+            RawCap::Position(a) => Ok(Capture::Position(a + 1)),
+        }
+    }
+
+    /// The explicit captures only (what `string.find` returns after the two indices).
+    pub fn captures(&self) -> Result<Vec<Capture>, String> {
+        (0..self.level).map(|i| self.capture(i)).collect()
+    }
+
+    /// The values `string.match`/`gmatch` and a gsub function receive: the captures, or the
+    /// whole match when the pattern has none.
+    pub fn values(&self) -> Result<Vec<Capture>, String> {
+        (0..self.level.max(1)).map(|i| self.capture(i)).collect()
+    }
+}
+
+/// PUC's `posrelatI` minus one: turns a Lua `init` argument (1-based, negative counts from the
+/// end, 0 means 1) into a 0-based offset. The result may exceed `len` (then nothing matches).
+pub fn start_offset(init: i64, len: usize) -> usize {
+    if init > 0 {
+        (init as u64 as usize).saturating_sub(1)
+    } else if init == 0 || init.unsigned_abs() > len as u64 {
+        0
+    } else {
+        len - init.unsigned_abs() as usize
+    }
+}
+
+/// Does `p` contain any pattern special character? If not, `string.find` searches plainly.
+pub fn has_specials(p: &[u8]) -> bool {
+    p.iter().any(|c| SPECIALS.contains(c))
+}
+
+/// Plain substring search of `needle` in `hay[init..]`; returns the absolute start offset.
+/// An empty needle is found at `init` (when `init <= hay.len()`).
+pub fn find_plain(hay: &[u8], needle: &[u8], init: usize) -> Option<usize> {
+    let rest = hay.get(init..)?;
+    let Some((&first, tail)) = needle.split_first() else {
+        return Some(init);
+    };
+    if needle.len() > rest.len() {
+        return None;
+    }
+    let last_start = rest.len() - needle.len();
+    let mut i = 0;
+    while i <= last_start {
+        match rest[i..=last_start].iter().position(|&c| c == first) {
+            None => return None,
+            Some(off) => {
+                let at = i + off;
+                if &rest[at + 1..at + needle.len()] == tail {
+                    return Some(init + at);
+                }
+                i = at + 1;
+            }
+        }
+    }
+    None
+}
+
+/// C-locale `ctype` classification of `c` by the class letter `cl` (`%a`, `%A`, ...); any other
+/// letter matches itself.
+fn match_class(c: u8, cl: u8) -> bool {
+    let res = match cl.to_ascii_lowercase() {
+        b'a' => c.is_ascii_alphabetic(),
+        b'c' => c.is_ascii_control(),
+        b'd' => c.is_ascii_digit(),
+        b'g' => c.is_ascii_graphic(),
+        b'l' => c.is_ascii_lowercase(),
+        b'p' => c.is_ascii_punctuation(),
+        // C's isspace includes '\v', which Rust's is_ascii_whitespace does not.
+        b's' => c == b' ' || (b'\t'..=b'\r').contains(&c),
+        b'u' => c.is_ascii_uppercase(),
+        b'w' => c.is_ascii_alphanumeric(),
+        b'x' => c.is_ascii_hexdigit(),
+        b'z' => c == 0, // deprecated, still accepted by 5.4
+        _ => return cl == c,
+    };
+    if cl.is_ascii_lowercase() {
+        res
+    } else {
+        !res
+    }
+}
+
+/// The matcher proper: subject, pattern (without a leading `^` anchor), capture stack and
+/// remaining recursion budget.
+struct Matcher<'a> {
+    src: &'a [u8],
+    pat: &'a [u8],
+    depth: usize,
+    level: usize,
+    caps: [RawCap; MAXCAPTURES],
+}
+
+type MResult = Result<Option<usize>, String>;
+
+impl<'a> Matcher<'a> {
+    fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
+        Matcher {
+            src,
+            pat,
+            depth: MAXCCALLS,
+            level: 0,
+            caps: [RawCap::Open(0); MAXCAPTURES],
+        }
+    }
+
+    /// Pattern byte at `i`, 0 past the end (the C terminator).
+    #[inline]
+    fn p(&self, i: usize) -> u8 {
+        self.pat.get(i).copied().unwrap_or(0)
+    }
+
+    /// Subject byte at `i`, 0 past the end (the C terminator).
+    #[inline]
+    fn s(&self, i: usize) -> u8 {
+        self.src.get(i).copied().unwrap_or(0)
+    }
+
+    /// One attempt from scratch at subject offset `s`.
+    fn attempt(&mut self, s: usize) -> MResult {
+        self.level = 0;
+        self.do_match(s, 0)
+    }
+
+    fn fill(&self, m: &mut Match, start: usize, end: usize) {
+        m.start = start;
+        m.end = end;
+        m.level = self.level;
+        m.caps[..self.level].copy_from_slice(&self.caps[..self.level]);
+    }
+
+    /// Index just past the single-character class starting at `p`.
+    fn class_end(&self, mut p: usize) -> Result<usize, String> {
+        let c = self.p(p);
+        p += 1;
+        if c == ESC {
+            if p >= self.pat.len() {
+                return Err("malformed pattern (ends with '%')".to_string());
+            }
+            return Ok(p + 1);
+        }
+        if c == b'[' {
+            if self.p(p) == b'^' {
+                p += 1;
+            }
+            // The first character after '[' (or "[^") is never the closing ']'.
+            loop {
+                if p >= self.pat.len() {
+                    return Err("malformed pattern (missing ']')".to_string());
+                }
+                let cc = self.pat[p];
+                p += 1;
+                if cc == ESC && p < self.pat.len() {
+                    p += 1;
+                }
+                if self.p(p) == b']' {
+                    break;
+                }
+            }
+            return Ok(p + 1);
+        }
+        Ok(p)
+    }
+
+    /// Does `c` belong to the set `[...]` spanning `p` (the '[') to `ec` (the closing ']')?
+    fn match_bracket(&self, c: u8, mut p: usize, ec: usize) -> bool {
+        let mut sig = true;
+        if self.p(p + 1) == b'^' {
+            sig = false;
+            p += 1;
+        }
+        loop {
+            p += 1;
+            if p >= ec {
+                break;
+            }
+            let pc = self.p(p);
+            if pc == ESC {
+                p += 1;
+                if match_class(c, self.p(p)) {
+                    return sig;
+                }
+            } else if self.p(p + 1) == b'-' && p + 2 < ec {
+                p += 2;
+                if pc <= c && c <= self.p(p) {
+                    return sig;
+                }
+            } else if pc == c {
+                return sig;
+            }
+        }
+        !sig
+    }
+
+    /// Does the class at `p..ep` match the subject byte at `s`?
+    fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
+        let Some(&c) = self.src.get(s) else {
+            return false;
+        };
+        match self.p(p) {
+            b'.' => true,
+            ESC => match_class(c, self.p(p + 1)),
+            b'[' => self.match_bracket(c, p, ep - 1),
+            pc => pc == c,
+        }
+    }
+
+    /// Recursive entry: spends one level of the recursion budget.
+    fn do_match(&mut self, s: usize, p: usize) -> MResult {
+        if self.depth == 0 {
+            return Err("pattern too complex".to_string());
+        }
+        self.depth -= 1;
+        let r = self.match_here(s, p);
+        self.depth += 1;
+        r
+    }
+
+    /// Match pattern `p..` against subject `s..`; returns the end of the match. Tail positions
+    /// loop instead of recursing, so only captures, `?`, and repetitions use the budget.
+    fn match_here(&mut self, mut s: usize, mut p: usize) -> MResult {
+        loop {
+            if p >= self.pat.len() {
+                return Ok(Some(s));
+            }
+            match self.pat[p] {
+                b'(' => {
+                    return if self.p(p + 1) == b')' {
+                        self.start_capture(s, p + 2, RawCap::Position(s))
+                    } else {
+                        self.start_capture(s, p + 1, RawCap::Open(s))
+                    };
+                }
+                b')' => return self.end_capture(s, p + 1),
+                b'$' if p + 1 == self.pat.len() => {
+                    return Ok((s == self.src.len()).then_some(s));
+                }
+                ESC if self.p(p + 1) == b'b' => match self.match_balance(s, p + 2)? {
+                    Some(ns) => {
+                        s = ns;
+                        p += 4;
+                        continue;
+                    }
+                    None => return Ok(None),
+                },
+                ESC if self.p(p + 1) == b'f' => {
+                    p += 2;
+                    if self.p(p) != b'[' {
+                        return Err("missing '[' after '%f' in pattern".to_string());
+                    }
+                    let ep = self.class_end(p)?;
+                    let prev = if s == 0 { 0 } else { self.s(s - 1) };
+                    let cur = self.s(s);
+                    if !self.match_bracket(prev, p, ep - 1) && self.match_bracket(cur, p, ep - 1) {
+                        p = ep;
+                        continue;
+                    }
+                    return Ok(None);
+                }
+                ESC if self.p(p + 1).is_ascii_digit() => {
+                    match self.match_backref(s, self.p(p + 1))? {
+                        Some(ns) => {
+                            s = ns;
+                            p += 2;
+                            continue;
+                        }
+                        None => return Ok(None),
+                    }
+                }
+                _ => {
+                    let ep = self.class_end(p)?;
+                    let suffix = self.p(ep);
+                    if !self.single_match(s, p, ep) {
+                        if matches!(suffix, b'*' | b'?' | b'-') {
+                            p = ep + 1;
+                            continue;
+                        }
+                        return Ok(None);
+                    }
+                    match suffix {
+                        b'?' => {
+                            if let Some(r) = self.do_match(s + 1, ep + 1)? {
+                                return Ok(Some(r));
+                            }
+                            p = ep + 1;
+                        }
+                        b'+' => return self.max_expand(s + 1, p, ep),
+                        b'*' => return self.max_expand(s, p, ep),
+                        b'-' => return self.min_expand(s, p, ep),
+                        _ => {
+                            s += 1;
+                            p = ep;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Greedy repetition: count the run, then back off one at a time.
+    fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> MResult {
+        let mut i = 0;
+        while self.single_match(s + i, p, ep) {
+            i += 1;
+        }
+        loop {
+            if let Some(r) = self.do_match(s + i, ep + 1)? {
+                return Ok(Some(r));
+            }
+            if i == 0 {
+                return Ok(None);
+            }
+            i -= 1;
+        }
+    }
+
+    /// Lazy repetition: try the rest first, then one more item.
+    fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> MResult {
+        loop {
+            if let Some(r) = self.do_match(s, ep + 1)? {
+                return Ok(Some(r));
+            }
+            if self.single_match(s, p, ep) {
+                s += 1;
+            } else {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn start_capture(&mut self, s: usize, p: usize, what: RawCap) -> MResult {
+        if self.level >= MAXCAPTURES {
+            return Err("too many captures".to_string());
+        }
+        self.caps[self.level] = what;
+        self.level += 1;
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.level -= 1;
+        }
+        Ok(r)
+    }
+
+    fn end_capture(&mut self, s: usize, p: usize) -> MResult {
+        let open = (0..self.level).rev().find_map(|l| match self.caps[l] {
+            RawCap::Open(init) => Some((l, init)),
+            _ => None,
+        });
+        let Some((l, init)) = open else {
+            return Err("invalid pattern capture".to_string());
+        };
+        self.caps[l] = RawCap::Closed(init, s - init);
+        let r = self.do_match(s, p)?;
+        if r.is_none() {
+            self.caps[l] = RawCap::Open(init);
+        }
+        Ok(r)
+    }
+
+    /// `%1`-`%9` (and the invalid `%0`): the text of an earlier closed capture.
+    fn match_backref(&self, s: usize, digit: u8) -> MResult {
+        let l = digit as isize - b'1' as isize;
+        let bad = || Err(format!("invalid capture index %{}", l + 1));
+        if l < 0 || l as usize >= self.level {
+            return bad();
+        }
+        match self.caps[l as usize] {
+            RawCap::Open(_) => bad(),
+            // PUC compares against a position capture's negative length cast to size_t: never
+            // enough subject left, so it never matches.
+            RawCap::Position(_) => Ok(None),
+            RawCap::Closed(init, len) => {
+                let rest = &self.src[s..];
+                if rest.len() >= len && rest[..len] == self.src[init..init + len] {
+                    Ok(Some(s + len))
+                } else {
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// `%bxy` with `p` at `x`.
+    fn match_balance(&self, s: usize, p: usize) -> MResult {
+        if p + 1 >= self.pat.len() {
+            return Err("malformed pattern (missing arguments to '%b')".to_string());
+        }
+        let (open, close) = (self.pat[p], self.pat[p + 1]);
+        if self.src.get(s) != Some(&open) {
+            return Ok(None);
+        }
+        let mut depth = 1usize;
+        for (i, &c) in self.src.iter().enumerate().skip(s + 1) {
+            if c == close {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(Some(i + 1));
+                }
+            } else if c == open {
+                depth += 1;
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Splits a leading `^` anchor off a pattern (find, match and gsub honour it; gmatch does not).
+fn split_anchor(p: &[u8]) -> (bool, &[u8]) {
+    match p.split_first() {
+        Some((b'^', rest)) => (true, rest),
+        _ => (false, p),
+    }
+}
+
+/// The first match of `p` in `s` at or after 0-based offset `init` (`string.find`/`match`).
+/// Returns `Ok(None)` when `init > s.len()` or nothing matches.
+pub fn pattern_find(s: &[u8], p: &[u8], init: usize) -> Result<Option<Match>, String> {
+    if init > s.len() {
+        return Ok(None);
+    }
+    let (anchor, pat) = split_anchor(p);
+    let mut m = Matcher::new(s, pat);
+    let mut s1 = init;
+    loop {
+        if let Some(e) = m.attempt(s1)? {
+            let mut out = Match::empty();
+            m.fill(&mut out, s1, e);
+            return Ok(Some(out));
+        }
+        if anchor || s1 >= s.len() {
+            return Ok(None);
+        }
+        s1 += 1;
+    }
+}
+
+/// Iteration state of one `string.gmatch` iterator. It holds only offsets; the VM keeps the
+/// subject and pattern alive and passes them to every [`GMatch::next`] call.
+#[derive(Clone, Debug)]
+pub struct GMatch {
+    pos: usize,
+    lastmatch: Option<usize>,
+}
+
+impl GMatch {
+    /// Starts at 0-based offset `init` (from [`start_offset`]) in a subject of length `len`.
+    pub fn new(init: usize, len: usize) -> Self {
+        GMatch {
+            pos: init.min(len + 1),
+            lastmatch: None,
+        }
+    }
+
+    /// The next match, or `None` when exhausted. A `^` in `p` is an ordinary character here,
+    /// as in PUC 5.4. An empty match ending where the previous match ended is skipped.
+    pub fn next(&mut self, s: &[u8], p: &[u8]) -> Result<Option<Match>, String> {
+        let mut m = Matcher::new(s, p);
+        let mut src = self.pos;
+        while src <= s.len() {
+            if let Some(e) = m.attempt(src)? {
+                if Some(e) != self.lastmatch {
+                    self.pos = e;
+                    self.lastmatch = Some(e);
+                    let mut out = Match::empty();
+                    m.fill(&mut out, src, e);
+                    return Ok(Some(out));
+                }
+            }
+            src += 1;
+        }
+        Ok(None)
+    }
+}
+
+/// The core of `string.gsub`: replaces up to `max_n` matches of `p` in `s`.
+///
+/// For each match, `repl(m, out)` appends the replacement to `out` and returns `Ok(true)`, or
+/// returns `Ok(false)` without touching `out` to keep the original text (a function or table
+/// replacement that gave nil/false); gsub then copies the matched text itself.
+/// Returns the new string, or `None` when nothing was changed (return the original string),
+/// and the number of matches. Pattern errors are converted with `E::from(String)`.
+pub fn gsub<E, F>(s: &[u8], p: &[u8], max_n: i64, mut repl: F) -> Result<(Option<Vec<u8>>, i64), E>
+where
+    E: From<String>,
+    F: FnMut(&Match, &mut Vec<u8>) -> Result<bool, E>,
+{
+    let (anchor, pat) = split_anchor(p);
+    let mut m = Matcher::new(s, pat);
+    let mut cur = Match::empty();
+    let mut out = Vec::new();
+    let mut src = 0;
+    let mut lastmatch = None;
+    let mut n = 0i64;
+    let mut changed = false;
+    while n < max_n {
+        match m.attempt(src)? {
+            Some(e) if Some(e) != lastmatch => {
+                n += 1;
+                m.fill(&mut cur, src, e);
+                if repl(&cur, &mut out)? {
+                    changed = true;
+                } else {
+                    out.extend_from_slice(&s[src..e]);
+                }
+                src = e;
+                lastmatch = Some(e);
+            }
+            _ if src < s.len() => {
+                out.push(s[src]);
+                src += 1;
+            }
+            _ => break,
+        }
+        if anchor {
+            break;
+        }
+    }
+    if !changed {
+        return Ok((None, n));
+    }
+    out.extend_from_slice(&s[src..]);
+    Ok((Some(out), n))
+}
+
+/// Appends the expansion of a gsub replacement string: `%0` is the whole match, `%1`-`%9` the
+/// captures (a position capture as its decimal number), `%%` a percent sign; any other use of
+/// `%` is the error "invalid use of '%' in replacement string".
+pub fn expand_replacement(
+    repl: &[u8],
+    s: &[u8],
+    m: &Match,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut rest = repl;
+    while let Some(i) = rest.iter().position(|&c| c == ESC) {
+        out.extend_from_slice(&rest[..i]);
+        let c = rest.get(i + 1).copied().unwrap_or(0);
+        if c == ESC {
+            out.push(ESC);
+        } else if c == b'0' {
+            out.extend_from_slice(&s[m.start..m.end]);
+        } else if c.is_ascii_digit() {
+            match m.capture((c - b'1') as usize)? {
+                Capture::Span(a, b) => out.extend_from_slice(&s[a..b]),
+                Capture::Position(pos) => out.extend_from_slice(pos.to_string().as_bytes()),
+            }
+        } else {
+            return Err("invalid use of '%' in replacement string".to_string());
+        }
+        rest = &rest[i + 2..];
+    }
+    out.extend_from_slice(rest);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders captures as Lua would print them, tab-separated.
+    fn show(s: &[u8], caps: &[Capture]) -> String {
+        let v: Vec<String> = caps
+            .iter()
+            .map(|c| match c.bytes(s) {
+                Some(b) => String::from_utf8_lossy(b).into_owned(),
+                None => match c {
+                    Capture::Position(p) => p.to_string(),
+                    Capture::Span(..) => unreachable!(),
+                },
+            })
+            .collect();
+        v.join("\t")
+    }
+
+    /// `string.match(s, p, init)` rendered like `print` would (errors as "E:<msg>").
+    fn smatch(s: &str, p: &str, init: i64) -> String {
+        let s = s.as_bytes();
+        match pattern_find(s, p.as_bytes(), start_offset(init, s.len())) {
+            Err(e) => format!("E:{e}"),
+            Ok(None) => "nil".into(),
+            Ok(Some(m)) => match m.values() {
+                Ok(c) => show(s, &c),
+                Err(e) => format!("E:{e}"),
+            },
+        }
+    }
+
+    /// `string.find(s, p, init, plain)` rendered like `print`.
+    fn sfind(s: &str, p: &str, init: i64, plain: bool) -> String {
+        let (s, p) = (s.as_bytes(), p.as_bytes());
+        let i = start_offset(init, s.len());
+        if i > s.len() {
+            return "nil".into();
+        }
+        if plain || !has_specials(p) {
+            return match find_plain(s, p, i) {
+                Some(a) => format!("{}\t{}", a + 1, a + p.len()),
+                None => "nil".into(),
+            };
+        }
+        match pattern_find(s, p, i) {
+            Err(e) => format!("E:{e}"),
+            Ok(None) => "nil".into(),
+            Ok(Some(m)) => match m.captures() {
+                Ok(c) if c.is_empty() => format!("{}\t{}", m.start + 1, m.end),
+                Ok(c) => format!("{}\t{}\t{}", m.start + 1, m.end, show(s, &c)),
+                Err(e) => format!("E:{e}"),
+            },
+        }
+    }
+
+    /// `string.gsub(s, p, repl_string, n)` rendered like `print`.
+    fn sgsub(s: &str, p: &str, repl: &str, n: Option<i64>) -> String {
+        let s = s.as_bytes();
+        let n = n.unwrap_or(s.len() as i64 + 1);
+        let r: Result<_, String> = gsub(s, p.as_bytes(), n, |m, out| {
+            expand_replacement(repl.as_bytes(), s, m, out)?;
+            Ok(true)
+        });
+        match r {
+            Err(e) => format!("E:{e}"),
+            Ok((res, k)) => format!(
+                "{}\t{k}",
+                String::from_utf8_lossy(res.as_deref().unwrap_or(s))
+            ),
+        }
+    }
+
+    fn sgmatch(s: &str, p: &str, init: i64) -> String {
+        let (s, p) = (s.as_bytes(), p.as_bytes());
+        let mut g = GMatch::new(start_offset(init, s.len()), s.len());
+        let mut out = String::new();
+        while let Some(m) = g.next(s, p).unwrap() {
+            out.push_str(&show(s, &m.values().unwrap()));
+            out.push(';');
+        }
+        out
+    }
+
+    // Expected values below were printed by PUC Lua 5.4.
+
+    #[test]
+    fn stdlib_pattern_basics() {
+        assert_eq!(smatch("key = value", "(%w+)%s*=%s*(%w+)", 1), "key\tvalue");
+        assert_eq!(smatch("  [[x]]", "()%[(=*)%[(.-)%]%2%]()", 1), "3\t\tx\t8");
+        assert_eq!(smatch("THE (quick) fox", "%f[%a]%a+%f[%A]", 5), "quick");
+        assert_eq!(sfind("x(a(b)c)y", "%b()", 1, false), "2\t8");
+        assert_eq!(smatch("hello", ".-(l+)(.*)", 1), "ll\to");
+        assert_eq!(smatch("aXb", "%u", 1), "X");
+        assert_eq!(smatch("a\x0bb", "%s", 1), "\x0b");
+        assert_eq!(smatch("a_b", "[%w_]+", 1), "a_b");
+        assert_eq!(smatch("a]b", "[]]", 1), "]");
+        assert_eq!(smatch("a^b", "[b^]+", 1), "^b");
+        assert_eq!(smatch("a-b", "[a-]+", 1), "a-");
+        assert_eq!(smatch("abc", "^(a)(b)%2", 1), "nil");
+        assert_eq!(smatch("abb", "^(a)(b)%2$", 1), "a\tb");
+        assert_eq!(smatch("x", "[^%a]", 1), "nil");
+        assert_eq!(smatch("abc123", "%d+$", 1), "123");
+        assert_eq!(smatch("a$b", "$b", 1), "$b");
+        assert_eq!(smatch("aaa", "a-b", 1), "nil");
+        assert_eq!(smatch("aaab", "a-b", 1), "aaab");
+        assert_eq!(smatch("ab", "a?b?c?", 1), "ab");
+        assert_eq!(smatch("\0a\0", "%z(.)", 1), "a");
+        assert_eq!(smatch("f(a(b)c)", "%b()", 1), "(a(b)c)");
+        assert_eq!(smatch("x", "()", 1), "1");
+    }
+
+    #[test]
+    fn stdlib_pattern_find_positions() {
+        assert_eq!(sfind("a+b", "+", 1, true), "2\t2");
+        assert_eq!(sfind("a.b", ".", 2, false), "2\t2");
+        assert_eq!(sfind("abc", "b", -1, false), "nil");
+        assert_eq!(sfind("abc", "b", -10, false), "2\t2");
+        assert_eq!(sfind("", "", 1, false), "1\t0");
+        assert_eq!(sfind("abc", "", 10, false), "nil");
+        assert_eq!(sfind("abc", "", 4, false), "4\t3");
+        assert_eq!(sfind("abc", "a)", 1, false), "nil"); // no specials: plain search
+        assert_eq!(sfind("hello", "l+", 1, false), "3\t4");
+        assert_eq!(sfind("hello", "(h)(e)", 1, false), "1\t2\th\te");
+        assert_eq!(find_plain(b"aaab", b"aab", 0), Some(1));
+        assert_eq!(find_plain(b"ab", b"abc", 0), None);
+        assert_eq!(find_plain(b"ab", b"", 2), Some(2));
+        assert_eq!(find_plain(b"ab", b"", 3), None);
+        assert_eq!(start_offset(i64::MIN, 5), 0);
+        assert_eq!(start_offset(-2, 5), 3);
+        assert_eq!(start_offset(0, 5), 0);
+        assert_eq!(start_offset(7, 5), 6);
+    }
+
+    #[test]
+    fn stdlib_pattern_gsub_and_gmatch() {
+        assert_eq!(
+            sgsub("hello world", "(o)", "[%1%1]", None),
+            "hell[oo] w[oo]rld\t2"
+        );
+        assert_eq!(sgsub("abc", "", "-", None), "-a-b-c-\t4");
+        assert_eq!(
+            sgsub("hello world", "%w+", "%0 %0", Some(1)),
+            "hello hello world\t1"
+        );
+        assert_eq!(sgsub("abc", "%w", "%%", None), "%%%\t3");
+        assert_eq!(sgsub("  x  ", "^%s*", "", None), "x  \t1");
+        assert_eq!(sgsub("abc d", "%w*", "x", None), "x x\t2");
+        assert_eq!(sgsub("abc", "a", "%2", None), "E:invalid capture index %2");
+        assert_eq!(
+            sgsub("abc", "a", "%x", None),
+            "E:invalid use of '%' in replacement string"
+        );
+        assert_eq!(
+            sgsub("abc", "a", "%", None),
+            "E:invalid use of '%' in replacement string"
+        );
+        assert_eq!(sgsub("abc", "(a", "x", None), "xbc\t1");
+        assert_eq!(sgsub("abc", "()b", "%1", None), "a2c\t1");
+        assert_eq!(sgsub("abc", "b", "x", Some(0)), "abc\t0");
+        assert_eq!(sgmatch("a=1, b=2", "(%w+)=(%w+)", 1), "a\t1;b\t2;");
+        assert_eq!(sgmatch("abc", "", 1), ";;;;");
+        assert_eq!(sgmatch("^a^a", "^a", 1), "^a;^a;");
+        assert_eq!(sgmatch("hello world from lua", "%a+", 7), "world;from;lua;");
+        assert_eq!(sgmatch("abc", "x*", 10), "");
+        // A gsub callback keeping the original text (nil/false result) counts but changes nothing.
+        let r: Result<_, String> = gsub(b"abc", b"%w", 10, |_, _| Ok(false));
+        assert_eq!(r.unwrap(), (None, 3));
+    }
+
+    #[test]
+    fn stdlib_pattern_errors() {
+        let e = |p: &str| smatch("abc", p, 1);
+        assert_eq!(sfind("a", "%1", 1, false), "E:invalid capture index %1");
+        assert_eq!(sfind("a", "(a)%2", 1, false), "E:invalid capture index %2");
+        assert_eq!(e("%0"), "E:invalid capture index %0");
+        assert_eq!(e("(a%1)"), "E:invalid capture index %1");
+        assert_eq!(e("(a"), "E:unfinished capture");
+        assert_eq!(sfind("abc", "(a", 1, false), "E:unfinished capture");
+        assert_eq!(e("a)"), "E:invalid pattern capture");
+        assert_eq!(e("%"), "E:malformed pattern (ends with '%')");
+        assert_eq!(e("[a"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[a%"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[]"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("[^]"), "E:malformed pattern (missing ']')");
+        assert_eq!(e("%f"), "E:missing '[' after '%f' in pattern");
+        assert_eq!(e("%fa"), "E:missing '[' after '%f' in pattern");
+        assert_eq!(e("%b"), "E:malformed pattern (missing arguments to '%b')");
+        assert_eq!(e("%ba"), "E:malformed pattern (missing arguments to '%b')");
+        // Errors only surface when the matcher reaches them.
+        assert_eq!(e("x%"), "nil");
+        // PUC's limits: 32 captures, 200 nested matcher calls.
+        assert_eq!(smatch("x", &"()".repeat(32), 1).split('\t').count(), 32);
+        assert_eq!(smatch("x", &"()".repeat(33), 1), "E:too many captures");
+        let a199 = "a".repeat(199);
+        assert_eq!(smatch(&a199, &"a?".repeat(199), 1), a199);
+        assert_eq!(
+            smatch(&"a".repeat(200), &"a?".repeat(200), 1),
+            "E:pattern too complex"
+        );
+    }
+
+    #[test]
+    fn stdlib_pattern_long_inputs_do_not_overflow() {
+        // Single-item repetitions iterate; long subjects are no problem.
+        let s = "a".repeat(200_000);
+        assert_eq!(smatch(&s, "a*$", 1).len(), 200_000);
+        assert_eq!(smatch(&s, "^a-$", 1).len(), 200_000);
+        assert_eq!(smatch(&s, "^(a+)$", 1).len(), 200_000);
+        let deep = "(".repeat(100) + &")".repeat(100);
+        assert_eq!(smatch(&deep, "%b()", 1).len(), 200);
+        assert_eq!(smatch("x", &"(".repeat(1000), 1), "E:too many captures");
+        assert_eq!(
+            smatch(&"x".repeat(5000), &"x?".repeat(5000), 1),
+            "E:pattern too complex"
+        );
+    }
+
+    /// Random patterns and subjects over a pattern-heavy alphabet: no panics, and every
+    /// successful match lies inside the subject.
+    #[test]
+    fn stdlib_pattern_fuzz_no_panic() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let palph = b"ab()[]^$%.*+-?%%()10bf9adsxAlp]\0";
+        let salph = b"ab()[] \n0-%^$.\0\xe9";
+        for _ in 0..20_000 {
+            let p: Vec<u8> = (0..next(16)).map(|_| palph[next(palph.len())]).collect();
+            let s: Vec<u8> = (0..next(20)).map(|_| salph[next(salph.len())]).collect();
+            let init = next(s.len() + 3);
+            if let Ok(Some(m)) = pattern_find(&s, &p, init) {
+                assert!(m.start <= m.end && m.end <= s.len());
+                if let Ok(caps) = m.values() {
+                    for c in caps {
+                        if let Capture::Span(a, b) = c {
+                            assert!(a <= b && b <= s.len());
+                        }
+                    }
+                }
+            }
+            let mut g = GMatch::new(init, s.len());
+            for _ in 0..30 {
+                if !matches!(g.next(&s, &p), Ok(Some(_))) {
+                    break;
+                }
+            }
+            let _ = gsub::<String, _>(&s, &p, 5, |m, out| {
+                expand_replacement(b"<%0%1%2%%>", &s, m, out)?;
+                Ok(true)
+            });
+        }
+    }
+}

@@ -1,0 +1,31 @@
+-- Strings are converted to numbers in arithmetic (not in bitwise on non-integral values).
+local function show(v) print(v, math.type(v)) return v end
+assert(show("10" + 1) == 11)
+assert(show("0x10" * 1) == 16)
+assert(show("1e1" + 0) == 10.0)
+assert(show(" 5 " - 2) == 3)
+assert(show("3.0" + 1) == 4.0)
+assert(show(-"2") == -2)
+assert(show("10" // "3") == 3)
+assert(show("7" % "2") == 1)
+assert(show("2" ^ "3") == 8.0)
+assert(show("10" / 4) == 2.5)
+assert(show("0x7fffffffffffffff" + 1) == math.mininteger)
+-- strings are not coerced by bitwise operators (the string metatable has no __bor etc.)
+print(pcall(function() return "3" | 0 end))
+print(pcall(function(s) return s & 1 end, "0xff"))
+print(pcall(function(s) return ~s end, "8"))
+-- failures name the type of the bad operand
+print(pcall(function() return "abc" + 1 end))
+print(pcall(function() return {} + 1 end))
+print(pcall(function() return "1.5" | 0 end))
+print(pcall(function() return "x" | 0 end))
+-- comparison does not coerce
+print(pcall(function() return "10" < 5 end))
+print("10" == 10, "10" < "5")
+assert("10" ~= 10)
+-- concatenation converts numbers to strings
+print(1 .. 2, 1.5 .. "", -0.0 .. "", 2^63 .. "", 10 // 1 .. "x")
+assert(1 .. 2 == "12")
+assert(1.5 .. "" == "1.5")
+assert(1.0 .. "" == "1.0")

@@ -1,0 +1,23 @@
+-- Runtime error messages for indexing, with variable names, exactly as PUC Lua.
+local function try(f, ...) print(select(2, pcall(f, ...))) end
+try(function() return x.y end)
+try(function() local t; return t.k end)
+try(function() local t = {}; return t.y.z end)
+local u
+try(function() return u.field end)
+try(function() local t = {}; t.a.b = 1 end)
+try(function() x = nil; x.y = 1 end)
+try(function() local s = "str"; return s.x.y end)
+try(function() return ("abc").len.x end)
+try(function() local t = { sub = {} }; return t.sub.deeper.x end)
+try(function() local t = {}; return t[1][2] end)
+try(function() local n = 5; return n[1] end)
+try(function() local b = true; b.x = 1 end)
+try(function() return math.nope.x end)
+try(function(p) return p.x end)
+try(function(...) local a = ...; return a.b end)
+try(function() local t = {}; local k = "key"; return t[k].z end)
+try(function() return (nil).x end)
+try(function() local up = nil; return (function() return up.x end)() end)
+try(function() return _ENV.undefined_global.x end)
+try(function() local t = setmetatable({}, { __index = function(t, k) return nil end }); return t.a.b end)

@@ -1,0 +1,3 @@
+-- expect-error: error() with no value
+print(1)
+error()

@@ -1,0 +1,2 @@
+-- fixture for lib_require_errors.lua: a syntax error
+return +

@@ -1,0 +1,3 @@
+-- fixture for lib_require_*.lua: returns its loader arguments
+local name, file = ...
+return { name = name, file = file, value = 42 }

@@ -1,0 +1,257 @@
+//! `reflua`: reference PUC Lua 5.4 (built from source through mlua-sys) behaving like PUC's
+//! `lua` command for the subset the conformance runner needs:
+//!
+//! ```text
+//! reflua script.lua [args...]     run a script; `arg` and `...` as lua.c builds them
+//! reflua -e 'code' [script ...]   run a chunk of code first (chunkname "=(command line)")
+//! ```
+//!
+//! It is the oracle the script runner diffs our interpreter against, so it follows lua.c where
+//! the difference is observable: the generational GC mode set at start-up, `arg` layout, the
+//! message handler (non-string error objects, `__tostring`, traceback appended) and the
+//! `lua: <msg>` report on stderr with exit status 1.
+//!
+//! All unsafe in lua-tests lives here: this file is a thin shell around the C API.
+
+use std::ffi::{c_int, CStr, CString};
+use std::process::ExitCode;
+
+use mlua_sys as ffi;
+
+/// The program name in error reports and in `arg[-1]`. lua.c uses argv[0]; we use "lua" so the
+/// oracle's reports read like the command we replace.
+const PROGNAME: &str = "lua";
+
+/// lua.c's `msghandler`: turn the error object into a string and append a traceback.
+unsafe extern "C-unwind" fn msghandler(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by Lua as a message handler with the error object at index 1; every call
+    // below is a plain C API call on that live state with in-range stack indices.
+    unsafe {
+        let mut msg = ffi::lua_tostring(l, 1);
+        if msg.is_null() {
+            if ffi::luaL_callmeta(l, 1, c"__tostring".as_ptr()) != 0
+                && ffi::lua_type(l, -1) == ffi::LUA_TSTRING
+            {
+                return 1;
+            }
+            msg = ffi::lua_pushfstring(
+                l,
+                c"(error object is a %s value)".as_ptr(),
+                ffi::luaL_typename(l, 1),
+            );
+        }
+        ffi::luaL_traceback(l, l, msg, 1);
+        1
+    }
+}
+
+/// What to run, parsed from the command line.
+struct Options {
+    /// Chunks given with `-e`, in order.
+    exec: Vec<String>,
+    /// Index in argv of the script name, if any.
+    script: Option<usize>,
+}
+
+fn parse_args(argv: &[String]) -> Result<Options, String> {
+    let mut exec = Vec::new();
+    let mut i = 1;
+    while i < argv.len() {
+        let a = &argv[i];
+        if a == "-e" {
+            i += 1;
+            match argv.get(i) {
+                Some(code) => exec.push(code.clone()),
+                None => return Err("'-e' needs argument".into()),
+            }
+        } else if let Some(code) = a.strip_prefix("-e") {
+            exec.push(code.to_string());
+        } else if a == "--" {
+            i += 1;
+            break;
+        } else if a.starts_with('-') && a != "-" {
+            return Err(format!("unrecognized option '{a}'"));
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    let script = (i < argv.len()).then_some(i);
+    Ok(Options { exec, script })
+}
+
+/// A Lua state that is closed when dropped.
+struct State(*mut ffi::lua_State);
+
+impl State {
+    fn new() -> Option<State> {
+        // SAFETY: luaL_newstate has no preconditions; a null result is checked below.
+        let l = unsafe { ffi::luaL_newstate() };
+        if l.is_null() {
+            return None;
+        }
+        // SAFETY: `l` is a fresh, valid state; these calls mirror lua.c's pmain set-up.
+        unsafe {
+            ffi::luaL_openlibs(l);
+            ffi::lua_gc(l, ffi::LUA_GCRESTART);
+            ffi::lua_gc(l, ffi::LUA_GCGEN, 0, 0);
+        }
+        Some(State(l))
+    }
+
+    /// lua.c's `createargtable`: the script at index 0, its arguments at 1.., everything before
+    /// it (program name and options) at negative indices.
+    fn create_arg_table(&self, argv: &[String], script: usize) {
+        let l = self.0;
+        let narg = (argv.len() - (script + 1)) as c_int;
+        // SAFETY: valid state; the table stays on top of the stack while we fill it, each
+        // pushed string is consumed by lua_rawseti, then lua_setglobal pops the table.
+        unsafe {
+            ffi::lua_createtable(l, narg, (script + 1) as c_int);
+            for (i, a) in argv.iter().enumerate() {
+                let s = if i == 0 { PROGNAME } else { a.as_str() };
+                ffi::lua_pushlstring(l, s.as_ptr().cast(), s.len());
+                ffi::lua_rawseti(l, -2, i as ffi::lua_Integer - script as ffi::lua_Integer);
+            }
+            ffi::lua_setglobal(l, c"arg".as_ptr());
+        }
+    }
+
+    /// lua.c's `docall`: call the function below `narg` arguments with the message handler.
+    fn docall(&self, narg: c_int) -> c_int {
+        let l = self.0;
+        // SAFETY: the function and its `narg` arguments are on the stack (pushed by the caller);
+        // the handler is inserted beneath them and removed afterwards, as lua.c does.
+        unsafe {
+            let base = ffi::lua_gettop(l) - narg;
+            ffi::lua_pushcfunction(l, msghandler);
+            ffi::lua_insert(l, base);
+            let status = ffi::lua_pcall(l, narg, ffi::LUA_MULTRET, base);
+            ffi::lua_remove(l, base);
+            status
+        }
+    }
+
+    /// Print the error message on top of the stack as lua.c's `report` does and pop it.
+    fn report(&self) {
+        let l = self.0;
+        // SAFETY: the error object is on top of the stack; the returned C string stays valid
+        // until we pop it, which happens after copying it out.
+        let msg = unsafe {
+            let p = ffi::lua_tostring(l, -1);
+            let msg = if p.is_null() {
+                let t = CStr::from_ptr(ffi::luaL_typename(l, -1)).to_string_lossy();
+                format!("(error object is a {t} value)")
+            } else {
+                CStr::from_ptr(p).to_string_lossy().into_owned()
+            };
+            ffi::lua_pop(l, 1);
+            msg
+        };
+        eprintln!("{PROGNAME}: {msg}");
+    }
+
+    fn dostring(&self, code: &str) -> c_int {
+        let l = self.0;
+        // SAFETY: the buffer pointer/length describe `code`, which outlives the call; the
+        // chunkname is a NUL-terminated literal.
+        let status = unsafe {
+            ffi::luaL_loadbufferx(
+                l,
+                code.as_ptr().cast(),
+                code.len(),
+                c"=(command line)".as_ptr(),
+                std::ptr::null(),
+            )
+        };
+        if status == ffi::LUA_OK {
+            self.docall(0)
+        } else {
+            status
+        }
+    }
+
+    /// lua.c's `handle_script`: load the file, push the script arguments, call it.
+    fn handle_script(&self, argv: &[String], script: usize) -> Result<c_int, String> {
+        let l = self.0;
+        let fname = &argv[script];
+        let cname = CString::new(fname.as_str()).map_err(|_| "script name contains NUL")?;
+        let fname_ptr = if fname == "-" {
+            std::ptr::null()
+        } else {
+            cname.as_ptr()
+        };
+        // SAFETY: `cname` is NUL-terminated and outlives the call; null means stdin.
+        let status = unsafe { ffi::luaL_loadfilex(l, fname_ptr, std::ptr::null()) };
+        if status != ffi::LUA_OK {
+            return Ok(status);
+        }
+        let args = &argv[script + 1..];
+        // SAFETY: valid state; we make room for the arguments before pushing them.
+        unsafe {
+            ffi::luaL_checkstack(l, args.len() as c_int + 3, c"too many arguments".as_ptr());
+            for a in args {
+                ffi::lua_pushlstring(l, a.as_ptr().cast(), a.len());
+            }
+        }
+        Ok(self.docall(args.len() as c_int))
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` came from luaL_newstate and is closed exactly once, here.
+        unsafe { ffi::lua_close(self.0) };
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let opts = match parse_args(&argv) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{PROGNAME}: {e}");
+            eprintln!("usage: reflua [-e stat] [script [args]]");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(state) = State::new() else {
+        eprintln!("{PROGNAME}: cannot create state: not enough memory");
+        return ExitCode::FAILURE;
+    };
+    // With no script, lua.c puts the program name at arg[0].
+    state.create_arg_table(&argv, opts.script.unwrap_or(0));
+    let mut ok = true;
+    for code in &opts.exec {
+        if state.dostring(code) != ffi::LUA_OK {
+            state.report();
+            ok = false;
+            break;
+        }
+    }
+    if ok {
+        if let Some(script) = opts.script {
+            match state.handle_script(&argv, script) {
+                Ok(ffi::LUA_OK) => {}
+                Ok(_) => {
+                    state.report();
+                    ok = false;
+                }
+                Err(e) => {
+                    eprintln!("{PROGNAME}: {e}");
+                    ok = false;
+                }
+            }
+        }
+    }
+    drop(state);
+    // Lua's print writes through C stdio; process exit flushes it (ExitCode returns from main,
+    // which runs the C exit path).
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
