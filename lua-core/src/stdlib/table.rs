@@ -486,10 +486,12 @@ fn sort(st: &mut State) -> NResults {
             if tab.metatable().is_none() {
                 if let Some(v) = homogeneous_elements(tab, n) {
                     let mut acc = VecAccess(v);
-                    auxsort(&mut acc, st, 1, n as u64, 0)?;
+                    let r = auxsort(&mut acc, st, 1, n as u64, 0);
+                    // Also after an error: PUC leaves the partly sorted elements in place.
                     for (k, v) in acc.0.into_iter().enumerate() {
                         tab.set_int(k as i64 + 1, v);
                     }
+                    r?;
                     return Ok(0);
                 }
             }
