@@ -45,6 +45,21 @@ pub fn where_(st: &State, level: usize) -> String {
     }
 }
 
+/// The position prefix library code adds (PUC's luaL_where): like `where_`, but empty when
+/// the line is unknown (a stripped function), where runtime errors would say "?:-1:".
+pub fn where_lib(st: &State, level: usize) -> String {
+    let ts = st.ts();
+    match ts
+        .frames
+        .len()
+        .checked_sub(1 + level)
+        .map(|i| &ts.frames[i])
+    {
+        Some(fr) if fr.closure.is_some() && frame_line(fr) > 0 => where_(st, level),
+        _ => String::new(),
+    }
+}
+
 /// " (kind 'name')" for an operand of the running Lua frame, or "".
 pub fn varinfo(st: &State, slot: Option<Slot>) -> String {
     let ts = st.ts();

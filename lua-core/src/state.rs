@@ -200,7 +200,7 @@ impl State {
     /// `luaL_error`: message prefixed with the position of the Lua code that called the
     /// running native (level 1).
     pub fn rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
-        let pos = crate::debug::where_(self, 1);
+        let pos = crate::debug::where_lib(self, 1);
         let s = format!("{}{}", pos, msg.as_ref());
         self.error_msg(s)
     }

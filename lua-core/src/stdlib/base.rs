@@ -235,7 +235,7 @@ fn error(st: &mut State) -> NResults {
     let level = st.opt_int(2, 1)?;
     if let Value::Str(s) = v {
         if level > 0 {
-            let pos = crate::debug::where_(st, level as usize);
+            let pos = crate::debug::where_lib(st, level as usize);
             let mut b = pos.into_bytes();
             b.extend_from_slice(s.as_bytes());
             return Err(st.error_msg(b));
