@@ -229,6 +229,59 @@ pub fn first_difference(expected: &[u8], got: &[u8]) -> Option<String> {
     }
 }
 
+/// Does our run conform to the reference run of `script`? `None` when it does, else a report:
+/// a timeout or crash (naming a GC-verify or panic line), the first stdout difference (unless
+/// the script is nondeterministic), a different exit status, or for failing scripts a
+/// different first stderr line (`lua: msg`; tracebacks may differ).
+pub fn compare_with_reference(
+    script: &Script,
+    reference: &Outcome,
+    ours: &Outcome,
+    limit: Duration,
+) -> Option<String> {
+    if ours.exit == Exit::TimedOut {
+        return Some(format!("timed out after {}s", limit.as_secs()));
+    }
+    let stderr = String::from_utf8_lossy(&ours.stderr);
+    if ours.exit == Exit::Signal || stderr.contains("panicked") {
+        let line = stderr
+            .lines()
+            .find(|l| l.contains("GC verify") || l.contains("panicked"))
+            .or_else(|| stderr.lines().next())
+            .unwrap_or("");
+        return Some(format!("{}: {line}", ours.exit));
+    }
+    if !script.markers.nondeterministic {
+        if let Some(diff) = first_difference(&reference.stdout, &ours.stdout) {
+            let mut msg = diff;
+            let ours_err = ours.stderr_first_line();
+            if ours.exit != reference.exit
+                || (ours.exit != Exit::Code(0) && ours_err != reference.stderr_first_line())
+            {
+                msg.push_str(&format!("\n    (ours: {}; stderr: {ours_err})", ours.exit));
+            }
+            return Some(msg);
+        }
+    }
+    if ours.exit != reference.exit {
+        return Some(format!(
+            "expected {}, got {}; stderr: {}",
+            reference.exit,
+            ours.exit,
+            ours.stderr_first_line()
+        ));
+    }
+    if reference.exit != Exit::Code(0) && !script.markers.nondeterministic {
+        let (e, g) = (reference.stderr_first_line(), ours.stderr_first_line());
+        if e != g {
+            return Some(format!(
+                "stderr first line:\n    expected: {e:?}\n    got:      {g:?}"
+            ));
+        }
+    }
+    None
+}
+
 /// Run `job` on every item with `workers` threads; results come back in the items' order.
 pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],

@@ -106,38 +106,7 @@ struct Job {
 
 /// Does our run conform to the reference? `None` when it does.
 fn compare(script: &Script, reference: &Outcome, ours: &Outcome) -> Option<String> {
-    if ours.exit == Exit::TimedOut {
-        return Some(format!("timed out after {}s", limit().as_secs()));
-    }
-    if ours.exit == Exit::Signal || String::from_utf8_lossy(&ours.stderr).contains("panicked") {
-        let err = String::from_utf8_lossy(&ours.stderr);
-        let line = err
-            .lines()
-            .find(|l| l.contains("GC verify") || l.contains("panicked"))
-            .or_else(|| err.lines().next())
-            .unwrap_or("");
-        return Some(format!("{}: {line}", ours.exit));
-    }
-    if !script.markers.nondeterministic {
-        if let Some(diff) = first_difference(&reference.stdout, &ours.stdout) {
-            return Some(diff);
-        }
-    }
-    if ours.exit != reference.exit {
-        return Some(format!(
-            "expected {}, got {}; stderr: {}",
-            reference.exit,
-            ours.exit,
-            ours.stderr_first_line()
-        ));
-    }
-    if reference.exit != Exit::Code(0) && !script.markers.nondeterministic {
-        let (e, g) = (reference.stderr_first_line(), ours.stderr_first_line());
-        if e != g {
-            return Some(format!("stderr first line: expected {e:?}, got {g:?}"));
-        }
-    }
-    None
+    lua_tests::compare_with_reference(script, reference, ours, limit())
 }
 
 fn selected_scripts() -> Vec<Script> {

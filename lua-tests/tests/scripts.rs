@@ -55,38 +55,7 @@ fn check_reference(script: &Script, reference: &Outcome) -> Option<String> {
 
 /// Compare one of our runs with the reference; `None` when it conforms.
 fn compare(script: &Script, reference: &Outcome, ours: &Outcome) -> Option<String> {
-    if ours.exit == Exit::TimedOut {
-        return Some(format!("timed out after {}s", timeout().as_secs()));
-    }
-    if !script.markers.nondeterministic {
-        if let Some(diff) = first_difference(&reference.stdout, &ours.stdout) {
-            let mut msg = diff;
-            let ours_err = ours.stderr_first_line();
-            if ours.exit != reference.exit
-                || (ours.exit != Exit::Code(0) && ours_err != reference.stderr_first_line())
-            {
-                msg.push_str(&format!("\n    (ours: {}; stderr: {ours_err})", ours.exit));
-            }
-            return Some(msg);
-        }
-    }
-    if ours.exit != reference.exit {
-        return Some(format!(
-            "expected {}, got {}; stderr: {}",
-            reference.exit,
-            ours.exit,
-            ours.stderr_first_line()
-        ));
-    }
-    if reference.exit != Exit::Code(0) && !script.markers.nondeterministic {
-        let (e, g) = (reference.stderr_first_line(), ours.stderr_first_line());
-        if e != g {
-            return Some(format!(
-                "stderr first line:\n    expected: {e:?}\n    got:      {g:?}"
-            ));
-        }
-    }
-    None
+    lua_tests::compare_with_reference(script, reference, ours, timeout())
 }
 
 /// All failures of one script as `(mode, report)`.
