@@ -378,10 +378,8 @@ impl State {
         reg_a: Option<crate::debug::Slot>,
         reg_b: Option<crate::debug::Slot>,
     ) -> LuaResult<Value> {
-        if let (Some(x), Some(y)) = (self.to_str_bytes(&a), self.to_str_bytes(&b)) {
-            let mut buf = Vec::with_capacity(x.len() + y.len());
-            buf.extend_from_slice(&x);
-            buf.extend_from_slice(&y);
+        let mut buf = Vec::new();
+        if append_str_form(&a, &mut buf) && append_str_form(&b, &mut buf) {
             return Ok(self.str_value(&buf));
         }
         let mut tm = self.get_tm(&a, Tm::Concat);
@@ -397,20 +395,6 @@ impl State {
             return Err(self.type_error(&bad, "concatenate", slot, None));
         }
         self.call_meta1(tm, &[a, b])
-    }
-
-    /// String form of a string or number (no metamethods), as concatenation uses.
-    pub fn to_str_bytes(&self, v: &Value) -> Option<std::borrow::Cow<'static, [u8]>> {
-        match v {
-            // SAFETY-free: the bytes are copied when the string is short-lived; for strings we
-            // borrow via an owned copy to avoid tying the lifetime to the GC object.
-            Value::Str(s) => Some(std::borrow::Cow::Owned(s.as_bytes().to_vec())),
-            Value::Int(i) => Some(std::borrow::Cow::Owned(i.to_string().into_bytes())),
-            Value::Float(f) => Some(std::borrow::Cow::Owned(
-                crate::number::fmt_float(*f).into_bytes(),
-            )),
-            _ => None,
-        }
     }
 
     // ----- tostring -----
@@ -467,6 +451,18 @@ impl State {
         let vi = crate::debug::varinfo(self, slot);
         self.lua_rt_error(format!("attempt to {op} a {t} value{vi}"))
     }
+}
+
+/// Append the string form of a string or number (no metamethods), as concatenation and
+/// table.concat use it; false (nothing appended) for any other value.
+pub fn append_str_form(v: &Value, buf: &mut Vec<u8>) -> bool {
+    match v {
+        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
+        Value::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
+        _ => return false,
+    }
+    true
 }
 
 /// Lexicographic string comparison like strcoll in the C locale (byte order).

@@ -1202,12 +1202,7 @@ impl State {
                 }
                 let mut buf: Vec<u8> = Vec::new();
                 for v in &ts.stack[first + n - k..first + n] {
-                    match v {
-                        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-                        Value::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
-                        Value::Float(f) => buf.extend_from_slice(number::fmt_float(*f).as_bytes()),
-                        _ => {}
-                    }
+                    crate::tm::append_str_form(v, &mut buf);
                 }
                 let r = self.str_value(&buf);
                 self.ts().stack[first + n - k] = r;

@@ -218,11 +218,8 @@ fn concat(st: &mut State) -> NResults {
 fn add_field(st: &mut State, buf: &mut Vec<u8>, t: Value, i: i64) -> LuaResult<()> {
     let v = geti(st, t, i)?;
     match v {
-        Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-        Value::Int(_) | Value::Float(_) => {
-            if let Some(b) = st.to_str_bytes(&v) {
-                buf.extend_from_slice(&b);
-            }
+        Value::Str(_) | Value::Int(_) | Value::Float(_) => {
+            crate::tm::append_str_form(&v, buf);
         }
         _ => {
             let tn = v.type_name();
