@@ -110,6 +110,37 @@ impl Value {
         }
     }
 
+    /// The tag byte of the value at `p`, read without loading the value (interpreter fast
+    /// paths test tags before touching payloads).
+    ///
+    /// # Safety
+    /// `p` must point to a valid, initialised `Value`.
+    #[inline(always)]
+    pub unsafe fn raw_tag(p: *const Value) -> u8 {
+        // SAFETY: the tag is the u8 at offset 0 (repr(C, u8)); p is valid (caller).
+        unsafe { *(p as *const u8) }
+    }
+
+    /// The integer payload of the value at `p`.
+    ///
+    /// # Safety
+    /// `p` must point to a valid `Value::Int`.
+    #[inline(always)]
+    pub unsafe fn raw_int(p: *const Value) -> i64 {
+        // SAFETY: an Int's payload is an i64 at offset 8 (caller checked the tag).
+        unsafe { *((p as *const u8).add(VALUE_PAYLOAD_OFFSET) as *const i64) }
+    }
+
+    /// The float payload of the value at `p`.
+    ///
+    /// # Safety
+    /// `p` must point to a valid `Value::Float`.
+    #[inline(always)]
+    pub unsafe fn raw_float(p: *const Value) -> f64 {
+        // SAFETY: a Float's payload is an f64 at offset 8 (caller checked the tag).
+        unsafe { *((p as *const u8).add(VALUE_PAYLOAD_OFFSET) as *const f64) }
+    }
+
     #[inline(always)]
     pub fn tag(&self) -> u8 {
         // SAFETY: `repr(C, u8)` puts the discriminant, a u8, at offset 0.

@@ -19,7 +19,7 @@ use crate::opcodes::Op;
 use crate::state::State;
 use crate::thread::{CallKind, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use crate::tm::Tm;
-use crate::value::Value;
+use crate::value::{Value, TAG_FLOAT, TAG_INT};
 use std::sync::atomic::Ordering;
 
 impl State {
@@ -39,7 +39,7 @@ impl State {
             // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only grows.
             let mut sp: *mut Value = unsafe { ts.stack.as_mut_ptr().add(base) };
             // Line/count hooks: re-read after anything that may have called debug.sethook.
-            let mut hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+            self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
             if ts.hook_mask != 0 && pc > 0 {
                 ts.oldpc = pc - 1; // returning into this frame: no line event for its line
             }
@@ -63,7 +63,7 @@ impl State {
                     let ts = self.cur.st();
                     // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
                     sp = unsafe { ts.stack.as_mut_ptr().add(base) };
-                    hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+                    self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
                 };
             }
             macro_rules! savepc {
@@ -127,29 +127,71 @@ impl State {
                     }
                 }};
             }
+            // Pointers to operands, for the arithmetic macros: a register or a constant.
+            macro_rules! reg {
+                ($i:expr) => {
+                    // SAFETY: as in r!.
+                    unsafe { sp.add($i) as *const Value }
+                };
+            }
+            macro_rules! kp {
+                ($i:expr) => {
+                    // SAFETY: constant indices are < #k (compiler and verifier invariant).
+                    unsafe { k.as_ptr().add($i) }
+                };
+            }
+            // Binary arithmetic on operands at `$pa`/`$pb` (pointers to valid values): numbers
+            // are handled here by tag, without loading whole values; anything else (and
+            // integer division by zero) goes to `State::arith`, which reloads the operands.
             macro_rules! arith {
-                ($ins:expr, $op:expr, $a:expr, $b:expr, $ra:expr, $rb:expr, $int:expr, $flt:expr) => {{
-                    let (a, b) = ($a, $b);
-                    let v = match (a, b) {
-                        (Value::Int(x), Value::Int(y)) => $int(x, y),
-                        (Value::Float(x), Value::Float(y)) => Some(Value::Float($flt(x, y))),
-                        (Value::Int(x), Value::Float(y)) => Some(Value::Float($flt(x as f64, y))),
-                        (Value::Float(x), Value::Int(y)) => Some(Value::Float($flt(x, y as f64))),
-                        _ => None,
+                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr, $int:expr, $flt:expr) => {{
+                    let (pa, pb): (*const Value, *const Value) = ($pa, $pb);
+                    // SAFETY: pa and pb point to valid values; payloads are read only under
+                    // the matching tag.
+                    let fast = unsafe {
+                        match (Value::raw_tag(pa), Value::raw_tag(pb)) {
+                            (TAG_INT, TAG_INT) => $int(Value::raw_int(pa), Value::raw_int(pb)),
+                            (TAG_FLOAT, TAG_FLOAT) => Some(Value::Float($flt(
+                                Value::raw_float(pa),
+                                Value::raw_float(pb),
+                            ))),
+                            (TAG_INT, TAG_FLOAT) => Some(Value::Float($flt(
+                                Value::raw_int(pa) as f64,
+                                Value::raw_float(pb),
+                            ))),
+                            (TAG_FLOAT, TAG_INT) => Some(Value::Float($flt(
+                                Value::raw_float(pa),
+                                Value::raw_int(pb) as f64,
+                            ))),
+                            _ => None,
+                        }
                     };
-                    let v = match v {
+                    let v = match fast {
                         Some(v) => v,
-                        None => protect!(self.arith($op, a, b, $ra, $rb)),
+                        None => {
+                            // SAFETY: as above.
+                            let (a, b) = unsafe { (Value::load(pa), Value::load(pb)) };
+                            protect!(self.arith($op, a, b, $ra, $rb))
+                        }
                     };
                     setr!($ins.a(), v);
                 }};
             }
             macro_rules! bitop {
-                ($ins:expr, $op:expr, $a:expr, $b:expr, $ra:expr, $rb:expr, $f:expr) => {{
-                    let (a, b) = ($a, $b);
-                    let v = match (a, b) {
-                        (Value::Int(x), Value::Int(y)) => Value::Int($f(x, y)),
-                        _ => protect!(self.arith($op, a, b, $ra, $rb)),
+                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr, $f:expr) => {{
+                    let (pa, pb): (*const Value, *const Value) = ($pa, $pb);
+                    // SAFETY: as in arith!.
+                    let ints =
+                        unsafe { Value::raw_tag(pa) == TAG_INT && Value::raw_tag(pb) == TAG_INT };
+                    let v = if ints {
+                        // SAFETY: both are integers.
+                        Value::Int($f(unsafe { Value::raw_int(pa) }, unsafe {
+                            Value::raw_int(pb)
+                        }))
+                    } else {
+                        // SAFETY: as above.
+                        let (a, b) = unsafe { (Value::load(pa), Value::load(pb)) };
+                        protect!(self.arith($op, a, b, $ra, $rb))
                     };
                     setr!($ins.a(), v);
                 }};
@@ -177,7 +219,7 @@ impl State {
             }
 
             loop {
-                if hooked {
+                if self.hooked {
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
                     self.cur.st().frames[fi].pc = pc + 1;
                     self.trace_exec(pc)?;
@@ -355,8 +397,8 @@ impl State {
                         arith!(
                             i,
                             ArithOp::Add,
-                            r!(i.b()),
-                            imm,
+                            reg!(i.b()),
+                            &imm,
                             Some(Slot::Reg(i.b())),
                             None,
                             |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
@@ -366,8 +408,8 @@ impl State {
                     Op::AddK => arith!(
                         i,
                         ArithOp::Add,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
@@ -376,8 +418,8 @@ impl State {
                     Op::SubK => arith!(
                         i,
                         ArithOp::Sub,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
@@ -386,8 +428,8 @@ impl State {
                     Op::MulK => arith!(
                         i,
                         ArithOp::Mul,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
@@ -396,8 +438,8 @@ impl State {
                     Op::ModK => arith!(
                         i,
                         ArithOp::Mod,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
@@ -406,8 +448,8 @@ impl State {
                     Op::PowK => arith!(
                         i,
                         ArithOp::Pow,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
@@ -416,8 +458,8 @@ impl State {
                     Op::DivK => arith!(
                         i,
                         ArithOp::Div,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
@@ -426,8 +468,8 @@ impl State {
                     Op::IDivK => arith!(
                         i,
                         ArithOp::IDiv,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
@@ -436,8 +478,8 @@ impl State {
                     Op::BAndK => bitop!(
                         i,
                         ArithOp::BAnd,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| x & y
@@ -445,8 +487,8 @@ impl State {
                     Op::BOrK => bitop!(
                         i,
                         ArithOp::BOr,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| x | y
@@ -454,35 +496,41 @@ impl State {
                     Op::BXorK => bitop!(
                         i,
                         ArithOp::BXor,
-                        r!(i.b()),
-                        kst!(i.c()),
+                        reg!(i.b()),
+                        kp!(i.c()),
                         Some(Slot::Reg(i.b())),
                         None,
                         |x: i64, y: i64| x ^ y
                     ),
-                    Op::ShrI => bitop!(
-                        i,
-                        ArithOp::Shr,
-                        r!(i.b()),
-                        Value::Int(i.sc() as i64),
-                        Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
-                    ),
-                    Op::ShlI => bitop!(
-                        i,
-                        ArithOp::Shl,
-                        Value::Int(i.sc() as i64),
-                        r!(i.b()),
-                        None,
-                        Some(Slot::Reg(i.b())),
-                        number::shift_left
-                    ),
+                    Op::ShrI => {
+                        let imm = Value::Int(i.sc() as i64);
+                        bitop!(
+                            i,
+                            ArithOp::Shr,
+                            reg!(i.b()),
+                            &imm,
+                            Some(Slot::Reg(i.b())),
+                            None,
+                            |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
+                        )
+                    }
+                    Op::ShlI => {
+                        let imm = Value::Int(i.sc() as i64);
+                        bitop!(
+                            i,
+                            ArithOp::Shl,
+                            &imm,
+                            reg!(i.b()),
+                            None,
+                            Some(Slot::Reg(i.b())),
+                            number::shift_left
+                        )
+                    }
                     Op::Add => arith!(
                         i,
                         ArithOp::Add,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
@@ -491,8 +539,8 @@ impl State {
                     Op::Sub => arith!(
                         i,
                         ArithOp::Sub,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
@@ -501,8 +549,8 @@ impl State {
                     Op::Mul => arith!(
                         i,
                         ArithOp::Mul,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
@@ -511,8 +559,8 @@ impl State {
                     Op::Mod => arith!(
                         i,
                         ArithOp::Mod,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
@@ -521,8 +569,8 @@ impl State {
                     Op::Pow => arith!(
                         i,
                         ArithOp::Pow,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
@@ -531,8 +579,8 @@ impl State {
                     Op::Div => arith!(
                         i,
                         ArithOp::Div,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
@@ -541,8 +589,8 @@ impl State {
                     Op::IDiv => arith!(
                         i,
                         ArithOp::IDiv,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
@@ -551,8 +599,8 @@ impl State {
                     Op::BAnd => bitop!(
                         i,
                         ArithOp::BAnd,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x & y
@@ -560,8 +608,8 @@ impl State {
                     Op::BOr => bitop!(
                         i,
                         ArithOp::BOr,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x | y
@@ -569,8 +617,8 @@ impl State {
                     Op::BXor => bitop!(
                         i,
                         ArithOp::BXor,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x ^ y
@@ -578,8 +626,8 @@ impl State {
                     Op::Shl => bitop!(
                         i,
                         ArithOp::Shl,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         number::shift_left
@@ -587,8 +635,8 @@ impl State {
                     Op::Shr => bitop!(
                         i,
                         ArithOp::Shr,
-                        r!(i.b()),
-                        r!(i.c()),
+                        reg!(i.b()),
+                        reg!(i.c()),
                         Some(Slot::Reg(i.b())),
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
