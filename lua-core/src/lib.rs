@@ -36,6 +36,7 @@ pub mod tm;
 pub mod undump;
 pub mod value;
 pub mod vm;
+mod vm_slow;
 
 pub use api::Lua;
 pub use error::{LuaError, LuaResult};

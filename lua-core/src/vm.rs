@@ -29,7 +29,8 @@ impl State {
         'newframe: loop {
             let ts = self.cur.st();
             let fi = ts.frames.len() - 1;
-            let fr = ts.frames[fi];
+            // (Fields are read through a reference: copying the whole frame costs more.)
+            let fr = &ts.frames[fi];
             let cl = fr.closure.expect("execute runs Lua frames");
             let proto = &*cl.proto;
             let code = &proto.code[..];
@@ -71,8 +72,12 @@ impl State {
                     self.cur.st().frames[fi].pc = pc;
                 };
             }
+            // Slow paths: metamethods, coercions, errors, library work. Marked cold so the
+            // register allocator keeps the dispatch state (pc, sp) in registers on the fast
+            // paths and spills around these calls instead.
             macro_rules! protect {
                 ($e:expr) => {{
+                    std::hint::cold_path();
                     savepc!();
                     let r = $e?;
                     reload!();
@@ -81,13 +86,15 @@ impl State {
             }
             macro_rules! kst {
                 ($i:expr) => {
-                    k[$i]
+                    // SAFETY: constant indices are < #k (compiler and verifier invariant).
+                    unsafe { *k.get_unchecked($i) }
                 };
             }
             macro_rules! rk {
                 ($ins:expr) => {
                     if $ins.k() {
-                        k[$ins.c()]
+                        // SAFETY: as in kst!.
+                        unsafe { *k.get_unchecked($ins.c()) }
                     } else {
                         r!($ins.c())
                     }
@@ -108,6 +115,7 @@ impl State {
                         }
                     }
                     if self.interrupt.load(Ordering::Relaxed) {
+                        std::hint::cold_path();
                         self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
                         return Err(self.error_msg("interrupted!"));
@@ -119,7 +127,8 @@ impl State {
                     if $cond != $ins.k() {
                         pc += 1;
                     } else {
-                        let j = code[pc];
+                        // SAFETY: a test is always followed by a jump (compiler/verifier invariant).
+                        let j = unsafe { *code.get_unchecked(pc) };
                         pc = (pc as i64 + j.sj() as i64 + 1) as usize;
                         if j.sj() < 0 {
                             control_point!();
@@ -203,6 +212,7 @@ impl State {
             macro_rules! safepoint {
                 ($limit:expr) => {{
                     if self.heap.should_collect() {
+                        std::hint::cold_path();
                         savepc!();
                         let limit = $limit;
                         let ts = self.cur.st();
@@ -220,6 +230,7 @@ impl State {
 
             loop {
                 if self.hooked {
+                    std::hint::cold_path();
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
                     self.cur.st().frames[fi].pc = pc + 1;
                     self.trace_exec(pc)?;
@@ -238,7 +249,8 @@ impl State {
                     Op::LoadF => setr!(i.a(), Value::Float(i.sbx() as f64)),
                     Op::LoadK => setr!(i.a(), kst!(i.bx())),
                     Op::LoadKX => {
-                        let ax = code[pc].ax();
+                        // SAFETY: LOADKX is followed by EXTRAARG (compiler/verifier invariant).
+                        let ax = unsafe { code.get_unchecked(pc) }.ax();
                         pc += 1;
                         setr!(i.a(), kst!(ax));
                     }
@@ -271,51 +283,47 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
+                    // Table reads: found, or absent from a table without a metatable, inline;
+                    // the rest (vm_slow) reads its operands itself.
                     Op::GetTable => {
-                        let t = r!(i.b());
-                        let key = r!(i.c());
-                        let v = match t {
+                        let fast = match r!(i.b()) {
                             Value::Table(tab) => {
-                                let v = match key {
+                                let v = match r!(i.c()) {
                                     Value::Int(n) => tab.get_int(n),
-                                    _ => tab.get(&key),
+                                    key => tab.get(&key),
                                 };
-                                if v.is_nil() && tab.metatable().is_some() {
-                                    protect!(self.index(t, key, Some(Slot::Reg(i.b()))))
-                                } else {
-                                    v
-                                }
+                                (!v.is_nil() || tab.metatable().is_none()).then_some(v)
                             }
-                            _ => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
+                            _ => None,
+                        };
+                        let v = match fast {
+                            Some(v) => v,
+                            None => protect!(self.get_slow(i, base, k)),
                         };
                         setr!(i.a(), v);
                     }
                     Op::GetI => {
-                        let t = r!(i.b());
-                        let n = i.c() as i64;
-                        let v = match t {
+                        let fast = match r!(i.b()) {
                             Value::Table(tab) => {
-                                let v = tab.get_int(n);
-                                if v.is_nil() && tab.metatable().is_some() {
-                                    protect!(self.index(t, Value::Int(n), Some(Slot::Reg(i.b()))))
-                                } else {
-                                    v
-                                }
+                                let v = tab.get_int(i.c() as i64);
+                                (!v.is_nil() || tab.metatable().is_none()).then_some(v)
                             }
-                            _ => protect!(self.index(t, Value::Int(n), Some(Slot::Reg(i.b())))),
+                            _ => None,
+                        };
+                        let v = match fast {
+                            Some(v) => v,
+                            None => protect!(self.get_slow(i, base, k)),
                         };
                         setr!(i.a(), v);
                     }
                     Op::GetField => {
-                        let t = r!(i.b());
-                        let key = kst!(i.c());
-                        let v = match (t, key) {
-                            (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
-                            {
-                                Some(v) => v,
-                                None => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
-                            },
-                            _ => protect!(self.index(t, key, Some(Slot::Reg(i.b())))),
+                        let fast = match (r!(i.b()), kst!(i.c())) {
+                            (Value::Table(tab), Value::Str(s)) => self.index_str_fast(tab, s),
+                            _ => None,
+                        };
+                        let v = match fast {
+                            Some(v) => v,
+                            None => protect!(self.get_slow(i, base, k)),
                         };
                         setr!(i.a(), v);
                     }
@@ -330,47 +338,46 @@ impl State {
                             _ => protect!(self.set_index(t, key, v, Some(Slot::Upval(i.a())))),
                         }
                     }
+                    // Table writes: a table without a metatable and an integer or string
+                    // key inline; the rest in vm_slow.
                     Op::SetTable => {
-                        let t = r!(i.a());
-                        let key = r!(i.b());
-                        let v = rk!(i);
-                        match (t, key) {
+                        let done = match (r!(i.a()), r!(i.b())) {
                             (Value::Table(tab), Value::Int(n)) if tab.metatable().is_none() => {
-                                tab.set_int(n, v)
+                                tab.set_int(n, rk!(i));
+                                true
                             }
                             (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
-                                tab.set_str(s, v)
+                                tab.set_str(s, rk!(i));
+                                true
                             }
-                            (Value::Table(tab), _) if tab.metatable().is_none() => {
-                                protect!(self.raw_set(tab, key, v))
-                            }
-                            _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
+                            _ => false,
+                        };
+                        if !done {
+                            protect!(self.set_slow(i, base, k));
                         }
                     }
                     Op::SetI => {
-                        let t = r!(i.a());
-                        let v = rk!(i);
-                        match t {
+                        let done = match r!(i.a()) {
                             Value::Table(tab) if tab.metatable().is_none() => {
-                                tab.set_int(i.b() as i64, v)
+                                tab.set_int(i.b() as i64, rk!(i));
+                                true
                             }
-                            _ => protect!(self.set_index(
-                                t,
-                                Value::Int(i.b() as i64),
-                                v,
-                                Some(Slot::Reg(i.a()))
-                            )),
+                            _ => false,
+                        };
+                        if !done {
+                            protect!(self.set_slow(i, base, k));
                         }
                     }
                     Op::SetField => {
-                        let t = r!(i.a());
-                        let key = kst!(i.b());
-                        let v = rk!(i);
-                        match (t, key) {
+                        let done = match (r!(i.a()), kst!(i.b())) {
                             (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
-                                tab.set_str(s, v)
+                                tab.set_str(s, rk!(i));
+                                true
                             }
-                            _ => protect!(self.set_index(t, key, v, Some(Slot::Reg(i.a())))),
+                            _ => false,
+                        };
+                        if !done {
+                            protect!(self.set_slow(i, base, k));
                         }
                     }
                     Op::NewTable => {
@@ -700,30 +707,40 @@ impl State {
                             control_point!();
                         }
                     }
+                    // Comparisons: two numbers of one kind inline, the rest in vm_slow.
                     Op::Eq => {
-                        let (a, b) = (r!(i.a()), r!(i.b()));
-                        let c = if a.raw_eq(&b) {
-                            true
-                        } else {
-                            protect!(self.equals(a, b))
+                        let fast = match (r!(i.a()), r!(i.b())) {
+                            (Value::Int(x), Value::Int(y)) => Some(x == y),
+                            (Value::Float(x), Value::Float(y)) => Some(x == y),
+                            _ => None,
+                        };
+                        let c = match fast {
+                            Some(c) => c,
+                            None => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
                     Op::Lt => {
-                        let (a, b) = (r!(i.a()), r!(i.b()));
-                        let c = match (a, b) {
-                            (Value::Int(x), Value::Int(y)) => x < y,
-                            (Value::Float(x), Value::Float(y)) => x < y,
-                            _ => protect!(self.less_than(a, b)),
+                        let fast = match (r!(i.a()), r!(i.b())) {
+                            (Value::Int(x), Value::Int(y)) => Some(x < y),
+                            (Value::Float(x), Value::Float(y)) => Some(x < y),
+                            _ => None,
+                        };
+                        let c = match fast {
+                            Some(c) => c,
+                            None => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
                     Op::Le => {
-                        let (a, b) = (r!(i.a()), r!(i.b()));
-                        let c = match (a, b) {
-                            (Value::Int(x), Value::Int(y)) => x <= y,
-                            (Value::Float(x), Value::Float(y)) => x <= y,
-                            _ => protect!(self.less_equal(a, b)),
+                        let fast = match (r!(i.a()), r!(i.b())) {
+                            (Value::Int(x), Value::Int(y)) => Some(x <= y),
+                            (Value::Float(x), Value::Float(y)) => Some(x <= y),
+                            _ => None,
+                        };
+                        let c = match fast {
+                            Some(c) => c,
+                            None => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
@@ -745,14 +762,7 @@ impl State {
                         let c = match r!(i.a()) {
                             Value::Int(x) => x < imm,
                             Value::Float(x) => x < imm as f64,
-                            a => {
-                                let b = if i.c() != 0 {
-                                    Value::Float(imm as f64)
-                                } else {
-                                    Value::Int(imm)
-                                };
-                                protect!(self.less_than(a, b))
-                            }
+                            _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
@@ -761,14 +771,7 @@ impl State {
                         let c = match r!(i.a()) {
                             Value::Int(x) => x <= imm,
                             Value::Float(x) => x <= imm as f64,
-                            a => {
-                                let b = if i.c() != 0 {
-                                    Value::Float(imm as f64)
-                                } else {
-                                    Value::Int(imm)
-                                };
-                                protect!(self.less_equal(a, b))
-                            }
+                            _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
@@ -777,14 +780,7 @@ impl State {
                         let c = match r!(i.a()) {
                             Value::Int(x) => x > imm,
                             Value::Float(x) => x > imm as f64,
-                            a => {
-                                let b = if i.c() != 0 {
-                                    Value::Float(imm as f64)
-                                } else {
-                                    Value::Int(imm)
-                                };
-                                protect!(self.less_than(b, a))
-                            }
+                            _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
@@ -793,14 +789,7 @@ impl State {
                         let c = match r!(i.a()) {
                             Value::Int(x) => x >= imm,
                             Value::Float(x) => x >= imm as f64,
-                            a => {
-                                let b = if i.c() != 0 {
-                                    Value::Float(imm as f64)
-                                } else {
-                                    Value::Int(imm)
-                                };
-                                protect!(self.less_equal(b, a))
-                            }
+                            _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
                     }
@@ -814,7 +803,8 @@ impl State {
                             pc += 1;
                         } else {
                             setr!(i.a(), v);
-                            let j = code[pc];
+                            // SAFETY: a test is always followed by a jump (compiler/verifier invariant).
+                            let j = unsafe { *code.get_unchecked(pc) };
                             pc = (pc as i64 + j.sj() as i64 + 1) as usize;
                             if j.sj() < 0 {
                                 control_point!();
@@ -895,29 +885,31 @@ impl State {
                     Op::Return1 if self.cur.st().hook_mask == 0 => {
                         // The common `return x` to a Lua caller that wants one value.
                         let ts = self.cur.st();
-                        let me = ts.frames[fi];
+                        let me = &ts.frames[fi];
+                        let (func, nresults, fresh, kind) =
+                            (me.func, me.nresults, me.fresh, me.kind);
                         let v = r!(i.a());
-                        // SAFETY: me.func < base: a slot of the stack.
-                        unsafe { Value::store(ts.stack.as_mut_ptr().add(me.func), v) };
+                        // SAFETY: func < base: a slot of the stack.
+                        unsafe { Value::store(ts.stack.as_mut_ptr().add(func), v) };
                         ts.frames.pop();
-                        if me.nresults == 1 && !me.fresh {
+                        if nresults == 1 && !fresh {
                             ts.top = ts.frames.last().map_or(0, |f| f.top);
                             continue 'newframe;
                         }
                         // Other result counts: adjust like poscall.
-                        ts.top = me.func + 1;
-                        if me.nresults > 1 {
-                            for j in 1..me.nresults as usize {
-                                ts.stack[me.func + j] = Value::Nil;
+                        ts.top = func + 1;
+                        if nresults > 1 {
+                            for j in 1..nresults as usize {
+                                ts.stack[func + j] = Value::Nil;
                             }
-                            ts.top = me.func + me.nresults as usize;
-                        } else if me.nresults == 0 {
-                            ts.top = me.func;
+                            ts.top = func + nresults as usize;
+                        } else if nresults == 0 {
+                            ts.top = func;
                         }
-                        if me.fresh {
-                            return Ok((me.kind, me.nresults));
+                        if fresh {
+                            return Ok((kind, nresults));
                         }
-                        self.after_lua_return(me.nresults);
+                        self.after_lua_return(nresults);
                         continue 'newframe;
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {
@@ -1039,7 +1031,8 @@ impl State {
                         };
                         let mut off = i.c();
                         if i.k() {
-                            off += code[pc].ax() * 256;
+                            // SAFETY: SETLIST with k is followed by EXTRAARG (compiler/verifier).
+                            off += unsafe { code.get_unchecked(pc) }.ax() * 256;
                             pc += 1;
                         }
                         if let Value::Table(t) = r!(a) {
