@@ -190,13 +190,11 @@ impl State {
                 ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr, $f:expr) => {{
                     let (pa, pb): (*const Value, *const Value) = ($pa, $pb);
                     // SAFETY: as in arith!.
-                    let ints =
-                        unsafe { Value::raw_tag(pa) == TAG_INT && Value::raw_tag(pb) == TAG_INT };
-                    let v = if ints {
+                    let (ta, tb) = unsafe { (Value::raw_tag(pa), Value::raw_tag(pb)) };
+                    let v = if ta == TAG_INT && tb == TAG_INT {
                         // SAFETY: both are integers.
-                        Value::Int($f(unsafe { Value::raw_int(pa) }, unsafe {
-                            Value::raw_int(pb)
-                        }))
+                        let (x, y) = unsafe { (Value::raw_int(pa), Value::raw_int(pb)) };
+                        Value::Int($f(x, y))
                     } else {
                         // SAFETY: as above.
                         let (a, b) = unsafe { (Value::load(pa), Value::load(pb)) };
