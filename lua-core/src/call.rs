@@ -107,12 +107,12 @@ impl State {
         let nargs = ts.top - func - 1;
         let nparams = p.numparams as usize;
         let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
-        let max_frames = if ts.handling_error {
-            MAX_FRAMES + 100
-        } else {
-            MAX_FRAMES
-        };
-        if ts.frames.len() >= max_frames || (need > ts.stack.len() && !ts.ensure_slot(need)) {
+        // (A message handler may go MAX_FRAMES + 100 deep; tested only past MAX_FRAMES.)
+        let depth = ts.frames.len();
+        if (depth >= MAX_FRAMES && (!ts.handling_error || depth >= MAX_FRAMES + 100))
+            || (need > ts.stack.len() && !ts.ensure_slot(need))
+        {
+            std::hint::cold_path();
             return Err(self.stack_overflow());
         }
         for i in nargs..nparams {

@@ -42,6 +42,7 @@ impl State {
             // Line/count hooks: re-read after anything that may have called debug.sethook.
             self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
             if ts.hook_mask != 0 && pc > 0 {
+                std::hint::cold_path();
                 ts.oldpc = pc - 1; // returning into this frame: no line event for its line
             }
 
@@ -69,7 +70,15 @@ impl State {
             }
             macro_rules! savepc {
                 () => {
-                    self.cur.st().frames[fi].pc = pc;
+                    // SAFETY: the frame at `fi` exists while it runs (frames above it are
+                    // popped before control comes back here).
+                    unsafe { self.cur.st().frames.get_unchecked_mut(fi) }.pc = pc;
+                };
+            }
+            macro_rules! upv {
+                ($i:expr) => {
+                    // SAFETY: upvalue operands are < #upvalues (compiler/verifier invariant).
+                    unsafe { cl.upval_unchecked($i) }
                 };
             }
             // Slow paths: metamethods, coercions, errors, library work. Marked cold so the
@@ -263,10 +272,10 @@ impl State {
                             setr!(i.a() + j, Value::Nil);
                         }
                     }
-                    Op::GetUpval => setr!(i.a(), cl.upval(i.b()).get()),
-                    Op::SetUpval => cl.upval(i.b()).set(r!(i.a())),
+                    Op::GetUpval => setr!(i.a(), upv!(i.b()).get()),
+                    Op::SetUpval => upv!(i.b()).set(r!(i.a())),
                     Op::GetTabUp => {
-                        let t = cl.upval(i.b()).get();
+                        let t = upv!(i.b()).get();
                         let key = kst!(i.c());
                         let v = match (t, key) {
                             (Value::Table(tab), Value::Str(s)) => {
@@ -326,7 +335,7 @@ impl State {
                         setr!(i.a(), v);
                     }
                     Op::SetTabUp => {
-                        let t = cl.upval(i.a()).get();
+                        let t = upv!(i.a()).get();
                         let key = kst!(i.b());
                         let v = rk!(i);
                         match (t, key) {
@@ -817,7 +826,8 @@ impl State {
                         }
                         let nres = i.c() as i32 - 1;
                         savepc!();
-                        if let Value::LuaFn(ncl) = ts.stack[func] {
+                        if let Value::LuaFn(ncl) = r!(i.a()) {
+                            let ts = self.cur.st();
                             if ts.hook_mask == 0 {
                                 self.push_lua_frame(ncl, func, nres, CallKind::Normal, false)?;
                                 continue 'newframe;
@@ -883,7 +893,8 @@ impl State {
                     Op::Return1 if self.cur.st().hook_mask == 0 => {
                         // The common `return x` to a Lua caller that wants one value.
                         let ts = self.cur.st();
-                        let me = &ts.frames[fi];
+                        // SAFETY: as in savepc!.
+                        let me = unsafe { ts.frames.get_unchecked(fi) };
                         let (func, nresults, fresh, kind) =
                             (me.func, me.nresults, me.fresh, me.kind);
                         let v = r!(i.a());
