@@ -305,6 +305,8 @@ impl Parts {
 
     /// First node on the chain starting at `i` whose key satisfies `eq` (live or dead).
     /// An out-of-range `i` (empty hash part, `NO_NEXT`) ends the walk.
+    /// Walk the collision chain from node `i`; the index of the first node whose key
+    /// satisfies `eq`. A returned index is always `< node.len()` (`val` relies on it).
     #[inline(always)]
     fn chain(&self, mut i: usize, eq: impl Fn(&Value) -> bool) -> Option<usize> {
         while let Some(n) = self.node.get(i) {
@@ -339,14 +341,14 @@ impl Parts {
         }
     }
 
-    /// The value in node `i`, nil for `None`.
+    /// The value in node `i` (a result of `chain`), nil for `None`.
     #[inline(always)]
     fn val(&self, i: Option<usize>) -> Value {
         match i {
-            // SAFETY: the index came from a chain walk over this node array; values are read
-            // field by field (see `Value::load`).
-            Some(i) if i < self.node.len() => unsafe { Value::load(&self.node[i].val) },
-            _ => Value::Nil,
+            // SAFETY: indices come from `chain`, so i < node.len(); values are read field
+            // by field (see `Value::load`).
+            Some(i) => unsafe { Value::load(&(*self.node.as_ptr().add(i)).val) },
+            None => Value::Nil,
         }
     }
 

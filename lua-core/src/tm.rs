@@ -132,6 +132,26 @@ impl State {
         reg: Option<crate::debug::Slot>,
     ) -> LuaResult<Value> {
         let mut t = obj;
+        if let (Value::Table(mut tab), Value::Str(s)) = (obj, key) {
+            // The common chain: tables whose `__index` is a table, string key. Walk it
+            // without the general loop's generality; a function (or anything else) found
+            // on the way continues in the general loop from that table.
+            for _ in 0..MAX_TAG_LOOP {
+                let v = tab.get_str(s);
+                if !v.is_nil() {
+                    return Ok(v);
+                }
+                let Some(mt) = tab.metatable() else {
+                    return Ok(Value::Nil);
+                };
+                match self.tm_of_table(mt, Tm::Index) {
+                    Value::Nil => return Ok(Value::Nil),
+                    Value::Table(next) => tab = next,
+                    _ => break,
+                }
+            }
+            t = Value::Table(tab);
+        }
         for _ in 0..MAX_TAG_LOOP {
             let tm = match t {
                 Value::Table(tab) => {
