@@ -64,7 +64,7 @@ pub struct State {
 impl State {
     pub fn new() -> Box<State> {
         let mut heap = Heap::new();
-        let main = heap.alloc(Thread::new(ThreadState::new()));
+        let main = heap.alloc_thread(ThreadState::new());
         main.st().status = crate::thread::CoStatus::Running;
         let registry = heap.alloc(Table::new(2, 0));
         let globals = heap.alloc(Table::new(0, 64));
@@ -238,10 +238,16 @@ impl State {
         }
     }
 
-    /// One incremental step (or a full cycle in stress mode).
+    /// One incremental step or generational collection (in stress mode: a full cycle, or
+    /// in generational mode one collection, usually minor).
     pub fn gc_step(&mut self) {
         if self.heap.stress {
-            self.full_gc();
+            if self.heap.is_generational() {
+                self.run_steps(usize::MAX / 4, true);
+                self.heap.set_pause();
+            } else {
+                self.full_gc();
+            }
             return;
         }
         let work = self.heap.step_work();
@@ -261,8 +267,11 @@ impl State {
         self.heap.memory_limit > 0 && self.heap.allocated > self.heap.memory_limit
     }
 
-    /// Run steps of `work` units; with `to_pause`, until the cycle in progress ends.
+    /// Run steps of `work` units; with `to_pause`, until the cycle in progress ends. In
+    /// generational mode a step is a whole collection, and all the finalizers it scheduled
+    /// run before it returns (as PUC's finishgencycle).
     fn run_steps(&mut self, work: usize, to_pause: bool) {
+        let to_pause = to_pause || self.heap.is_generational();
         let mut finalizers = 0;
         loop {
             let roots = self.roots();
@@ -292,14 +301,59 @@ impl State {
         if !self.heap.is_paused() {
             self.run_steps(usize::MAX / 4, true);
         }
+        if self.heap.is_generational() {
+            self.heap.request_gen(crate::gc::GenRequest::Major);
+        }
         self.run_steps(usize::MAX / 4, true);
         self.heap.set_pause();
+    }
+
+    /// Switch the collector to generational (`true`) or incremental mode; returns whether it
+    /// was generational. Entering generational mode finishes the incremental cycle in progress
+    /// and runs a major collection (calling the finalizers it schedules), as PUC's entergen.
+    pub fn set_gc_mode(&mut self, generational: bool) -> bool {
+        let was = self.heap.is_generational();
+        if generational == was || self.heap.in_finalizer {
+            return was;
+        }
+        if generational {
+            if !self.heap.is_paused() {
+                self.run_steps(usize::MAX / 4, true);
+            }
+            self.heap.enter_gen();
+            self.run_steps(usize::MAX / 4, true);
+        } else {
+            self.heap.enter_inc();
+        }
+        self.heap.set_pause();
+        was
+    }
+
+    /// The mode a host prefers to start in (the `lua` command: generational, as lua.c),
+    /// unless LUA_GC_MODE chose one.
+    pub fn set_default_gc_mode(&mut self, generational: bool) {
+        if !self.heap.mode_from_env {
+            self.set_gc_mode(generational);
+        }
     }
 
     /// Advance the collector by about `kb` kilobytes of work (collectgarbage "step"); true if
     /// a cycle finished.
     pub fn gc_step_kb(&mut self, kb: usize) -> bool {
         if self.heap.in_finalizer {
+            return false;
+        }
+        if self.heap.is_generational() {
+            // As PUC: "step" 0 is a minor collection; "step" n adds n KB to the debt and
+            // collects (minor or major, by the pacing) if that makes one due. It never
+            // reports the end of a cycle.
+            if kb == 0 {
+                self.heap.request_gen(crate::gc::GenRequest::Minor);
+            }
+            if kb == 0 || self.heap.stress || self.heap.gen_due_after(kb.saturating_mul(1024)) {
+                self.run_steps(usize::MAX / 4, true);
+                self.heap.set_pause();
+            }
             return false;
         }
         if self.heap.stress {

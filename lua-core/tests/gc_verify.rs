@@ -58,8 +58,8 @@ result = get()[1]
 /// Settings that make many short incremental cycles: a cycle starts soon after the previous
 /// one ends, and each step does little work, so most stores happen while marking is under way.
 fn small_steps(lua: &mut Lua) {
+    lua.state().set_gc_mode(false);
     let heap = &mut lua.state().heap;
-    heap.generational = false;
     heap.pause = 10;
     heap.stepmul = 10;
     heap.stepsize = 10;

@@ -1,7 +1,10 @@
 //! The collector's testing modes over the script suite: scripts run under our `lua` with
-//! `LUA_GC_STRESS=1` (a full cycle at every safepoint), `LUA_GC_VERIFY=1` (the heap verifier
-//! after every atomic phase and sweep) and both at once, and must print exactly what reference
-//! Lua prints. GC bugs hide from ordinary runs; these modes make them deterministic.
+//! `LUA_GC_STRESS=1` (a collection at every safepoint), `LUA_GC_VERIFY=1` (the heap verifier
+//! after every atomic phase and sweep, and before every minor collection) and both at once, in
+//! each collector mode (`LUA_GC_MODE=gen`: generational, where stress means a minor collection
+//! at every safepoint; `LUA_GC_MODE=inc`: incremental, where it means a full cycle), and must
+//! print exactly what reference Lua prints. GC bugs hide from ordinary runs; these modes make
+//! them deterministic.
 //!
 //! By default a representative subset runs (every `gc_*.lua` plus scripts heavy in
 //! coroutines, closures, tables and strings), in the three JIT modes, within about a minute on
@@ -25,12 +28,38 @@ const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
 const OURLUA: &str = env!("CARGO_BIN_EXE_ourlua");
 
 /// GC modes: a name and the environment that selects it.
-const GC_MODES: [(&str, &[(&str, &str)]); 3] = [
-    ("stress", &[("LUA_GC_STRESS", "1")]),
-    ("verify", &[("LUA_GC_VERIFY", "1")]),
+const GC_MODES: [(&str, &[(&str, &str)]); 6] = [
     (
-        "stress+verify",
-        &[("LUA_GC_STRESS", "1"), ("LUA_GC_VERIFY", "1")],
+        "gen stress",
+        &[("LUA_GC_MODE", "gen"), ("LUA_GC_STRESS", "1")],
+    ),
+    (
+        "gen verify",
+        &[("LUA_GC_MODE", "gen"), ("LUA_GC_VERIFY", "1")],
+    ),
+    (
+        "gen stress+verify",
+        &[
+            ("LUA_GC_MODE", "gen"),
+            ("LUA_GC_STRESS", "1"),
+            ("LUA_GC_VERIFY", "1"),
+        ],
+    ),
+    (
+        "inc stress",
+        &[("LUA_GC_MODE", "inc"), ("LUA_GC_STRESS", "1")],
+    ),
+    (
+        "inc verify",
+        &[("LUA_GC_MODE", "inc"), ("LUA_GC_VERIFY", "1")],
+    ),
+    (
+        "inc stress+verify",
+        &[
+            ("LUA_GC_MODE", "inc"),
+            ("LUA_GC_STRESS", "1"),
+            ("LUA_GC_VERIFY", "1"),
+        ],
     ),
 ];
 
@@ -127,7 +156,12 @@ fn jobs_for(scripts: &[Script]) -> Vec<Job> {
             if stress && !full_modes() && SLOW_UNDER_STRESS.contains(&script.name.as_str()) {
                 continue;
             }
-            for jit in 0..MODES.len() {
+            for (jit, (jit_name, _)) in MODES.iter().enumerate() {
+                // The incremental modes run in the default JIT mode only (the lua command
+                // starts generational: the other modes are the usual configuration).
+                if name.starts_with("inc") && !full_modes() && *jit_name != "default" {
+                    continue;
+                }
                 jobs.push(Job {
                     script: script.clone(),
                     gc,

@@ -48,8 +48,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
     // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
     // overflow" strikes at the same depth as in PUC's `lua`.
     lua.state().c_depth = 2;
-    // lua.c switches the collector to generational mode at start.
-    lua.state().heap.generational = true;
+    // lua.c switches the collector to generational mode at start (LUA_GC_MODE may say
+    // otherwise, for tests).
+    lua.state().set_default_gc_mode(true);
     jit::install(lua.state(), jit_config);
     if opts.version {
         print_version(&mut lua);

@@ -33,12 +33,20 @@
 //! - Short strings are interned; a dead string is removed from the intern set when freed, and
 //!   one found by `intern` before the sweep reaches it is resurrected.
 //!
-//! Testing modes (environment): `LUA_GC_STRESS=1` runs a full cycle at every safepoint;
-//! `LUA_GC_VERIFY=1` checks the heap after each atomic phase and each sweep (see verify.rs).
+//! Generational mode (gen.rs) reuses the colours, the barrier and the atomic marking: a minor
+//! or major collection is one step that marks to completion and sweeps; ages live in two more
+//! header bits (`OLD`, `SURVIVED`).
+//!
+//! Testing modes (environment): `LUA_GC_STRESS=1` runs a full cycle (generational mode: a
+//! collection, usually minor) at every safepoint; `LUA_GC_VERIFY=1` checks the heap after each
+//! atomic phase and each sweep, and before each minor collection (see verify.rs);
+//! `LUA_GC_MODE=gen|inc` chooses the starting mode.
 
+mod gen;
 mod mark;
 pub mod verify;
 
+pub(crate) use gen::GenRequest;
 pub use mark::{Marker, Trace};
 
 use crate::object::{LuaClosure, LuaStr, NativeClosure, Thread, UpVal, UserData};
@@ -70,6 +78,12 @@ pub(crate) const BLACK: u8 = 4;
 pub(crate) const FINALIZED: u8 = 8;
 /// The object is on the FINOBJ list.
 pub(crate) const FINOBJ: u8 = 16;
+/// Generational mode: the object is old (minor collections take it as live without
+/// traversing it). Never set in incremental mode.
+pub(crate) const OLD: u8 = 32;
+/// Generational mode: a young object that has survived one minor collection; the next one
+/// it survives makes it old.
+pub(crate) const SURVIVED: u8 = 64;
 
 #[repr(C)]
 pub struct GcHeader {
@@ -173,6 +187,11 @@ impl BarrierLog {
         // SAFETY: single-threaded; no reference into the vector outlives these methods.
         std::mem::take(unsafe { &mut *self.objs.get() })
     }
+    /// The logged objects (for the verifier).
+    pub(crate) fn snapshot(&self) -> Vec<NonNull<GcHeader>> {
+        // SAFETY: as in `take`.
+        unsafe { &*self.objs.get() }.clone()
+    }
     fn clear(&self) {
         // SAFETY: as in `take`.
         unsafe { &mut *self.objs.get() }.clear();
@@ -273,12 +292,33 @@ pub struct Heap {
     pub stepmul: usize,
     pub stepsize: u32,
     pub running: bool,
-    /// The mode `collectgarbage` reports; generational runs the incremental collector with
-    /// frequent short cycles (see `start_cycle`).
-    pub generational: bool,
+    /// Generational mode (see gen.rs); change it only through `enter_inc`/`State::set_gc_mode`.
+    pub(crate) generational: bool,
+    /// LUA_GC_MODE chose the starting mode (hosts then keep it: `State::set_default_gc_mode`).
+    pub mode_from_env: bool,
+    /// collectgarbage "generational" parameters (%): a minor collection after the heap grew
+    /// by `genminormul`% since the last collection, a major one once it grew by
+    /// `genmajormul`% since the last major collection.
     pub genminormul: usize,
     pub genmajormul: usize,
-    /// Stress mode (LUA_GC_STRESS=1): a full cycle at every safepoint.
+    /// Generational mode: per list (ALLGC, FINOBJ), the first object after the young prefix
+    /// (`None`: the prefix is the whole list). See gen.rs.
+    pub(crate) young_end: [Option<NonNull<GcHeader>>; 2],
+    /// Generational mode: old objects that may point to young ones without having been
+    /// written since the last collection (just promoted, or touched before it); traversed by
+    /// the next minor collection.
+    pub(crate) remembered: Vec<NonNull<GcHeader>>,
+    /// Generational mode: what the next collection must be.
+    pub(crate) gen_request: gen::GenRequest,
+    /// Generational mode: live bytes after the last major collection when it was a "bad"
+    /// one (freed less than half the growth), else 0. While non-zero every collection is a
+    /// major one, paced by `pause`.
+    pub(crate) gen_bad_live: usize,
+    /// Collections done in generational mode, minor and major.
+    pub minor_collections: u64,
+    pub major_collections: u64,
+    /// Stress mode (LUA_GC_STRESS=1): a full cycle (generational: a collection) at every
+    /// safepoint.
     pub stress: bool,
     /// Verify mode (LUA_GC_VERIFY=1): heap checks after atomic and sweep.
     pub verify: bool,
@@ -307,6 +347,13 @@ pub struct Heap {
 impl Heap {
     pub fn new() -> Heap {
         let env = |k: &str| std::env::var_os(k).is_some_and(|v| v != "0");
+        // LUA_GC_MODE=gen|inc: the mode to start in (a state starts with every object young,
+        // a valid generational heap).
+        let gc_mode_env = match std::env::var("LUA_GC_MODE").as_deref() {
+            Ok("gen") => Some(true),
+            Ok("inc") => Some(false),
+            _ => None,
+        };
         Heap {
             lists: [None; 3],
             strings: HashSet::new(),
@@ -317,9 +364,16 @@ impl Heap {
             stepmul: 100,
             stepsize: 13,
             running: true,
-            generational: false,
+            generational: gc_mode_env == Some(true),
+            mode_from_env: gc_mode_env.is_some(),
             genminormul: 20,
             genmajormul: 100,
+            young_end: [None; 2],
+            remembered: Vec::new(),
+            gen_request: gen::GenRequest::Auto,
+            gen_bad_live: 0,
+            minor_collections: 0,
+            major_collections: 0,
             stress: env("LUA_GC_STRESS"),
             verify: env("LUA_GC_VERIFY"),
             break_barrier_for_tests: false,
@@ -447,6 +501,9 @@ impl Heap {
 
     /// One incremental step: about `work` units of marking or sweeping.
     pub fn step(&mut self, roots: &dyn Fn(&mut Marker), work: usize) -> StepResult {
+        if self.generational {
+            return self.gen_step(roots);
+        }
         let mut budget = work as isize;
         while budget > 0 {
             match self.phase {
@@ -499,6 +556,23 @@ impl Heap {
     /// weak tables, ephemerons), separate unreachable objects with finalizers and resurrect
     /// them, clear weak entries, flip the white.
     fn atomic(&mut self, roots: &dyn Fn(&mut Marker)) {
+        self.mark_atomic(roots, None);
+        if self.verify {
+            verify::check(self, "atomic");
+        }
+        self.current_white = self.other_white();
+        self.phase = Phase::Sweep;
+        self.sweep_list = ALLGC;
+        self.sweep_prev = None;
+        self.sweep_started = false;
+    }
+
+    /// Marking to completion, as one step: roots, gray objects, objects hit by the barrier
+    /// and kept gray, weak tables and ephemerons; then separate unreachable objects with
+    /// finalizers (FINOBJ up to `fin_stop`: beyond it everything is reached) and resurrect
+    /// them, and clear weak entries. Shared by the incremental atomic phase and generational
+    /// collections (which gray their old objects to revisit before calling it).
+    fn mark_atomic(&mut self, roots: &dyn Fn(&mut Marker), fin_stop: Option<NonNull<GcHeader>>) {
         let mut m = self.marker();
         roots(&mut m);
         m.propagate(usize::MAX, true);
@@ -513,7 +587,7 @@ impl Heap {
         // Values of weak tables are cleared before resurrection...
         m.clear_weak_values();
         // ...then unreachable objects with finalizers are separated and resurrected.
-        let dead_fin = self.separate_unreachable_finobj(&m);
+        let dead_fin = self.separate_unreachable_finobj(&m, fin_stop);
         for v in &dead_fin {
             m.mark_value(v);
         }
@@ -523,14 +597,6 @@ impl Heap {
         m.clear_weak_values();
         self.close_dead_thread_upvals(&m);
         self.put_marker(m);
-        if self.verify {
-            verify::check(self, "atomic");
-        }
-        self.current_white = self.other_white();
-        self.phase = Phase::Sweep;
-        self.sweep_list = ALLGC;
-        self.sweep_prev = None;
-        self.sweep_started = false;
     }
 
     fn marker(&mut self) -> Marker {
@@ -554,14 +620,22 @@ impl Heap {
         self.weak = m.weak;
     }
 
-    /// Move unreachable objects of FINOBJ to the end of TOBEFNZ (keeping their order, newest
-    /// first, so finalizers run in reverse order of marking); returns them for resurrection.
-    fn separate_unreachable_finobj(&mut self, m: &Marker) -> Vec<Value> {
+    /// Move unreachable objects of FINOBJ (up to `stop`) to the end of TOBEFNZ (keeping their
+    /// order, newest first, so finalizers run in reverse order of marking); returns them for
+    /// resurrection.
+    fn separate_unreachable_finobj(
+        &mut self,
+        m: &Marker,
+        stop: Option<NonNull<GcHeader>>,
+    ) -> Vec<Value> {
         let mut out = Vec::new();
         let mut prev: Option<NonNull<GcHeader>> = None;
         let mut cur = self.lists[FINOBJ_LIST];
         let mut tail = self.list_tail(TOBEFNZ);
         while let Some(h) = cur {
+            if Some(h) == stop {
+                break;
+            }
             // SAFETY: list nodes are live boxes.
             let hdr = unsafe { h.as_ref() };
             let next = hdr.next.get();
@@ -631,18 +705,7 @@ impl Heap {
                     Some(p) => unsafe { p.as_ref() }.next.set(next),
                     None => self.lists[self.sweep_list] = next,
                 }
-                if hdr.kind == Kind::Str {
-                    // SAFETY: kind Str means the box is a GcBox<LuaStr>.
-                    let s: Gc<LuaStr> = unsafe { Gc::from_header(h) };
-                    if s.is_short() {
-                        self.strings.remove(s.as_bytes());
-                    }
-                }
-                // SAFETY: the node is live until freed just below; its kind names its payload.
-                let sz = unsafe { object_size(h) };
-                self.allocated = self.allocated.saturating_sub(sz);
-                // SAFETY: unreachable object, unlinked and out of the intern set; freed once.
-                unsafe { free_object(h) };
+                self.release(h);
                 // Keep sweep_prev: the list continues after it.
                 if self.sweep_prev.is_none() {
                     self.sweep_started = false;
@@ -657,6 +720,23 @@ impl Heap {
             }
         }
         done
+    }
+
+    /// Free a dead object already unlinked from its list (and drop it from the intern set).
+    fn release(&mut self, h: NonNull<GcHeader>) {
+        // SAFETY: the caller unlinked a dead node, still allocated.
+        if unsafe { h.as_ref() }.kind == Kind::Str {
+            // SAFETY: kind Str means the box is a GcBox<LuaStr>.
+            let s: Gc<LuaStr> = unsafe { Gc::from_header(h) };
+            if s.is_short() {
+                self.strings.remove(s.as_bytes());
+            }
+        }
+        // SAFETY: the node is live until freed just below; its kind names its payload.
+        let sz = unsafe { object_size(h) };
+        self.allocated = self.allocated.saturating_sub(sz);
+        // SAFETY: unreachable object, unlinked and out of the intern set; freed once.
+        unsafe { free_object(h) };
     }
 
     fn end_sweep(&mut self) {
@@ -691,13 +771,16 @@ impl Heap {
 
     /// Threshold for the next cycle after a pause.
     pub(crate) fn set_pause(&mut self) {
-        let pause = if self.generational {
-            100 + self.genminormul
-        } else {
-            self.pause
-        };
+        if self.generational && self.gen_bad_live == 0 {
+            // The next minor collection (PUC's setminordebt).
+            let base = self.allocated.max(16 * 1024);
+            self.threshold = base + (base / 100).saturating_mul(self.genminormul).max(8 * 1024);
+            return;
+        }
         let base = self.estimate.max(self.allocated).max(16 * 1024);
-        self.threshold = (base / 100).saturating_mul(pause).max(base + 16 * 1024);
+        self.threshold = (base / 100)
+            .saturating_mul(self.pause)
+            .max(base + 16 * 1024);
     }
 
     /// After a step that did not finish a cycle: next step after `stepsize` more bytes.
@@ -707,16 +790,8 @@ impl Heap {
 
     /// Work units of one step (bytes of traversal, PUC's stepsize * stepmul).
     pub(crate) fn step_work(&self) -> usize {
-        // "Generational" mode is emulated by short pauses (`set_pause`) and big steps, so
-        // cycles finish before the heap grows much: the memory profile of PUC's
-        // generational collector (binary-trees peak RSS within ~1.1x), at some CPU cost.
-        let mul = if self.generational {
-            self.stepmul.max(1) * 8
-        } else {
-            self.stepmul.max(1)
-        };
         ((1usize << self.stepsize.min(30)) / 100)
-            .saturating_mul(mul)
+            .saturating_mul(self.stepmul.max(1))
             .max(1024)
     }
 
@@ -749,6 +824,10 @@ impl Heap {
                     // SAFETY: list node.
                     Some(p) => unsafe { p.as_ref() }.next.set(next),
                     None => self.lists[ALLGC] = next,
+                }
+                // The young prefix of ALLGC must not end at an object that left the list.
+                if self.young_end[ALLGC] == Some(h) {
+                    self.young_end[ALLGC] = next;
                 }
                 hdr.next.set(self.lists[FINOBJ_LIST]);
                 self.lists[FINOBJ_LIST] = Some(h);

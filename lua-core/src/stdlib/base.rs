@@ -488,12 +488,6 @@ fn collectgarbage(st: &mut State) -> NResults {
             Value::Int(0)
         }
         "incremental" | "generational" => {
-            let prev = if st.heap.generational {
-                "generational"
-            } else {
-                "incremental"
-            };
-            st.heap.generational = opt == "generational";
             // Optional parameters: pause, stepmul, stepsize (incremental) or
             // minormul, majormul (generational); 0 keeps the current value.
             if opt == "incremental" {
@@ -516,7 +510,12 @@ fn collectgarbage(st: &mut State) -> NResults {
                     st.heap.genmajormul = ma as usize;
                 }
             }
-            let prev = st.str_value(prev);
+            let was_gen = st.set_gc_mode(opt == "generational");
+            let prev = st.str_value(if was_gen {
+                "generational"
+            } else {
+                "incremental"
+            });
             return Ok(st.ret(&[prev]));
         }
         "setpause" => {
