@@ -358,7 +358,11 @@ impl State {
             ts.stack[top] = tm;
             ts.stack[top + 1] = v;
             ts.top = top + 2;
-            self.pcall_at(top, 0, None)
+            // Not yieldable (PUC's GCTM uses luaD_callnoyield): a yield is an error here.
+            ts.nny += 1;
+            let r = self.pcall_at(top, 0, None);
+            self.ts().nny -= 1;
+            r
         } else {
             Ok(Ok(()))
         };
@@ -439,6 +443,7 @@ pub(crate) fn new_frame(func: usize, base: usize, nresults: i32, kind: CallKind)
         handler: None,
         fresh: false,
         tailcalled: false,
+        cont: None,
     }
 }
 

@@ -43,6 +43,13 @@ pub enum CallKind {
     Meta,
     /// A protected call made by pcall/xpcall: errors stop unwinding here.
     Protected,
+    /// A call made by a native through `State::call_k`: when it returns after a resume, the
+    /// native's continuation (`Frame::cont` of the frame below) finishes the native.
+    Cont,
+    /// A `__close` handler called by a pcall/xpcall native closing variables after its
+    /// protected call failed: when it returns after a resume, the closing goes on
+    /// (`call::finish_pcall_error`). Errors stop unwinding here, as for `Protected`.
+    Closing,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +76,9 @@ pub struct Frame {
     pub fresh: bool,
     /// The function was called as a hook or finalizer etc. (unused for now).
     pub tailcalled: bool,
+    /// Native frames: what finishes the native if the Lua call it made with `call_k` is
+    /// interrupted by a yield (set by `call_k`).
+    pub cont: Option<crate::call::Continuation>,
 }
 
 pub struct ThreadState {

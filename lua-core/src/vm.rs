@@ -638,7 +638,7 @@ impl State {
                     Op::Close => {
                         let level = base + i.a();
                         self.close_upvals(level);
-                        protect!(self.close_tbc(level, None));
+                        protect!(self.close_tbc_yieldable(level));
                         self.cur.st().top = self.cur.st().frames[fi].top;
                     }
                     Op::Tbc => {
@@ -885,7 +885,7 @@ impl State {
                         if i.op() == Op::Return && i.k() {
                             savepc!();
                             self.close_upvals(base);
-                            self.close_tbc(base, None)?;
+                            self.close_tbc_yieldable(base)?;
                             self.cur.st().top = base + a + n;
                         }
                         if self.cur.st().hook_mask & HOOK_RET != 0 {
@@ -1246,13 +1246,19 @@ impl State {
                     ts.frames.last_mut().expect("frame").pc += 1;
                 }
             }
-            Op::SetTabUp
-            | Op::SetTable
-            | Op::SetI
-            | Op::SetField
-            | Op::Close
-            | Op::Return
-            | Op::Tbc => {}
+            Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField | Op::Tbc => {}
+            Op::Close => {
+                // A __close handler yielded: run the instruction again for the variables
+                // still pending (the finished one is off the list).
+                ts.frames.last_mut().expect("frame").pc -= 1;
+            }
+            Op::Return => {
+                // As CLOSE; the handler ran just above the returned values, with the error
+                // slot (nil) at the old top, so that slot marks their end again.
+                ts.frames.last_mut().expect("frame").pc -= 1;
+                ts.top -= 1;
+                return Ok(());
+            }
             Op::Concat => {
                 // The metamethod ran with `top` one past the remaining operands; its result
                 // replaces the last two of them, then the rest of the chain is joined.

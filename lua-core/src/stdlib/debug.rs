@@ -593,7 +593,10 @@ fn debug(st: &mut State) -> NResults {
             Ok(f) => {
                 let func = st.ts().top;
                 st.push(f);
-                let r = st.pcall_at(func, 0, None)?;
+                st.ts().nny += 1;
+                let r = st.pcall_at(func, 0, None);
+                st.ts().nny -= 1;
+                let r = r?;
                 st.ts().top = func;
                 r.err()
             }
