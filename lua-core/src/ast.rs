@@ -56,9 +56,10 @@ pub enum Stat {
         cond: Expr,
         line: u32,
     },
-    /// `if c1 then b1 elseif c2 then b2 else b3 end`
+    /// `if c1 then b1 elseif c2 then b2 else b3 end`: (condition, line of its `then`, block);
+    /// the condition's test is attributed to the `then` line, as PUC codes it after `then`.
     If {
-        conds: Vec<(Expr, Block)>,
+        conds: Vec<(Expr, u32, Block)>,
         else_: Option<Block>,
         line: u32,
     },

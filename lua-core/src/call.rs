@@ -61,8 +61,11 @@ impl State {
                         if let Some(f) = ts.frames.last_mut() {
                             f.tailcalled = tail;
                         }
-                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
-                            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+                        // A vararg function's call hook runs at its VARARGPREP, once the
+                        // arguments are in place (as PUC's luaG_tracecall).
+                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 && !cl.proto.is_vararg {
+                            let event = if tail { "tail call" } else { "call" };
+                            self.run_transfer_hook(event, 1, cl.proto.numparams as usize)?;
                         }
                     }
                     return Ok(true);
@@ -170,11 +173,31 @@ impl State {
             if let Some(f) = self.ts().frames.last_mut() {
                 f.tailcalled = tail;
             }
-            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+            let event = if tail { "tail call" } else { "call" };
+            let nargs = self.ts().top - (func + 1);
+            self.run_transfer_hook(event, 1, nargs)?;
         }
         let n = nf(self)?;
-        if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
-            self.run_hook("return", None)?;
+        self.native_return(n)
+    }
+
+    /// A native (its frame on top) returns its `n` results (PUC's rethook + poscall).
+    fn native_return(&mut self, n: usize) -> LuaResult<()> {
+        let ts = self.ts();
+        if ts.hook_mask != 0 {
+            if ts.hook_mask & crate::thread::HOOK_RET != 0 {
+                let base = ts.frames.last().map_or(0, |f| f.base);
+                let first = ts.top - n - base + 1;
+                self.run_transfer_hook("return", first, n)?;
+            }
+            // Back in a Lua caller, the line hook continues from the calling instruction
+            // (no new event for the rest of its line), even if the native set the hook.
+            let ts = self.ts();
+            if let Some(caller) = ts.frames.iter().rev().nth(1) {
+                if caller.closure.is_some() {
+                    ts.oldpc = caller.pc.saturating_sub(1);
+                }
+            }
         }
         self.poscall(n);
         Ok(())
@@ -637,8 +660,9 @@ impl State {
                 .last()
                 .map(|f| (f.kind, f.nresults))
                 .unwrap_or((CallKind::Normal, -1));
-            self.poscall(args.len());
-            self.after_return(kind, nres).and_then(|()| self.unroll())
+            self.native_return(args.len())
+                .and_then(|()| self.after_return(kind, nres))
+                .and_then(|()| self.unroll())
         };
         loop {
             match r {
@@ -725,10 +749,7 @@ impl State {
             return Err(self.error_msg("attempt to yield across a C-call boundary"));
         };
         let n = k(self)?;
-        if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
-            self.run_hook("return", None)?;
-        }
-        self.poscall(n);
+        self.native_return(n)?;
         self.after_return(fr.kind, fr.nresults)
     }
 

@@ -18,12 +18,36 @@ impl State {
     /// Call the running thread's hook for `event` ("call", "return", "line", "count",
     /// "tail call"), with `line` for line events.
     pub fn run_hook(&mut self, event: &str, line: Option<i64>) -> LuaResult<()> {
+        self.run_hook_with(event, line, None)
+    }
+
+    /// Call the hook for a call or return event ("call", "tail call", "return") of the
+    /// frame on top: `n` values, from its local `first` on (1-based), are its arguments or
+    /// its results.
+    pub(crate) fn run_transfer_hook(
+        &mut self,
+        event: &str,
+        first: usize,
+        n: usize,
+    ) -> LuaResult<()> {
+        // No values, no transfer information (getinfo reports 0, 0), as PUC's luaD_hook.
+        self.run_hook_with(event, None, (n != 0).then_some((first, n)))
+    }
+
+    fn run_hook_with(
+        &mut self,
+        event: &str,
+        line: Option<i64>,
+        transfer: Option<(usize, usize)>,
+    ) -> LuaResult<()> {
         let ts = self.ts();
         if !ts.allow_hook || ts.hook.is_nil() {
             return Ok(());
         }
         let hook = ts.hook;
         ts.allow_hook = false;
+        ts.hook_frame = ts.frames.len();
+        ts.hook_transfer = transfer;
         let top = ts.top;
         let oldpc = ts.oldpc;
         if let Some(fr) = ts.frames.last() {
@@ -38,6 +62,7 @@ impl State {
         ts.top = top;
         ts.oldpc = oldpc;
         ts.allow_hook = true;
+        ts.hook_transfer = None;
         r.map(|_| ())
     }
 
@@ -48,6 +73,16 @@ impl State {
             return Ok(());
         }
         let mask = ts.hook_mask;
+        // VARARGPREP is not traced (no count, no line): PUC's hooks start after it.
+        if pc == 0
+            && ts
+                .frames
+                .last()
+                .and_then(|f| f.closure)
+                .is_some_and(|c| c.proto.is_vararg)
+        {
+            return Ok(());
+        }
         if mask & HOOK_COUNT != 0 && ts.base_hook_count > 0 {
             ts.hook_count = ts.hook_count.saturating_sub(1);
             if ts.hook_count == 0 {
@@ -60,13 +95,20 @@ impl State {
             let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
                 return Ok(());
             };
+            // `oldpc` may be stale (from another function): then it counts as 0. Without
+            // line information (stripped code) only backward jumps and the first
+            // instruction fire, with a nil line.
             let lines = &cl.proto.lineinfo;
-            let oldpc = if ts.oldpc < lines.len() { ts.oldpc } else { 0 };
-            let newline = lines.get(pc).copied().unwrap_or(0);
-            let changed = lines.get(oldpc).copied().unwrap_or(0) != newline;
+            let oldpc = if ts.oldpc < cl.proto.code.len() {
+                ts.oldpc
+            } else {
+                0
+            };
+            let newline = lines.get(pc).copied();
+            let changed = lines.get(oldpc).copied() != newline;
             ts.oldpc = pc;
             if pc <= oldpc || changed {
-                self.run_hook("line", Some(newline as i64))?;
+                self.run_hook("line", newline.map(i64::from))?;
             }
         }
         Ok(())

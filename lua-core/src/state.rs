@@ -360,8 +360,11 @@ impl State {
             ts.top = top + 2;
             // Not yieldable (PUC's GCTM uses luaD_callnoyield): a yield is an error here.
             ts.nny += 1;
+            let outer = ts.fin_frame.replace(ts.frames.len());
             let r = self.pcall_at(top, 0, None);
-            self.ts().nny -= 1;
+            let ts = self.ts();
+            ts.nny -= 1;
+            ts.fin_frame = outer;
             r
         } else {
             Ok(Ok(()))

@@ -104,6 +104,15 @@ pub struct ThreadState {
     pub hook_count: u32,
     /// False while a hook runs (hooks do not nest).
     pub allow_hook: bool,
+    /// While a hook runs: index of the frame running the hook function (getinfo names it
+    /// "hook", as PUC's CIST_HOOKED on its caller).
+    pub hook_frame: usize,
+    /// While a call or return hook runs: the values moving into or out of the hooked frame,
+    /// as (first local index, count) (getinfo's ftransfer/ntransfer; PUC's transferinfo).
+    pub hook_transfer: Option<(usize, usize)>,
+    /// While a finalizer runs on this thread: index of its frame (getinfo names it
+    /// metamethod "__gc", as PUC's CIST_FIN).
+    pub fin_frame: Option<usize>,
     /// pc of the last instruction traced by the line hook in the running function.
     pub oldpc: usize,
     /// The next call hook is for a tail call.
@@ -133,6 +142,9 @@ impl ThreadState {
             base_hook_count: 0,
             hook_count: 0,
             allow_hook: true,
+            hook_frame: 0,
+            hook_transfer: None,
+            fin_frame: None,
             oldpc: 0,
             tail_call_pending: false,
         }

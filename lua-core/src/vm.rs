@@ -41,7 +41,13 @@ impl State {
             // Line/count hooks: re-read after anything that may have called debug.sethook.
             let mut hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
             if ts.hook_mask != 0 && pc > 0 {
-                ts.oldpc = pc - 1; // returning into this frame: no line event for its line
+                // Returning into this frame: no line event for the call's line. Right after
+                // VARARGPREP, the next instruction counts as a new line (PUC sets oldpc 1).
+                ts.oldpc = if pc == 1 && proto.is_vararg {
+                    1
+                } else {
+                    pc - 1
+                };
             }
 
             macro_rules! r {
@@ -822,6 +828,10 @@ impl State {
                             self.precall(func, -1, CallKind::Normal, false)?;
                             let ts = self.cur.st();
                             let n = ts.top - func;
+                            if ts.hook_mask & HOOK_RET != 0 {
+                                self.run_transfer_hook("return", i.a() + 1, n)?;
+                            }
+                            let ts = self.cur.st();
                             let me = ts.frames[fi];
                             self.poscall(n);
                             if me.fresh {
@@ -890,7 +900,7 @@ impl State {
                         }
                         if self.cur.st().hook_mask & HOOK_RET != 0 {
                             savepc!();
-                            self.run_hook("return", None)?;
+                            self.run_transfer_hook("return", a + 1, n)?;
                             self.cur.st().top = base + a + n;
                         }
                         let me = self.cur.st().frames[fi];
@@ -1054,6 +1064,14 @@ impl State {
                         me.top = newbase + proto.maxstacksize as usize;
                         me.pc = pc;
                         ts.top = me.top;
+                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
+                            // The call hook of a vararg function (deferred by precall) sees
+                            // the instruction after VARARGPREP as the current one.
+                            let event = if me.tailcalled { "tail call" } else { "call" };
+                            me.pc = pc + 1;
+                            self.run_transfer_hook(event, 1, nparams)?;
+                            self.cur.st().frames[fi].pc = pc;
+                        }
                         continue 'newframe;
                     }
                     Op::ExtraArg => {

@@ -125,7 +125,7 @@ fn sx_stat(s: &Stat, out: &mut String) {
         }
         Stat::If { conds, else_, .. } => {
             out.push_str("(if");
-            for (c, b) in conds {
+            for (c, _, b) in conds {
                 out.push(' ');
                 sx_expr(c, out);
                 out.push(' ');
