@@ -184,7 +184,9 @@ pub enum ExprKind {
     Float(f64),
     Str(Vec<u8>),
     Function(Box<FuncBody>),
-    Table(Vec<Field>),
+    /// A constructor and the line of its closing `}` (PUC emits the last SETLIST after
+    /// reading it, so that instruction and whatever follows belong to that line).
+    Table(Vec<Field>, u32),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Un(UnOp, Box<Expr>),
     /// A variable reference (local, upvalue or global: the compiler resolves it).

@@ -184,23 +184,29 @@ impl State {
     /// A native (its frame on top) returns its `n` results (PUC's rethook + poscall).
     fn native_return(&mut self, n: usize) -> LuaResult<()> {
         let ts = self.ts();
+        if ts.hook_mask & crate::thread::HOOK_RET != 0 {
+            let base = ts.frames.last().map_or(0, |f| f.base);
+            let first = ts.top - n - base + 1;
+            self.run_transfer_hook("return", first, n)?;
+        }
+        self.poscall(n);
+        self.trace_after_return();
+        Ok(())
+    }
+
+    /// After a return with hooks on (even if the callee just set them): a Lua caller's line
+    /// tracing continues from its calling instruction, so the rest of that line gives no new
+    /// line event (PUC's rethook).
+    #[inline]
+    pub(crate) fn trace_after_return(&mut self) {
+        let ts = self.ts();
         if ts.hook_mask != 0 {
-            if ts.hook_mask & crate::thread::HOOK_RET != 0 {
-                let base = ts.frames.last().map_or(0, |f| f.base);
-                let first = ts.top - n - base + 1;
-                self.run_transfer_hook("return", first, n)?;
-            }
-            // Back in a Lua caller, the line hook continues from the calling instruction
-            // (no new event for the rest of its line), even if the native set the hook.
-            let ts = self.ts();
-            if let Some(caller) = ts.frames.iter().rev().nth(1) {
+            if let Some(caller) = ts.frames.last() {
                 if caller.closure.is_some() {
                     ts.oldpc = caller.pc.saturating_sub(1);
                 }
             }
         }
-        self.poscall(n);
-        Ok(())
     }
 
     /// Pop the top frame, moving its `n` results (at `top - n .. top`) to its function slot,

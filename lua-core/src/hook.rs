@@ -8,6 +8,10 @@
 //!   multi-result instruction and its consumer survive).
 //! - The line hook fires when the interpreter reaches an instruction of a new line, or jumps
 //!   backwards (`pc <= oldpc`), as PUC's luaG_traceexec.
+//! - As in PUC, the instructions of Lua code run by a hook are traced too, only without
+//!   calling hooks: they count towards the count hook, and they move `oldpc` (a hook does
+//!   not restore it). So after a count hook the line hook may fire again for the same line,
+//!   exactly when PUC's does.
 
 use crate::error::LuaResult;
 use crate::state::State;
@@ -49,7 +53,6 @@ impl State {
         ts.hook_frame = ts.frames.len();
         ts.hook_transfer = transfer;
         let top = ts.top;
-        let oldpc = ts.oldpc;
         if let Some(fr) = ts.frames.last() {
             if fr.closure.is_some() && ts.top < fr.top {
                 ts.top = fr.top;
@@ -60,27 +63,23 @@ impl State {
         let r = self.call_value(hook, &[ev, lv], 0);
         let ts = self.ts();
         ts.top = top;
-        ts.oldpc = oldpc;
         ts.allow_hook = true;
         ts.hook_transfer = None;
         r.map(|_| ())
     }
 
-    /// Before executing instruction `pc` of the running Lua frame with line/count hooks on.
+    /// Before executing instruction `pc` of the running Lua frame with line/count hooks on
+    /// (also inside a hook, where no hook is called: module doc).
     pub(crate) fn trace_exec(&mut self, pc: usize) -> LuaResult<()> {
         let ts = self.ts();
-        if !ts.allow_hook {
-            return Ok(());
-        }
         let mask = ts.hook_mask;
-        // VARARGPREP is not traced (no count, no line): PUC's hooks start after it.
-        if pc == 0
-            && ts
-                .frames
-                .last()
-                .and_then(|f| f.closure)
-                .is_some_and(|c| c.proto.is_vararg)
-        {
+        let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
+            return Ok(());
+        };
+        let proto = &cl.proto;
+        // VARARGPREP is not traced (no count, no line): PUC's hooks start after it. Neither
+        // is TFORLOOP: PUC's TFORCALL goes on to it without fetching it.
+        if (pc == 0 && proto.is_vararg) || proto.code[pc].op() == crate::opcodes::Op::TForLoop {
             return Ok(());
         }
         if mask & HOOK_COUNT != 0 && ts.base_hook_count > 0 {
@@ -91,25 +90,21 @@ impl State {
             }
         }
         if mask & HOOK_LINE != 0 {
-            let ts = self.ts();
-            let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
-                return Ok(());
-            };
             // `oldpc` may be stale (from another function): then it counts as 0. Without
             // line information (stripped code) only backward jumps and the first
             // instruction fire, with a nil line.
-            let lines = &cl.proto.lineinfo;
-            let oldpc = if ts.oldpc < cl.proto.code.len() {
+            let ts = self.ts();
+            let lines = &proto.lineinfo;
+            let oldpc = if ts.oldpc < proto.code.len() {
                 ts.oldpc
             } else {
                 0
             };
             let newline = lines.get(pc).copied();
-            let changed = lines.get(oldpc).copied() != newline;
-            ts.oldpc = pc;
-            if pc <= oldpc || changed {
+            if pc <= oldpc || lines.get(oldpc).copied() != newline {
                 self.run_hook("line", newline.map(i64::from))?;
             }
+            self.ts().oldpc = pc;
         }
         Ok(())
     }

@@ -834,6 +834,7 @@ impl State {
                             let ts = self.cur.st();
                             let me = ts.frames[fi];
                             self.poscall(n);
+                            self.trace_after_return();
                             if me.fresh {
                                 return Ok((me.kind, me.nresults));
                             }
@@ -905,6 +906,7 @@ impl State {
                         }
                         let me = self.cur.st().frames[fi];
                         self.poscall(n);
+                        self.trace_after_return();
                         if me.fresh {
                             return Ok((me.kind, me.nresults));
                         }
@@ -962,9 +964,14 @@ impl State {
                         let a = i.a();
                         let v = r!(a + 3);
                         if !v.is_nil() {
-                            protect!(self.mark_tbc(base + a + 3, v));
+                            // Runs no Lua code and leaves the stack in place: no reload!.
+                            savepc!();
+                            self.mark_tbc(base + a + 3, v)?;
                         }
                         pc += i.bx();
+                        // PUC goes on to the TFORCALL without fetching it, so no hook sees
+                        // it; TFORCALL re-derives `hooked` (reload! or a new frame).
+                        hooked = false;
                     }
                     Op::TForCall => {
                         let a = i.a();

@@ -124,3 +124,27 @@ end)
 debug.sethook(co, rec, "crl")
 repeat until not coroutine.resume(co)
 show("coroutine")
+
+-- a metamethod (run by a nested loop) returning: no new line event for the rest of the line
+local mt = {__index = function(t, k) return k .. "!" end}
+local obj = setmetatable({}, mt)
+debug.sethook(rec, "crl"); local v1, v2 = obj.a, obj.b; debug.sethook()
+show("metamethod return")
+
+-- a constructor's last SETLIST (and what follows) belongs to the line of its `}`
+local ctor = load("local t = {\n  1,\n  2,\n}\nlocal u = {\n  x = 1,\n  [2] = 3 }\n")
+debug.sethook(rec, "l"); ctor(); debug.sethook()
+show("constructor lines")
+
+-- generic for: TFORCALL right after TFORPREP and TFORLOOP are not traced
+counts = 0
+debug.sethook(function() counts = counts + 1 end, "", 1)
+for _, _ in ipairs({1, 2, 3}) do end
+for _ in next, {1, 2} do end
+debug.sethook()
+print("generic for count events", counts)
+
+-- instructions run by a Lua hook count towards the count hook (without calling it), and
+-- a count hook moves the line tracing state, so the line hook may fire again on a line
+debug.sethook(rec, "l", 1); local z = 1; z = z + 1; debug.sethook()
+show("count and line")
