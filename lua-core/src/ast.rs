@@ -56,9 +56,10 @@ pub enum Stat {
         cond: Expr,
         line: u32,
     },
-    /// `if c1 then b1 elseif c2 then b2 else b3 end`
+    /// `if c1 then b1 elseif c2 then b2 else b3 end`: (condition, line of its `then`, block);
+    /// the condition's test is attributed to the `then` line, as PUC codes it after `then`.
     If {
-        conds: Vec<(Expr, Block)>,
+        conds: Vec<(Expr, u32, Block)>,
         else_: Option<Block>,
         line: u32,
     },
@@ -183,7 +184,9 @@ pub enum ExprKind {
     Float(f64),
     Str(Vec<u8>),
     Function(Box<FuncBody>),
-    Table(Vec<Field>),
+    /// A constructor and the line of its closing `}` (PUC emits the last SETLIST after
+    /// reading it, so that instruction and whatever follows belong to that line).
+    Table(Vec<Field>, u32),
     Bin(BinOp, Box<Expr>, Box<Expr>),
     Un(UnOp, Box<Expr>),
     /// A variable reference (local, upvalue or global: the compiler resolves it).

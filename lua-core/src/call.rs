@@ -6,23 +6,36 @@
 //!   frame is marked `fresh`; returning from a fresh frame ends that loop.
 //! - Errors propagate as `Err` through Rust frames; Lua frames stay on the frame stack until
 //!   the catcher (`pcall_at`, or `recover` after a resume) unwinds them with `unwind_to`,
-//!   closing upvalues and running pending `__close` handlers.
+//!   closing upvalues and running pending `__close` handlers (which may yield: kind `Closing`,
+//!   finished by `finish_pcall_error`).
 //! - A yield propagates as `Err(LuaError::Yield)`; the coroutine's frames stay, and `resume`
 //!   finishes them later (`unroll`): a returning fresh frame of kind `Meta` finishes the
-//!   interrupted instruction, of kind `Protected` finishes the pcall/xpcall native below it.
+//!   interrupted instruction, of kind `Protected` finishes the pcall/xpcall native below it,
+//!   of kind `Cont` runs the continuation of the native below it (see `call_k`).
+//! - Continuations (PUC's `lua_callk`): a native that calls Lua and must survive a yield of
+//!   its callee (dofile, pairs's `__pairs`) calls it with `call_k(func, nresults, k)` and then
+//!   returns `k(state)`. If the callee yields, the native's Rust code is abandoned as the
+//!   yield unwinds; after the resume, when the callee returns, `k` runs in the native's frame
+//!   (the callee's results on the stack exactly as after `call_k`) and its result count is
+//!   the native's. So everything a native does after `call_k` must live in `k`, and any state
+//!   it needs must be on the native's stack slots (a `fn` captures nothing).
 //! - `nny` (per thread) counts non-yieldable nested calls; `c_depth` (global) counts nested
 //!   Rust run loops and is bounded by `MAX_C_DEPTH` ("C stack overflow").
 
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::object::Thread;
-use crate::state::{new_frame, State, MAX_C_DEPTH};
+use crate::state::{new_frame, NResults, State, MAX_C_DEPTH};
 use crate::thread::{CallKind, CoStatus, MIN_STACK};
 use crate::tm::Tm;
 use crate::value::Value;
 
 /// Maximum number of frames per thread (beyond it: "stack overflow").
 pub const MAX_FRAMES: usize = 200_000;
+
+/// The rest of a native after a yieldable call it made with [`State::call_k`]: runs in the
+/// native's frame and returns the native's result count, like the native itself.
+pub type Continuation = fn(&mut State) -> NResults;
 
 impl State {
     /// Start a call of `stack[func]` with arguments `stack[func+1..top]`. For a Lua function
@@ -48,8 +61,11 @@ impl State {
                         if let Some(f) = ts.frames.last_mut() {
                             f.tailcalled = tail;
                         }
-                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
-                            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+                        // A vararg function's call hook runs at its VARARGPREP, once the
+                        // arguments are in place (as PUC's luaG_tracecall).
+                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 && !cl.proto.is_vararg {
+                            let event = if tail { "tail call" } else { "call" };
+                            self.run_transfer_hook(event, 1, cl.proto.numparams as usize)?;
                         }
                     }
                     return Ok(true);
@@ -157,14 +173,40 @@ impl State {
             if let Some(f) = self.ts().frames.last_mut() {
                 f.tailcalled = tail;
             }
-            self.run_hook(if tail { "tail call" } else { "call" }, None)?;
+            let event = if tail { "tail call" } else { "call" };
+            let nargs = self.ts().top - (func + 1);
+            self.run_transfer_hook(event, 1, nargs)?;
         }
         let n = nf(self)?;
-        if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
-            self.run_hook("return", None)?;
+        self.native_return(n)
+    }
+
+    /// A native (its frame on top) returns its `n` results (PUC's rethook + poscall).
+    fn native_return(&mut self, n: usize) -> LuaResult<()> {
+        let ts = self.ts();
+        if ts.hook_mask & crate::thread::HOOK_RET != 0 {
+            let base = ts.frames.last().map_or(0, |f| f.base);
+            let first = ts.top - n - base + 1;
+            self.run_transfer_hook("return", first, n)?;
         }
         self.poscall(n);
+        self.trace_after_return();
         Ok(())
+    }
+
+    /// After a return with hooks on (even if the callee just set them): a Lua caller's line
+    /// tracing continues from its calling instruction, so the rest of that line gives no new
+    /// line event (PUC's rethook).
+    #[inline]
+    pub(crate) fn trace_after_return(&mut self) {
+        let ts = self.ts();
+        if ts.hook_mask != 0 {
+            if let Some(caller) = ts.frames.last() {
+                if caller.closure.is_some() {
+                    ts.oldpc = caller.pc.saturating_sub(1);
+                }
+            }
+        }
     }
 
     /// Pop the top frame, moving its `n` results (at `top - n .. top`) to its function slot,
@@ -207,6 +249,19 @@ impl State {
         let r = self.call_at_k(func, nresults, CallKind::Normal);
         self.ts().nny -= 1;
         r
+    }
+
+    /// Call `stack[func]` with args up to `top` from the running native, yieldable when the
+    /// thread is: if the callee yields, `k` finishes the native after the resume (module
+    /// doc). The native must return `k(self)` right after this returns. In a non-yieldable
+    /// context this is `call_at`.
+    pub fn call_k(&mut self, func: usize, nresults: i32, k: Continuation) -> LuaResult<()> {
+        let ts = self.ts();
+        match ts.frames.last_mut() {
+            Some(fr) if fr.closure.is_none() && ts.nny == 0 => fr.cont = Some(k),
+            _ => return self.call_at(func, nresults),
+        }
+        self.call_at_k(func, nresults, CallKind::Cont)
     }
 
     /// Call with a given kind; runs a nested loop for Lua functions.
@@ -327,6 +382,10 @@ impl State {
     /// stack slot `handler` (if any) runs first, then frames above are unwound and the
     /// error value returned. Results on success as `call_at`.
     /// The outer `Err` is only ever a yield (which passes through protected calls).
+    /// When the thread is yieldable, a yield inside (or inside a `__close` handler run after
+    /// an error) is finished after the resume by `after_return`, which assumes the caller is
+    /// pcall/xpcall: callee at its `base` (pcall) or `base + 1`, the handler at `base`
+    /// (xpcall). Any other caller must make the call non-yieldable (`nny`).
     pub fn pcall_at(
         &mut self,
         func: usize,
@@ -347,7 +406,8 @@ impl State {
                 };
                 self.c_depth = depth;
                 self.ts().nny = nny;
-                let v = self.unwind_to(nframes, func, v);
+                let v = self.unwind_to(nframes, func, handler, v)?;
+                self.ts().top = func;
                 Ok(Err(v))
             }
         }
@@ -411,30 +471,42 @@ impl State {
     }
 
     /// Unwind the frames above `nframes`, closing upvalues and to-be-closed variables at or
-    /// above stack slot `level` with error `err`. Returns the final error value (a __close
-    /// handler's error replaces it).
-    pub(crate) fn unwind_to(&mut self, nframes: usize, level: usize, err: Value) -> Value {
-        let mut err = err;
+    /// above stack slot `level` with error `err`. Returns the final error value: a __close
+    /// handler's error replaces it, after going through the message handler at slot
+    /// `handler` (as in PUC, where it stays set while closing). In a yieldable thread the
+    /// handlers may yield (calls of kind `Closing`; the caller is then pcall/xpcall).
+    pub(crate) fn unwind_to(
+        &mut self,
+        nframes: usize,
+        level: usize,
+        handler: Option<usize>,
+        err: Value,
+    ) -> LuaResult<Value> {
         // The erroring frames go first (as PUC's luaD_pcall restores the CallInfo before
         // closing): a __close handler runs as a call from the protected caller. The stack
         // values above `level` stay untouched (top is not lowered yet) while handlers run.
         self.ts().frames.truncate(nframes);
         self.close_upvals(level);
         let depth = self.c_depth;
+        let nny = self.ts().nny;
+        let kind = (nny == 0).then_some(CallKind::Closing);
+        let mut err = err;
         loop {
-            match self.close_tbc(level, Some(err)) {
-                Ok(()) => break,
+            match self.close_tbc_in(level, Some(err), kind) {
+                Ok(()) => return Ok(err),
                 Err(LuaError::Error(e)) => {
+                    err = match handler {
+                        Some(h) => self.call_handler(h, e),
+                        None => e,
+                    };
                     // The failed handler's frames go before the next handler runs.
                     self.c_depth = depth;
+                    self.ts().nny = nny;
                     self.ts().frames.truncate(nframes);
-                    err = e;
                 }
-                Err(LuaError::Yield) => break,
+                Err(LuaError::Yield) => return Err(LuaError::Yield),
             }
         }
-        self.ts().top = level;
-        err
     }
 
     // ----- upvalues and to-be-closed variables -----
@@ -478,6 +550,23 @@ impl State {
     /// Call pending `__close` handlers for variables at or above `level`, newest first.
     /// `err` is the error being propagated (None on normal exit: handlers get nil).
     pub(crate) fn close_tbc(&mut self, level: usize, err: Option<Value>) -> LuaResult<()> {
+        self.close_tbc_in(level, err, None)
+    }
+
+    /// `close_tbc` on a normal exit, for the CLOSE and RETURN instructions of the running
+    /// Lua frame: a handler may yield (kind `Meta`); `finish_op` then makes the instruction
+    /// run again after the resume, closing the variables still pending.
+    pub(crate) fn close_tbc_yieldable(&mut self, level: usize) -> LuaResult<()> {
+        self.close_tbc_in(level, None, Some(CallKind::Meta))
+    }
+
+    /// Handlers are called non-yieldably, or yieldably as calls of `kind`.
+    fn close_tbc_in(
+        &mut self,
+        level: usize,
+        err: Option<Value>,
+        kind: Option<CallKind>,
+    ) -> LuaResult<()> {
         while let Some(&slot) = self.ts().tbc.last() {
             if slot < level {
                 break;
@@ -498,7 +587,12 @@ impl State {
             let ts = self.ts();
             ts.stack[top] = e;
             ts.top = top + 1;
-            self.call_value(tm, &[obj, e], 0)?;
+            if let Some(kind) = kind {
+                let func = self.push_call(tm, &[obj, e])?;
+                self.call_at_k(func, 0, kind)?;
+            } else {
+                self.call_value(tm, &[obj, e], 0)?;
+            }
             self.ts().top = top;
         }
         Ok(())
@@ -572,15 +666,14 @@ impl State {
                 .last()
                 .map(|f| (f.kind, f.nresults))
                 .unwrap_or((CallKind::Normal, -1));
-            self.poscall(args.len());
-            self.after_return(kind, nres).and_then(|()| self.unroll())
+            self.native_return(args.len())
+                .and_then(|()| self.after_return(kind, nres))
+                .and_then(|()| self.unroll())
         };
         loop {
             match r {
-                Err(LuaError::Error(v)) => match self.recover(v) {
-                    Some((kind, nres)) => {
-                        r = self.after_return(kind, nres).and_then(|()| self.unroll())
-                    }
+                Err(LuaError::Error(v)) => match self.find_pcall() {
+                    Some(i) => r = self.recover(i, v).and_then(|()| self.unroll()),
                     None => return Err(LuaError::Error(v)),
                 },
                 other => return other,
@@ -618,6 +711,15 @@ impl State {
                 Ok(())
             }
             CallKind::Meta => self.finish_op(),
+            CallKind::Cont => self.finish_native(),
+            CallKind::Closing => {
+                // A __close handler run by a failed pcall/xpcall yielded and now returned;
+                // the error is in the slot under its function (`close_tbc_in`).
+                let ts = self.ts();
+                ts.top -= 1;
+                let err = ts.stack[ts.top];
+                self.finish_pcall_error(err)
+            }
             CallKind::Protected => {
                 // The frame below is pcall/xpcall; its callee's results are at its base (pcall)
                 // or base+1 (xpcall) up to top. Prepend `true` and return them.
@@ -640,31 +742,61 @@ impl State {
         }
     }
 
-    /// After an error in a resumed coroutine with no Rust catcher: find the innermost
-    /// protected frame, unwind to it and make its pcall native return (false, err).
-    /// Returns the kind of the pcall frame (to finish what called it), or None.
-    fn recover(&mut self, err: Value) -> Option<(CallKind, i32)> {
-        let ts = self.ts();
-        let i = ts
+    /// The top frame is a native whose `call_k` callee just returned after a resume: run its
+    /// continuation, return its results and finish what called the native.
+    fn finish_native(&mut self) -> LuaResult<()> {
+        let fr = *self
+            .ts()
+            .frames
+            .last()
+            .expect("native frame under a Cont call");
+        let Some(k) = fr.cont.filter(|_| fr.closure.is_none()) else {
+            // Unreachable by construction (only call_k makes Cont calls); fail as PUC would.
+            return Err(self.error_msg("attempt to yield across a C-call boundary"));
+        };
+        let n = k(self)?;
+        self.native_return(n)?;
+        self.after_return(fr.kind, fr.nresults)
+    }
+
+    /// The innermost frame called by a pcall/xpcall native that is still running (its
+    /// protected callee, or a `__close` handler it runs after an error), if any.
+    fn find_pcall(&self) -> Option<usize> {
+        let i = self
+            .ts()
             .frames
             .iter()
-            .rposition(|f| f.kind == CallKind::Protected)?;
-        let pf = ts.frames[i];
-        if i == 0 {
-            return None;
-        }
-        let err = match pf.handler {
+            .rposition(|f| matches!(f.kind, CallKind::Protected | CallKind::Closing))?;
+        // Index 0 has no native below it: nothing can catch there.
+        (i > 0).then_some(i)
+    }
+
+    /// After an error `err` in a resumed coroutine with no Rust catcher, under the frame at
+    /// `i` (from `find_pcall`): unwind to the pcall/xpcall native below it and make it return
+    /// (false, err), as PUC's precover.
+    fn recover(&mut self, i: usize, err: Value) -> LuaResult<()> {
+        let nf = self.ts().frames[i - 1];
+        let err = match nf.handler {
             Some(h) => self.call_handler(h, err),
             None => err,
         };
-        let err = self.unwind_to(i, pf.func, err);
+        self.ts().frames.truncate(i);
+        self.finish_pcall_error(err)
+    }
+
+    /// The top frame is a pcall/xpcall native whose protected call failed with `err` (the
+    /// callee's frames are gone): close what is pending (this may yield again), return
+    /// (false, err) from the native and finish what called it.
+    fn finish_pcall_error(&mut self, err: Value) -> LuaResult<()> {
         let ts = self.ts();
         let nf = *ts.frames.last().expect("pcall native frame");
+        let level = nf.base + usize::from(nf.handler.is_some());
+        let err = self.unwind_to(ts.frames.len(), level, nf.handler, err)?;
+        let ts = self.ts();
         ts.top = nf.base;
         ts.push(Value::Bool(false));
         ts.push(err);
-        let kind = (nf.kind, nf.nresults);
         self.poscall(2);
-        Some(kind)
+        self.after_return(nf.kind, nf.nresults)
     }
 }

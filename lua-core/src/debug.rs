@@ -280,9 +280,16 @@ pub fn calling_name(st: &State) -> Option<(&'static str, String)> {
 /// How the function running in frame `idx` was called, judged from its caller's code:
 /// (namewhat, name), e.g. ("global", "print"), ("method", "push"), ("metamethod", "index").
 pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, String)> {
-    let fr = st.ts().frames.get(idx)?;
+    let ts = st.ts();
+    let fr = ts.frames.get(idx)?;
     if fr.tailcalled {
         return None;
+    }
+    if !ts.allow_hook && idx == ts.hook_frame {
+        return Some(("hook", "?".into()));
+    }
+    if ts.fin_frame == Some(idx) {
+        return Some(("metamethod", "__gc".into()));
     }
     func_name_from(st, idx)
 }

@@ -417,7 +417,14 @@ impl State {
             ts.stack[top] = tm;
             ts.stack[top + 1] = v;
             ts.top = top + 2;
-            self.pcall_at(top, 0, None)
+            // Not yieldable (PUC's GCTM uses luaD_callnoyield): a yield is an error here.
+            ts.nny += 1;
+            let outer = ts.fin_frame.replace(ts.frames.len());
+            let r = self.pcall_at(top, 0, None);
+            let ts = self.ts();
+            ts.nny -= 1;
+            ts.fin_frame = outer;
+            r
         } else {
             Ok(Ok(()))
         };
@@ -498,6 +505,7 @@ pub(crate) fn new_frame(func: usize, base: usize, nresults: i32, kind: CallKind)
         handler: None,
         fresh: false,
         tailcalled: false,
+        cont: None,
     }
 }
 

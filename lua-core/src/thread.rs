@@ -43,6 +43,13 @@ pub enum CallKind {
     Meta,
     /// A protected call made by pcall/xpcall: errors stop unwinding here.
     Protected,
+    /// A call made by a native through `State::call_k`: when it returns after a resume, the
+    /// native's continuation (`Frame::cont` of the frame below) finishes the native.
+    Cont,
+    /// A `__close` handler called by a pcall/xpcall native closing variables after its
+    /// protected call failed: when it returns after a resume, the closing goes on
+    /// (`call::finish_pcall_error`). Errors stop unwinding here, as for `Protected`.
+    Closing,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -69,6 +76,9 @@ pub struct Frame {
     pub fresh: bool,
     /// The function was called as a hook or finalizer etc. (unused for now).
     pub tailcalled: bool,
+    /// Native frames: what finishes the native if the Lua call it made with `call_k` is
+    /// interrupted by a yield (set by `call_k`).
+    pub cont: Option<crate::call::Continuation>,
 }
 
 pub struct ThreadState {
@@ -94,6 +104,15 @@ pub struct ThreadState {
     pub hook_count: u32,
     /// False while a hook runs (hooks do not nest).
     pub allow_hook: bool,
+    /// While a hook runs: index of the frame running the hook function (getinfo names it
+    /// "hook", as PUC's CIST_HOOKED on its caller).
+    pub hook_frame: usize,
+    /// While a call or return hook runs: the values moving into or out of the hooked frame,
+    /// as (first local index, count) (getinfo's ftransfer/ntransfer; PUC's transferinfo).
+    pub hook_transfer: Option<(usize, usize)>,
+    /// While a finalizer runs on this thread: index of its frame (getinfo names it
+    /// metamethod "__gc", as PUC's CIST_FIN).
+    pub fin_frame: Option<usize>,
     /// pc of the last instruction traced by the line hook in the running function.
     pub oldpc: usize,
     /// The next call hook is for a tail call.
@@ -123,6 +142,9 @@ impl ThreadState {
             base_hook_count: 0,
             hook_count: 0,
             allow_hook: true,
+            hook_frame: 0,
+            hook_transfer: None,
+            fin_frame: None,
             oldpc: 0,
             tail_call_pending: false,
         }

@@ -43,7 +43,13 @@ impl State {
             self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
             if ts.hook_mask != 0 && pc > 0 {
                 std::hint::cold_path();
-                ts.oldpc = pc - 1; // returning into this frame: no line event for its line
+                // Returning into this frame: no line event for the call's line. Right after
+                // VARARGPREP, the next instruction counts as a new line (PUC sets oldpc 1).
+                ts.oldpc = if pc == 1 && proto.is_vararg {
+                    1
+                } else {
+                    pc - 1
+                };
             }
 
             macro_rules! r {
@@ -700,7 +706,7 @@ impl State {
                     Op::Close => {
                         let level = base + i.a();
                         self.close_upvals(level);
-                        protect!(self.close_tbc(level, None));
+                        protect!(self.close_tbc_yieldable(level));
                         self.cur.st().top = self.cur.st().frames[fi].top;
                     }
                     Op::Tbc => {
@@ -868,8 +874,13 @@ impl State {
                             self.precall(func, -1, CallKind::Normal, false)?;
                             let ts = self.cur.st();
                             let n = ts.top - func;
+                            if ts.hook_mask & HOOK_RET != 0 {
+                                self.run_transfer_hook("return", i.a() + 1, n)?;
+                            }
+                            let ts = self.cur.st();
                             let me = ts.frames[fi];
                             self.poscall(n);
+                            self.trace_after_return();
                             if me.fresh {
                                 return Ok((me.kind, me.nresults));
                             }
@@ -934,16 +945,17 @@ impl State {
                         if i.op() == Op::Return && i.k() {
                             savepc!();
                             self.close_upvals(base);
-                            self.close_tbc(base, None)?;
+                            self.close_tbc_yieldable(base)?;
                             self.cur.st().top = base + a + n;
                         }
                         if self.cur.st().hook_mask & HOOK_RET != 0 {
                             savepc!();
-                            self.run_hook("return", None)?;
+                            self.run_transfer_hook("return", a + 1, n)?;
                             self.cur.st().top = base + a + n;
                         }
                         let me = self.cur.st().frames[fi];
                         self.poscall(n);
+                        self.trace_after_return();
                         if me.fresh {
                             return Ok((me.kind, me.nresults));
                         }
@@ -1001,9 +1013,14 @@ impl State {
                         let a = i.a();
                         let v = r!(a + 3);
                         if !v.is_nil() {
-                            protect!(self.mark_tbc(base + a + 3, v));
+                            // Runs no Lua code and leaves the stack in place: no reload!.
+                            savepc!();
+                            self.mark_tbc(base + a + 3, v)?;
                         }
                         pc += i.bx();
+                        // PUC goes on to the TFORCALL without fetching it, so no hook sees
+                        // it; TFORCALL re-derives `hooked` (reload! or a new frame).
+                        self.hooked = false;
                     }
                     Op::TForCall => {
                         let a = i.a();
@@ -1104,6 +1121,14 @@ impl State {
                         me.top = newbase + proto.maxstacksize as usize;
                         me.pc = pc;
                         ts.top = me.top;
+                        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
+                            // The call hook of a vararg function (deferred by precall) sees
+                            // the instruction after VARARGPREP as the current one.
+                            let event = if me.tailcalled { "tail call" } else { "call" };
+                            me.pc = pc + 1;
+                            self.run_transfer_hook(event, 1, nparams)?;
+                            self.cur.st().frames[fi].pc = pc;
+                        }
                         continue 'newframe;
                     }
                     Op::ExtraArg => {
@@ -1296,13 +1321,19 @@ impl State {
                     ts.frames.last_mut().expect("frame").pc += 1;
                 }
             }
-            Op::SetTabUp
-            | Op::SetTable
-            | Op::SetI
-            | Op::SetField
-            | Op::Close
-            | Op::Return
-            | Op::Tbc => {}
+            Op::SetTabUp | Op::SetTable | Op::SetI | Op::SetField | Op::Tbc => {}
+            Op::Close => {
+                // A __close handler yielded: run the instruction again for the variables
+                // still pending (the finished one is off the list).
+                ts.frames.last_mut().expect("frame").pc -= 1;
+            }
+            Op::Return => {
+                // As CLOSE; the handler ran just above the returned values, with the error
+                // slot (nil) at the old top, so that slot marks their end again.
+                ts.frames.last_mut().expect("frame").pc -= 1;
+                ts.top -= 1;
+                return Ok(());
+            }
             Op::Concat => {
                 // The metamethod ran with `top` one past the remaining operands; its result
                 // replaces the last two of them, then the rest of the chain is joined.

@@ -35,7 +35,7 @@ impl Compiler<'_> {
                 EK::Vararg(self.code_abc(Op::VarArg, 0, 0, 1))
             }
             ExprKind::Function(body) => return self.closure(body, e.line),
-            ExprKind::Table(fields) => return self.constructor(fields),
+            ExprKind::Table(fields, close_line) => return self.constructor(fields, *close_line),
             ExprKind::Bin(..) => return self.bin_expr(e),
             ExprKind::Un(op, sub) => {
                 self.line = e.line;
@@ -178,7 +178,7 @@ impl Compiler<'_> {
     /// A table constructor.
     /// A table constructor. NEWTABLE keeps the current line: PUC emits it before reading
     /// the `{`, so it belongs to the previous token (the last node visited).
-    fn constructor(&mut self, fields: &[Field]) -> R<ExpDesc> {
+    fn constructor(&mut self, fields: &[Field], close_line: u32) -> R<ExpDesc> {
         let pc = self.code_abc(Op::NewTable, 0, 0, 0);
         let treg = self.fs().freereg;
         let t = ExpDesc::new(EK::NonReloc(treg));
@@ -215,6 +215,7 @@ impl Compiler<'_> {
                 }
             }
         }
+        self.line = close_line;
         if tostore > 0 {
             if v.has_multret() {
                 self.set_multret(&mut v)?;

@@ -91,7 +91,7 @@ impl Compiler<'_> {
             Stat::If { conds, else_, line } => {
                 self.line = *line;
                 self.if_stat(conds, else_.as_ref())?;
-                let last = else_.as_ref().or(conds.last().map(|(_, b)| b));
+                let last = else_.as_ref().or(conds.last().map(|(_, _, b)| b));
                 if let Some(b) = last {
                     self.line = b.end_line; // the closing `end`
                 }
@@ -339,11 +339,11 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn if_stat(&mut self, conds: &[(Expr, Block)], else_: Option<&Block>) -> R<()> {
+    fn if_stat(&mut self, conds: &[(Expr, u32, Block)], else_: Option<&Block>) -> R<()> {
         let mut escape = Vec::new();
-        for (i, (c, b)) in conds.iter().enumerate() {
+        for (i, (c, then_line, b)) in conds.iter().enumerate() {
             let more = i + 1 < conds.len() || else_.is_some();
-            self.test_then_block(c, b, more, &mut escape)?;
+            self.test_then_block(c, *then_line, b, more, &mut escape)?;
         }
         if let Some(b) = else_ {
             self.block(b)?;
@@ -351,8 +351,16 @@ impl Compiler<'_> {
         self.patch_to_here(escape)
     }
 
-    fn test_then_block(&mut self, c: &Expr, b: &Block, more: bool, escape: &mut JumpList) -> R<()> {
+    fn test_then_block(
+        &mut self,
+        c: &Expr,
+        then_line: u32,
+        b: &Block,
+        more: bool,
+        escape: &mut JumpList,
+    ) -> R<()> {
         let mut v = self.expr(c)?;
+        self.line = then_line;
         let jf;
         if let Some(Stat::Break { line }) = b.stats.first() {
             // `if c then break`: jump straight out of the loop when c is true.

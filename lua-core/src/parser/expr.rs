@@ -266,8 +266,10 @@ impl Parser<'_> {
                 break;
             }
         }
+        let close_line = self.line();
         self.check_match(&Tok::Char(b'}'), &Tok::Char(b'{'), line)?;
-        Ok((mk(ExprKind::Table(fields), line), self.depth(d + 1)?))
+        let e = mk(ExprKind::Table(fields, close_line), line);
+        Ok((e, self.depth(d + 1)?))
     }
 
     /// `field -> listfield | recfield`

@@ -390,9 +390,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `[IF | ELSEIF] cond THEN block`
-    fn test_then_block(&mut self) -> Result<(Expr, Block), SyntaxError> {
+    fn test_then_block(&mut self) -> Result<(Expr, u32, Block), SyntaxError> {
         self.next()?;
         let cond = self.expr()?;
+        let then_line = self.line();
         self.check_next(&Tok::Then)?;
         let mut bb = BlockBuilder {
             stats: Vec::new(),
@@ -414,7 +415,7 @@ impl<'a> Parser<'a> {
                     ret: None,
                     end_line,
                 };
-                return Ok((cond, blk));
+                return Ok((cond, then_line, blk));
             }
         } else {
             self.enter_block(false);
@@ -427,7 +428,7 @@ impl<'a> Parser<'a> {
             ret: rest.ret,
             end_line: rest.end_line,
         };
-        Ok((cond, blk))
+        Ok((cond, then_line, blk))
     }
 
     fn while_stat(&mut self, b: &mut BlockBuilder, line: u32) -> Result<(), SyntaxError> {

@@ -125,7 +125,7 @@ fn sx_stat(s: &Stat, out: &mut String) {
         }
         Stat::If { conds, else_, .. } => {
             out.push_str("(if");
-            for (c, b) in conds {
+            for (c, _, b) in conds {
                 out.push(' ');
                 sx_expr(c, out);
                 out.push(' ');
@@ -198,7 +198,7 @@ fn sx_expr(e: &Expr, out: &mut String) {
         ExprKind::Float(f) => out.push_str(&format!("{f:?}")),
         ExprKind::Str(s) => out.push_str(&format!("{:?}", String::from_utf8_lossy(s))),
         ExprKind::Function(f) => sx_func(f, out),
-        ExprKind::Table(fields) => {
+        ExprKind::Table(fields, _) => {
             out.push('{');
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {

@@ -121,10 +121,20 @@ fn pairs(st: &mut State) -> NResults {
     let t = st.check_any(1)?;
     let tm = st.get_tm(&t, Tm::Pairs);
     if !tm.is_nil() {
-        let r = st.call_value(tm, &[t], 3)?;
-        return Ok(st.ret(&r));
+        // __pairs(t) may yield (PUC calls it with lua_callk).
+        let func = st.frame().base + 1;
+        st.ts().top = func;
+        st.push(tm);
+        st.push(t);
+        st.call_k(func, 3, pairs_cont)?;
+        return pairs_cont(st);
     }
     Ok(st.ret(&[Value::LightFn(next), t, Value::Nil]))
+}
+
+/// The three values __pairs returned are on top.
+fn pairs_cont(_st: &mut State) -> NResults {
+    Ok(3)
 }
 
 fn next(st: &mut State) -> NResults {
@@ -338,7 +348,11 @@ fn load(st: &mut State) -> NResults {
                 // load's (nil, message) result.
                 let top = st.ts().top;
                 st.push(f);
-                let r = match st.pcall_at(top, 1, None)? {
+                // Not yieldable, as PUC's lua_load calls the reader with lua_call.
+                st.ts().nny += 1;
+                let r = st.pcall_at(top, 1, None);
+                st.ts().nny -= 1;
+                let r = match r? {
                     Ok(()) => st.ts().stack[top],
                     Err(e) => {
                         st.ts().top = top;
@@ -440,8 +454,14 @@ fn dofile(st: &mut State) -> NResults {
     let base = st.frame().base;
     st.ts().top = base;
     st.push(f);
-    st.call_at(base, -1)?;
-    Ok(st.ts().top - base)
+    // The chunk may yield (PUC calls it with lua_callk).
+    st.call_k(base, -1, dofile_cont)?;
+    dofile_cont(st)
+}
+
+/// The chunk's results are everything above dofile's base.
+fn dofile_cont(st: &mut State) -> NResults {
+    Ok(st.ts().top - st.frame().base)
 }
 
 fn collectgarbage(st: &mut State) -> NResults {

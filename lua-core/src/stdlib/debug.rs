@@ -12,8 +12,9 @@
 //! - Name lookups for another thread (`func_name`, `traceback`) run with `st.cur` pointed at
 //!   that thread for their duration only ([`in_thread`]); they read, never run code.
 //! - Hooks live in the thread's `ThreadState` (`hook`, `hook_mask`, counts); the VM calls
-//!   the hook function with (event, line) itself (see `hook.rs`), so no registry hook table
-//!   is kept as PUC does.
+//!   the hook function with (event, line) itself (see `hook.rs`). The registry's `_HOOKKEY`
+//!   table (weak keys: thread -> hook function) mirrors them only because PUC keeps one
+//!   there and programs may look at it.
 
 use crate::debug::{frame_line, func_name, traceback as vm_traceback};
 use crate::error::{chunkid, LuaError};
@@ -81,27 +82,8 @@ fn in_thread<R>(st: &mut State, co: Gc<Thread>, f: impl FnOnce(&mut State) -> R)
     r
 }
 
-/// Is frame `idx` of `co` the hook function itself (PUC: its caller has CIST_HOOKED)? The
-/// VM calls the hook right above the hooked frame while `allow_hook` is off; the lowest frame
-/// running the hook function is that call.
-fn is_hook_frame(co: Gc<Thread>, idx: usize) -> bool {
-    let ts = co.st();
-    if ts.allow_hook || ts.hook.is_nil() {
-        return false;
-    }
-    let hook = ts.hook;
-    let first = ts
-        .frames
-        .iter()
-        .position(|f| ts.stack[f.func].raw_eq(&hook));
-    first == Some(idx) && idx > 0
-}
-
 /// (namewhat, name) of how frame `idx` of `co` was called, as getinfo's "n".
 fn frame_name(st: &mut State, co: Gc<Thread>, idx: usize) -> Option<(&'static str, String)> {
-    if is_hook_frame(co, idx) {
-        return Some(("hook", "?".into()));
-    }
     in_thread(st, co, |st| func_name(st, idx))
 }
 
@@ -193,8 +175,16 @@ fn getinfo(st: &mut State) -> NResults {
         }
     }
     if has(b'r') {
-        set(st, t, "ftransfer", Value::Int(0));
-        set(st, t, "ntransfer", Value::Int(0));
+        // Only the frame whose call or return hook is running has transfer information.
+        let cst = co.st();
+        let (first, n) = match frame {
+            Some(idx) if !cst.allow_hook && idx + 1 == cst.hook_frame => {
+                cst.hook_transfer.unwrap_or((0, 0))
+            }
+            _ => (0, 0),
+        };
+        set(st, t, "ftransfer", Value::Int(first as i64));
+        set(st, t, "ntransfer", Value::Int(n as i64));
     }
     if has(b't') {
         let tail = fr.is_some_and(|f| f.tailcalled);
@@ -445,7 +435,26 @@ fn sethook(st: &mut State) -> NResults {
     }
     ts.base_hook_count = count.clamp(0, i32::MAX as i64) as u32;
     ts.hook_count = ts.base_hook_count;
+    let hooks = hook_table(st);
+    let h = if mask == 0 { Value::Nil } else { hook };
+    st.raw_set(hooks, Value::Thread(co), h)?;
     Ok(0)
+}
+
+/// `registry._HOOKKEY`, created on first use with weak keys (as PUC's sethook).
+fn hook_table(st: &mut State) -> Gc<Table> {
+    let key = st.intern(b"_HOOKKEY");
+    if let Value::Table(t) = st.registry.get_str(key) {
+        return t;
+    }
+    let t = st.new_table(0, 1);
+    let mt = st.new_table(0, 1);
+    let mode = st.intern(b"__mode");
+    let k = st.str_value("k");
+    mt.set_str(mode, k);
+    t.set_metatable(Some(mt));
+    st.registry.set_str(key, Value::Table(t));
+    t
 }
 
 fn gethook(st: &mut State) -> NResults {
@@ -593,7 +602,10 @@ fn debug(st: &mut State) -> NResults {
             Ok(f) => {
                 let func = st.ts().top;
                 st.push(f);
-                let r = st.pcall_at(func, 0, None)?;
+                st.ts().nny += 1;
+                let r = st.pcall_at(func, 0, None);
+                st.ts().nny -= 1;
+                let r = r?;
                 st.ts().top = func;
                 r.err()
             }
