@@ -1,18 +1,20 @@
 //! Binary chunks, writing side (PUC's ldump): serialise a prototype tree for `string.dump`.
 //!
-//! The format is our own (format byte 0x80), so PUC chunks and ours reject each other with
-//! "format mismatch" instead of being misread. `undump` reads it back and `bcverify` checks
+//! The header is PUC 5.4's, field for field (so tools and tests that check it agree), then
+//! a body mark ('R', 1) says the rest is our own format: a PUC chunk is rejected there with
+//! "body format mismatch" instead of being misread, and PUC rejects ours (its function
+//! starts with a string size where our mark is). `undump` reads it back and `bcverify` checks
 //! the result before it can run; this module trusts its input (a prototype our compiler or
 //! our loader made).
 //!
 //! ```text
 //!  header
-//!  +------+----+----+-------------------+----+----+----+----------+----------+-------+
-//!  |\x1bLua|0x54|0x80|\x19\x93\r\n\x1a\n | 4  | 8  | 8  | int 0x5678| f64 370.5| nup u8|
-//!  +------+----+----+-------------------+----+----+----+----------+----------+-------+
-//!   sig    ver  fmt   LUAC_DATA (catches  sizes: instr, integer, float;   upvalues of
-//!                     text-mode mangling) the two test values are little-  the main
-//!                                         endian and catch other builds    function
+//!  +------+----+----+-------------------+----+----+----+----------+----------+------+-------+
+//!  |\x1bLua|0x54|0   |\x19\x93\r\n\x1a\n | 4  | 8  | 8  | int 0x5678| f64 370.5| 'R' 1| nup u8|
+//!  +------+----+----+-------------------+----+----+----+----------+----------+------+-------+
+//!   sig    ver  fmt   LUAC_DATA (catches  sizes: instr, integer, float;   body    upvalues
+//!                     text-mode mangling) the two test values are little-  mark    of the main
+//!                                         endian and catch other builds   (ours)  function
 //!  function (recursive)
 //!  +--------+-----------+---------------+-------+--------+--------+
 //!  | source | linedef v | lastlinedef v | np u8 | va u8  | mss u8 |
@@ -41,8 +43,10 @@ use crate::value::Value;
 
 /// Version byte (Lua 5.4).
 pub const VERSION: u8 = 0x54;
-/// Format byte: ours, not PUC's official 0.
-pub const FORMAT: u8 = 0x80;
+/// Format byte: PUC's official 0 (our own body is announced by `BODY_MARK`).
+pub const FORMAT: u8 = 0;
+/// After PUC's header: our body format and its version.
+pub const BODY_MARK: [u8; 2] = [b'R', 1];
 /// Bytes that text-mode transfers tend to mangle (as PUC's LUAC_DATA).
 pub const DATA: &[u8] = b"\x19\x93\r\n\x1a\n";
 /// Size checks: instruction, integer, float.
@@ -103,6 +107,7 @@ impl Writer {
         self.byte(FLOAT_SIZE);
         self.out.extend_from_slice(&TEST_INT.to_le_bytes());
         self.out.extend_from_slice(&TEST_FLOAT.to_le_bytes());
+        self.out.extend_from_slice(&BODY_MARK);
         // A prototype has at most 255 upvalues (the compiler's limit); the loader checks
         // this byte against the prototype's own count.
         self.byte(nupvals.min(255) as u8);

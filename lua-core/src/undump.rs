@@ -2,7 +2,7 @@
 //! `dump` wrote, then hand it to `bcverify` so nothing unverified can run.
 //!
 //! ```text
-//!  header   "\x1bLua" 0x54 0x80 "\x19\x93\r\n\x1a\n" 4 8 8 <i64 0x5678> <f64 370.5> <nup>
+//!  header   "\x1bLua" 0x54 0 "\x19\x93\r\n\x1a\n" 4 8 8 <i64 0x5678> <f64 370.5> 'R' 1 <nup>
 //!  function source linedefined lastlinedefined numparams is_vararg maxstacksize
 //!           code constants upvalues protos lineinfo locvars upvalue-names
 //! ```
@@ -28,8 +28,8 @@
 #![forbid(unsafe_code)]
 
 use crate::dump::{
-    DATA, FLOAT_SIZE, FORMAT, INSTR_SIZE, INT_SIZE, K_FALSE, K_FLOAT, K_INT, K_NIL, K_STR, K_TRUE,
-    TEST_FLOAT, TEST_INT, VERSION,
+    BODY_MARK, DATA, FLOAT_SIZE, FORMAT, INSTR_SIZE, INT_SIZE, K_FALSE, K_FLOAT, K_INT, K_NIL,
+    K_STR, K_TRUE, TEST_FLOAT, TEST_INT, VERSION,
 };
 use crate::gc::Heap;
 use crate::opcodes::Instr;
@@ -169,6 +169,11 @@ impl<'a> Reader<'a> {
         }
         if f64::from_le_bytes(self.array()?) != TEST_FLOAT {
             return Err(why("float format mismatch"));
+        }
+        if self.block(BODY_MARK.len())? != BODY_MARK {
+            return Err(why(
+                "body format mismatch: not written by this implementation",
+            ));
         }
         self.byte()
     }
@@ -366,12 +371,18 @@ mod tests {
         };
         check(&mut st, 1, b'X', "not a binary chunk");
         check(&mut st, 4, 0x53, "version mismatch");
-        check(&mut st, 5, 0, "format mismatch");
+        check(&mut st, 5, 1, "format mismatch");
         check(&mut st, 8, b'\n', "corrupted chunk");
         check(&mut st, 12, 8, "Instruction size mismatch");
         check(&mut st, 13, 4, "lua_Integer size mismatch");
         check(&mut st, 15, 0x79, "integer format mismatch");
         check(&mut st, 30, 0, "float format mismatch");
+        check(
+            &mut st,
+            31,
+            b'Q',
+            "body format mismatch: not written by this implementation",
+        );
         let e = undump(&mut st.heap, &good[..20], &good)
             .err()
             .expect("name");
@@ -383,9 +394,9 @@ mod tests {
         let mut st = State::new();
         let p = compile(&mut st, "return 1");
         let good = crate::dump::dump(&p, true);
-        // Header (32 bytes), source (absent), linedefined, lastlinedefined, 3 bytes, then
+        // Header (34 bytes), source (absent), linedefined, lastlinedefined, 3 bytes, then
         // the instruction count: claim 2^60 instructions.
-        let at = 32 + 1 + 1 + 1 + 3;
+        let at = 34 + 1 + 1 + 1 + 3;
         let mut bad = good[..at].to_vec();
         let mut n: u64 = 1 << 60;
         while n >= 0x80 {

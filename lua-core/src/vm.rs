@@ -894,7 +894,15 @@ impl State {
                         ts.stack.copy_within(func..func + nvals, me.func);
                         ts.top = me.func + nvals;
                         ts.frames.pop();
-                        self.precall(me.func, me.nresults, me.kind, me.fresh)?;
+                        match ts.stack[me.func] {
+                            Value::LuaFn(ncl) if ts.hook_mask == 0 => {
+                                self.push_lua_frame(ncl, me.func, me.nresults, me.kind, me.fresh)?
+                            }
+                            _ => {
+                                std::hint::cold_path();
+                                self.precall(me.func, me.nresults, me.kind, me.fresh)?;
+                            }
+                        }
                         let ts = self.cur.st();
                         let nf = ts.frames.last_mut().expect("pushed");
                         nf.handler = me.handler;
