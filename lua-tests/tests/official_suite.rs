@@ -75,11 +75,13 @@ impl Job {
     }
 }
 
+/// The last line that matters starts with `final OK`. all.lua's own finalizer prints a
+/// `>>> closing state <<<` line when the state closes, after it; that line does not count.
 fn ends_with_final_ok(o: &Outcome) -> bool {
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .rev()
-        .find(|l| !l.trim().is_empty())
+        .find(|l| !l.trim().is_empty() && !l.contains(">>> closing state <<<"))
         .is_some_and(|l| l.starts_with("final OK"))
 }
 
@@ -198,6 +200,9 @@ mod tests {
         };
         assert!(ends_with_final_ok(&o("x\nfinal OK !!!\n\n")));
         assert!(!ends_with_final_ok(&o("final OK !!!\nmore\n")));
+        assert!(ends_with_final_ok(&o(
+            "final OK !!!\n.>>> closing state <<<\n"
+        )));
         assert!(!ends_with_final_ok(&o("")));
     }
 }
