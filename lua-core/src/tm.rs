@@ -89,25 +89,39 @@ impl State {
     /// general path (`index`).
     #[inline(always)]
     pub(crate) fn index_str_fast(&self, t: Gc<Table>, s: Gc<LuaStr>) -> Option<Value> {
-        let v = t.get_str(s);
-        if !v.is_nil() {
-            return Some(v);
-        }
-        let Some(mt) = t.metatable() else {
-            return Some(Value::Nil);
-        };
-        match self.tm_of_table(mt, Tm::Index) {
-            Value::Nil => Some(Value::Nil),
-            Value::Table(t2) => {
-                let v2 = t2.get_str(s);
-                if !v2.is_nil() || t2.metatable().is_none() {
-                    Some(v2)
-                } else {
-                    None
-                }
+        self.index_str_chain(t, s, 2).ok()
+    }
+
+    /// Look string key `s` up in `tab` and then through `__index` tables, visiting at most
+    /// `levels` tables. Ok: the result, found without calling anything. Err: the table the
+    /// walk stopped at, not finished (its `__index` is not a table, or it is the last table
+    /// the budget allowed and it has a metatable); lookups have no side effects, so the
+    /// general path can go on from there.
+    #[inline(always)]
+    fn index_str_chain(
+        &self,
+        mut tab: Gc<Table>,
+        s: Gc<LuaStr>,
+        levels: usize,
+    ) -> Result<Value, Gc<Table>> {
+        for level in 1..=levels {
+            let v = tab.get_str(s);
+            if !v.is_nil() {
+                return Ok(v);
             }
-            _ => None,
+            let Some(mt) = tab.metatable() else {
+                return Ok(Value::Nil);
+            };
+            if level == levels {
+                break;
+            }
+            match self.tm_of_table(mt, Tm::Index) {
+                Value::Nil => return Ok(Value::Nil),
+                Value::Table(next) => tab = next,
+                _ => break,
+            }
         }
+        Err(tab)
     }
 
     /// Type name for messages, honouring a string `__name` in the metatable (luaT_objtypename).
@@ -132,25 +146,13 @@ impl State {
         reg: Option<crate::debug::Slot>,
     ) -> LuaResult<Value> {
         let mut t = obj;
-        if let (Value::Table(mut tab), Value::Str(s)) = (obj, key) {
-            // The common chain: tables whose `__index` is a table, string key. Walk it
-            // without the general loop's generality; a function (or anything else) found
-            // on the way continues in the general loop from that table.
-            for _ in 0..MAX_TAG_LOOP {
-                let v = tab.get_str(s);
-                if !v.is_nil() {
-                    return Ok(v);
-                }
-                let Some(mt) = tab.metatable() else {
-                    return Ok(Value::Nil);
-                };
-                match self.tm_of_table(mt, Tm::Index) {
-                    Value::Nil => return Ok(Value::Nil),
-                    Value::Table(next) => tab = next,
-                    _ => break,
-                }
+        if let (Value::Table(tab), Value::Str(s)) = (obj, key) {
+            // The common chain (string key, `__index` tables) without the general loop's
+            // generality; anything else goes on in the general loop from where it stopped.
+            match self.index_str_chain(tab, s, MAX_TAG_LOOP) {
+                Ok(v) => return Ok(v),
+                Err(stop) => t = Value::Table(stop),
             }
-            t = Value::Table(tab);
         }
         for _ in 0..MAX_TAG_LOOP {
             let tm = match t {
