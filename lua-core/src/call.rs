@@ -41,6 +41,26 @@ impl State {
     /// Start a call of `stack[func]` with arguments `stack[func+1..top]`. For a Lua function
     /// pushes its frame and returns `Ok(true)`: the caller runs it. A native runs to
     /// completion here (results placed by `poscall`) and `Ok(false)` is returned.
+    /// `precall`, with its commonest case inline: a Lua function called with no hook set
+    /// (the interpreter's CALL and TAILCALL).
+    #[inline(always)]
+    pub(crate) fn precall_fast(
+        &mut self,
+        func: usize,
+        nresults: i32,
+        kind: CallKind,
+        fresh: bool,
+    ) -> LuaResult<bool> {
+        let ts = self.ts();
+        if let Value::LuaFn(cl) = ts.stack[func] {
+            if ts.hook_mask == 0 {
+                self.push_lua_frame(cl, func, nresults, kind, fresh)?;
+                return Ok(true);
+            }
+        }
+        self.precall(func, nresults, kind, fresh)
+    }
+
     pub(crate) fn precall(
         &mut self,
         func: usize,

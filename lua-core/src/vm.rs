@@ -832,14 +832,7 @@ impl State {
                         }
                         let nres = i.c() as i32 - 1;
                         savepc!();
-                        if let Value::LuaFn(ncl) = r!(i.a()) {
-                            let ts = self.cur.st();
-                            if ts.hook_mask == 0 {
-                                self.push_lua_frame(ncl, func, nres, CallKind::Normal, false)?;
-                                continue 'newframe;
-                            }
-                        }
-                        if self.precall(func, nres, CallKind::Normal, false)? {
+                        if self.precall_fast(func, nres, CallKind::Normal, false)? {
                             continue 'newframe;
                         }
                         if nres >= 0 {
@@ -894,15 +887,7 @@ impl State {
                         ts.stack.copy_within(func..func + nvals, me.func);
                         ts.top = me.func + nvals;
                         ts.frames.pop();
-                        match ts.stack[me.func] {
-                            Value::LuaFn(ncl) if ts.hook_mask == 0 => {
-                                self.push_lua_frame(ncl, me.func, me.nresults, me.kind, me.fresh)?
-                            }
-                            _ => {
-                                std::hint::cold_path();
-                                self.precall(me.func, me.nresults, me.kind, me.fresh)?;
-                            }
-                        }
+                        self.precall_fast(me.func, me.nresults, me.kind, me.fresh)?;
                         let ts = self.cur.st();
                         let nf = ts.frames.last_mut().expect("pushed");
                         nf.handler = me.handler;
