@@ -71,7 +71,7 @@ impl State {
         match i.op() {
             Op::Eq => {
                 let b = ts.stack[base + i.b()];
-                Ok(a.raw_eq(&b) || self.equals(a, b)?)
+                self.equals(a, b)
             }
             Op::Lt => {
                 let b = ts.stack[base + i.b()];
