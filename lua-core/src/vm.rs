@@ -13,9 +13,10 @@
 
 use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
+use crate::gc::Gc;
 use crate::number::{self, ArithOp};
 use crate::object::LuaClosure;
-use crate::opcodes::Op;
+use crate::opcodes::{Instr, Op};
 use crate::state::State;
 use crate::thread::{CallKind, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use crate::tm::Tm;
@@ -26,26 +27,57 @@ impl State {
     /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind and
     /// the number of results its caller wanted.
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
+        // The running frame's state, the dispatch loop's "registers": its index, closure,
+        // code and constants, base, pc and register pointer. Set by `load_frame!` from the
+        // frame at `fi`: on entry, by every new or resumed frame, and directly (without the
+        // entry's hook bookkeeping) by the call and return fast paths.
+        let mut fi: usize;
+        let mut cl: Gc<LuaClosure>;
+        let mut code: *const Instr;
+        let mut k: *const Value;
+        let mut base: usize;
+        let mut pc: usize;
+        let mut sp: *mut Value;
+        macro_rules! load_frame {
+            ($ts:expr) => {{
+                let ts = $ts;
+                // SAFETY: `fi` indexes a Lua frame of this thread (callers check or know it).
+                let fr = unsafe { ts.frames.get_unchecked(fi) };
+                // SAFETY: as above, a Lua frame has its closure.
+                cl = unsafe { fr.closure.unwrap_unchecked() };
+                code = cl.proto.code.as_ptr();
+                k = cl.proto.k.as_ptr();
+                base = fr.base;
+                pc = fr.pc;
+                // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only
+                // grows (and `sp` is re-derived when it moves).
+                sp = unsafe { ts.stack.as_mut_ptr().add(base) };
+            }};
+        }
+        // Enter a frame just pushed (at `fi`) for closure `$cl` at stack slot `$func`.
+        macro_rules! enter_pushed {
+            ($cl:expr, $func:expr) => {{
+                cl = $cl;
+                code = cl.proto.code.as_ptr();
+                k = cl.proto.k.as_ptr();
+                base = $func + 1;
+                pc = 0;
+                // SAFETY: as in load_frame!.
+                sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
+            }};
+        }
         'newframe: loop {
             let ts = self.cur.st();
-            let fi = ts.frames.len() - 1;
-            // (Fields are read through a reference: copying the whole frame costs more.)
-            let fr = &ts.frames[fi];
-            let cl = fr.closure.expect("execute runs Lua frames");
-            let proto = &*cl.proto;
-            let code = &proto.code[..];
-            let k = &proto.k[..];
-            let base = fr.base;
-            let mut pc = fr.pc;
-            // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only grows.
-            let mut sp: *mut Value = unsafe { ts.stack.as_mut_ptr().add(base) };
+            fi = ts.frames.len() - 1;
+            assert!(ts.frames[fi].closure.is_some(), "execute runs Lua frames");
+            load_frame!(&mut *ts);
             // Line/count hooks: re-read after anything that may have called debug.sethook.
             self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
             if ts.hook_mask != 0 && pc > 0 {
                 std::hint::cold_path();
                 // Returning into this frame: no line event for the call's line. Right after
                 // VARARGPREP, the next instruction counts as a new line (PUC sets oldpc 1).
-                ts.oldpc = if pc == 1 && proto.is_vararg {
+                ts.oldpc = if pc == 1 && cl.proto.is_vararg {
                     1
                 } else {
                     pc - 1
@@ -102,14 +134,14 @@ impl State {
             macro_rules! kst {
                 ($i:expr) => {
                     // SAFETY: constant indices are < #k (compiler and verifier invariant).
-                    unsafe { *k.get_unchecked($i) }
+                    unsafe { *k.add($i) }
                 };
             }
             macro_rules! rk {
                 ($ins:expr) => {
                     if $ins.k() {
                         // SAFETY: as in kst!.
-                        unsafe { *k.get_unchecked($ins.c()) }
+                        unsafe { *k.add($ins.c()) }
                     } else {
                         r!($ins.c())
                     }
@@ -118,12 +150,12 @@ impl State {
             macro_rules! control_point {
                 () => {{
                     if self.jit.is_some() {
-                        let c = proto.hot_counter(pc);
+                        let c = cl.proto.hot_counter(pc);
                         let n = c.get() + 1;
                         if n >= self.hot_threshold {
                             c.set(0);
                             if let Some(j) = self.jit.as_mut() {
-                                j.control_point(proto, pc, base);
+                                j.control_point(&cl.proto, pc, base);
                             }
                         } else {
                             c.set(n);
@@ -143,7 +175,7 @@ impl State {
                         pc += 1;
                     } else {
                         // SAFETY: a test is always followed by a jump (compiler/verifier invariant).
-                        let j = unsafe { *code.get_unchecked(pc) };
+                        let j = unsafe { *code.add(pc) };
                         pc = (pc as i64 + j.sj() as i64 + 1) as usize;
                         if j.sj() < 0 {
                             control_point!();
@@ -161,7 +193,7 @@ impl State {
             macro_rules! kp {
                 ($i:expr) => {
                     // SAFETY: constant indices are < #k (compiler and verifier invariant).
-                    unsafe { k.as_ptr().add($i) }
+                    unsafe { k.add($i) }
                 };
             }
             // Binary arithmetic on operands at `$pa`/`$pb` (pointers to valid values): numbers
@@ -249,11 +281,11 @@ impl State {
                     self.trace_exec(pc)?;
                     reload!();
                 }
-                debug_assert!(pc < code.len());
+                debug_assert!(pc < cl.proto.code.len());
                 // SAFETY: every code path ends in a return or a jump to a valid target
                 // (compiler and verifier invariant), so pc stays inside the code; opcodes are
                 // valid for the same reason.
-                let i = unsafe { *code.get_unchecked(pc) };
+                let i = unsafe { *code.add(pc) };
                 pc += 1;
                 // SAFETY: as above, the opcode is valid.
                 match unsafe { i.op_unchecked() } {
@@ -263,7 +295,7 @@ impl State {
                     Op::LoadK => setr!(i.a(), kst!(i.bx())),
                     Op::LoadKX => {
                         // SAFETY: LOADKX is followed by EXTRAARG (compiler/verifier invariant).
-                        let ax = unsafe { code.get_unchecked(pc) }.ax();
+                        let ax = unsafe { *code.add(pc) }.ax();
                         pc += 1;
                         setr!(i.a(), kst!(ax));
                     }
@@ -311,7 +343,7 @@ impl State {
                         };
                         let v = match fast {
                             Some(v) => v,
-                            None => protect!(self.get_slow(i, base, k)),
+                            None => protect!(self.get_slow(i, base, &cl.proto.k)),
                         };
                         setr!(i.a(), v);
                     }
@@ -325,7 +357,7 @@ impl State {
                         };
                         let v = match fast {
                             Some(v) => v,
-                            None => protect!(self.get_slow(i, base, k)),
+                            None => protect!(self.get_slow(i, base, &cl.proto.k)),
                         };
                         setr!(i.a(), v);
                     }
@@ -336,7 +368,7 @@ impl State {
                         };
                         let v = match fast {
                             Some(v) => v,
-                            None => protect!(self.get_slow(i, base, k)),
+                            None => protect!(self.get_slow(i, base, &cl.proto.k)),
                         };
                         setr!(i.a(), v);
                     }
@@ -366,7 +398,7 @@ impl State {
                             _ => false,
                         };
                         if !done {
-                            protect!(self.set_slow(i, base, k));
+                            protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
                     Op::SetI => {
@@ -378,7 +410,7 @@ impl State {
                             _ => false,
                         };
                         if !done {
-                            protect!(self.set_slow(i, base, k));
+                            protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
                     Op::SetField => {
@@ -390,7 +422,7 @@ impl State {
                             _ => false,
                         };
                         if !done {
-                            protect!(self.set_slow(i, base, k));
+                            protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
                     Op::NewTable => {
@@ -817,7 +849,7 @@ impl State {
                         } else {
                             setr!(i.a(), v);
                             // SAFETY: a test is always followed by a jump (compiler/verifier invariant).
-                            let j = unsafe { *code.get_unchecked(pc) };
+                            let j = unsafe { *code.add(pc) };
                             pc = (pc as i64 + j.sj() as i64 + 1) as usize;
                             if j.sj() < 0 {
                                 control_point!();
@@ -832,7 +864,17 @@ impl State {
                         }
                         let nres = i.c() as i32 - 1;
                         savepc!();
-                        if self.precall_fast(func, nres, CallKind::Normal, false)? {
+                        // A Lua function without hooks: push its frame and switch to it here.
+                        // SAFETY: func is a register of this frame.
+                        if let Value::LuaFn(ncl) = unsafe { Value::load(sp.add(i.a())) } {
+                            if ts.hook_mask == 0 {
+                                self.push_lua_frame(ncl, func, nres, CallKind::Normal, false)?;
+                                fi += 1;
+                                enter_pushed!(ncl, func);
+                                continue;
+                            }
+                        }
+                        if self.precall(func, nres, CallKind::Normal, false)? {
                             continue 'newframe;
                         }
                         if nres >= 0 {
@@ -853,6 +895,40 @@ impl State {
                             ts.top = func + i.b();
                         }
                         savepc!();
+                        // A Lua function without hooks: replace this frame by its frame and
+                        // switch to it here.
+                        // SAFETY: func is a register of this frame.
+                        if let Value::LuaFn(ncl) = unsafe { Value::load(sp.add(i.a())) } {
+                            if ts.hook_mask == 0 {
+                                if i.k() {
+                                    self.close_upvals(base);
+                                }
+                                let ts = self.cur.st();
+                                ts.tail_call_pending = false;
+                                // SAFETY: as in savepc!.
+                                let me = unsafe { ts.frames.get_unchecked(fi) };
+                                let (dst, nresults, kind, fresh, handler) =
+                                    (me.func, me.nresults, me.kind, me.fresh, me.handler);
+                                let nvals = ts.top - func;
+                                let st = ts.stack.as_mut_ptr();
+                                for j in 0..nvals {
+                                    // SAFETY: func + nvals = top <= stack.len(); dst < func, so
+                                    // copying upwards from the start never overwrites a source.
+                                    unsafe {
+                                        Value::store(st.add(dst + j), Value::load(st.add(func + j)))
+                                    };
+                                }
+                                ts.top = dst + nvals;
+                                ts.frames.pop();
+                                self.push_lua_frame(ncl, dst, nresults, kind, fresh)?;
+                                // SAFETY: just pushed at fi.
+                                let nf = unsafe { self.cur.st().frames.get_unchecked_mut(fi) };
+                                nf.handler = handler;
+                                nf.tailcalled = true;
+                                enter_pushed!(ncl, dst);
+                                continue;
+                            }
+                        }
                         // Resolve __call while this frame is still on top, so errors name the
                         // callee as the caller sees it.
                         while !self.cur.st().stack[func].is_function() {
@@ -906,8 +982,13 @@ impl State {
                         unsafe { Value::store(ts.stack.as_mut_ptr().add(func), v) };
                         ts.frames.pop();
                         if nresults == 1 && !fresh {
-                            ts.top = ts.frames.last().map_or(0, |f| f.top);
-                            continue 'newframe;
+                            // Back to the Lua caller (a frame that is not fresh was called
+                            // by a Lua frame of this loop), without the entry's hook work.
+                            fi -= 1;
+                            // SAFETY: the caller's frame is at fi.
+                            ts.top = unsafe { ts.frames.get_unchecked(fi) }.top;
+                            load_frame!(ts);
+                            continue;
                         }
                         // Other result counts: adjust like poscall.
                         ts.top = func + 1;
@@ -1051,7 +1132,7 @@ impl State {
                         let mut off = i.c();
                         if i.k() {
                             // SAFETY: SETLIST with k is followed by EXTRAARG (compiler/verifier).
-                            off += unsafe { code.get_unchecked(pc) }.ax() * 256;
+                            off += unsafe { *code.add(pc) }.ax() * 256;
                             pc += 1;
                         }
                         if let Value::Table(t) = r!(a) {
@@ -1065,7 +1146,7 @@ impl State {
                         ts.top = ts.frames[fi].top;
                     }
                     Op::Closure => {
-                        let p = proto.p[i.bx()].clone();
+                        let p = cl.proto.p[i.bx()].clone();
                         let mut ups = Vec::with_capacity(p.upvalues.len());
                         for d in &p.upvalues {
                             if d.instack {
@@ -1084,7 +1165,7 @@ impl State {
                         let ts = self.cur.st();
                         let me = ts.frames[fi];
                         let nextra = me.nextra;
-                        let src = me.func + 1 + proto.numparams as usize;
+                        let src = me.func + 1 + cl.proto.numparams as usize;
                         let wanted = if i.c() == 0 { nextra } else { i.c() - 1 };
                         if i.c() == 0 {
                             if !ts.ensure_slot(base + a + nextra + 1) {
@@ -1105,13 +1186,13 @@ impl State {
                     Op::VarArgPrep => {
                         let ts = self.cur.st();
                         let me = &mut ts.frames[fi];
-                        let nparams = proto.numparams as usize;
+                        let nparams = cl.proto.numparams as usize;
                         let newbase = me.func + 1 + nparams + me.nextra;
                         for j in 0..nparams {
                             ts.stack[newbase + j] = ts.stack[me.func + 1 + j];
                         }
                         me.base = newbase;
-                        me.top = newbase + proto.maxstacksize as usize;
+                        me.top = newbase + cl.proto.maxstacksize as usize;
                         me.pc = pc;
                         ts.top = me.top;
                         if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
