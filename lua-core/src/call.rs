@@ -71,7 +71,7 @@ impl State {
         let mut f = self.ts().stack[func];
         let mut tries = 0;
         loop {
-            match f {
+            let nf = match f {
                 Value::LuaFn(cl) => {
                     self.push_lua_frame(cl, func, nresults, kind, fresh)?;
                     let ts = self.ts();
@@ -90,20 +90,18 @@ impl State {
                     }
                     return Ok(true);
                 }
-                Value::LightFn(nf) => {
-                    return self.call_native(nf, func, nresults, kind).map(|_| false)
-                }
-                Value::NativeFn(nc) => {
-                    return self.call_native(nc.f, func, nresults, kind).map(|_| false)
-                }
+                Value::LightFn(nf) => nf,
+                Value::NativeFn(nc) => nc.f,
                 _ => {
                     if tries > 100 {
                         return Err(self.call_error(func, f));
                     }
                     f = self.try_func_tm(func)?;
                     tries += 1;
+                    continue;
                 }
-            }
+            };
+            return self.call_native(nf, func, nresults, kind).map(|_| false);
         }
     }
 
@@ -168,6 +166,8 @@ impl State {
         Ok(())
     }
 
+    // (Inlined into precall, with native_return: a native call is one function call deep.)
+    #[inline(always)]
     fn call_native(
         &mut self,
         nf: crate::object::NativeFn,
@@ -176,19 +176,19 @@ impl State {
         kind: CallKind,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        let max_frames = if ts.handling_error {
-            MAX_FRAMES + 100
-        } else {
-            MAX_FRAMES
-        };
-        if ts.frames.len() >= max_frames || !ts.ensure(MIN_STACK) {
+        // (A message handler may go MAX_FRAMES + 100 deep; tested only past MAX_FRAMES.)
+        let depth = ts.frames.len();
+        if (depth >= MAX_FRAMES && (!ts.handling_error || depth >= MAX_FRAMES + 100))
+            || (ts.top + MIN_STACK > ts.stack.len() && !ts.ensure(MIN_STACK))
+        {
+            std::hint::cold_path();
             return Err(self.stack_overflow());
         }
         let mut fr = new_frame(func, func + 1, nresults, kind);
         fr.top = ts.top + MIN_STACK;
         ts.frames.push(fr);
-        let hooked = ts.hook_mask & (crate::thread::HOOK_CALL | crate::thread::HOOK_RET);
-        if hooked & crate::thread::HOOK_CALL != 0 {
+        if ts.hook_mask & crate::thread::HOOK_CALL != 0 {
+            std::hint::cold_path();
             let tail = std::mem::take(&mut self.ts().tail_call_pending);
             if let Some(f) = self.ts().frames.last_mut() {
                 f.tailcalled = tail;
@@ -202,9 +202,11 @@ impl State {
     }
 
     /// A native (its frame on top) returns its `n` results (PUC's rethook + poscall).
+    #[inline(always)]
     fn native_return(&mut self, n: usize) -> LuaResult<()> {
         let ts = self.ts();
         if ts.hook_mask & crate::thread::HOOK_RET != 0 {
+            std::hint::cold_path();
             let base = ts.frames.last().map_or(0, |f| f.base);
             let first = ts.top - n - base + 1;
             self.run_transfer_hook("return", first, n)?;

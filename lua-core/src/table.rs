@@ -696,6 +696,47 @@ impl Table {
         }
     }
 
+    /// Assign `v` to string key `k` only if `k` is present with a non-nil value (returns
+    /// whether it did). Such an assignment never involves `__newindex` (PUC's fast set), so
+    /// the interpreter uses it on tables with a metatable. Metamethod-absence flags stay
+    /// valid: the key was present before.
+    #[inline]
+    pub fn replace_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
+        let p = self.parts_mut();
+        match p.find_str(k) {
+            Some(i) if !p.val(Some(i)).is_nil() => {
+                crate::gc::write_barrier(self);
+                p.node[i].val = v;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// As [`Table::replace_str`], for integer key `k`.
+    #[inline]
+    pub fn replace_int(&self, k: i64, v: Value) -> bool {
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.array.len() as u64 {
+            let slot = &mut p.array[idx as usize];
+            if slot.is_nil() {
+                return false;
+            }
+            crate::gc::write_barrier(self);
+            *slot = v;
+            return true;
+        }
+        match p.find_int(mod_pos(k as u64, p.node.len()), k) {
+            Some(i) if !p.val(Some(i)).is_nil() => {
+                crate::gc::write_barrier(self);
+                p.node[i].val = v;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A border of the table (Lua's `#` without metamethods), chosen as PUC 5.4's `luaH_getn`
     /// chooses it. Updates the `limit` hint.
     #[allow(clippy::len_without_is_empty)] // reason: a border, not a count; `next` tells emptiness

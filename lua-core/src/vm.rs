@@ -387,13 +387,21 @@ impl State {
                     // key inline; the rest in vm_slow.
                     Op::SetTable => {
                         let done = match (r!(i.a()), r!(i.b())) {
-                            (Value::Table(tab), Value::Int(n)) if tab.metatable().is_none() => {
-                                tab.set_int(n, rk!(i));
-                                true
+                            (Value::Table(tab), Value::Int(n)) => {
+                                if tab.metatable().is_none() {
+                                    tab.set_int(n, rk!(i));
+                                    true
+                                } else {
+                                    tab.replace_int(n, rk!(i))
+                                }
                             }
-                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
-                                tab.set_str(s, rk!(i));
-                                true
+                            (Value::Table(tab), Value::Str(s)) => {
+                                if tab.metatable().is_none() {
+                                    tab.set_str(s, rk!(i));
+                                    true
+                                } else {
+                                    tab.replace_str(s, rk!(i))
+                                }
                             }
                             _ => false,
                         };
@@ -403,9 +411,13 @@ impl State {
                     }
                     Op::SetI => {
                         let done = match r!(i.a()) {
-                            Value::Table(tab) if tab.metatable().is_none() => {
-                                tab.set_int(i.b() as i64, rk!(i));
-                                true
+                            Value::Table(tab) => {
+                                if tab.metatable().is_none() {
+                                    tab.set_int(i.b() as i64, rk!(i));
+                                    true
+                                } else {
+                                    tab.replace_int(i.b() as i64, rk!(i))
+                                }
                             }
                             _ => false,
                         };
@@ -415,9 +427,13 @@ impl State {
                     }
                     Op::SetField => {
                         let done = match (r!(i.a()), kst!(i.b())) {
-                            (Value::Table(tab), Value::Str(s)) if tab.metatable().is_none() => {
-                                tab.set_str(s, rk!(i));
-                                true
+                            (Value::Table(tab), Value::Str(s)) => {
+                                if tab.metatable().is_none() {
+                                    tab.set_str(s, rk!(i));
+                                    true
+                                } else {
+                                    tab.replace_str(s, rk!(i))
+                                }
                             }
                             _ => false,
                         };
@@ -1005,6 +1021,56 @@ impl State {
                         }
                         self.after_lua_return(nresults);
                         continue 'newframe;
+                    }
+                    // Other returns without hooks or anything to close: results moved and
+                    // the caller resumed here, as for RETURN1 above.
+                    Op::Return0 | Op::Return
+                        if self.cur.st().hook_mask == 0 && !(i.op() == Op::Return && i.k()) =>
+                    {
+                        let a = i.a();
+                        let ts = self.cur.st();
+                        let n = match i.op() {
+                            Op::Return0 => 0,
+                            _ if i.b() != 0 => i.b() - 1,
+                            _ => ts.top - (base + a),
+                        };
+                        // SAFETY: as in savepc!.
+                        let me = unsafe { ts.frames.get_unchecked(fi) };
+                        let (func, nresults, fresh, kind) =
+                            (me.func, me.nresults, me.fresh, me.kind);
+                        let wanted = if nresults < 0 { n } else { nresults as usize };
+                        let st = ts.stack.as_mut_ptr();
+                        for j in 0..wanted.min(n) {
+                            // SAFETY: results lie in this frame's registers; func + j is below
+                            // them, so moving down in order never overwrites a source.
+                            let v = r!(a + j);
+                            // SAFETY: as above.
+                            unsafe { Value::store(st.add(func + j), v) };
+                        }
+                        // SAFETY: Frame is Copy; the frame at fi is the top one.
+                        unsafe { ts.frames.set_len(fi) };
+                        if fresh {
+                            // (A native caller may want more results than there is stack.)
+                            for j in n..wanted {
+                                ts.stack[func + j] = Value::Nil;
+                            }
+                            ts.top = func + wanted;
+                            return Ok((kind, nresults));
+                        }
+                        for j in n..wanted {
+                            // SAFETY: a Lua caller's results fit below its top (compiler
+                            // invariant).
+                            unsafe { Value::store(st.add(func + j), Value::Nil) };
+                        }
+                        fi -= 1;
+                        ts.top = if nresults < 0 {
+                            func + n
+                        } else {
+                            // SAFETY: the caller's frame is at fi.
+                            unsafe { ts.frames.get_unchecked(fi) }.top
+                        };
+                        load_frame!(ts);
+                        continue;
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {
                         let a = i.a();
