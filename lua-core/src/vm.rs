@@ -134,16 +134,22 @@ impl State {
             macro_rules! kst {
                 ($i:expr) => {
                     // SAFETY: constant indices are < #k (compiler and verifier invariant).
-                    unsafe { *k.add($i) }
+                    unsafe { Value::load(k.add($i)) }
                 };
             }
             macro_rules! rk {
                 ($ins:expr) => {
-                    if $ins.k() {
-                        // SAFETY: as in kst!.
-                        unsafe { *k.add($ins.c()) }
-                    } else {
-                        r!($ins.c())
+                    {
+                        // (Through a pointer, so the value is read field by field.)
+                        let p = if $ins.k() {
+                            // SAFETY: as in kst!.
+                            unsafe { k.add($ins.c()) }
+                        } else {
+                            // SAFETY: as in r!.
+                            unsafe { sp.add($ins.c()) as *const Value }
+                        };
+                        // SAFETY: p points to a valid value.
+                        unsafe { Value::load(p) }
                     }
                 };
             }
