@@ -166,6 +166,44 @@ impl State {
         Ok(())
     }
 
+    /// A tail call of Lua closure `cl`: the top frame (the caller's) becomes `cl`'s frame,
+    /// whose function and arguments were moved to `func` (the caller's function slot) up
+    /// to `top`. Keeps what belongs to the call site (results wanted, kind, fresh, handler).
+    #[inline(always)]
+    pub(crate) fn reuse_lua_frame(
+        &mut self,
+        cl: crate::gc::Gc<crate::object::LuaClosure>,
+        func: usize,
+    ) -> LuaResult<()> {
+        let ts = self.ts();
+        let p = &cl.proto;
+        let nargs = ts.top - func - 1;
+        let nparams = p.numparams as usize;
+        let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
+        if need > ts.stack.len() && !ts.ensure_slot(need) {
+            std::hint::cold_path();
+            return Err(self.stack_overflow());
+        }
+        for i in nargs..nparams {
+            ts.stack[func + 1 + i] = Value::Nil;
+        }
+        let top = func + 1 + p.maxstacksize as usize;
+        ts.top = if p.is_vararg {
+            func + 1 + nargs.max(nparams)
+        } else {
+            top
+        };
+        let fr = ts.frames.last_mut().expect("a frame to reuse");
+        debug_assert_eq!(fr.func, func);
+        fr.closure = Some(cl);
+        fr.base = func + 1;
+        fr.top = top;
+        fr.pc = 0;
+        fr.nextra = nargs.saturating_sub(nparams);
+        fr.tailcalled = true;
+        Ok(())
+    }
+
     // (Inlined into precall, with native_return: a native call is one function call deep.)
     #[inline(always)]
     fn call_native(

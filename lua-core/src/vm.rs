@@ -138,20 +138,18 @@ impl State {
                 };
             }
             macro_rules! rk {
-                ($ins:expr) => {
-                    {
-                        // (Through a pointer, so the value is read field by field.)
-                        let p = if $ins.k() {
-                            // SAFETY: as in kst!.
-                            unsafe { k.add($ins.c()) }
-                        } else {
-                            // SAFETY: as in r!.
-                            unsafe { sp.add($ins.c()) as *const Value }
-                        };
-                        // SAFETY: p points to a valid value.
-                        unsafe { Value::load(p) }
-                    }
-                };
+                ($ins:expr) => {{
+                    // (Through a pointer, so the value is read field by field.)
+                    let p = if $ins.k() {
+                        // SAFETY: as in kst!.
+                        unsafe { k.add($ins.c()) }
+                    } else {
+                        // SAFETY: as in r!.
+                        unsafe { sp.add($ins.c()) as *const Value }
+                    };
+                    // SAFETY: p points to a valid value.
+                    unsafe { Value::load(p) }
+                }};
             }
             macro_rules! control_point {
                 () => {{
@@ -929,8 +927,7 @@ impl State {
                                 ts.tail_call_pending = false;
                                 // SAFETY: as in savepc!.
                                 let me = unsafe { ts.frames.get_unchecked(fi) };
-                                let (dst, nresults, kind, fresh, handler) =
-                                    (me.func, me.nresults, me.kind, me.fresh, me.handler);
+                                let dst = me.func;
                                 let nvals = ts.top - func;
                                 let st = ts.stack.as_mut_ptr();
                                 for j in 0..nvals {
@@ -941,12 +938,7 @@ impl State {
                                     };
                                 }
                                 ts.top = dst + nvals;
-                                ts.frames.pop();
-                                self.push_lua_frame(ncl, dst, nresults, kind, fresh)?;
-                                // SAFETY: just pushed at fi.
-                                let nf = unsafe { self.cur.st().frames.get_unchecked_mut(fi) };
-                                nf.handler = handler;
-                                nf.tailcalled = true;
+                                self.reuse_lua_frame(ncl, dst)?;
                                 enter_pushed!(ncl, dst);
                                 continue;
                             }
@@ -1003,12 +995,26 @@ impl State {
                         // SAFETY: func < base: a slot of the stack.
                         unsafe { Value::store(ts.stack.as_mut_ptr().add(func), v) };
                         ts.frames.pop();
-                        if nresults == 1 && !fresh {
+                        if !fresh {
                             // Back to the Lua caller (a frame that is not fresh was called
                             // by a Lua frame of this loop), without the entry's hook work.
+                            if nresults > 1 {
+                                std::hint::cold_path();
+                                for j in 1..nresults as usize {
+                                    // SAFETY: a Lua caller's results fit below its top
+                                    // (compiler invariant).
+                                    let p = unsafe { ts.stack.as_mut_ptr().add(func + j) };
+                                    // SAFETY: as above.
+                                    unsafe { Value::store(p, Value::Nil) };
+                                }
+                            }
                             fi -= 1;
-                            // SAFETY: the caller's frame is at fi.
-                            ts.top = unsafe { ts.frames.get_unchecked(fi) }.top;
+                            ts.top = if nresults < 0 {
+                                func + 1
+                            } else {
+                                // SAFETY: the caller's frame is at fi.
+                                unsafe { ts.frames.get_unchecked(fi) }.top
+                            };
                             load_frame!(ts);
                             continue;
                         }
