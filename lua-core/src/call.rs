@@ -12,6 +12,10 @@
 //!   finishes them later (`unroll`): a returning fresh frame of kind `Meta` finishes the
 //!   interrupted instruction, of kind `Protected` finishes the pcall/xpcall native below it,
 //!   of kind `Cont` runs the continuation of the native below it (see `call_k`).
+//! - Values cross between threads on their stacks, never through a buffer: `resume` moves
+//!   the resume arguments from the resumer's top to the coroutine's top; a yielding native
+//!   leaves its arguments (the yielded values) at its frame's `base..top`, and a returning
+//!   body its results at `0..top`; the resumer then takes them with `xmove_from`.
 //! - Continuations (PUC's `lua_callk`): a native that calls Lua and must survive a yield of
 //!   its callee (dofile, pairs's `__pairs`) calls it with `call_k(func, nresults, k)` and then
 //!   returns `k(state)`. If the callee yields, the native's Rust code is abandoned as the
@@ -622,40 +626,52 @@ impl State {
 
     // ----- coroutines -----
 
-    /// Resume coroutine `co` with `args`. Ok: values yielded or returned; Err: error value.
-    pub fn resume(&mut self, co: Gc<Thread>, args: &[Value]) -> Result<Vec<Value>, Value> {
+    /// Resume coroutine `co` with the `nargs` values on top of the running thread's stack,
+    /// which move to the coroutine (PUC's lua_xmove + lua_resume). Ok(n): the coroutine
+    /// yielded or returned `n` values, left on top of its stack: the caller takes them with
+    /// [`State::xmove_from`]. Err: the error value (the coroutine died, or could not be
+    /// resumed: then it is left as it was).
+    pub fn resume(&mut self, co: Gc<Thread>, nargs: usize) -> Result<usize, Value> {
         let cst = co.st();
-        if co.ptr_eq(self.cur) || cst.status == CoStatus::Running {
-            return Err(self.str_value("cannot resume non-suspended coroutine"));
-        }
-        match cst.status {
-            CoStatus::Dead => return Err(self.str_value("cannot resume dead coroutine")),
-            CoStatus::Normal => return Err(self.str_value("cannot resume non-suspended coroutine")),
-            _ => {}
+        if co.ptr_eq(self.cur) || cst.status != CoStatus::Suspended {
+            std::hint::cold_path();
+            return Err(self.resume_error(co));
         }
         if self.c_depth >= MAX_C_DEPTH - 10 {
             return Err(self.str_value("C stack overflow"));
         }
+        if !cst.ensure(nargs + MIN_STACK) {
+            return Err(self.str_value("too many arguments to resume"));
+        }
+        // Move the arguments.
+        let ts = self.ts();
+        let from = ts.top - nargs;
+        let to = cst.top;
+        cst.stack[to..to + nargs].copy_from_slice(&ts.stack[from..ts.top]);
+        ts.top = from;
+        cst.top = to + nargs;
+
         let prev = self.cur;
-        prev.st().status = CoStatus::Normal;
-        co.st().status = CoStatus::Running;
+        ts.status = CoStatus::Normal;
+        cst.status = CoStatus::Running;
         self.cur = co;
         self.c_depth += 1;
-        let r = self.resume_inner(args);
+        let r = self.resume_inner(nargs);
         self.c_depth -= 1;
         self.cur = prev;
         prev.st().status = CoStatus::Running;
         let cst = co.st();
         match r {
             Ok(()) => {
+                // The body returned: its results are the whole stack (from its slot 0).
                 cst.status = CoStatus::Dead;
-                let vals = cst.stack[..cst.top].to_vec();
-                cst.top = 0;
-                Ok(vals)
+                Ok(cst.top)
             }
             Err(LuaError::Yield) => {
+                // The yield native's arguments (its frame stays on top) are the values.
                 cst.status = CoStatus::Suspended;
-                Ok(std::mem::take(&mut cst.transfer))
+                let base = cst.frames.last().map_or(cst.top, |f| f.base);
+                Ok(cst.top - base)
             }
             Err(LuaError::Error(v)) => {
                 cst.status = CoStatus::Dead;
@@ -665,14 +681,36 @@ impl State {
         }
     }
 
-    fn resume_inner(&mut self, args: &[Value]) -> LuaResult<()> {
+    /// Why `co` cannot be resumed.
+    #[cold]
+    fn resume_error(&mut self, co: Gc<Thread>) -> Value {
+        let msg = if !co.ptr_eq(self.cur) && co.st().status == CoStatus::Dead {
+            "cannot resume dead coroutine"
+        } else {
+            "cannot resume non-suspended coroutine"
+        };
+        self.str_value(msg)
+    }
+
+    /// Move the `n` values on top of thread `from`'s stack onto the running thread's stack
+    /// (PUC's lua_xmove). The running thread must have room for them (`ensure`) and differ
+    /// from `from`.
+    #[inline]
+    pub fn xmove_from(&mut self, from: Gc<Thread>, n: usize) {
+        debug_assert!(!from.ptr_eq(self.cur));
+        let fst = from.st();
         let ts = self.ts();
-        if !ts.ensure(args.len() + MIN_STACK) {
-            return Err(self.stack_overflow());
-        }
-        let top = ts.top;
-        ts.stack[top..top + args.len()].copy_from_slice(args);
-        ts.top += args.len();
+        let src = fst.top - n;
+        let dst = ts.top;
+        ts.stack[dst..dst + n].copy_from_slice(&fst.stack[src..fst.top]);
+        ts.top = dst + n;
+        fst.top = src;
+    }
+
+    /// Run the resumed coroutine (now the running thread), its `nargs` arguments on top of
+    /// its stack, until it returns, yields or fails.
+    fn resume_inner(&mut self, nargs: usize) -> LuaResult<()> {
+        let ts = self.ts();
         let mut r = if ts.frames.is_empty() {
             // First resume: the body function is at slot 0.
             match self.precall(0, -1, CallKind::Normal, true) {
@@ -688,7 +726,7 @@ impl State {
                 .last()
                 .map(|f| (f.kind, f.nresults))
                 .unwrap_or((CallKind::Normal, -1));
-            self.native_return(args.len())
+            self.native_return(nargs)
                 .and_then(|()| self.after_return(kind, nres))
                 .and_then(|()| self.unroll())
         };

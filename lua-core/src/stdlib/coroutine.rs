@@ -1,7 +1,7 @@
 //! The coroutine library (PUC's lcorolib) on top of `State::resume` and yields that unwind
 //! as `LuaError::Yield`.
 
-use crate::error::LuaError;
+use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::object::Thread;
 use crate::state::{NResults, State};
@@ -49,20 +49,36 @@ fn create(st: &mut State) -> NResults {
     Ok(st.ret(&[Value::Thread(co)]))
 }
 
-fn resume_args(st: &mut State, from: usize) -> Vec<Value> {
-    (from..=st.nargs()).map(|i| st.arg(i)).collect()
+/// Resume `co` with the running native's arguments from `first` on (moved to it), as PUC's
+/// auxresume. Ok(Ok(n)): the `n` values it yielded or returned are now on top of the stack;
+/// Ok(Err(e)): the resume failed with error value `e`.
+#[inline]
+fn aux_resume(st: &mut State, co: Gc<Thread>, first: usize) -> LuaResult<Result<usize, Value>> {
+    let nargs = st.nargs().saturating_sub(first - 1);
+    let n = match st.resume(co, nargs) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    if !st.ts().ensure(n + 1) {
+        std::hint::cold_path();
+        co.st().top -= n;
+        return Err(st.rt_error("too many results to resume"));
+    }
+    st.xmove_from(co, n);
+    Ok(Ok(n))
 }
 
 fn resume(st: &mut State) -> NResults {
     let co = check_co(st, 1)?;
-    let args = resume_args(st, 2);
-    match st.resume(co, &args) {
-        Ok(vals) => {
-            st.push(Value::Bool(true));
-            if !st.ts().ensure(vals.len()) {
-                return Err(st.error_msg("too many results to resume"));
-            }
-            Ok(1 + st.ret(&vals))
+    match aux_resume(st, co, 2)? {
+        Ok(n) => {
+            // `true` goes under the values.
+            let ts = st.ts();
+            let first = ts.top - n;
+            ts.stack.copy_within(first..ts.top, first + 1);
+            ts.stack[first] = Value::Bool(true);
+            ts.top += 1;
+            Ok(n + 1)
         }
         Err(e) => Ok(st.ret(&[Value::Bool(false), e])),
     }
@@ -75,12 +91,7 @@ fn yield_(st: &mut State) -> NResults {
     if st.ts().nny > 0 {
         return Err(st.error_msg("attempt to yield across a C-call boundary"));
     }
-    let n = st.nargs();
-    let vals: Vec<Value> = (1..=n).map(|i| st.arg(i)).collect();
-    let base = st.frame().base;
-    let ts = st.ts();
-    ts.transfer = vals;
-    ts.top = base;
+    // The arguments stay on the stack: `State::resume` hands them to the resumer.
     Err(LuaError::Yield)
 }
 
@@ -111,14 +122,8 @@ fn wrap_aux(st: &mut State) -> NResults {
         },
         _ => return Err(st.error_msg("bad wrap")),
     };
-    let args = resume_args(st, 1);
-    match st.resume(co, &args) {
-        Ok(vals) => {
-            if !st.ts().ensure(vals.len()) {
-                return Err(st.error_msg("too many results to resume"));
-            }
-            Ok(st.ret(&vals))
-        }
+    match aux_resume(st, co, 1)? {
+        Ok(n) => Ok(n),
         Err(e) => {
             // An error inside the coroutine kills it: close its pending variables first. (A
             // failed resume of a running/dead coroutine leaves it alone.)
