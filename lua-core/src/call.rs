@@ -633,30 +633,57 @@ impl State {
     /// resumed: then it is left as it was).
     pub fn resume(&mut self, co: Gc<Thread>, nargs: usize) -> Result<usize, Value> {
         let cst = co.st();
-        if co.ptr_eq(self.cur) || cst.status != CoStatus::Suspended {
+        if co.ptr_eq(self.cur)
+            || cst.status != CoStatus::Suspended
+            || self.c_depth >= MAX_C_DEPTH - 10
+            || !cst.ensure(nargs + MIN_STACK)
+        {
             std::hint::cold_path();
             return Err(self.resume_error(co));
         }
-        if self.c_depth >= MAX_C_DEPTH - 10 {
-            return Err(self.str_value("C stack overflow"));
-        }
-        if !cst.ensure(nargs + MIN_STACK) {
-            return Err(self.str_value("too many arguments to resume"));
-        }
-        // Move the arguments.
         let ts = self.ts();
         let from = ts.top - nargs;
-        let to = cst.top;
-        cst.stack[to..to + nargs].copy_from_slice(&ts.stack[from..ts.top]);
+        let args = &ts.stack[from..ts.top];
+        // Where the arguments go. Suspended in a yield called by a Lua CALL (the usual case)
+        // and no hooks: straight to the yield's result slots, doing at once what
+        // `native_return` (the yield returning them) and `after_return` would do. Otherwise
+        // onto the coroutine's top (the body's arguments, or results for `native_return`).
+        let placed = match cst.frames.last() {
+            Some(fr) if fr.kind == CallKind::Normal && cst.hook_mask == 0 => {
+                let (dst, wanted) = (fr.func, fr.nresults);
+                cst.frames.pop();
+                // (ensured above: dst + nargs < top + nargs; a Lua caller's registers hold
+                // the `wanted` results.)
+                if wanted < 0 {
+                    move_vals(&mut cst.stack[dst..dst + nargs], args);
+                    cst.top = dst + nargs;
+                } else {
+                    let wanted = wanted as usize;
+                    let m = nargs.min(wanted);
+                    move_vals(&mut cst.stack[dst..dst + m], &args[..m]);
+                    cst.stack[dst + m..dst + wanted].fill(Value::Nil);
+                    cst.top = match cst.frames.last() {
+                        Some(caller) if caller.closure.is_some() => caller.top,
+                        _ => dst + wanted,
+                    };
+                }
+                true
+            }
+            _ => {
+                let to = cst.top;
+                move_vals(&mut cst.stack[to..to + nargs], args);
+                cst.top = to + nargs;
+                false
+            }
+        };
         ts.top = from;
-        cst.top = to + nargs;
 
         let prev = self.cur;
         ts.status = CoStatus::Normal;
         cst.status = CoStatus::Running;
         self.cur = co;
         self.c_depth += 1;
-        let r = self.resume_inner(nargs);
+        let r = self.resume_inner(nargs, placed);
         self.c_depth -= 1;
         self.cur = prev;
         prev.st().status = CoStatus::Running;
@@ -681,13 +708,21 @@ impl State {
         }
     }
 
-    /// Why `co` cannot be resumed.
+    /// Why `co` cannot be resumed (`resume`'s checks).
     #[cold]
     fn resume_error(&mut self, co: Gc<Thread>) -> Value {
-        let msg = if !co.ptr_eq(self.cur) && co.st().status == CoStatus::Dead {
-            "cannot resume dead coroutine"
+        let cst = co.st();
+        let msg = if co.ptr_eq(self.cur) || cst.status != CoStatus::Suspended {
+            if !co.ptr_eq(self.cur) && cst.status == CoStatus::Dead {
+                "cannot resume dead coroutine"
+            } else {
+                "cannot resume non-suspended coroutine"
+            }
+        } else if self.c_depth >= MAX_C_DEPTH - 10 {
+            "C stack overflow"
         } else {
-            "cannot resume non-suspended coroutine"
+            // (`ensure(nargs + MIN_STACK)` failed)
+            "too many arguments to resume"
         };
         self.str_value(msg)
     }
@@ -702,16 +737,33 @@ impl State {
         let ts = self.ts();
         let src = fst.top - n;
         let dst = ts.top;
-        ts.stack[dst..dst + n].copy_from_slice(&fst.stack[src..fst.top]);
+        move_vals(&mut ts.stack[dst..dst + n], &fst.stack[src..fst.top]);
         ts.top = dst + n;
         fst.top = src;
     }
 
-    /// Run the resumed coroutine (now the running thread), its `nargs` arguments on top of
-    /// its stack, until it returns, yields or fails.
-    fn resume_inner(&mut self, nargs: usize) -> LuaResult<()> {
+    /// Run the resumed coroutine (now the running thread) until it returns, yields or fails:
+    /// its `nargs` arguments are on top of its stack, or already placed as the results of the
+    /// yield it was suspended in (`placed`).
+    #[inline(always)]
+    fn resume_inner(&mut self, nargs: usize, placed: bool) -> LuaResult<()> {
+        let r = if placed {
+            self.unroll()
+        } else {
+            self.resume_start(nargs)
+        };
+        match r {
+            Err(LuaError::Error(v)) => self.resume_recover(v),
+            other => other,
+        }
+    }
+
+    /// `resume_inner` when the arguments are still on top of the stack: a first resume, or
+    /// one that goes through `native_return` (hooks, a yield called by `call_k`).
+    #[inline(never)]
+    fn resume_start(&mut self, nargs: usize) -> LuaResult<()> {
         let ts = self.ts();
-        let mut r = if ts.frames.is_empty() {
+        if ts.frames.is_empty() {
             // First resume: the body function is at slot 0.
             match self.precall(0, -1, CallKind::Normal, true) {
                 Ok(true) => self.execute().map(|_| ()),
@@ -729,7 +781,15 @@ impl State {
             self.native_return(nargs)
                 .and_then(|()| self.after_return(kind, nres))
                 .and_then(|()| self.unroll())
-        };
+        }
+    }
+
+    /// An error `v` escaped the resumed coroutine's run: if a pcall/xpcall of the coroutine
+    /// is pending, it catches the error and the coroutine goes on (PUC's precover).
+    #[cold]
+    #[inline(never)]
+    fn resume_recover(&mut self, v: Value) -> LuaResult<()> {
+        let mut r = Err(LuaError::Error(v));
         loop {
             match r {
                 Err(LuaError::Error(v)) => match self.find_pcall() {
@@ -858,5 +918,15 @@ impl State {
         ts.push(err);
         self.poscall(2);
         self.after_return(nf.kind, nf.nresults)
+    }
+}
+
+/// Copy values between stacks, one by one and field by field: counts are small, and a memcpy
+/// call would cost more than the loop (as in `poscall`).
+#[inline(always)]
+fn move_vals(dst: &mut [Value], src: &[Value]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        // SAFETY: both are references to valid, initialised Values.
+        unsafe { Value::store(d, Value::load(s)) }
     }
 }

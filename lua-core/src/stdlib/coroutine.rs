@@ -49,37 +49,41 @@ fn create(st: &mut State) -> NResults {
     Ok(st.ret(&[Value::Thread(co)]))
 }
 
-/// Resume `co` with the running native's arguments from `first` on (moved to it), as PUC's
-/// auxresume. Ok(Ok(n)): the `n` values it yielded or returned are now on top of the stack;
-/// Ok(Err(e)): the resume failed with error value `e`.
-#[inline]
-fn aux_resume(st: &mut State, co: Gc<Thread>, first: usize) -> LuaResult<Result<usize, Value>> {
-    let nargs = st.nargs().saturating_sub(first - 1);
-    let n = match st.resume(co, nargs) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
-    if !st.ts().ensure(n + 1) {
-        std::hint::cold_path();
-        co.st().top -= n;
-        return Err(st.rt_error("too many results to resume"));
+/// The `n` values `co` yielded or returned (after `State::resume`) move onto the running
+/// native's stack, after `prefix` if any; returns how many values were pushed (PUC's
+/// auxresume).
+#[inline(always)]
+fn take_results(
+    st: &mut State,
+    co: Gc<Thread>,
+    n: usize,
+    prefix: Option<Value>,
+) -> LuaResult<usize> {
+    let extra = usize::from(prefix.is_some());
+    let ts = st.ts();
+    if !ts.ensure(n + extra) {
+        return Err(too_many_results(st, co, n));
+    }
+    if let Some(v) = prefix {
+        ts.push(v);
     }
     st.xmove_from(co, n);
-    Ok(Ok(n))
+    Ok(n + extra)
+}
+
+/// The resumer's stack cannot take the `n` values: they are dropped, and it is an error.
+#[cold]
+#[inline(never)]
+fn too_many_results(st: &mut State, co: Gc<Thread>, n: usize) -> LuaError {
+    co.st().top -= n;
+    st.rt_error("too many results to resume")
 }
 
 fn resume(st: &mut State) -> NResults {
     let co = check_co(st, 1)?;
-    match aux_resume(st, co, 2)? {
-        Ok(n) => {
-            // `true` goes under the values.
-            let ts = st.ts();
-            let first = ts.top - n;
-            ts.stack.copy_within(first..ts.top, first + 1);
-            ts.stack[first] = Value::Bool(true);
-            ts.top += 1;
-            Ok(n + 1)
-        }
+    let nargs = st.nargs() - 1;
+    match st.resume(co, nargs) {
+        Ok(n) => take_results(st, co, n, Some(Value::Bool(true))),
         Err(e) => Ok(st.ret(&[Value::Bool(false), e])),
     }
 }
@@ -122,8 +126,9 @@ fn wrap_aux(st: &mut State) -> NResults {
         },
         _ => return Err(st.error_msg("bad wrap")),
     };
-    match aux_resume(st, co, 1)? {
-        Ok(n) => Ok(n),
+    let nargs = st.nargs();
+    match st.resume(co, nargs) {
+        Ok(n) => take_results(st, co, n, None),
         Err(e) => {
             // An error inside the coroutine kills it: close its pending variables first. (A
             // failed resume of a running/dead coroutine leaves it alone.)
