@@ -12,6 +12,10 @@
 //!   finishes them later (`unroll`): a returning fresh frame of kind `Meta` finishes the
 //!   interrupted instruction, of kind `Protected` finishes the pcall/xpcall native below it,
 //!   of kind `Cont` runs the continuation of the native below it (see `call_k`).
+//! - Values cross between threads on their stacks, never through a buffer: `resume` moves
+//!   the resume arguments from the resumer's top to the coroutine's top; a yielding native
+//!   leaves its arguments (the yielded values) at its frame's `base..top`, and a returning
+//!   body its results at `0..top`; the resumer then takes them with `xmove_from`.
 //! - Continuations (PUC's `lua_callk`): a native that calls Lua and must survive a yield of
 //!   its callee (dofile, pairs's `__pairs`) calls it with `call_k(func, nresults, k)` and then
 //!   returns `k(state)`. If the callee yields, the native's Rust code is abandoned as the
@@ -660,40 +664,79 @@ impl State {
 
     // ----- coroutines -----
 
-    /// Resume coroutine `co` with `args`. Ok: values yielded or returned; Err: error value.
-    pub fn resume(&mut self, co: Gc<Thread>, args: &[Value]) -> Result<Vec<Value>, Value> {
+    /// Resume coroutine `co` with the `nargs` values on top of the running thread's stack,
+    /// which move to the coroutine (PUC's lua_xmove + lua_resume). Ok(n): the coroutine
+    /// yielded or returned `n` values, left on top of its stack: the caller takes them with
+    /// [`State::xmove_from`]. Err: the error value (the coroutine died, or could not be
+    /// resumed: then it is left as it was).
+    pub fn resume(&mut self, co: Gc<Thread>, nargs: usize) -> Result<usize, Value> {
         let cst = co.st();
-        if co.ptr_eq(self.cur) || cst.status == CoStatus::Running {
-            return Err(self.str_value("cannot resume non-suspended coroutine"));
+        if co.ptr_eq(self.cur)
+            || cst.status != CoStatus::Suspended
+            || self.c_depth >= MAX_C_DEPTH - 10
+            || !cst.ensure(nargs + MIN_STACK)
+        {
+            std::hint::cold_path();
+            return Err(self.resume_error(co));
         }
-        match cst.status {
-            CoStatus::Dead => return Err(self.str_value("cannot resume dead coroutine")),
-            CoStatus::Normal => return Err(self.str_value("cannot resume non-suspended coroutine")),
-            _ => {}
-        }
-        if self.c_depth >= MAX_C_DEPTH - 10 {
-            return Err(self.str_value("C stack overflow"));
-        }
+        let ts = self.ts();
+        let from = ts.top - nargs;
+        let args = &ts.stack[from..ts.top];
+        // Where the arguments go. Suspended in a yield called by a Lua CALL (the usual case)
+        // and no hooks: straight to the yield's result slots, doing at once what
+        // `native_return` (the yield returning them) and `after_return` would do. Otherwise
+        // onto the coroutine's top (the body's arguments, or results for `native_return`).
+        let placed = match cst.frames.last() {
+            Some(fr) if fr.kind == CallKind::Normal && cst.hook_mask == 0 => {
+                let (dst, wanted) = (fr.func, fr.nresults);
+                cst.frames.pop();
+                // (ensured above: dst + nargs < top + nargs; a Lua caller's registers hold
+                // the `wanted` results.)
+                if wanted < 0 {
+                    move_vals(&mut cst.stack[dst..dst + nargs], args);
+                    cst.top = dst + nargs;
+                } else {
+                    let wanted = wanted as usize;
+                    let m = nargs.min(wanted);
+                    move_vals(&mut cst.stack[dst..dst + m], &args[..m]);
+                    cst.stack[dst + m..dst + wanted].fill(Value::Nil);
+                    cst.top = match cst.frames.last() {
+                        Some(caller) if caller.closure.is_some() => caller.top,
+                        _ => dst + wanted,
+                    };
+                }
+                true
+            }
+            _ => {
+                let to = cst.top;
+                move_vals(&mut cst.stack[to..to + nargs], args);
+                cst.top = to + nargs;
+                false
+            }
+        };
+        ts.top = from;
+
         let prev = self.cur;
-        prev.st().status = CoStatus::Normal;
-        co.st().status = CoStatus::Running;
+        ts.status = CoStatus::Normal;
+        cst.status = CoStatus::Running;
         self.cur = co;
         self.c_depth += 1;
-        let r = self.resume_inner(args);
+        let r = self.resume_inner(nargs, placed);
         self.c_depth -= 1;
         self.cur = prev;
         prev.st().status = CoStatus::Running;
         let cst = co.st();
         match r {
             Ok(()) => {
+                // The body returned: its results are the whole stack (from its slot 0).
                 cst.status = CoStatus::Dead;
-                let vals = cst.stack[..cst.top].to_vec();
-                cst.top = 0;
-                Ok(vals)
+                Ok(cst.top)
             }
             Err(LuaError::Yield) => {
+                // The yield native's arguments (its frame stays on top) are the values.
                 cst.status = CoStatus::Suspended;
-                Ok(std::mem::take(&mut cst.transfer))
+                let base = cst.frames.last().map_or(cst.top, |f| f.base);
+                Ok(cst.top - base)
             }
             Err(LuaError::Error(v)) => {
                 cst.status = CoStatus::Dead;
@@ -703,15 +746,62 @@ impl State {
         }
     }
 
-    fn resume_inner(&mut self, args: &[Value]) -> LuaResult<()> {
+    /// Why `co` cannot be resumed (`resume`'s checks).
+    #[cold]
+    fn resume_error(&mut self, co: Gc<Thread>) -> Value {
+        let cst = co.st();
+        let msg = if co.ptr_eq(self.cur) || cst.status != CoStatus::Suspended {
+            if !co.ptr_eq(self.cur) && cst.status == CoStatus::Dead {
+                "cannot resume dead coroutine"
+            } else {
+                "cannot resume non-suspended coroutine"
+            }
+        } else if self.c_depth >= MAX_C_DEPTH - 10 {
+            "C stack overflow"
+        } else {
+            // (`ensure(nargs + MIN_STACK)` failed)
+            "too many arguments to resume"
+        };
+        self.str_value(msg)
+    }
+
+    /// Move the `n` values on top of thread `from`'s stack onto the running thread's stack
+    /// (PUC's lua_xmove). The running thread must have room for them (`ensure`) and differ
+    /// from `from`.
+    #[inline]
+    pub fn xmove_from(&mut self, from: Gc<Thread>, n: usize) {
+        debug_assert!(!from.ptr_eq(self.cur));
+        let fst = from.st();
         let ts = self.ts();
-        if !ts.ensure(args.len() + MIN_STACK) {
-            return Err(self.stack_overflow());
+        let src = fst.top - n;
+        let dst = ts.top;
+        move_vals(&mut ts.stack[dst..dst + n], &fst.stack[src..fst.top]);
+        ts.top = dst + n;
+        fst.top = src;
+    }
+
+    /// Run the resumed coroutine (now the running thread) until it returns, yields or fails:
+    /// its `nargs` arguments are on top of its stack, or already placed as the results of the
+    /// yield it was suspended in (`placed`).
+    #[inline(always)]
+    fn resume_inner(&mut self, nargs: usize, placed: bool) -> LuaResult<()> {
+        let r = if placed {
+            self.unroll()
+        } else {
+            self.resume_start(nargs)
+        };
+        match r {
+            Err(LuaError::Error(v)) => self.resume_recover(v),
+            other => other,
         }
-        let top = ts.top;
-        ts.stack[top..top + args.len()].copy_from_slice(args);
-        ts.top += args.len();
-        let mut r = if ts.frames.is_empty() {
+    }
+
+    /// `resume_inner` when the arguments are still on top of the stack: a first resume, or
+    /// one that goes through `native_return` (hooks, a yield called by `call_k`).
+    #[inline(never)]
+    fn resume_start(&mut self, nargs: usize) -> LuaResult<()> {
+        let ts = self.ts();
+        if ts.frames.is_empty() {
             // First resume: the body function is at slot 0.
             match self.precall(0, -1, CallKind::Normal, true) {
                 Ok(true) => self.execute().map(|_| ()),
@@ -726,10 +816,18 @@ impl State {
                 .last()
                 .map(|f| (f.kind, f.nresults))
                 .unwrap_or((CallKind::Normal, -1));
-            self.native_return(args.len())
+            self.native_return(nargs)
                 .and_then(|()| self.after_return(kind, nres))
                 .and_then(|()| self.unroll())
-        };
+        }
+    }
+
+    /// An error `v` escaped the resumed coroutine's run: if a pcall/xpcall of the coroutine
+    /// is pending, it catches the error and the coroutine goes on (PUC's precover).
+    #[cold]
+    #[inline(never)]
+    fn resume_recover(&mut self, v: Value) -> LuaResult<()> {
+        let mut r = Err(LuaError::Error(v));
         loop {
             match r {
                 Err(LuaError::Error(v)) => match self.find_pcall() {
@@ -858,5 +956,15 @@ impl State {
         ts.push(err);
         self.poscall(2);
         self.after_return(nf.kind, nf.nresults)
+    }
+}
+
+/// Copy values between stacks, one by one and field by field: counts are small, and a memcpy
+/// call would cost more than the loop (as in `poscall`).
+#[inline(always)]
+fn move_vals(dst: &mut [Value], src: &[Value]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        // SAFETY: both are references to valid, initialised Values.
+        unsafe { Value::store(d, Value::load(s)) }
     }
 }

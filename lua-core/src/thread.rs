@@ -90,8 +90,6 @@ pub struct ThreadState {
     pub status: CoStatus,
     /// Number of non-yieldable calls (native-to-Lua nested loops) on this thread.
     pub nny: u32,
-    /// Values passed by the last yield/resume exchange, waiting to be moved.
-    pub transfer: Vec<Value>,
     /// Error object if the coroutine died with an error.
     pub error: Option<Value>,
     /// A message handler is running: limits are raised so it can run after a stack overflow.
@@ -134,7 +132,6 @@ impl ThreadState {
             tbc: Vec::new(),
             status: CoStatus::Suspended,
             nny: 0,
-            transfer: Vec::new(),
             error: None,
             handling_error: false,
             hook: Value::Nil,
@@ -240,9 +237,6 @@ impl ThreadState {
         }
         for uv in &self.open_upvals {
             m.mark(*uv);
-        }
-        for v in &self.transfer {
-            m.mark_value(v);
         }
         if let Some(e) = &self.error {
             m.mark_value(e);

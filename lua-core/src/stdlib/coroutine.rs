@@ -1,7 +1,7 @@
 //! The coroutine library (PUC's lcorolib) on top of `State::resume` and yields that unwind
 //! as `LuaError::Yield`.
 
-use crate::error::LuaError;
+use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::object::Thread;
 use crate::state::{NResults, State};
@@ -49,21 +49,41 @@ fn create(st: &mut State) -> NResults {
     Ok(st.ret(&[Value::Thread(co)]))
 }
 
-fn resume_args(st: &mut State, from: usize) -> Vec<Value> {
-    (from..=st.nargs()).map(|i| st.arg(i)).collect()
+/// The `n` values `co` yielded or returned (after `State::resume`) move onto the running
+/// native's stack, after `prefix` if any; returns how many values were pushed (PUC's
+/// auxresume).
+#[inline(always)]
+fn take_results(
+    st: &mut State,
+    co: Gc<Thread>,
+    n: usize,
+    prefix: Option<Value>,
+) -> LuaResult<usize> {
+    let extra = usize::from(prefix.is_some());
+    let ts = st.ts();
+    if !ts.ensure(n + extra) {
+        return Err(too_many_results(st, co, n));
+    }
+    if let Some(v) = prefix {
+        ts.push(v);
+    }
+    st.xmove_from(co, n);
+    Ok(n + extra)
+}
+
+/// The resumer's stack cannot take the `n` values: they are dropped, and it is an error.
+#[cold]
+#[inline(never)]
+fn too_many_results(st: &mut State, co: Gc<Thread>, n: usize) -> LuaError {
+    co.st().top -= n;
+    st.rt_error("too many results to resume")
 }
 
 fn resume(st: &mut State) -> NResults {
     let co = check_co(st, 1)?;
-    let args = resume_args(st, 2);
-    match st.resume(co, &args) {
-        Ok(vals) => {
-            st.push(Value::Bool(true));
-            if !st.ts().ensure(vals.len()) {
-                return Err(st.error_msg("too many results to resume"));
-            }
-            Ok(1 + st.ret(&vals))
-        }
+    let nargs = st.nargs() - 1;
+    match st.resume(co, nargs) {
+        Ok(n) => take_results(st, co, n, Some(Value::Bool(true))),
         Err(e) => Ok(st.ret(&[Value::Bool(false), e])),
     }
 }
@@ -75,12 +95,7 @@ fn yield_(st: &mut State) -> NResults {
     if st.ts().nny > 0 {
         return Err(st.error_msg("attempt to yield across a C-call boundary"));
     }
-    let n = st.nargs();
-    let vals: Vec<Value> = (1..=n).map(|i| st.arg(i)).collect();
-    let base = st.frame().base;
-    let ts = st.ts();
-    ts.transfer = vals;
-    ts.top = base;
+    // The arguments stay on the stack: `State::resume` hands them to the resumer.
     Err(LuaError::Yield)
 }
 
@@ -111,14 +126,9 @@ fn wrap_aux(st: &mut State) -> NResults {
         },
         _ => return Err(st.error_msg("bad wrap")),
     };
-    let args = resume_args(st, 1);
-    match st.resume(co, &args) {
-        Ok(vals) => {
-            if !st.ts().ensure(vals.len()) {
-                return Err(st.error_msg("too many results to resume"));
-            }
-            Ok(st.ret(&vals))
-        }
+    let nargs = st.nargs();
+    match st.resume(co, nargs) {
+        Ok(n) => take_results(st, co, n, None),
         Err(e) => {
             // An error inside the coroutine kills it: close its pending variables first. (A
             // failed resume of a running/dead coroutine leaves it alone.)
