@@ -85,11 +85,11 @@ impl State {
     }
 
     /// `t[s]` for a string key when it resolves without calling anything: in `t` itself, or
-    /// one level up through an `__index` table (the class/method pattern). None: take the
-    /// general path (`index`).
+    /// one level up through an `__index` table (the class/method pattern). Err: the table
+    /// where the general path (`index_from`) goes on.
     #[inline(always)]
-    pub(crate) fn index_str_fast(&self, t: Gc<Table>, s: Gc<LuaStr>) -> Option<Value> {
-        self.index_str_chain(t, s, 2).ok()
+    pub(crate) fn index_str_fast(&self, t: Gc<Table>, s: Gc<LuaStr>) -> Result<Value, Gc<Table>> {
+        self.index_str_chain(t, s, 2)
     }
 
     /// Look string key `s` up in `tab` and then through `__index` tables, visiting at most
@@ -145,8 +145,24 @@ impl State {
         key: Value,
         reg: Option<crate::debug::Slot>,
     ) -> LuaResult<Value> {
-        let mut t = obj;
-        if let (Value::Table(tab), Value::Str(s)) = (obj, key) {
+        match obj {
+            Value::Table(tab) => self.index_from(tab, obj, key, reg),
+            _ => self.index_loop(obj, obj, key, reg),
+        }
+    }
+
+    /// `obj[key]` with metamethods, going on from table `tab` (`obj` itself, or where
+    /// `index_str_fast` stopped on its chain).
+    #[inline(never)]
+    pub(crate) fn index_from(
+        &mut self,
+        tab: Gc<Table>,
+        obj: Value,
+        key: Value,
+        reg: Option<crate::debug::Slot>,
+    ) -> LuaResult<Value> {
+        let mut t = Value::Table(tab);
+        if let Value::Str(s) = key {
             // The common chain (string key, `__index` tables) without the general loop's
             // generality; anything else goes on in the general loop from where it stopped.
             match self.index_str_chain(tab, s, MAX_TAG_LOOP) {
@@ -154,6 +170,17 @@ impl State {
                 Err(stop) => t = Value::Table(stop),
             }
         }
+        self.index_loop(obj, t, key, reg)
+    }
+
+    /// The general `__index` walk from `t` (on the chain of `obj`).
+    fn index_loop(
+        &mut self,
+        obj: Value,
+        mut t: Value,
+        key: Value,
+        reg: Option<crate::debug::Slot>,
+    ) -> LuaResult<Value> {
         for _ in 0..MAX_TAG_LOOP {
             let tm = match t {
                 Value::Table(tab) => {

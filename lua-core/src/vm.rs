@@ -366,13 +366,19 @@ impl State {
                         setr!(i.a(), v);
                     }
                     Op::GetField => {
-                        let fast = match (r!(i.b()), kst!(i.c())) {
-                            (Value::Table(tab), Value::Str(s)) => self.index_str_fast(tab, s),
-                            _ => None,
-                        };
-                        let v = match fast {
-                            Some(v) => v,
-                            None => protect!(self.get_slow(i, base, &cl.proto.k)),
+                        let obj = r!(i.b());
+                        let v = match (obj, kst!(i.c())) {
+                            (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
+                            {
+                                Ok(v) => v,
+                                Err(stop) => protect!(self.index_from(
+                                    stop,
+                                    obj,
+                                    kst!(i.c()),
+                                    Some(Slot::Reg(i.b()))
+                                )),
+                            },
+                            _ => protect!(self.get_slow(i, base, &cl.proto.k)),
                         };
                         setr!(i.a(), v);
                     }
@@ -457,8 +463,13 @@ impl State {
                         let v = match (obj, key) {
                             (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
                             {
-                                Some(v) => v,
-                                None => protect!(self.index(obj, key, Some(Slot::Reg(i.b())))),
+                                Ok(v) => v,
+                                Err(stop) => protect!(self.index_from(
+                                    stop,
+                                    obj,
+                                    key,
+                                    Some(Slot::Reg(i.b()))
+                                )),
                             },
                             _ => protect!(self.index(obj, key, Some(Slot::Reg(i.b())))),
                         };
