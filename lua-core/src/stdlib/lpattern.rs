@@ -340,6 +340,37 @@ enum Follow {
     Item(Single),
 }
 
+/// What the scanning loops of find/match/gmatch/gsub know about the pattern's start.
+#[derive(Clone, Copy, Debug)]
+struct Scan {
+    /// The start filter: what the first subject byte of an attempt must be.
+    first: Follow,
+    /// The pattern starts (after any `(`/`()`) with a repetition `x*`, `x+` or `x-` of this
+    /// single class, and has no back-reference. Then, when an attempt at `s` fails and `x`
+    /// matches at `s`, the attempts at `s+1 ..` inside the same run of `x` fail too: each tries
+    /// the rest of the pattern at a subset of the positions the attempt at `s` tried, with the
+    /// same budget and capture layout, and without back-references the rest of the pattern
+    /// does not depend on where the captures start.
+    lead: Option<Single>,
+}
+
+/// Does the pattern contain a back-reference `%0`-`%9` (anywhere, even inside a set: being
+/// conservative only costs the lead-run shortcut)?
+fn has_backref(p: &[u8]) -> bool {
+    let mut i = 0;
+    while i < p.len() {
+        if p[i] == ESC {
+            if p.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// The matcher proper: subject, pattern (without a leading `^` anchor), capture stack and
 /// remaining recursion budget.
 struct Matcher<'a> {
@@ -348,6 +379,12 @@ struct Matcher<'a> {
     depth: usize,
     level: usize,
     caps: [Cap; MAXCAPTURES],
+    /// The last run [`Matcher::count`] measured: the item (by its end offset in the pattern),
+    /// where the run started, and where it stopped (the first byte not matching, or the end).
+    /// Any start inside that span stops at the same place.
+    run_item: usize,
+    run_start: usize,
+    run_end: usize,
 }
 
 /// A subject position, [`NOMATCH`], or an error.
@@ -361,6 +398,9 @@ impl<'a> Matcher<'a> {
             depth: MAXCCALLS,
             level: 0,
             caps: [CAP0; MAXCAPTURES],
+            run_item: usize::MAX,
+            run_start: 0,
+            run_end: 0,
         }
     }
 
@@ -493,9 +533,24 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// How many subject bytes from `s` on (with `s <= src.len()`) match `it`.
+    /// How many subject bytes from `s` on (with `s <= src.len()`) match `it`, the item ending
+    /// at pattern offset `ep`. Remembers the run, so scanning again from inside it is free
+    /// (this makes `[^,]+$`-style searches linear instead of quadratic).
     #[inline]
-    fn count(&self, s: usize, it: Single) -> usize {
+    fn count(&mut self, s: usize, it: Single, ep: usize) -> usize {
+        if ep == self.run_item && self.run_start <= s && s <= self.run_end {
+            return self.run_end - s;
+        }
+        let n = self.measure(s, it);
+        self.run_item = ep;
+        self.run_start = s;
+        self.run_end = s + n;
+        n
+    }
+
+    /// The uncached part of [`Matcher::count`].
+    #[inline]
+    fn measure(&self, s: usize, it: Single) -> usize {
         let rest = self.src.get(s..).unwrap_or_default();
         let stop = match it {
             Single::Any => None,
@@ -569,9 +624,10 @@ impl<'a> Matcher<'a> {
         self.first_item(q)
     }
 
-    /// The start filter: [`Matcher::follow`] for a fresh attempt at pattern offset 0, looking
-    /// through leading `(` and `()` captures.
-    fn start_follow(&self) -> Follow {
+    /// The start analysis for the scanning loops: the start filter ([`Matcher::follow`] for
+    /// a fresh attempt at pattern offset 0, looking through leading `(` and `()` captures) and
+    /// the lead repetition, if the pattern starts with one (see [`Scan::lead`]).
+    fn scan(&self) -> Scan {
         let mut q = 0;
         let mut opened = 0;
         while self.p(q) == b'(' {
@@ -580,9 +636,39 @@ impl<'a> Matcher<'a> {
         }
         // Each '(' needs a free capture slot and one more level of the budget.
         if opened > MAXCAPTURES || opened + 1 > MAXCCALLS {
-            return Follow::Any;
+            return Scan {
+                first: Follow::Any,
+                lead: None,
+            };
         }
-        self.first_item(q)
+        let first = self.first_item(q);
+        let lead = match self.pat.get(q) {
+            Some(b'(' | b')') | None => None,
+            Some(&ESC) if matches!(self.p(q + 1), b'b' | b'f' | b'0'..=b'9') => None,
+            Some(_) => match self.decode(q) {
+                Ok((it, ep))
+                    if matches!(self.p(ep), b'*' | b'+' | b'-') && !has_backref(self.pat) =>
+                {
+                    Some(it)
+                }
+                _ => None,
+            },
+        };
+        Scan { first, lead }
+    }
+
+    /// Where the scanning loops try next after the attempt at `s` failed (returned no match,
+    /// not a rejected empty match): the next position the start filter admits, skipping the
+    /// rest of the lead item's run (see [`Scan::lead`]).
+    #[inline]
+    fn resume(&self, scan: &Scan, s: usize) -> usize {
+        let mut next = s + 1;
+        if let Some(it) = scan.lead {
+            if self.single_at(s, it) {
+                next = next.max(s + self.measure(s, it));
+            }
+        }
+        self.next_candidate(scan.first, next)
     }
 
     /// The requirement of the plain item at `q` (after any capture marks), see `follow`.
@@ -701,7 +787,7 @@ impl<'a> Matcher<'a> {
     /// Greedy repetition of `it` from `s`: count the run, then back off one at a time, trying
     /// the continuation at `ep + 1` only where its first item can match.
     fn max_expand(&mut self, s: usize, it: Single, ep: usize) -> R {
-        let n = self.count(s, it);
+        let n = self.count(s, it, ep);
         let q = ep + 1;
         match self.follow(q) {
             Follow::End => {
@@ -834,14 +920,14 @@ pub fn pattern_find(s: &[u8], p: &[u8], init: usize) -> Result<Option<Match>, St
     }
     let (anchor, pat) = split_anchor(p);
     let mut m = Matcher::new(s, pat);
-    let first = m.start_follow();
+    let scan = m.scan();
     let mut s1 = init;
     if anchor {
-        if !m.admits(first, s1) {
+        if !m.admits(scan.first, s1) {
             return Ok(None);
         }
     } else {
-        s1 = m.next_candidate(first, s1);
+        s1 = m.next_candidate(scan.first, s1);
     }
     while s1 <= s.len() {
         let e = m.attempt(s1)?;
@@ -853,7 +939,7 @@ pub fn pattern_find(s: &[u8], p: &[u8], init: usize) -> Result<Option<Match>, St
         if anchor {
             break;
         }
-        s1 = m.next_candidate(first, s1 + 1);
+        s1 = m.resume(&scan, s1);
     }
     Ok(None)
 }
@@ -879,18 +965,22 @@ impl GMatch {
     /// as in PUC 5.4. An empty match ending where the previous match ended is skipped.
     pub fn next(&mut self, s: &[u8], p: &[u8]) -> Result<Option<Match>, String> {
         let mut m = Matcher::new(s, p);
-        let first = m.start_follow();
-        let mut src = m.next_candidate(first, self.pos);
+        let scan = m.scan();
+        let mut src = m.next_candidate(scan.first, self.pos);
         while src <= s.len() {
             let e = m.attempt(src)?;
-            if e != NOMATCH && Some(e) != self.lastmatch {
+            if e == NOMATCH {
+                src = m.resume(&scan, src);
+                continue;
+            }
+            if Some(e) != self.lastmatch {
                 self.pos = e;
                 self.lastmatch = Some(e);
                 let mut out = Match::empty();
                 m.fill(&mut out, src, e);
                 return Ok(Some(out));
             }
-            src = m.next_candidate(first, src + 1);
+            src = m.next_candidate(scan.first, src + 1);
         }
         self.pos = s.len() + 1;
         Ok(None)
@@ -911,7 +1001,7 @@ where
 {
     let (anchor, pat) = split_anchor(p);
     let mut m = Matcher::new(s, pat);
-    let first = m.start_follow();
+    let scan = m.scan();
     let mut cur = Match::empty();
     let mut out = Vec::new();
     let mut src = 0;
@@ -922,11 +1012,11 @@ where
         if !anchor {
             // Positions the start filter rejects are copied unchanged, as a failed attempt
             // would have done one byte at a time.
-            let next = m.next_candidate(first, src).min(s.len());
+            let next = m.next_candidate(scan.first, src).min(s.len());
             out.extend_from_slice(&s[src..next]);
             src = next;
         }
-        let e = if m.admits(first, src) {
+        let e = if m.admits(scan.first, src) {
             m.attempt(src).map_err(|e| E::from(e.message()))?
         } else {
             NOMATCH
@@ -942,8 +1032,15 @@ where
             src = e;
             lastmatch = Some(e);
         } else if src < s.len() {
-            out.push(s[src]);
-            src += 1;
+            // Failed attempts copy their byte unchanged; after a real failure (not a rejected
+            // empty match) the rest of the lead run would fail as well.
+            let next = if e == NOMATCH && !anchor {
+                m.resume(&scan, src).min(s.len())
+            } else {
+                src + 1
+            };
+            out.extend_from_slice(&s[src..next]);
+            src = next;
         } else {
             break;
         }
@@ -1212,6 +1309,16 @@ mod tests {
         assert_eq!(sgsub("abc", "$", "!", None), "abc!\t1");
         assert_eq!(sgsub("ab1", "^%d", "!", None), "ab1\t0");
         assert_eq!(sgmatch("a1bb22", "(%a+)%d", 1), "a;bb;");
+        // Lead-run skipping: off with back-references, exact with empty matches.
+        assert_eq!(smatch("aaaaab", "(a+)%1b", 1), "aa");
+        assert_eq!(sfind("xaaaab", "a+b", 1, false), "2\t6");
+        assert_eq!(
+            sgsub("00001:x=5;0.14,7.25", "(%d+)%.(%d+)", "%2.%1", None),
+            "00001:x=5;14.0,25.7\t2"
+        );
+        assert_eq!(sgsub("baaac", "a*", "-", None), "-b-c-\t3");
+        assert_eq!(sgsub("ab,cd,ef", "[^,]-$", "<%0>", None), "ab,cd,<ef>\t1");
+        assert_eq!(sgmatch("aab aaab b", "a*b", 1), "aab;aaab;b;");
         // The budget check still fires when the continuation is never admitted.
         let p = "a?".repeat(199) + "b*c";
         assert_eq!(
