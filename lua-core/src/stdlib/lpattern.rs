@@ -352,6 +352,8 @@ struct Scan {
     /// same budget and capture layout, and without back-references the rest of the pattern
     /// does not depend on where the captures start.
     lead: Option<Single>,
+    /// The pattern offset just past the lead item (its key in the run cache).
+    lead_end: usize,
 }
 
 /// Does the pattern contain a back-reference `%0`-`%9` (anywhere, even inside a set: being
@@ -639,6 +641,7 @@ impl<'a> Matcher<'a> {
             return Scan {
                 first: Follow::Any,
                 lead: None,
+                lead_end: usize::MAX,
             };
         }
         let first = self.first_item(q);
@@ -649,12 +652,16 @@ impl<'a> Matcher<'a> {
                 Ok((it, ep))
                     if matches!(self.p(ep), b'*' | b'+' | b'-') && !has_backref(self.pat) =>
                 {
-                    Some(it)
+                    Some((it, ep))
                 }
                 _ => None,
             },
         };
-        Scan { first, lead }
+        Scan {
+            first,
+            lead: lead.map(|(it, _)| it),
+            lead_end: lead.map_or(usize::MAX, |(_, ep)| ep),
+        }
     }
 
     /// Where the scanning loops try next after the attempt at `s` failed (returned no match,
@@ -665,7 +672,16 @@ impl<'a> Matcher<'a> {
         let mut next = s + 1;
         if let Some(it) = scan.lead {
             if self.single_at(s, it) {
-                next = next.max(s + self.measure(s, it));
+                // The failed attempt usually measured the run from `s` or `s + 1` already.
+                let end = if self.run_item == scan.lead_end
+                    && self.run_start <= next
+                    && next <= self.run_end
+                {
+                    self.run_end
+                } else {
+                    s + self.measure(s, it)
+                };
+                next = next.max(end);
             }
         }
         self.next_candidate(scan.first, next)
