@@ -27,13 +27,17 @@
 //! where PUC recurses (captures, `?`, and each continuation tried by `*`/`+`/`-`), so the
 //! recursion budget runs out exactly where PUC's does. Inside the matcher "no match" is the
 //! sentinel [`NOMATCH`] and errors are the small [`PErr`], so results travel in registers.
-//! Two shortcuts skip work PUC does, without changing any result:
+//! Shortcuts skip work PUC does, without changing any result:
 //! - *start filter*: before trying the pattern at a subject position, the scanning loops of
 //!   find/match/gmatch/gsub check the first item the pattern must match there (after any
 //!   leading captures); positions where it cannot match are skipped in a tight loop.
 //! - *follow filter*: the continuation after a repetition (`*`, `+`, `-`) is only tried at
 //!   positions where its first required item (after any `)`) can match, or, for a trailing
 //!   `$`, only at the end of the subject.
+//! - *run cache*: the matcher remembers the last run of a repeated item it measured; a
+//!   measurement starting inside that run reuses its end.
+//! - *lead-run skip*: when a pattern without back-references starts with `x*`, `x+` or `x-`
+//!   and an attempt fails, the scanning loops resume after the run of `x` (see [`Scan::lead`]).
 //!
 //! A skipped attempt is one that would certainly have returned "no match" without raising an
 //! error: [`Matcher::follow`] gives up (returns [`Follow::Any`]) whenever the skipped calls
@@ -321,8 +325,10 @@ fn match_class(c: u8, cl: u8) -> bool {
 enum Single {
     /// `.`
     Any,
-    /// A literal byte, or an escaped non-class character such as `%.`.
+    /// A literal byte, an escaped non-class character such as `%.`, or a one-byte set `[x]`.
     Byte(u8),
+    /// Any byte but this one: a set `[^x]` with a single plain byte.
+    NotByte(u8),
     /// `%a`-style class: the ctype bit and whether it is negated (`%A`).
     Class(u16, bool),
     /// `[...]`: the pattern offsets of the `[` and of the closing `]`.
@@ -479,7 +485,14 @@ impl<'a> Matcher<'a> {
             }
             b'[' => {
                 let ep = self.class_end(p)?;
-                Ok((Single::Set(p, ep - 1), ep))
+                let ec = ep - 1;
+                // `[x]` and `[^x]` (x not '%') are one-byte tests; see match_bracket.
+                let it = match (ec - p, self.p(p + 1), self.p(p + 2)) {
+                    (2, x, _) if x != ESC && x != b'^' => Single::Byte(x),
+                    (3, b'^', x) if x != ESC => Single::NotByte(x),
+                    _ => Single::Set(p, ec),
+                };
+                Ok((it, ep))
             }
             c => Ok((Single::Byte(c), p + 1)),
         }
@@ -521,6 +534,7 @@ impl<'a> Matcher<'a> {
         match it {
             Single::Any => true,
             Single::Byte(b) => b == c,
+            Single::NotByte(b) => b != c,
             Single::Class(bit, neg) => ((CTYPE[c as usize] & bit) != 0) != neg,
             Single::Set(p, ec) => self.match_bracket(c, p, ec),
         }
@@ -557,6 +571,7 @@ impl<'a> Matcher<'a> {
         let stop = match it {
             Single::Any => None,
             Single::Byte(b) => rest.iter().position(|&c| c != b),
+            Single::NotByte(b) => rest.iter().position(|&c| c == b),
             Single::Class(bit, neg) => rest
                 .iter()
                 .position(|&c| ((CTYPE[c as usize] & bit) != 0) == neg),
@@ -1335,6 +1350,11 @@ mod tests {
         assert_eq!(sgsub("baaac", "a*", "-", None), "-b-c-\t3");
         assert_eq!(sgsub("ab,cd,ef", "[^,]-$", "<%0>", None), "ab,cd,<ef>\t1");
         assert_eq!(sgmatch("aab aaab b", "a*b", 1), "aab;aaab;b;");
+        // One-byte sets decode to byte tests.
+        assert_eq!(smatch("a]b", "[^]]+", 1), "a");
+        assert_eq!(smatch("x]]y", "[]]+", 1), "]]");
+        assert_eq!(smatch("ab-c", "[^-]+$", 1), "c");
+        assert_eq!(smatch("^^a", "[^^]", 1), "a");
         // The budget check still fires when the continuation is never admitted.
         let p = "a?".repeat(199) + "b*c";
         assert_eq!(
