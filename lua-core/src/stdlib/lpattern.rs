@@ -26,7 +26,7 @@
 //! How it matches: like PUC's `match`, an interpreter walking the pattern text, recursing only
 //! where PUC recurses (captures, `?`, and each continuation tried by `*`/`+`/`-`), so the
 //! recursion budget runs out exactly where PUC's does. Inside the matcher "no match" is the
-//! sentinel [`NOMATCH`] and errors are the small [`PErr`], so results travel in registers.
+//! sentinel `NOMATCH` and errors are the small `PErr`, so results travel in registers.
 //! Shortcuts skip work PUC does, without changing any result:
 //! - *start filter*: before trying the pattern at a subject position, the scanning loops of
 //!   find/match/gmatch/gsub check the first item the pattern must match there (after any
@@ -37,10 +37,10 @@
 //! - *run cache*: the matcher remembers the last run of a repeated item it measured; a
 //!   measurement starting inside that run reuses its end.
 //! - *lead-run skip*: when a pattern without back-references starts with `x*`, `x+` or `x-`
-//!   and an attempt fails, the scanning loops resume after the run of `x` (see [`Scan::lead`]).
+//!   and an attempt fails, the scanning loops resume after the run of `x` (see `Scan::lead`).
 //!
 //! A skipped attempt is one that would certainly have returned "no match" without raising an
-//! error: [`Matcher::follow`] gives up (returns [`Follow::Any`]) whenever the skipped calls
+//! error: `Matcher::follow` gives up (returns `Follow::Any`) whenever the skipped calls
 //! could hit the recursion limit, the capture limit, an unclosed `)`, or a malformed item.
 //!
 //! Invariants: the matcher never panics and never recurses more than [`MAXCCALLS`] levels
