@@ -142,6 +142,55 @@ fn pad_str(form: &[u8], s: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// `%d`/`%i` without precision and with no flags other than `-` and `0`, done in Rust (the
+/// common `%d` and `%05d`); returns false, appending nothing, for any other spec. The output
+/// is C's: the sign, then zeros up to the width with `0` (ignored with `-`), otherwise spaces
+/// on the left, or on the right with `-`.
+fn format_int_simple(form: &[u8], n: i64, out: &mut Vec<u8>) -> bool {
+    let body = &form[1..form.len() - 1];
+    let flags_end = body
+        .iter()
+        .position(|&c| c != b'-' && c != b'0')
+        .unwrap_or(body.len());
+    let (flags, width) = body.split_at(flags_end);
+    if !width.iter().all(u8::is_ascii_digit) {
+        return false; // a precision, or a flag only snprintf handles
+    }
+    let width = width
+        .iter()
+        .fold(0usize, |a, &d| a * 10 + (d - b'0') as usize);
+    let left = flags.contains(&b'-');
+    let zero = !left && flags.contains(&b'0');
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let digits = &digits[at..];
+    let len = digits.len() + usize::from(n < 0);
+    let pad = width.saturating_sub(len);
+    if !left && !zero {
+        out.resize(out.len() + pad, b' ');
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    if zero {
+        out.resize(out.len() + pad, b'0');
+    }
+    out.extend_from_slice(digits);
+    if left {
+        out.resize(out.len() + pad, b' ');
+    }
+    true
+}
+
 /// The C argument passed to `snprintf` for one conversion.
 #[derive(Clone, Copy)]
 enum CArg {
@@ -166,18 +215,21 @@ extern "C" {
 /// here, `a A e E f g G` -> Double, `p` -> Ptr); validation guarantees there is exactly one
 /// conversion, no `*` width and no `%n`.
 fn c_format(form: &[u8], arg: CArg, out: &mut Vec<u8>) {
-    // Build "%<flags/width/prec>[ll]<conv>\0".
-    let mut cfmt = Vec::with_capacity(form.len() + 3);
+    // Build "%<flags/width/prec>[ll]<conv>\0" (at most MAX_SPEC + 3 bytes).
+    let mut cfmt_buf = [0u8; MAX_SPEC + 3];
     let (conv, head) = match form.split_last() {
-        Some((&c, h)) => (c, h),
-        None => return,
+        Some((&c, h)) if form.len() <= MAX_SPEC => (c, h),
+        _ => return,
     };
-    cfmt.extend_from_slice(head);
+    let mut n = head.len();
+    cfmt_buf[..n].copy_from_slice(head);
     if matches!(arg, CArg::LongLong(_)) {
-        cfmt.extend_from_slice(b"ll");
+        cfmt_buf[n..n + 2].copy_from_slice(b"ll");
+        n += 2;
     }
-    cfmt.push(conv);
-    cfmt.push(0);
+    cfmt_buf[n] = conv;
+    // cfmt_buf[n + 1] is already the terminating NUL.
+    let cfmt = &cfmt_buf[..n + 2];
     let mut buf = [0u8; 128];
     let call = |dst: *mut c_char, size: usize| -> c_int {
         let f = cfmt.as_ptr() as *const c_char;
@@ -285,13 +337,15 @@ pub fn format<A: FormatArgs>(fmt: &[u8], args: &mut A) -> Result<Vec<u8>, A::Err
         if span + 1 >= MAX_SPEC {
             return Err(msg("invalid format (too long)".into()).into());
         }
-        let mut form = Vec::with_capacity(span + 2);
-        form.push(b'%');
-        form.extend_from_slice(&fmt[i..i + span]);
+        // span + 2 <= MAX_SPEC, checked just above.
+        let mut form_buf = [0u8; MAX_SPEC];
+        form_buf[0] = b'%';
+        form_buf[1..=span].copy_from_slice(&fmt[i..i + span]);
         let conv = fmt.get(i + span).copied().unwrap_or(0);
-        form.push(conv);
+        form_buf[span + 1] = conv;
+        let form = &form_buf[..span + 2];
         i += span + 1;
-        format_one(&form, conv, arg, args, &mut out)?;
+        format_one(form, conv, arg, args, &mut out)?;
     }
     Ok(out)
 }
@@ -320,7 +374,9 @@ fn format_one<A: FormatArgs>(
                 _ => FLAGS_X,
             };
             check_spec(form, flags, true)?;
-            c_format(form, CArg::LongLong(n), out);
+            if !(matches!(conv, b'd' | b'i') && format_int_simple(form, n, out)) {
+                c_format(form, CArg::LongLong(n), out);
+            }
         }
         b'a' | b'A' => {
             check_spec(form, FLAGS_F, true)?;
@@ -492,6 +548,23 @@ mod tests {
 
     #[test]
     fn stdlib_format_numbers() {
+        // The Rust path for simple %d/%i (expected values printed by PUC Lua 5.4).
+        assert_eq!(
+            f(
+                "[%d|%05d|%-5d|%0-5d|%00007d|%5i|%0d|%-d]",
+                &[
+                    I(-42),
+                    I(-42),
+                    I(-42),
+                    I(7),
+                    I(-3),
+                    I(0),
+                    I(i64::MIN),
+                    I(i64::MAX)
+                ]
+            ),
+            "[-42|-0042|-42  |7    |-000003|    0|-9223372036854775808|9223372036854775807]"
+        );
         assert_eq!(f("%5.2f|%q", &[F(1.23456), S(b"a\nb")]), " 1.23|\"a\\\nb\"");
         assert_eq!(
             f(

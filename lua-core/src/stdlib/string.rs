@@ -249,6 +249,16 @@ fn str_rep(st: &mut State) -> NResults {
 }
 
 fn str_byte(st: &mut State) -> NResults {
+    // Fast path for the common `s:byte(i)` with `i` inside the string: one value.
+    if st.nargs() == 2 {
+        if let (Value::Str(s), Value::Int(i)) = (st.arg(1), st.arg(2)) {
+            let b = s.as_bytes();
+            if i >= 1 && i as u64 <= b.len() as u64 {
+                let c = b[i as usize - 1];
+                return Ok(st.ret(&[Value::Int(c as i64)]));
+            }
+        }
+    }
     let s = st.check_str(1)?;
     let l = s.len();
     let pi = st.opt_int(2, 1)?;
