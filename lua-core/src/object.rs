@@ -184,6 +184,12 @@ impl LuaClosure {
         // SAFETY: i < upvals.len() (caller).
         unsafe { self.upvals.get_unchecked(i) }.get()
     }
+    /// The upvalue slots, for the interpreter's GETUPVAL/SETUPVAL (valid while the closure
+    /// lives: slots are replaced in place, never reallocated).
+    #[inline(always)]
+    pub fn upvals_ptr(&self) -> *const Cell<Gc<UpVal>> {
+        self.upvals.as_ptr()
+    }
     pub fn nupvals(&self) -> usize {
         self.upvals.len()
     }

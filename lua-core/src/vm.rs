@@ -35,6 +35,8 @@ impl State {
         let mut cl: Gc<LuaClosure>;
         let mut code: *const Instr;
         let mut k: *const Value;
+        // The closure's upvalue slots (one load fewer on GETUPVAL's dependency chain).
+        let mut upvals: *const std::cell::Cell<Gc<crate::object::UpVal>>;
         let mut base: usize;
         let mut pc: usize;
         let mut sp: *mut Value;
@@ -45,6 +47,7 @@ impl State {
                 let fr = unsafe { ts.frames.get_unchecked(fi) };
                 // SAFETY: as above, a Lua frame has its closure.
                 cl = unsafe { fr.closure.unwrap_unchecked() };
+                upvals = cl.upvals_ptr();
                 code = cl.proto.code.as_ptr();
                 k = cl.proto.k.as_ptr();
                 base = fr.base;
@@ -58,6 +61,7 @@ impl State {
         macro_rules! enter_pushed {
             ($cl:expr, $func:expr) => {{
                 cl = $cl;
+                upvals = cl.upvals_ptr();
                 code = cl.proto.code.as_ptr();
                 k = cl.proto.k.as_ptr();
                 base = $func + 1;
@@ -116,7 +120,7 @@ impl State {
             macro_rules! upv {
                 ($i:expr) => {
                     // SAFETY: upvalue operands are < #upvalues (compiler/verifier invariant).
-                    unsafe { cl.upval_unchecked($i) }
+                    unsafe { (*upvals.add($i)).get() }
                 };
             }
             // Slow paths: metamethods, coercions, errors, library work. Marked cold so the
