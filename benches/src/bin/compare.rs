@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Every script in `benches/scripts/checksums.txt` is run as a separate process under each
-//! implementation: our `target/x86_64-unknown-linux-gnu/release/lua` with `-joff` and with `-jon`, reference Lua 5.4
+//! implementation: our `target/release/lua` with `-joff` and with `-jon`, reference Lua 5.4
 //! (`bench-reflua`, mlua-sys's vendored PUC build), and `lua5.4` / `luajit` when they are on
 //! PATH. Each run's output is checked against the recorded checksum line; a run that fails or
 //! prints something else is reported, not timed. Wall time (median of the runs) and peak
