@@ -141,7 +141,7 @@ impl State {
         fresh: bool,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        let p = &cl.proto;
+        let p = &*cl;
         let nargs = ts.top - func - 1;
         let nparams = p.numparams as usize;
         let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
@@ -180,7 +180,7 @@ impl State {
         func: usize,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        let p = &cl.proto;
+        let p = &*cl;
         let nargs = ts.top - func - 1;
         let nparams = p.numparams as usize;
         let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;

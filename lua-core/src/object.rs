@@ -156,6 +156,14 @@ impl GcObject for UpVal {
 
 pub struct LuaClosure {
     pub proto: Rc<Proto>,
+    /// Copies of `proto`'s code and constants pointers and frame sizes: entering the closure
+    /// (the interpreter's call path) reads them one dependent load earlier. The pointers stay
+    /// valid while `proto` lives: a prototype is never changed once shared.
+    code: *const crate::opcodes::Instr,
+    k: *const Value,
+    pub numparams: u8,
+    pub maxstacksize: u8,
+    pub is_vararg: bool,
     /// Upvalue slots; replaceable only through `set_upval` (debug.upvaluejoin).
     upvals: Box<[Cell<Gc<UpVal>>]>,
     /// Write barrier: non-null while the closure is black (see gc/mod.rs).
@@ -165,6 +173,11 @@ pub struct LuaClosure {
 impl LuaClosure {
     pub fn new(proto: Rc<Proto>, upvals: Vec<Gc<UpVal>>) -> LuaClosure {
         LuaClosure {
+            code: proto.code.as_ptr(),
+            k: proto.k.as_ptr(),
+            numparams: proto.numparams,
+            maxstacksize: proto.maxstacksize,
+            is_vararg: proto.is_vararg,
             proto,
             upvals: upvals.into_iter().map(Cell::new).collect(),
             barrier: Cell::new(std::ptr::null()),
@@ -189,6 +202,16 @@ impl LuaClosure {
     #[inline(always)]
     pub fn upvals_ptr(&self) -> *const Cell<Gc<UpVal>> {
         self.upvals.as_ptr()
+    }
+    /// The prototype's code (see the field).
+    #[inline(always)]
+    pub fn code_ptr(&self) -> *const crate::opcodes::Instr {
+        self.code
+    }
+    /// The prototype's constants (see the field).
+    #[inline(always)]
+    pub fn k_ptr(&self) -> *const Value {
+        self.k
     }
     pub fn nupvals(&self) -> usize {
         self.upvals.len()

@@ -48,8 +48,8 @@ impl State {
                 // SAFETY: as above, a Lua frame has its closure.
                 cl = unsafe { fr.closure.unwrap_unchecked() };
                 upvals = cl.upvals_ptr();
-                code = cl.proto.code.as_ptr();
-                k = cl.proto.k.as_ptr();
+                code = cl.code_ptr();
+                k = cl.k_ptr();
                 base = fr.base;
                 pc = fr.pc;
                 // SAFETY: precall ensured stack.len() >= base + maxstacksize; the stack only
@@ -62,8 +62,8 @@ impl State {
             ($cl:expr, $func:expr) => {{
                 cl = $cl;
                 upvals = cl.upvals_ptr();
-                code = cl.proto.code.as_ptr();
-                k = cl.proto.k.as_ptr();
+                code = cl.code_ptr();
+                k = cl.k_ptr();
                 base = $func + 1;
                 pc = 0;
                 // SAFETY: as in load_frame!.
