@@ -141,33 +141,50 @@ impl State {
         fresh: bool,
     ) -> LuaResult<()> {
         let ts = self.ts();
-        let p = &*cl;
-        let nargs = ts.top - func - 1;
-        let nparams = p.numparams as usize;
-        let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
         // (A message handler may go MAX_FRAMES + 100 deep; tested only past MAX_FRAMES.)
         let depth = ts.frames.len();
-        if (depth >= MAX_FRAMES && (!ts.handling_error || depth >= MAX_FRAMES + 100))
-            || (need > ts.stack.len() && !ts.ensure_slot(need))
-        {
+        if depth >= MAX_FRAMES && (!ts.handling_error || depth >= MAX_FRAMES + 100) {
+            std::hint::cold_path();
+            return Err(self.stack_overflow());
+        }
+        let (top, nextra) = self.adjust_lua_args(cl, func)?;
+        let mut fr = new_frame(func, func + 1, nresults, kind);
+        fr.closure = Some(cl);
+        fr.top = top;
+        fr.nextra = nextra;
+        fr.fresh = fresh;
+        self.ts().frames.push(fr);
+        Ok(())
+    }
+
+    /// The arguments of a call of Lua closure `cl` at `func` (up to `top`) as its frame
+    /// needs them: room for its registers, missing parameters nil, `top` at the register
+    /// limit (or, for a vararg function, at the end of the arguments, for VARARGPREP).
+    /// Returns the frame's register limit and its count of extra arguments.
+    #[inline(always)]
+    fn adjust_lua_args(
+        &mut self,
+        cl: crate::gc::Gc<crate::object::LuaClosure>,
+        func: usize,
+    ) -> LuaResult<(usize, usize)> {
+        let ts = self.ts();
+        let nargs = ts.top - func - 1;
+        let nparams = cl.numparams as usize;
+        let need = func + 1 + nargs.max(nparams) + cl.maxstacksize as usize + MIN_STACK;
+        if need > ts.stack.len() && !ts.ensure_slot(need) {
             std::hint::cold_path();
             return Err(self.stack_overflow());
         }
         for i in nargs..nparams {
             ts.stack[func + 1 + i] = Value::Nil;
         }
-        let mut fr = new_frame(func, func + 1, nresults, kind);
-        fr.closure = Some(cl);
-        fr.top = func + 1 + p.maxstacksize as usize;
-        fr.nextra = nargs.saturating_sub(nparams);
-        fr.fresh = fresh;
-        ts.top = if p.is_vararg {
+        let top = func + 1 + cl.maxstacksize as usize;
+        ts.top = if cl.is_vararg {
             func + 1 + nargs.max(nparams)
         } else {
-            fr.top
+            top
         };
-        ts.frames.push(fr);
-        Ok(())
+        Ok((top, nargs.saturating_sub(nparams)))
     }
 
     /// A tail call of Lua closure `cl`: the top frame (the caller's) becomes `cl`'s frame,
@@ -179,31 +196,14 @@ impl State {
         cl: crate::gc::Gc<crate::object::LuaClosure>,
         func: usize,
     ) -> LuaResult<()> {
-        let ts = self.ts();
-        let p = &*cl;
-        let nargs = ts.top - func - 1;
-        let nparams = p.numparams as usize;
-        let need = func + 1 + nargs.max(nparams) + p.maxstacksize as usize + MIN_STACK;
-        if need > ts.stack.len() && !ts.ensure_slot(need) {
-            std::hint::cold_path();
-            return Err(self.stack_overflow());
-        }
-        for i in nargs..nparams {
-            ts.stack[func + 1 + i] = Value::Nil;
-        }
-        let top = func + 1 + p.maxstacksize as usize;
-        ts.top = if p.is_vararg {
-            func + 1 + nargs.max(nparams)
-        } else {
-            top
-        };
-        let fr = ts.frames.last_mut().expect("a frame to reuse");
+        let (top, nextra) = self.adjust_lua_args(cl, func)?;
+        let fr = self.ts().frames.last_mut().expect("a frame to reuse");
         debug_assert_eq!(fr.func, func);
         fr.closure = Some(cl);
         fr.base = func + 1;
         fr.top = top;
         fr.pc = 0;
-        fr.nextra = nargs.saturating_sub(nparams);
+        fr.nextra = nextra;
         fr.tailcalled = true;
         Ok(())
     }

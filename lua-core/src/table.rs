@@ -713,6 +713,29 @@ impl Table {
         }
     }
 
+    /// `t[k] = v` when it certainly involves no `__newindex`: done (true) on a table without
+    /// a metatable, or when `k` is present; false: the caller takes the metamethod path.
+    #[inline(always)]
+    pub fn fast_set_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
+        if self.metatable().is_none() {
+            self.set_str(k, v);
+            true
+        } else {
+            self.replace_str(k, v)
+        }
+    }
+
+    /// As [`Table::fast_set_str`], for integer key `k`.
+    #[inline(always)]
+    pub fn fast_set_int(&self, k: i64, v: Value) -> bool {
+        if self.metatable().is_none() {
+            self.set_int(k, v);
+            true
+        } else {
+            self.replace_int(k, v)
+        }
+    }
+
     /// As [`Table::replace_str`], for integer key `k`.
     #[inline]
     pub fn replace_int(&self, k: i64, v: Value) -> bool {

@@ -70,6 +70,23 @@ impl State {
                 sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
             }};
         }
+        // After a return whose results were placed from the callee's function slot up to
+        // `$end`, with its frame popped: go on running the Lua caller (frame `fi - 1`), its
+        // top restored unless it wanted all results.
+        macro_rules! resume_caller {
+            ($ts:expr, $end:expr, $nresults:expr) => {{
+                let ts = $ts;
+                fi -= 1;
+                ts.top = if $nresults < 0 {
+                    $end
+                } else {
+                    // SAFETY: the caller's frame is at fi.
+                    unsafe { ts.frames.get_unchecked(fi) }.top
+                };
+                load_frame!(ts);
+                continue;
+            }};
+        }
         'newframe: loop {
             let ts = self.cur.st();
             fi = ts.frames.len() - 1;
@@ -401,22 +418,8 @@ impl State {
                     // key inline; the rest in vm_slow.
                     Op::SetTable => {
                         let done = match (r!(i.a()), r!(i.b())) {
-                            (Value::Table(tab), Value::Int(n)) => {
-                                if tab.metatable().is_none() {
-                                    tab.set_int(n, rk!(i));
-                                    true
-                                } else {
-                                    tab.replace_int(n, rk!(i))
-                                }
-                            }
-                            (Value::Table(tab), Value::Str(s)) => {
-                                if tab.metatable().is_none() {
-                                    tab.set_str(s, rk!(i));
-                                    true
-                                } else {
-                                    tab.replace_str(s, rk!(i))
-                                }
-                            }
+                            (Value::Table(tab), Value::Int(n)) => tab.fast_set_int(n, rk!(i)),
+                            (Value::Table(tab), Value::Str(s)) => tab.fast_set_str(s, rk!(i)),
                             _ => false,
                         };
                         if !done {
@@ -425,14 +428,7 @@ impl State {
                     }
                     Op::SetI => {
                         let done = match r!(i.a()) {
-                            Value::Table(tab) => {
-                                if tab.metatable().is_none() {
-                                    tab.set_int(i.b() as i64, rk!(i));
-                                    true
-                                } else {
-                                    tab.replace_int(i.b() as i64, rk!(i))
-                                }
-                            }
+                            Value::Table(tab) => tab.fast_set_int(i.b() as i64, rk!(i)),
                             _ => false,
                         };
                         if !done {
@@ -441,14 +437,7 @@ impl State {
                     }
                     Op::SetField => {
                         let done = match (r!(i.a()), kst!(i.b())) {
-                            (Value::Table(tab), Value::Str(s)) => {
-                                if tab.metatable().is_none() {
-                                    tab.set_str(s, rk!(i));
-                                    true
-                                } else {
-                                    tab.replace_str(s, rk!(i))
-                                }
-                            }
+                            (Value::Table(tab), Value::Str(s)) => tab.fast_set_str(s, rk!(i)),
                             _ => false,
                         };
                         if !done {
@@ -1023,15 +1012,7 @@ impl State {
                                     unsafe { Value::store(p, Value::Nil) };
                                 }
                             }
-                            fi -= 1;
-                            ts.top = if nresults < 0 {
-                                func + 1
-                            } else {
-                                // SAFETY: the caller's frame is at fi.
-                                unsafe { ts.frames.get_unchecked(fi) }.top
-                            };
-                            load_frame!(ts);
-                            continue;
+                            resume_caller!(ts, func + 1, nresults);
                         }
                         // Other result counts: adjust like poscall.
                         ts.top = func + 1;
@@ -1089,15 +1070,7 @@ impl State {
                             // invariant).
                             unsafe { Value::store(st.add(func + j), Value::Nil) };
                         }
-                        fi -= 1;
-                        ts.top = if nresults < 0 {
-                            func + n
-                        } else {
-                            // SAFETY: the caller's frame is at fi.
-                            unsafe { ts.frames.get_unchecked(fi) }.top
-                        };
-                        load_frame!(ts);
-                        continue;
+                        resume_caller!(ts, func + n, nresults);
                     }
                     Op::Return | Op::Return0 | Op::Return1 => {
                         let a = i.a();
