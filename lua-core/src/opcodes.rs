@@ -124,6 +124,15 @@ macro_rules! define_ops {
 
         /// All opcodes, indexed by their number.
         pub const ALL_OPS: &[Op] = &[$(Op::$name,)*];
+
+        /// What the interpreter loop dispatches on: every opcode, plus `Hook`, which the
+        /// loop sees instead of any instruction while line or count hooks are pending
+        /// (see [`Instr::dispatch`]).
+        // (Built only by `Instr::dispatch`, by transmute.)
+        #[allow(dead_code)]
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        #[repr(u8)]
+        pub(crate) enum Dispatch { $($name,)* Hook = HOOK_DISPATCH }
     };
 }
 for_each_op!(define_ops);
@@ -150,6 +159,10 @@ impl Op {
     }
 }
 const _: () = assert!(NUM_OPS <= 128, "op field is 7 bits");
+
+/// `Dispatch::Hook`: all seven opcode bits set, so or-ing it into any opcode gives it.
+pub(crate) const HOOK_DISPATCH: u8 = 0x7f;
+const _: () = assert!(NUM_OPS <= HOOK_DISPATCH as usize, "Hook is not an opcode");
 
 pub const MAXARG_A: u32 = 255;
 pub const MAXARG_B: u32 = 255;
@@ -186,6 +199,21 @@ impl Instr {
         debug_assert!((b as usize) < NUM_OPS);
         // SAFETY: Op is repr(u8) with discriminants 0..NUM_OPS; b < NUM_OPS (caller).
         unsafe { std::mem::transmute::<u8, Op>(b) }
+    }
+
+    /// The dispatch target: the opcode, or `Dispatch::Hook` when `hook` is `HOOK_DISPATCH`
+    /// (it is that or 0). Branch-free, so the loop's fetch-and-dispatch stays one block,
+    /// which the compiler copies into every handler (threaded dispatch).
+    ///
+    /// # Safety
+    /// As for [`Instr::op_unchecked`]; `hook` is 0 or `HOOK_DISPATCH`.
+    #[inline(always)]
+    pub(crate) unsafe fn dispatch(self, hook: u8) -> Dispatch {
+        let b = (self.0 & 0x7f) as u8 | hook;
+        debug_assert!((b as usize) < NUM_OPS || b == HOOK_DISPATCH);
+        // SAFETY: Dispatch is repr(u8) with discriminants 0..NUM_OPS and HOOK_DISPATCH; b is
+        // one of them (caller).
+        unsafe { std::mem::transmute::<u8, Dispatch>(b) }
     }
 
     #[inline(always)]

@@ -16,17 +16,50 @@ use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::number::{self, ArithOp};
 use crate::object::LuaClosure;
-use crate::opcodes::{Instr, Op};
+use crate::opcodes::{Dispatch as D, Instr, Op, HOOK_DISPATCH};
 use crate::state::State;
 use crate::thread::{CallKind, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use crate::tm::Tm;
 use crate::value::{Value, TAG_FLOAT, TAG_INT};
 use std::sync::atomic::Ordering;
 
+/// `State::hook_dispatch` for a thread with hook mask `mask`.
+#[inline(always)]
+fn hook_dispatch(mask: u8) -> u8 {
+    if mask & (HOOK_LINE | HOOK_COUNT) != 0 {
+        HOOK_DISPATCH
+    } else {
+        0
+    }
+}
+
 impl State {
     /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind and
     /// the number of results its caller wanted.
+    ///
+    /// The loop comes in two instances: `run::<false>` checks nothing for hooks between
+    /// instructions; `run::<true>` checks for line and count hooks before each one. Each
+    /// hands over to the other (returning `None`) when the running thread's hooks change:
+    /// at a frame entry, or, in the unhooked loop, at the next instruction fetch.
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
+        let mut resumed = false;
+        loop {
+            let hooked = self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+            let r = if hooked {
+                self.run::<true>(resumed)?
+            } else {
+                self.run::<false>(resumed)?
+            };
+            match r {
+                Some(done) => return Ok(done),
+                None => resumed = true,
+            }
+        }
+    }
+
+    /// The interpreter loop (see `execute`). `resumed`: entered mid-frame from the other
+    /// instance, at the instruction the top frame's `pc` names.
+    fn run<const HOOKED: bool>(&mut self, mut resumed: bool) -> LuaResult<Option<(CallKind, i32)>> {
         // The running frame's state, the dispatch loop's "registers": its index, closure,
         // code and constants, base, pc and register pointer. Set by `load_frame!` from the
         // frame at `fi`: on entry, by every new or resumed frame, and directly (without the
@@ -89,12 +122,16 @@ impl State {
         }
         'newframe: loop {
             let ts = self.cur.st();
+            // Line/count hooks: re-read after anything that may have called debug.sethook.
+            self.hook_dispatch = hook_dispatch(ts.hook_mask);
+            if (self.hook_dispatch != 0) != HOOKED {
+                std::hint::cold_path();
+                return Ok(None);
+            }
             fi = ts.frames.len() - 1;
             assert!(ts.frames[fi].closure.is_some(), "execute runs Lua frames");
             load_frame!(&mut *ts);
-            // Line/count hooks: re-read after anything that may have called debug.sethook.
-            self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
-            if ts.hook_mask != 0 && pc > 0 {
+            if ts.hook_mask != 0 && pc > 0 && !std::mem::take(&mut resumed) {
                 std::hint::cold_path();
                 // Returning into this frame: no line event for the call's line. Right after
                 // VARARGPREP, the next instruction counts as a new line (PUC sets oldpc 1).
@@ -124,7 +161,7 @@ impl State {
                     let ts = self.cur.st();
                     // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
                     sp = unsafe { ts.stack.as_mut_ptr().add(base) };
-                    self.hooked = ts.hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+                    self.hook_dispatch = hook_dispatch(ts.hook_mask);
                 };
             }
             macro_rules! savepc {
@@ -299,7 +336,7 @@ impl State {
             }
 
             loop {
-                if self.hooked {
+                if HOOKED && self.hook_dispatch != 0 {
                     std::hint::cold_path();
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
                     self.cur.st().frames[fi].pc = pc + 1;
@@ -312,32 +349,42 @@ impl State {
                 // valid for the same reason.
                 let i = unsafe { *code.add(pc) };
                 pc += 1;
-                // SAFETY: as above, the opcode is valid.
-                match unsafe { i.op_unchecked() } {
-                    Op::Move => setr!(i.a(), r!(i.b())),
-                    Op::LoadI => setr!(i.a(), Value::Int(i.sbx() as i64)),
-                    Op::LoadF => setr!(i.a(), Value::Float(i.sbx() as f64)),
-                    Op::LoadK => setr!(i.a(), kst!(i.bx())),
-                    Op::LoadKX => {
+                // The unhooked loop sees `Hook` instead of the instruction once hooks are on.
+                let hook = if HOOKED { 0 } else { self.hook_dispatch };
+                // SAFETY: as above, the opcode is valid; `hook_dispatch` is 0 or HOOK_DISPATCH.
+                match unsafe { i.dispatch(hook) } {
+                    D::Hook => {
+                        // Hooks came on (debug.sethook ran) since this loop last looked: go on
+                        // at this instruction in the hooked loop.
+                        std::hint::cold_path();
+                        pc -= 1;
+                        savepc!();
+                        return Ok(None);
+                    }
+                    D::Move => setr!(i.a(), r!(i.b())),
+                    D::LoadI => setr!(i.a(), Value::Int(i.sbx() as i64)),
+                    D::LoadF => setr!(i.a(), Value::Float(i.sbx() as f64)),
+                    D::LoadK => setr!(i.a(), kst!(i.bx())),
+                    D::LoadKX => {
                         // SAFETY: LOADKX is followed by EXTRAARG (compiler/verifier invariant).
                         let ax = unsafe { *code.add(pc) }.ax();
                         pc += 1;
                         setr!(i.a(), kst!(ax));
                     }
-                    Op::LoadFalse => setr!(i.a(), Value::Bool(false)),
-                    Op::LFalseSkip => {
+                    D::LoadFalse => setr!(i.a(), Value::Bool(false)),
+                    D::LFalseSkip => {
                         setr!(i.a(), Value::Bool(false));
                         pc += 1;
                     }
-                    Op::LoadTrue => setr!(i.a(), Value::Bool(true)),
-                    Op::LoadNil => {
+                    D::LoadTrue => setr!(i.a(), Value::Bool(true)),
+                    D::LoadNil => {
                         for j in 0..=i.b() {
                             setr!(i.a() + j, Value::Nil);
                         }
                     }
-                    Op::GetUpval => setr!(i.a(), upv!(i.b()).get()),
-                    Op::SetUpval => upv!(i.b()).set(r!(i.a())),
-                    Op::GetTabUp => {
+                    D::GetUpval => setr!(i.a(), upv!(i.b()).get()),
+                    D::SetUpval => upv!(i.b()).set(r!(i.a())),
+                    D::GetTabUp => {
                         let t = upv!(i.b()).get();
                         let key = kst!(i.c());
                         let v = match (t, key) {
@@ -355,7 +402,7 @@ impl State {
                     }
                     // Table reads: found, or absent from a table without a metatable, inline;
                     // the rest (vm_slow) reads its operands itself.
-                    Op::GetTable => {
+                    D::GetTable => {
                         let fast = match r!(i.b()) {
                             Value::Table(tab) => {
                                 let v = match r!(i.c()) {
@@ -372,7 +419,7 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::GetI => {
+                    D::GetI => {
                         let fast = match r!(i.b()) {
                             Value::Table(tab) => {
                                 let v = tab.get_int(i.c() as i64);
@@ -386,7 +433,7 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::GetField => {
+                    D::GetField => {
                         let obj = r!(i.b());
                         let v = match (obj, kst!(i.c())) {
                             (Value::Table(tab), Value::Str(s)) => match self.index_str_fast(tab, s)
@@ -403,7 +450,7 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::SetTabUp => {
+                    D::SetTabUp => {
                         let t = upv!(i.a()).get();
                         let key = kst!(i.b());
                         let v = rk!(i);
@@ -416,7 +463,7 @@ impl State {
                     }
                     // Table writes: a table without a metatable and an integer or string
                     // key inline; the rest in vm_slow.
-                    Op::SetTable => {
+                    D::SetTable => {
                         let done = match (r!(i.a()), r!(i.b())) {
                             (Value::Table(tab), Value::Int(n)) => tab.fast_set_int(n, rk!(i)),
                             (Value::Table(tab), Value::Str(s)) => tab.fast_set_str(s, rk!(i)),
@@ -426,7 +473,7 @@ impl State {
                             protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
-                    Op::SetI => {
+                    D::SetI => {
                         let done = match r!(i.a()) {
                             Value::Table(tab) => tab.fast_set_int(i.b() as i64, rk!(i)),
                             _ => false,
@@ -435,7 +482,7 @@ impl State {
                             protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
-                    Op::SetField => {
+                    D::SetField => {
                         let done = match (r!(i.a()), kst!(i.b())) {
                             (Value::Table(tab), Value::Str(s)) => tab.fast_set_str(s, rk!(i)),
                             _ => false,
@@ -444,12 +491,12 @@ impl State {
                             protect!(self.set_slow(i, base, &cl.proto.k));
                         }
                     }
-                    Op::NewTable => {
+                    D::NewTable => {
                         let t = self.new_table(i.c(), i.b());
                         setr!(i.a(), Value::Table(t));
                         safepoint!(base + i.a() + 1);
                     }
-                    Op::Self_ => {
+                    D::Self_ => {
                         let obj = r!(i.b());
                         let key = rk!(i);
                         setr!(i.a() + 1, obj);
@@ -468,7 +515,7 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::AddI => {
+                    D::AddI => {
                         let imm = Value::Int(i.sc() as i64);
                         arith!(
                             i,
@@ -481,7 +528,7 @@ impl State {
                             |x: f64, y: f64| x + y
                         )
                     }
-                    Op::AddK => arith!(
+                    D::AddK => arith!(
                         i,
                         ArithOp::Add,
                         reg!(i.b()),
@@ -491,7 +538,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
                         |x: f64, y: f64| x + y
                     ),
-                    Op::SubK => arith!(
+                    D::SubK => arith!(
                         i,
                         ArithOp::Sub,
                         reg!(i.b()),
@@ -501,7 +548,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
                         |x: f64, y: f64| x - y
                     ),
-                    Op::MulK => arith!(
+                    D::MulK => arith!(
                         i,
                         ArithOp::Mul,
                         reg!(i.b()),
@@ -511,7 +558,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::ModK => arith!(
+                    D::ModK => arith!(
                         i,
                         ArithOp::Mod,
                         reg!(i.b()),
@@ -521,7 +568,7 @@ impl State {
                         |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
                         number::float_mod
                     ),
-                    Op::PowK => arith!(
+                    D::PowK => arith!(
                         i,
                         ArithOp::Pow,
                         reg!(i.b()),
@@ -531,7 +578,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
                         number::pow
                     ),
-                    Op::DivK => arith!(
+                    D::DivK => arith!(
                         i,
                         ArithOp::Div,
                         reg!(i.b()),
@@ -541,7 +588,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDivK => arith!(
+                    D::IDivK => arith!(
                         i,
                         ArithOp::IDiv,
                         reg!(i.b()),
@@ -551,7 +598,7 @@ impl State {
                         |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
                         number::float_idiv
                     ),
-                    Op::BAndK => bitop!(
+                    D::BAndK => bitop!(
                         i,
                         ArithOp::BAnd,
                         reg!(i.b()),
@@ -560,7 +607,7 @@ impl State {
                         None,
                         |x: i64, y: i64| x & y
                     ),
-                    Op::BOrK => bitop!(
+                    D::BOrK => bitop!(
                         i,
                         ArithOp::BOr,
                         reg!(i.b()),
@@ -569,7 +616,7 @@ impl State {
                         None,
                         |x: i64, y: i64| x | y
                     ),
-                    Op::BXorK => bitop!(
+                    D::BXorK => bitop!(
                         i,
                         ArithOp::BXor,
                         reg!(i.b()),
@@ -578,7 +625,7 @@ impl State {
                         None,
                         |x: i64, y: i64| x ^ y
                     ),
-                    Op::ShrI => {
+                    D::ShrI => {
                         let imm = Value::Int(i.sc() as i64);
                         bitop!(
                             i,
@@ -590,7 +637,7 @@ impl State {
                             |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
                         )
                     }
-                    Op::ShlI => {
+                    D::ShlI => {
                         let imm = Value::Int(i.sc() as i64);
                         bitop!(
                             i,
@@ -602,7 +649,7 @@ impl State {
                             number::shift_left
                         )
                     }
-                    Op::Add => arith!(
+                    D::Add => arith!(
                         i,
                         ArithOp::Add,
                         reg!(i.b()),
@@ -612,7 +659,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
                         |x: f64, y: f64| x + y
                     ),
-                    Op::Sub => arith!(
+                    D::Sub => arith!(
                         i,
                         ArithOp::Sub,
                         reg!(i.b()),
@@ -622,7 +669,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
                         |x: f64, y: f64| x - y
                     ),
-                    Op::Mul => arith!(
+                    D::Mul => arith!(
                         i,
                         ArithOp::Mul,
                         reg!(i.b()),
@@ -632,7 +679,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
                         |x: f64, y: f64| x * y
                     ),
-                    Op::Mod => arith!(
+                    D::Mod => arith!(
                         i,
                         ArithOp::Mod,
                         reg!(i.b()),
@@ -642,7 +689,7 @@ impl State {
                         |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
                         number::float_mod
                     ),
-                    Op::Pow => arith!(
+                    D::Pow => arith!(
                         i,
                         ArithOp::Pow,
                         reg!(i.b()),
@@ -652,7 +699,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
                         number::pow
                     ),
-                    Op::Div => arith!(
+                    D::Div => arith!(
                         i,
                         ArithOp::Div,
                         reg!(i.b()),
@@ -662,7 +709,7 @@ impl State {
                         |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
                         |x: f64, y: f64| x / y
                     ),
-                    Op::IDiv => arith!(
+                    D::IDiv => arith!(
                         i,
                         ArithOp::IDiv,
                         reg!(i.b()),
@@ -672,7 +719,7 @@ impl State {
                         |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
                         number::float_idiv
                     ),
-                    Op::BAnd => bitop!(
+                    D::BAnd => bitop!(
                         i,
                         ArithOp::BAnd,
                         reg!(i.b()),
@@ -681,7 +728,7 @@ impl State {
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x & y
                     ),
-                    Op::BOr => bitop!(
+                    D::BOr => bitop!(
                         i,
                         ArithOp::BOr,
                         reg!(i.b()),
@@ -690,7 +737,7 @@ impl State {
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x | y
                     ),
-                    Op::BXor => bitop!(
+                    D::BXor => bitop!(
                         i,
                         ArithOp::BXor,
                         reg!(i.b()),
@@ -699,7 +746,7 @@ impl State {
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| x ^ y
                     ),
-                    Op::Shl => bitop!(
+                    D::Shl => bitop!(
                         i,
                         ArithOp::Shl,
                         reg!(i.b()),
@@ -708,7 +755,7 @@ impl State {
                         Some(Slot::Reg(i.c())),
                         number::shift_left
                     ),
-                    Op::Shr => bitop!(
+                    D::Shr => bitop!(
                         i,
                         ArithOp::Shr,
                         reg!(i.b()),
@@ -717,7 +764,7 @@ impl State {
                         Some(Slot::Reg(i.c())),
                         |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
                     ),
-                    Op::Unm => {
+                    D::Unm => {
                         let v = match r!(i.b()) {
                             Value::Int(x) => Value::Int(x.wrapping_neg()),
                             Value::Float(x) => Value::Float(-x),
@@ -731,7 +778,7 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::BNot => {
+                    D::BNot => {
                         let v = match r!(i.b()) {
                             Value::Int(x) => Value::Int(!x),
                             o => protect!(self.arith(
@@ -744,8 +791,8 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::Not => setr!(i.a(), Value::Bool(r!(i.b()).is_falsy())),
-                    Op::Len => {
+                    D::Not => setr!(i.a(), Value::Bool(r!(i.b()).is_falsy())),
+                    D::Len => {
                         let v = match r!(i.b()) {
                             Value::Str(s) => Value::Int(s.len() as i64),
                             Value::Table(t) if t.metatable().is_none() => Value::Int(t.len()),
@@ -753,23 +800,23 @@ impl State {
                         };
                         setr!(i.a(), v);
                     }
-                    Op::Concat => {
+                    D::Concat => {
                         let (a, n) = (i.a(), i.b());
                         protect!(self.concat_regs(base + a, n));
                         self.cur.st().top = self.cur.st().frames[fi].top;
                         safepoint!(base + i.a() + 1);
                     }
-                    Op::Close => {
+                    D::Close => {
                         let level = base + i.a();
                         self.close_upvals(level);
                         protect!(self.close_tbc_yieldable(level));
                         self.cur.st().top = self.cur.st().frames[fi].top;
                     }
-                    Op::Tbc => {
+                    D::Tbc => {
                         let v = r!(i.a());
                         protect!(self.mark_tbc(base + i.a(), v));
                     }
-                    Op::Jmp => {
+                    D::Jmp => {
                         let off = i.sj();
                         pc = (pc as i64 + off as i64) as usize;
                         if off < 0 {
@@ -777,7 +824,7 @@ impl State {
                         }
                     }
                     // Comparisons: two numbers of one kind inline, the rest in vm_slow.
-                    Op::Eq => {
+                    D::Eq => {
                         let fast = match (r!(i.a()), r!(i.b())) {
                             (Value::Int(x), Value::Int(y)) => Some(x == y),
                             (Value::Float(x), Value::Float(y)) => Some(x == y),
@@ -789,7 +836,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::Lt => {
+                    D::Lt => {
                         let fast = match (r!(i.a()), r!(i.b())) {
                             (Value::Int(x), Value::Int(y)) => Some(x < y),
                             (Value::Float(x), Value::Float(y)) => Some(x < y),
@@ -801,7 +848,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::Le => {
+                    D::Le => {
                         let fast = match (r!(i.a()), r!(i.b())) {
                             (Value::Int(x), Value::Int(y)) => Some(x <= y),
                             (Value::Float(x), Value::Float(y)) => Some(x <= y),
@@ -813,11 +860,11 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::EqK => {
+                    D::EqK => {
                         let c = r!(i.a()).raw_eq(&kst!(i.b()));
                         cond_jump!(c, i);
                     }
-                    Op::EqI => {
+                    D::EqI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
                             Value::Int(x) => x == imm,
@@ -826,7 +873,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::LtI => {
+                    D::LtI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
                             Value::Int(x) => x < imm,
@@ -835,7 +882,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::LeI => {
+                    D::LeI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
                             Value::Int(x) => x <= imm,
@@ -844,7 +891,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::GtI => {
+                    D::GtI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
                             Value::Int(x) => x > imm,
@@ -853,7 +900,7 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::GeI => {
+                    D::GeI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
                             Value::Int(x) => x >= imm,
@@ -862,11 +909,11 @@ impl State {
                         };
                         cond_jump!(c, i);
                     }
-                    Op::Test => {
+                    D::Test => {
                         let c = r!(i.a()).truthy();
                         cond_jump!(c, i);
                     }
-                    Op::TestSet => {
+                    D::TestSet => {
                         let v = r!(i.b());
                         if v.is_falsy() == i.k() {
                             pc += 1;
@@ -880,7 +927,7 @@ impl State {
                             }
                         }
                     }
-                    Op::Call => {
+                    D::Call => {
                         let func = base + i.a();
                         let ts = self.cur.st();
                         if i.b() != 0 {
@@ -912,7 +959,7 @@ impl State {
                             self.cur.st().top
                         });
                     }
-                    Op::TailCall => {
+                    D::TailCall => {
                         let func = base + i.a();
                         let ts = self.cur.st();
                         if i.b() != 0 {
@@ -969,7 +1016,7 @@ impl State {
                             self.poscall(n);
                             self.trace_after_return();
                             if me.fresh {
-                                return Ok((me.kind, me.nresults));
+                                return Ok(Some((me.kind, me.nresults)));
                             }
                             self.after_lua_return(me.nresults);
                             continue 'newframe;
@@ -988,7 +1035,7 @@ impl State {
                         nf.tailcalled = true;
                         continue 'newframe;
                     }
-                    Op::Return1 if self.cur.st().hook_mask == 0 => {
+                    D::Return1 if self.cur.st().hook_mask == 0 => {
                         // The common `return x` to a Lua caller that wants one value.
                         let ts = self.cur.st();
                         // SAFETY: as in savepc!.
@@ -1025,14 +1072,14 @@ impl State {
                             ts.top = func;
                         }
                         if fresh {
-                            return Ok((kind, nresults));
+                            return Ok(Some((kind, nresults)));
                         }
                         self.after_lua_return(nresults);
                         continue 'newframe;
                     }
                     // Other returns without hooks or anything to close: results moved and
                     // the caller resumed here, as for RETURN1 above.
-                    Op::Return0 | Op::Return
+                    D::Return0 | D::Return
                         if self.cur.st().hook_mask == 0 && !(i.op() == Op::Return && i.k()) =>
                     {
                         let a = i.a();
@@ -1063,7 +1110,7 @@ impl State {
                                 ts.stack[func + j] = Value::Nil;
                             }
                             ts.top = func + wanted;
-                            return Ok((kind, nresults));
+                            return Ok(Some((kind, nresults)));
                         }
                         for j in n..wanted {
                             // SAFETY: a Lua caller's results fit below its top (compiler
@@ -1072,7 +1119,7 @@ impl State {
                         }
                         resume_caller!(ts, func + n, nresults);
                     }
-                    Op::Return | Op::Return0 | Op::Return1 => {
+                    D::Return | D::Return0 | D::Return1 => {
                         let a = i.a();
                         let n = match i.op() {
                             Op::Return0 => 0,
@@ -1097,12 +1144,12 @@ impl State {
                         self.poscall(n);
                         self.trace_after_return();
                         if me.fresh {
-                            return Ok((me.kind, me.nresults));
+                            return Ok(Some((me.kind, me.nresults)));
                         }
                         self.after_lua_return(me.nresults);
                         continue 'newframe;
                     }
-                    Op::ForLoop => {
+                    D::ForLoop => {
                         let a = i.a();
                         match r!(a + 2) {
                             Value::Int(step) => {
@@ -1142,14 +1189,14 @@ impl State {
                             _ => {}
                         }
                     }
-                    Op::ForPrep => {
+                    D::ForPrep => {
                         let a = i.a();
                         let skip = protect!(self.for_prep(sp, a));
                         if skip {
                             pc += i.bx() + 1;
                         }
                     }
-                    Op::TForPrep => {
+                    D::TForPrep => {
                         let a = i.a();
                         let v = r!(a + 3);
                         if !v.is_nil() {
@@ -1159,10 +1206,10 @@ impl State {
                         }
                         pc += i.bx();
                         // PUC goes on to the TFORCALL without fetching it, so no hook sees
-                        // it; TFORCALL re-derives `hooked` (reload! or a new frame).
-                        self.hooked = false;
+                        // it; TFORCALL re-derives `hook_dispatch` (reload! or a new frame).
+                        self.hook_dispatch = 0;
                     }
-                    Op::TForCall => {
+                    D::TForCall => {
                         let a = i.a();
                         setr!(a + 4, r!(a));
                         setr!(a + 5, r!(a + 1));
@@ -1178,7 +1225,7 @@ impl State {
                         reload!();
                         safepoint!(base + i.a() + 4 + i.c());
                     }
-                    Op::TForLoop => {
+                    D::TForLoop => {
                         let a = i.a();
                         let v = r!(a + 4);
                         if !v.is_nil() {
@@ -1187,7 +1234,7 @@ impl State {
                             control_point!();
                         }
                     }
-                    Op::SetList => {
+                    D::SetList => {
                         let a = i.a();
                         let ts = self.cur.st();
                         let n = if i.b() != 0 {
@@ -1211,7 +1258,7 @@ impl State {
                         }
                         ts.top = ts.frames[fi].top;
                     }
-                    Op::Closure => {
+                    D::Closure => {
                         let p = cl.proto.p[i.bx()].clone();
                         let mut ups = Vec::with_capacity(p.upvalues.len());
                         for d in &p.upvalues {
@@ -1226,7 +1273,7 @@ impl State {
                         setr!(i.a(), Value::LuaFn(ncl));
                         safepoint!(base + i.a() + 1);
                     }
-                    Op::VarArg => {
+                    D::VarArg => {
                         let a = i.a();
                         let ts = self.cur.st();
                         let me = ts.frames[fi];
@@ -1249,7 +1296,7 @@ impl State {
                         }
                         reload!();
                     }
-                    Op::VarArgPrep => {
+                    D::VarArgPrep => {
                         let ts = self.cur.st();
                         let me = &mut ts.frames[fi];
                         let nparams = cl.proto.numparams as usize;
@@ -1271,7 +1318,7 @@ impl State {
                         }
                         continue 'newframe;
                     }
-                    Op::ExtraArg => {
+                    D::ExtraArg => {
                         savepc!();
                         return Err(self.lua_rt_error("invalid instruction EXTRAARG"));
                     }
