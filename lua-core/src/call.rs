@@ -339,7 +339,7 @@ impl State {
             return Err(self.c_stack_overflow());
         }
         self.c_depth += 1;
-        let r = match self.precall(func, nresults, kind, true) {
+        let r = match self.precall_fast(func, nresults, kind, true) {
             Ok(true) => self.execute().map(|_| ()),
             Ok(false) => Ok(()),
             Err(e) => Err(e),
@@ -358,6 +358,8 @@ impl State {
         Ok(res)
     }
 
+    // (Inlined: callers pass a few arguments, whose copy then needs no memcpy call.)
+    #[inline(always)]
     fn push_call(&mut self, f: Value, args: &[Value]) -> LuaResult<usize> {
         let ts = self.ts();
         if !ts.ensure(args.len() + 1 + MIN_STACK) {
@@ -373,6 +375,7 @@ impl State {
     /// Call a metamethod on behalf of the running code. When the caller is a Lua frame (an
     /// instruction), the call is yieldable and kind `Meta`; from a native it is an ordinary
     /// non-yieldable call. Results are left at the returned slot.
+    #[inline(always)]
     pub(crate) fn call_meta(
         &mut self,
         f: Value,

@@ -700,7 +700,7 @@ impl Table {
     /// whether it did). Such an assignment never involves `__newindex` (PUC's fast set), so
     /// the interpreter uses it on tables with a metatable. Metamethod-absence flags stay
     /// valid: the key was present before.
-    #[inline]
+    #[inline(always)]
     pub fn replace_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
         let p = self.parts_mut();
         match p.find_str(k) {
@@ -713,15 +713,18 @@ impl Table {
         }
     }
 
-    /// `t[k] = v` when it certainly involves no `__newindex`: done (true) on a table without
-    /// a metatable, or when `k` is present; false: the caller takes the metamethod path.
+    /// `t[k] = v` when it certainly involves no `__newindex`: done (true) when `k` is present
+    /// (overwritten in place, the commonest store), or on a table without a metatable;
+    /// false: the caller takes the metamethod path.
     #[inline(always)]
     pub fn fast_set_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
-        if self.metatable().is_none() {
+        if self.replace_str(k, v) {
+            true
+        } else if self.metatable().is_none() {
             self.set_str(k, v);
             true
         } else {
-            self.replace_str(k, v)
+            false
         }
     }
 

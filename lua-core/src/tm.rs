@@ -68,7 +68,8 @@ impl State {
         if bit < TM_CACHED && mt.flags.get() & (1 << bit) != 0 {
             return Value::Nil;
         }
-        let v = mt.get_str(self.tm_names[bit]);
+        // (Metamethod names are short strings.)
+        let v = mt.get_short_str(self.tm_names[bit]);
         if v.is_nil() && bit < TM_CACHED {
             mt.flags.set(mt.flags.get() | (1 << bit));
         }
@@ -104,8 +105,14 @@ impl State {
         s: Gc<LuaStr>,
         levels: usize,
     ) -> Result<Value, Gc<Table>> {
+        // (Interned short strings compare by address: checked once, not at every table.)
+        let short = s.is_short();
         for level in 1..=levels {
-            let v = tab.get_str(s);
+            let v = if short {
+                tab.get_short_str(s)
+            } else {
+                tab.get_str(s)
+            };
             if !v.is_nil() {
                 return Ok(v);
             }
