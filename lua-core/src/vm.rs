@@ -10,6 +10,12 @@
 //!   error, call out, or reach a GC safepoint, so error positions and debug info are exact.
 //! - Loop back-edges are control points: they report to the JIT hook when one is installed
 //!   and check the interrupt flag.
+//! - The loop exists twice (`run::<HOOKED>`): only the hooked instance checks for line and
+//!   count hooks before each instruction. `State::hook_dispatch` is refreshed with `sp`
+//!   (`reload!`, frame entry); the unhooked instance ors it into each opcode, so once hooks
+//!   are on it dispatches to `Hook` and hands over at that instruction. Keeping the fetch and
+//!   dispatch branch-free lets the compiler copy it into every handler (threaded dispatch;
+//!   see .cargo/config.toml).
 
 use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
