@@ -160,12 +160,19 @@ impl Heap {
         self.gray.clear();
         self.grayagain.clear();
         self.weak.clear();
-        let touched = self.log.take();
-        let remembered = std::mem::take(&mut self.remembered);
+        let mut touched = self.log.take();
         let mut m = self.marker();
-        for &h in touched.iter().chain(&remembered) {
+        for &h in touched.iter().chain(&self.remembered) {
             m.regray(h);
         }
+        // Touched objects may now point to survivors: keep them for the next collection.
+        // (Strings have no children and are never logged; threads are traversed anyway.)
+        // Both vectors keep their buffers from collection to collection instead of growing
+        // from empty (reallocations that made glibc consolidate its free lists each time).
+        self.remembered.clear();
+        self.remembered.extend_from_slice(&touched);
+        touched.clear();
+        self.log.recycle(touched);
         for t in &self.threads {
             if t.header().marked.get() & OLD != 0 {
                 m.regray(t.header_ptr());
@@ -177,9 +184,6 @@ impl Heap {
         if self.verify {
             verify::check(self, "atomic");
         }
-        // Touched objects may now point to survivors: keep them for the next collection.
-        // (Strings have no children and are never logged; threads are traversed anyway.)
-        self.remembered = touched;
         self.current_white = self.other_white();
         self.sweep_young(ALLGC);
         self.sweep_young(FINOBJ_LIST);

@@ -196,6 +196,15 @@ impl BarrierLog {
         // SAFETY: as in `take`.
         unsafe { &mut *self.objs.get() }.clear();
     }
+    /// Use `buf` (empty) as the log's storage, if the log is empty.
+    fn recycle(&self, buf: Vec<NonNull<GcHeader>>) {
+        debug_assert!(buf.is_empty());
+        // SAFETY: as in `take`.
+        let objs = unsafe { &mut *self.objs.get() };
+        if objs.is_empty() && objs.capacity() < buf.capacity() {
+            *objs = buf;
+        }
+    }
 }
 
 /// The write barrier: call before (or after) storing a reference into `obj`.
