@@ -1,4 +1,3 @@
--- PENDING: move to lua-tests/scripts/ once the VM hook fixes (see the debuglib report) are in.
 -- debug hooks: line events (loops, branches, coroutines), getlocal/getinfo inside line and
 -- count hooks, tail-call events
 
