@@ -151,7 +151,7 @@ impl State {
         let mut fr = new_frame(func, func + 1, nresults, kind);
         fr.closure = Some(cl);
         fr.top = top;
-        fr.nextra = nextra;
+        fr.nextra = nextra as u32;
         fr.fresh = fresh;
         self.ts().frames.push(fr);
         Ok(())
@@ -203,7 +203,7 @@ impl State {
         fr.base = func + 1;
         fr.top = top;
         fr.pc = 0;
-        fr.nextra = nextra;
+        fr.nextra = nextra as u32;
         fr.tailcalled = true;
         Ok(())
     }
@@ -493,7 +493,7 @@ impl State {
         let r = match self.precall(func, nresults, CallKind::Protected, true) {
             Ok(true) => {
                 if let Some(fr) = self.ts().frames.last_mut() {
-                    fr.handler = handler;
+                    fr.set_handler(handler);
                 }
                 self.execute().map(|_| ())
             }
@@ -887,7 +887,7 @@ impl State {
                 let ts = self.ts();
                 let fr = *ts.frames.last().expect("pcall frame");
                 let first = fr.base;
-                if fr.handler.is_some() {
+                if fr.handler().is_some() {
                     // xpcall: the handler sat at `first`, the results start just above it.
                     ts.stack[first] = Value::Bool(true);
                 } else {
@@ -937,7 +937,7 @@ impl State {
     /// (false, err), as PUC's precover.
     fn recover(&mut self, i: usize, err: Value) -> LuaResult<()> {
         let nf = self.ts().frames[i - 1];
-        let err = match nf.handler {
+        let err = match nf.handler() {
             Some(h) => self.call_handler(h, err),
             None => err,
         };
@@ -951,8 +951,8 @@ impl State {
     fn finish_pcall_error(&mut self, err: Value) -> LuaResult<()> {
         let ts = self.ts();
         let nf = *ts.frames.last().expect("pcall native frame");
-        let level = nf.base + usize::from(nf.handler.is_some());
-        let err = self.unwind_to(ts.frames.len(), level, nf.handler, err)?;
+        let level = nf.base + usize::from(nf.handler().is_some());
+        let err = self.unwind_to(ts.frames.len(), level, nf.handler(), err)?;
         let ts = self.ts();
         ts.top = nf.base;
         ts.push(Value::Bool(false));

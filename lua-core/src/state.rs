@@ -503,7 +503,7 @@ pub(crate) fn new_frame(func: usize, base: usize, nresults: i32, kind: CallKind)
         closure: None,
         nextra: 0,
         kind,
-        handler: None,
+        handler_slot: crate::thread::NO_HANDLER,
         fresh: false,
         tailcalled: false,
         cont: None,

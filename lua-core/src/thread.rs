@@ -67,10 +67,11 @@ pub struct Frame {
     /// The Lua closure (None for a native frame).
     pub closure: Option<Gc<LuaClosure>>,
     /// Extra arguments of a vararg function (stored below `func` after VARARGPREP).
-    pub nextra: usize,
+    pub nextra: u32,
     pub kind: CallKind,
-    /// Protected frames: stack index of the xpcall message handler, if any.
-    pub handler: Option<usize>,
+    /// Protected frames: stack index of the xpcall message handler, or `NO_HANDLER` (see
+    /// `Frame::handler`; a u32 keeps the frame at 64 bytes).
+    pub handler_slot: u32,
     /// This frame was entered by a nested run loop (a native calling Lua): returning from it
     /// ends that loop.
     pub fresh: bool,
@@ -79,6 +80,24 @@ pub struct Frame {
     /// Native frames: what finishes the native if the Lua call it made with `call_k` is
     /// interrupted by a yield (set by `call_k`).
     pub cont: Option<crate::call::Continuation>,
+}
+
+/// `Frame::handler_slot` of a frame without a message handler.
+pub const NO_HANDLER: u32 = u32::MAX;
+const _: () = assert!(
+    std::mem::size_of::<Frame>() == 64,
+    "a frame is one cache line"
+);
+
+impl Frame {
+    /// Protected frames: stack index of the xpcall message handler, if any.
+    pub fn handler(&self) -> Option<usize> {
+        (self.handler_slot != NO_HANDLER).then_some(self.handler_slot as usize)
+    }
+    /// Set the message handler's stack index (stack indices fit in u32: see `MAX_STACK`).
+    pub fn set_handler(&mut self, h: Option<usize>) {
+        self.handler_slot = h.map_or(NO_HANDLER, |h| h as u32);
+    }
 }
 
 pub struct ThreadState {

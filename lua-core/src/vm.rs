@@ -1037,7 +1037,7 @@ impl State {
                         self.precall_fast(me.func, me.nresults, me.kind, me.fresh)?;
                         let ts = self.cur.st();
                         let nf = ts.frames.last_mut().expect("pushed");
-                        nf.handler = me.handler;
+                        nf.handler_slot = me.handler_slot;
                         nf.tailcalled = true;
                         continue 'newframe;
                     }
@@ -1283,7 +1283,7 @@ impl State {
                         let a = i.a();
                         let ts = self.cur.st();
                         let me = ts.frames[fi];
-                        let nextra = me.nextra;
+                        let nextra = me.nextra as usize;
                         let src = me.func + 1 + cl.proto.numparams as usize;
                         let wanted = if i.c() == 0 { nextra } else { i.c() - 1 };
                         if i.c() == 0 {
@@ -1306,7 +1306,7 @@ impl State {
                         let ts = self.cur.st();
                         let me = &mut ts.frames[fi];
                         let nparams = cl.proto.numparams as usize;
-                        let newbase = me.func + 1 + nparams + me.nextra;
+                        let newbase = me.func + 1 + nparams + me.nextra as usize;
                         for j in 0..nparams {
                             ts.stack[newbase + j] = ts.stack[me.func + 1 + j];
                         }

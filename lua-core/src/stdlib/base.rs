@@ -285,7 +285,7 @@ fn xpcall(st: &mut State) -> NResults {
     let ts = st.ts();
     ts.stack.swap(base, base + 1);
     if let Some(fr) = ts.frames.last_mut() {
-        fr.handler = Some(base);
+        fr.set_handler(Some(base));
     }
     match st.pcall_at(base + 1, -1, Some(base))? {
         Ok(()) => {

@@ -223,7 +223,7 @@ fn find_local(co: Gc<Thread>, idx: usize, n: i64) -> Option<(String, usize)> {
         let p = &cl.proto;
         if n < 0 {
             let k = n.unsigned_abs() as usize;
-            if p.is_vararg && k <= fr.nextra {
+            if p.is_vararg && k <= fr.nextra as usize {
                 return Some((
                     "(vararg)".into(),
                     fr.func + 1 + p.numparams as usize + k - 1,
