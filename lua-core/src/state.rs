@@ -48,7 +48,7 @@ pub struct State {
     pub jit: Option<Box<dyn JitHook>>,
     /// Hot threshold for control points (counter reaching it calls `jit.hot_loop`).
     pub hot_threshold: u16,
-    /// The interpreter loop's copy of "line or count hooks are on for the running thread":
+    /// The interpreter loop's copy of "the running thread has a hook":
     /// `opcodes::HOOK_DISPATCH` if so, else 0. Refreshed whenever the loop re-derives its
     /// registers (kept here, not in a local, so the dispatch loop has one less value
     /// competing for machine registers).

@@ -10,8 +10,9 @@
 //!   error, call out, or reach a GC safepoint, so error positions and debug info are exact.
 //! - Loop back-edges are control points: they report to the JIT hook when one is installed
 //!   and check the interrupt flag.
-//! - The loop exists twice (`run::<HOOKED>`): only the hooked instance checks for line and
-//!   count hooks before each instruction. `State::hook_dispatch` is refreshed with `sp`
+//! - The loop exists twice (`run::<HOOKED>`): the unhooked instance runs while the thread
+//!   has no hook at all, and only the hooked one checks for line and count hooks before each
+//!   instruction (or for call and return hooks on its call and return fast paths). `State::hook_dispatch` is refreshed with `sp`
 //!   (`reload!`, frame entry); the unhooked instance ors it into each opcode, so once hooks
 //!   are on it dispatches to `Hook` and hands over at that instruction. Keeping the fetch and
 //!   dispatch branch-free lets the compiler copy it into every handler (threaded dispatch;
@@ -29,10 +30,11 @@ use crate::tm::Tm;
 use crate::value::{Value, TAG_FLOAT, TAG_INT};
 use std::sync::atomic::Ordering;
 
-/// `State::hook_dispatch` for a thread with hook mask `mask`.
+/// `State::hook_dispatch` for a thread with hook mask `mask`: any hook sends the loop to its
+/// hooked instance (so the unhooked one needs no check for call and return hooks either).
 #[inline(always)]
 fn hook_dispatch(mask: u8) -> u8 {
-    if mask & (HOOK_LINE | HOOK_COUNT) != 0 {
+    if mask != 0 {
         HOOK_DISPATCH
     } else {
         0
@@ -50,7 +52,7 @@ impl State {
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
         let mut resumed = false;
         loop {
-            let hooked = self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0;
+            let hooked = self.cur.st().hook_mask != 0;
             let r = if hooked {
                 self.run::<true>(resumed)?
             } else {
@@ -342,7 +344,10 @@ impl State {
             }
 
             loop {
-                if HOOKED && self.hook_dispatch != 0 {
+                if HOOKED
+                    && self.hook_dispatch != 0
+                    && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0
+                {
                     std::hint::cold_path();
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
                     self.cur.st().frames[fi].pc = pc + 1;
@@ -944,7 +949,7 @@ impl State {
                         // A Lua function without hooks: push its frame and switch to it here.
                         // SAFETY: func is a register of this frame.
                         if let Value::LuaFn(ncl) = unsafe { Value::load(sp.add(i.a())) } {
-                            if ts.hook_mask == 0 {
+                            if !HOOKED || ts.hook_mask == 0 {
                                 self.push_lua_frame(ncl, func, nres, CallKind::Normal, false)?;
                                 fi += 1;
                                 enter_pushed!(ncl, func);
@@ -976,7 +981,7 @@ impl State {
                         // switch to it here.
                         // SAFETY: func is a register of this frame.
                         if let Value::LuaFn(ncl) = unsafe { Value::load(sp.add(i.a())) } {
-                            if ts.hook_mask == 0 {
+                            if !HOOKED || ts.hook_mask == 0 {
                                 if i.k() {
                                     self.close_upvals(base);
                                 }
@@ -1041,7 +1046,7 @@ impl State {
                         nf.tailcalled = true;
                         continue 'newframe;
                     }
-                    D::Return1 if self.cur.st().hook_mask == 0 => {
+                    D::Return1 if !HOOKED || self.cur.st().hook_mask == 0 => {
                         // The common `return x` to a Lua caller that wants one value.
                         let ts = self.cur.st();
                         // SAFETY: as in savepc!.
@@ -1086,7 +1091,8 @@ impl State {
                     // Other returns without hooks or anything to close: results moved and
                     // the caller resumed here, as for RETURN1 above.
                     D::Return0 | D::Return
-                        if self.cur.st().hook_mask == 0 && !(i.op() == Op::Return && i.k()) =>
+                        if (!HOOKED || self.cur.st().hook_mask == 0)
+                            && !(i.op() == Op::Return && i.k()) =>
                     {
                         let a = i.a();
                         let ts = self.cur.st();
@@ -1213,7 +1219,9 @@ impl State {
                         pc += i.bx();
                         // PUC goes on to the TFORCALL without fetching it, so no hook sees
                         // it; TFORCALL re-derives `hook_dispatch` (reload! or a new frame).
-                        self.hook_dispatch = 0;
+                        if HOOKED {
+                            self.hook_dispatch = 0;
+                        }
                     }
                     D::TForCall => {
                         let a = i.a();

@@ -125,3 +125,47 @@ for i = 1, 200 do
 end
 debug.sethook()
 print("loop", total)
+
+-- call and return hooks turned on mid-function: the calls and returns right after see them
+local calls = {}
+local function leaf(x)
+  return x + 1
+end
+local function tail(x)
+  return leaf(x)
+end
+local function body()
+  local v = leaf(1)
+  debug.sethook(function(ev)
+    local info = debug.getinfo(2, "n")
+    calls[#calls + 1] = ev .. ":" .. tostring(info and info.name)
+  end, "cr")
+  v = v + leaf(2)
+  v = v + tail(3)
+  debug.sethook()
+  v = v + leaf(4)
+  return v
+end
+print("call hooks", body())
+print(table.concat(calls, " "))
+
+-- a count hook and a call hook together, then only the call hook
+local n, c = 0, 0
+debug.sethook(function(ev)
+  if ev == "count" then
+    n = n + 1
+  else
+    c = c + 1
+  end
+end, "c", 3)
+for i = 1, 30 do
+  leaf(i)
+end
+debug.sethook(function()
+  c = c + 1
+end, "c")
+for i = 1, 10 do
+  leaf(i)
+end
+debug.sethook()
+print("count and call", n, c)
