@@ -139,7 +139,9 @@ impl State {
             fi = ts.frames.len() - 1;
             assert!(ts.frames[fi].closure.is_some(), "execute runs Lua frames");
             load_frame!(&mut *ts);
-            if ts.hook_mask != 0 && pc > 0 && !std::mem::take(&mut resumed) {
+            // (Only the first entry can be a resumption.)
+            let resuming = std::mem::take(&mut resumed);
+            if ts.hook_mask != 0 && pc > 0 && !resuming {
                 std::hint::cold_path();
                 // Returning into this frame: no line event for the call's line. Right after
                 // VARARGPREP, the next instruction counts as a new line (PUC sets oldpc 1).
