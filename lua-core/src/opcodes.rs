@@ -125,9 +125,8 @@ macro_rules! define_ops {
         /// All opcodes, indexed by their number.
         pub const ALL_OPS: &[Op] = &[$(Op::$name,)*];
 
-        /// What the interpreter loop dispatches on: every opcode, plus `Hook`, which the
-        /// loop sees instead of any instruction while line or count hooks are pending
-        /// (see [`Instr::dispatch`]).
+        /// What the interpreter loop dispatches on: every opcode, plus `Hook`, the opcode of
+        /// every instruction of a trap copy of some code (see `Proto::trap_code`).
         // (Built only by `Instr::dispatch`, by transmute.)
         #[allow(dead_code)]
         #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -160,7 +159,7 @@ impl Op {
 }
 const _: () = assert!(NUM_OPS <= 128, "op field is 7 bits");
 
-/// `Dispatch::Hook`: all seven opcode bits set, so or-ing it into any opcode gives it.
+/// `Dispatch::Hook`'s number: all seven opcode bits set, never a real opcode.
 pub(crate) const HOOK_DISPATCH: u8 = 0x7f;
 const _: () = assert!(NUM_OPS <= HOOK_DISPATCH as usize, "Hook is not an opcode");
 
@@ -201,15 +200,15 @@ impl Instr {
         unsafe { std::mem::transmute::<u8, Op>(b) }
     }
 
-    /// The dispatch target: the opcode, or `Dispatch::Hook` when `hook` is `HOOK_DISPATCH`
-    /// (it is that or 0). Branch-free, so the loop's fetch-and-dispatch stays one block,
-    /// which the compiler copies into every handler (threaded dispatch).
+    /// The dispatch target: the opcode, or `Dispatch::Hook` for an instruction of a
+    /// prototype's trap code (`Proto::trap_code`).
     ///
     /// # Safety
-    /// As for [`Instr::op_unchecked`]; `hook` is 0 or `HOOK_DISPATCH`.
+    /// The instruction holds a valid opcode (as for [`Instr::op_unchecked`]) or
+    /// `HOOK_DISPATCH`.
     #[inline(always)]
-    pub(crate) unsafe fn dispatch(self, hook: u8) -> Dispatch {
-        let b = (self.0 & 0x7f) as u8 | hook;
+    pub(crate) unsafe fn dispatch(self) -> Dispatch {
+        let b = (self.0 & 0x7f) as u8;
         debug_assert!((b as usize) < NUM_OPS || b == HOOK_DISPATCH);
         // SAFETY: Dispatch is repr(u8) with discriminants 0..NUM_OPS and HOOK_DISPATCH; b is
         // one of them (caller).

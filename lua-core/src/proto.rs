@@ -53,6 +53,9 @@ pub struct Proto {
     pub gc_epoch: Cell<u32>,
     /// Hot counters for the JIT's control points, indexed by pc (lazily sized).
     pub hot: std::cell::OnceCell<Box<[Cell<u16>]>>,
+    /// `code` with every opcode replaced by `Dispatch::Hook` (operands kept), built the first
+    /// time hooks come on while this function runs (see `Proto::trap_code`).
+    trap: std::cell::OnceCell<Box<[Instr]>>,
 }
 
 impl Proto {
@@ -72,7 +75,22 @@ impl Proto {
             locvars: Vec::new(),
             gc_epoch: Cell::new(0),
             hot: std::cell::OnceCell::new(),
+            trap: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The code as the unhooked interpreter loop fetches it once hooks are on: every
+    /// instruction dispatches to `Hook`, and operands read from it (a jump's offset after a
+    /// test, an EXTRAARG) are the real ones.
+    pub(crate) fn trap_code(&self) -> *const Instr {
+        self.trap
+            .get_or_init(|| {
+                self.code
+                    .iter()
+                    .map(|i| Instr((i.0 & !0x7f) | u32::from(crate::opcodes::HOOK_DISPATCH)))
+                    .collect()
+            })
+            .as_ptr()
     }
 
     /// The hot counter of the loop starting at `pc` (created on first use).

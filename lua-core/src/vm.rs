@@ -12,11 +12,13 @@
 //!   and check the interrupt flag.
 //! - The loop exists twice (`run::<HOOKED>`): the unhooked instance runs while the thread
 //!   has no hook at all, and only the hooked one checks for line and count hooks before each
-//!   instruction (or for call and return hooks on its call and return fast paths). `State::hook_dispatch` is refreshed with `sp`
-//!   (`reload!`, frame entry); the unhooked instance ors it into each opcode, so once hooks
-//!   are on it dispatches to `Hook` and hands over at that instruction. Keeping the fetch and
-//!   dispatch branch-free lets the compiler copy it into every handler (threaded dispatch;
-//!   see .cargo/config.toml).
+//!   instruction (or for call and return hooks on its call and return fast paths). Hooks
+//!   only come on through something that ends in `reload!` (or at a frame entry, which
+//!   picks the instance): when the unhooked instance's `reload!` sees a hook, it switches the
+//!   frame's `code` to the prototype's trap copy, so the next fetch dispatches to `Hook`,
+//!   which hands over at that instruction. So the unhooked fetch-and-dispatch checks nothing
+//!   and stays one small block, which the compiler copies into every handler (threaded
+//!   dispatch; see .cargo/config.toml).
 
 use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
@@ -172,6 +174,12 @@ impl State {
                     // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
                     sp = unsafe { ts.stack.as_mut_ptr().add(base) };
                     self.hook_dispatch = hook_dispatch(ts.hook_mask);
+                    if !HOOKED && self.hook_dispatch != 0 {
+                        std::hint::cold_path();
+                        // Hooks came on: from the next fetch on, this frame's code is the
+                        // trap copy, whose every instruction dispatches to `Hook`.
+                        code = cl.proto.trap_code();
+                    }
                 };
             }
             macro_rules! savepc {
@@ -362,10 +370,8 @@ impl State {
                 // valid for the same reason.
                 let i = unsafe { *code.add(pc) };
                 pc += 1;
-                // The unhooked loop sees `Hook` instead of the instruction once hooks are on.
-                let hook = if HOOKED { 0 } else { self.hook_dispatch };
-                // SAFETY: as above, the opcode is valid; `hook_dispatch` is 0 or HOOK_DISPATCH.
-                match unsafe { i.dispatch(hook) } {
+                // SAFETY: as above, the opcode is valid, or `Hook` in trap code.
+                match unsafe { i.dispatch() } {
                     D::Hook => {
                         // Hooks came on (debug.sethook ran) since this loop last looked: go on
                         // at this instruction in the hooked loop.
