@@ -48,11 +48,10 @@ pub struct State {
     pub jit: Option<Box<dyn JitHook>>,
     /// Hot threshold for control points (counter reaching it calls `jit.hot_loop`).
     pub hot_threshold: u16,
-    /// The interpreter loop's copy of "the running thread has a hook":
-    /// `opcodes::HOOK_DISPATCH` if so, else 0. Refreshed whenever the loop re-derives its
-    /// registers (kept here, not in a local, so the dispatch loop has one less value
-    /// competing for machine registers).
-    pub(crate) hook_dispatch: u8,
+    /// The interpreter loop's copy of "the running thread has a hook" (any kind: see
+    /// `vm::run`). Refreshed whenever the loop re-derives its registers (kept here, not in a
+    /// local, so the dispatch loop has one less value competing for machine registers).
+    pub(crate) hooked: bool,
     /// Number of control points executed (for tests of the JIT interface).
     pub control_points: u64,
     /// Warnings on/off (warn "@on"/"@off").
@@ -91,7 +90,7 @@ impl State {
             out_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             jit: None,
             hot_threshold: 56,
-            hook_dispatch: 0,
+            hooked: false,
             control_points: 0,
             warn_on: false,
             warn_buf: Vec::new(),

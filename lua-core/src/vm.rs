@@ -25,23 +25,12 @@ use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::number::{self, ArithOp};
 use crate::object::LuaClosure;
-use crate::opcodes::{Dispatch as D, Instr, Op, HOOK_DISPATCH};
+use crate::opcodes::{Dispatch as D, Instr, Op};
 use crate::state::State;
 use crate::thread::{CallKind, HOOK_COUNT, HOOK_LINE, HOOK_RET};
 use crate::tm::Tm;
 use crate::value::{Value, TAG_FLOAT, TAG_INT};
 use std::sync::atomic::Ordering;
-
-/// `State::hook_dispatch` for a thread with hook mask `mask`: any hook sends the loop to its
-/// hooked instance (so the unhooked one needs no check for call and return hooks either).
-#[inline(always)]
-fn hook_dispatch(mask: u8) -> u8 {
-    if mask != 0 {
-        HOOK_DISPATCH
-    } else {
-        0
-    }
-}
 
 impl State {
     /// Run Lua frames from the top frame until a `fresh` frame returns; returns its kind and
@@ -133,8 +122,10 @@ impl State {
         'newframe: loop {
             let ts = self.cur.st();
             // Line/count hooks: re-read after anything that may have called debug.sethook.
-            self.hook_dispatch = hook_dispatch(ts.hook_mask);
-            if (self.hook_dispatch != 0) != HOOKED {
+            // (Any hook sends the loop to its hooked instance, so the unhooked one needs no
+            // check for call and return hooks either.)
+            self.hooked = ts.hook_mask != 0;
+            if self.hooked != HOOKED {
                 std::hint::cold_path();
                 return Ok(None);
             }
@@ -173,8 +164,8 @@ impl State {
                     let ts = self.cur.st();
                     // SAFETY: as above; the frame at `fi` is still ours and its base unchanged.
                     sp = unsafe { ts.stack.as_mut_ptr().add(base) };
-                    self.hook_dispatch = hook_dispatch(ts.hook_mask);
-                    if !HOOKED && self.hook_dispatch != 0 {
+                    self.hooked = ts.hook_mask != 0;
+                    if !HOOKED && self.hooked {
                         std::hint::cold_path();
                         // Hooks came on: from the next fetch on, this frame's code is the
                         // trap copy, whose every instruction dispatches to `Hook`.
@@ -354,9 +345,7 @@ impl State {
             }
 
             loop {
-                if HOOKED
-                    && self.hook_dispatch != 0
-                    && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0
+                if HOOKED && self.hooked && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0
                 {
                     std::hint::cold_path();
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
@@ -1226,9 +1215,9 @@ impl State {
                         }
                         pc += i.bx();
                         // PUC goes on to the TFORCALL without fetching it, so no hook sees
-                        // it; TFORCALL re-derives `hook_dispatch` (reload! or a new frame).
+                        // it; TFORCALL re-derives `hooked` (reload! or a new frame).
                         if HOOKED {
-                            self.hook_dispatch = 0;
+                            self.hooked = false;
                         }
                     }
                     D::TForCall => {
