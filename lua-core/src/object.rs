@@ -187,16 +187,6 @@ impl LuaClosure {
     pub fn upval(&self, i: usize) -> Gc<UpVal> {
         self.upvals[i].get()
     }
-    /// Upvalue slot `i` without a bounds check, for the interpreter.
-    ///
-    /// # Safety
-    /// `i` must be below the prototype's upvalue count (the slot count is that count:
-    /// compiler and binary-chunk verifier invariant).
-    #[inline(always)]
-    pub unsafe fn upval_unchecked(&self, i: usize) -> Gc<UpVal> {
-        // SAFETY: i < upvals.len() (caller).
-        unsafe { self.upvals.get_unchecked(i) }.get()
-    }
     /// The upvalue slots, for the interpreter's GETUPVAL/SETUPVAL (valid while the closure
     /// lives: slots are replaced in place, never reallocated).
     #[inline(always)]

@@ -187,25 +187,13 @@ impl Instr {
         // Every instruction is built by the constructors below from a valid `Op`.
         ALL_OPS[(self.0 & 0x7f) as usize]
     }
-    /// The opcode without a table lookup or bounds check, for the interpreter loop.
-    ///
-    /// # Safety
-    /// The instruction must hold a valid opcode (< NUM_OPS): true of everything the compiler
-    /// emits and everything the binary-chunk verifier accepts.
-    #[inline(always)]
-    pub unsafe fn op_unchecked(self) -> Op {
-        let b = (self.0 & 0x7f) as u8;
-        debug_assert!((b as usize) < NUM_OPS);
-        // SAFETY: Op is repr(u8) with discriminants 0..NUM_OPS; b < NUM_OPS (caller).
-        unsafe { std::mem::transmute::<u8, Op>(b) }
-    }
 
-    /// The dispatch target: the opcode, or `Dispatch::Hook` for an instruction of a
-    /// prototype's trap code (`Proto::trap_code`).
+    /// The dispatch target, without a table lookup or bounds check: the opcode, or
+    /// `Dispatch::Hook` for an instruction of a prototype's trap code (`Proto::trap_code`).
     ///
     /// # Safety
-    /// The instruction holds a valid opcode (as for [`Instr::op_unchecked`]) or
-    /// `HOOK_DISPATCH`.
+    /// The instruction holds a valid opcode (< NUM_OPS: true of everything the compiler emits
+    /// and everything the binary-chunk verifier accepts) or `HOOK_DISPATCH`.
     #[inline(always)]
     pub(crate) unsafe fn dispatch(self) -> Dispatch {
         let b = (self.0 & 0x7f) as u8;

@@ -1069,7 +1069,7 @@ impl State {
                             }
                             resume_caller!(ts, func + 1, nresults);
                         }
-                        // Other result counts: adjust like poscall.
+                        // A fresh frame ends this loop: adjust the results like poscall.
                         ts.top = func + 1;
                         if nresults > 1 {
                             for j in 1..nresults as usize {
@@ -1079,11 +1079,7 @@ impl State {
                         } else if nresults == 0 {
                             ts.top = func;
                         }
-                        if fresh {
-                            return Ok(Some((kind, nresults)));
-                        }
-                        self.after_lua_return(nresults);
-                        continue 'newframe;
+                        return Ok(Some((kind, nresults)));
                     }
                     // Other returns without hooks or anything to close: results moved and
                     // the caller resumed here, as for RETURN1 above.
