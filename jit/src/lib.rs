@@ -10,8 +10,8 @@
 //! - The JIT never changes what a program does: until a trace exists, a hot loop is only
 //!   counted.
 
-use lua_core::proto::Proto;
-use lua_core::state::JitHook;
+use lua_core::jitif::JitHook;
+use std::cell::Cell;
 
 /// JIT settings, as the command line gives them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,14 +58,14 @@ impl JitConfig {
 pub struct Jit {
     pub config: JitConfig,
     /// Loops that reached the hot threshold (where recording will start).
-    pub hot_loops: u64,
+    pub hot_loops: Cell<u64>,
 }
 
 impl Jit {
     pub fn new(config: JitConfig) -> Jit {
         Jit {
             config,
-            hot_loops: 0,
+            hot_loops: Cell::new(0),
         }
     }
 }
@@ -75,17 +75,30 @@ impl Jit {
 pub fn install(st: &mut lua_core::State, config: JitConfig) {
     st.hot_threshold = config.hotloop.clamp(1, u16::MAX as u32) as u16;
     st.jit = if config.enabled {
-        Some(Box::new(Jit::new(config)))
+        Some(std::rc::Rc::new(Jit::new(config)))
     } else {
         None
     };
 }
 
 impl JitHook for Jit {
-    fn control_point(&mut self, _proto: &Proto, _pc: usize, _base: usize) {
-        // lua-core counted this loop to the hot threshold; recording would start here.
-        self.hot_loops += 1;
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
+    fn loop_header(&self, st: &mut lua_core::State, pc: usize) -> lua_core::LuaResult<bool> {
+        // lua-core counted this loop to the hot threshold; recording would start here.
+        self.hot_loops.set(self.hot_loops.get() + 1);
+        let cl = st.ts().frames.last().and_then(|f| f.closure);
+        if let Some(cl) = cl {
+            cl.proto.hot_slot(pc, 0).count.set(st.hot_threshold - 1);
+        }
+        Ok(false)
+    }
+    fn record(&self, st: &mut lua_core::State, _pc: usize) {
+        st.ts().hook_mask &= !lua_core::jitif::HOOK_RECORD;
+    }
+    fn mark_roots(&self, _m: &mut lua_core::gc::Marker) {}
+    fn hooks_changed(&self, _st: &mut lua_core::State) {}
 }
 
 #[cfg(test)]

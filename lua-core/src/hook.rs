@@ -71,6 +71,10 @@ impl State {
     /// Before executing instruction `pc` of the running Lua frame with line/count hooks on
     /// (also inside a hook, where no hook is called: module doc).
     pub(crate) fn trace_exec(&mut self, pc: usize) -> LuaResult<()> {
+        if self.ts().hook_mask & crate::jitif::HOOK_RECORD != 0 {
+            // The JIT records: it sees every instruction, before any debug hook runs.
+            self.jit_record(pc);
+        }
         let ts = self.ts();
         let mask = ts.hook_mask;
         let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {

@@ -1,6 +1,6 @@
 //! lua-core: a Lua 5.4 implementation (values, GC, compiler, interpreter, standard library,
 //! embedding API). It knows nothing about machine code; a JIT plugs in through
-//! `state::JitHook`, called at loop control points (see `vm`).
+//! `jitif::JitHook`, called at loop control points (see `jitif` and `vm`).
 //!
 //! Where `unsafe` lives: `value` (field-wise value moves, tag reads), `gc` (heap, `Gc`
 //! pointers, marking, sweeping, the verifier), `object` (interior mutability of
@@ -20,6 +20,7 @@ pub mod dump;
 pub mod error;
 pub mod gc;
 pub mod hook;
+pub mod jitif;
 pub mod lexer;
 pub mod load;
 pub mod number;

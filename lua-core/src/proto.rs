@@ -5,9 +5,11 @@
 //! - `k` holds only nil, booleans, numbers and strings; strings are kept alive by the GC
 //!   through the closures that share this prototype (see `gc::Marker::mark_proto`).
 //! - `hot` is unset until the interpreter first reaches a control point in this prototype
-//!   with a JIT installed; then it has one counter per instruction, indexed by the pc of the
-//!   loop's first instruction (the back-edge target).
+//!   with a JIT installed; then it has one [`HotSlot`] per instruction, indexed by the pc of
+//!   the loop's first instruction (the back-edge target). A prototype that dies with traces
+//!   named in its slots reports them to the JIT (`jitif::proto_died`).
 
+use crate::jitif::HotSlot;
 use crate::opcodes::Instr;
 use crate::value::Value;
 use std::cell::Cell;
@@ -51,11 +53,18 @@ pub struct Proto {
     pub locvars: Vec<LocVar>,
     /// GC bookkeeping: epoch in which this prototype's constants were last marked.
     pub gc_epoch: Cell<u32>,
-    /// Hot counters for the JIT's control points, indexed by pc (lazily sized).
-    pub hot: std::cell::OnceCell<Box<[Cell<u16>]>>,
+    /// The JIT's loop slots (hot counts and traces), indexed by loop header pc (lazily
+    /// created).
+    pub hot: std::cell::OnceCell<Box<[HotSlot]>>,
     /// `code` with every opcode replaced by `Dispatch::Hook` (operands kept), built the first
     /// time hooks come on while this function runs (see `Proto::trap_code`).
     trap: std::cell::OnceCell<Box<[Instr]>>,
+}
+
+impl Drop for Proto {
+    fn drop(&mut self) {
+        crate::jitif::proto_died(self);
+    }
 }
 
 impl Proto {
@@ -93,13 +102,28 @@ impl Proto {
             .as_ptr()
     }
 
-    /// The hot counter of the loop starting at `pc` (created on first use).
+    /// The JIT slot of the loop whose header is `pc` (all slots are created on first use,
+    /// each counting down from `count`).
     #[inline]
-    pub fn hot_counter(&self, pc: usize) -> &Cell<u16> {
-        let counters = self
-            .hot
-            .get_or_init(|| vec![Cell::new(0); self.code.len() + 1].into_boxed_slice());
-        &counters[pc.min(counters.len() - 1)]
+    pub fn hot_slot(&self, pc: usize, count: u16) -> &HotSlot {
+        let slots = self.hot.get_or_init(|| {
+            (0..=self.code.len())
+                .map(|_| HotSlot {
+                    count: Cell::new(count),
+                    trace: Cell::new(0),
+                })
+                .collect()
+        });
+        &slots[pc.min(slots.len() - 1)]
+    }
+
+    /// The trace compiled for the loop whose header is `pc`, if any (0: none).
+    #[inline]
+    pub fn trace_at(&self, pc: usize) -> u32 {
+        match self.hot.get() {
+            Some(slots) => slots.get(pc).map_or(0, |s| s.trace.get()),
+            None => 0,
+        }
     }
 
     /// Name of the `n`-th (1-based) local variable active at `pc`, as Lua's luaF_getlocalname.

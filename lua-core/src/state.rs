@@ -22,14 +22,6 @@ use std::io::Write;
 /// Limit on nested Rust-level calls (PUC's LUAI_MAXCCALLS).
 pub const MAX_C_DEPTH: u32 = 200;
 
-/// Interface through which a JIT observes the interpreter (see DESIGN.md section 6).
-pub trait JitHook {
-    /// Called at a loop control point (back-edge) of `proto` whose counter reached
-    /// `State::hot_threshold`; `pc` is the loop's first instruction (the back-edge target)
-    /// and `base` the frame's first register slot.
-    fn control_point(&mut self, proto: &crate::proto::Proto, pc: usize, base: usize);
-}
-
 pub struct State {
     pub heap: Heap,
     pub cur: Gc<Thread>,
@@ -44,16 +36,15 @@ pub struct State {
     pub c_depth: u32,
     pub out: std::io::BufWriter<std::io::Stdout>,
     out_is_tty: bool,
-    /// Control-point hook for the JIT; None when no JIT is installed.
-    pub jit: Option<Box<dyn JitHook>>,
-    /// Hot threshold for control points (counter reaching it calls `jit.hot_loop`).
+    /// The JIT (see `jitif`); None when no JIT is installed.
+    pub jit: Option<std::rc::Rc<dyn crate::jitif::JitHook>>,
+    /// Back-edges a loop runs before it is hot: a new loop slot counts down from
+    /// `hot_threshold - 1` (see `jitif::HotSlot`).
     pub hot_threshold: u16,
     /// The interpreter loop's copy of "the running thread has a hook" (any kind: see
     /// `vm::run`). Refreshed whenever the loop re-derives its registers (kept here, not in a
     /// local, so the dispatch loop has one less value competing for machine registers).
     pub(crate) hooked: bool,
-    /// Number of control points executed (for tests of the JIT interface).
-    pub control_points: u64,
     /// Warnings on/off (warn "@on"/"@off").
     pub warn_on: bool,
     pub warn_buf: Vec<u8>,
@@ -91,7 +82,6 @@ impl State {
             jit: None,
             hot_threshold: 56,
             hooked: false,
-            control_points: 0,
             warn_on: false,
             warn_buf: Vec::new(),
             interrupt: Default::default(),
@@ -385,6 +375,7 @@ impl State {
             loaded: self.loaded,
             type_meta: self.type_meta,
             tm_names: self.tm_names,
+            jit: self.jit.clone(),
         }
     }
 
@@ -473,6 +464,7 @@ struct Roots {
     loaded: Gc<Table>,
     type_meta: [Option<Gc<Table>>; 12],
     tm_names: [Gc<LuaStr>; TM_COUNT],
+    jit: Option<std::rc::Rc<dyn crate::jitif::JitHook>>,
 }
 
 impl Roots {
@@ -487,6 +479,9 @@ impl Roots {
         }
         for s in &self.tm_names {
             m.mark(*s);
+        }
+        if let Some(j) = &self.jit {
+            j.mark_roots(m);
         }
     }
 }

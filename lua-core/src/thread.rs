@@ -134,6 +134,9 @@ pub struct ThreadState {
     pub oldpc: usize,
     /// The next call hook is for a tail call.
     pub tail_call_pending: bool,
+    /// The trace-execution stack (see `jitif::ExecEntry`): never empty, its bottom entry
+    /// `Interpreting`.
+    pub exec: Vec<crate::jitif::ExecEntry>,
 }
 
 pub const HOOK_CALL: u8 = 1;
@@ -163,6 +166,7 @@ impl ThreadState {
             fin_frame: None,
             oldpc: 0,
             tail_call_pending: false,
+            exec: vec![crate::jitif::ExecEntry::Interpreting],
         }
     }
 

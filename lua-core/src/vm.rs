@@ -8,8 +8,9 @@
 //!   operation that can run Lua code, grow the stack or switch frames.
 //! - `pc` is written back to the frame (`savepc!`) before every operation that can raise an
 //!   error, call out, or reach a GC safepoint, so error positions and debug info are exact.
-//! - Loop back-edges are control points: they report to the JIT hook when one is installed
-//!   and check the interrupt flag.
+//! - Loop back-edges are control points: they count down the loop's hot slot and call the
+//!   JIT when it reaches 0 (`jitif`), and they check the interrupt flag. While the thread
+//!   records a trace (`HOOK_RECORD`), the hooked instance hands the JIT every instruction.
 //! - The loop exists twice (`run::<HOOKED>`): the unhooked instance runs while the thread
 //!   has no hook at all, and only the hooked one checks for line and count hooks before each
 //!   instruction (or for call and return hooks on its call and return fast paths). Hooks
@@ -23,6 +24,7 @@
 use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
+use crate::jitif::HOOK_RECORD;
 use crate::number::{self, ArithOp};
 use crate::object::LuaClosure;
 use crate::opcodes::{Dispatch as D, Instr, Op};
@@ -218,18 +220,22 @@ impl State {
                     unsafe { Value::load(p) }
                 }};
             }
+            // A loop back-edge landed on the loop header `pc`: count down the loop's hot
+            // slot; at 0 the JIT decides (record, run a trace, back off). When it reports a
+            // changed state, everything is re-derived from the top frame.
             macro_rules! control_point {
                 () => {{
                     if self.jit.is_some() {
-                        let c = cl.proto.hot_counter(pc);
-                        let n = c.get() + 1;
-                        if n >= self.hot_threshold {
-                            c.set(0);
-                            if let Some(j) = self.jit.as_mut() {
-                                j.control_point(&cl.proto, pc, base);
+                        let c = &cl.proto.hot_slot(pc, self.hot_threshold - 1).count;
+                        let n = c.get();
+                        if n == 0 {
+                            savepc!();
+                            if self.jit_loop_header(pc)? {
+                                continue 'newframe;
                             }
+                            reload!();
                         } else {
-                            c.set(n);
+                            c.set(n - 1);
                         }
                     }
                     if self.interrupt.load(Ordering::Relaxed) {
@@ -345,7 +351,9 @@ impl State {
             }
 
             loop {
-                if HOOKED && self.hooked && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT) != 0
+                if HOOKED
+                    && self.hooked
+                    && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT | HOOK_RECORD) != 0
                 {
                     std::hint::cold_path();
                     // The hook sees this instruction as the current one (pc + 1, as PUC).
@@ -1199,6 +1207,13 @@ impl State {
                         let skip = protect!(self.for_prep(sp, a));
                         if skip {
                             pc += i.bx() + 1;
+                        } else if self.jit.is_some() && cl.proto.trace_at(pc) != 0 {
+                            // The loop has a trace: it runs the first iteration too.
+                            savepc!();
+                            if self.jit_loop_header(pc)? {
+                                continue 'newframe;
+                            }
+                            reload!();
                         }
                     }
                     D::TForPrep => {

@@ -19,6 +19,7 @@
 use crate::debug::{frame_line, func_name, traceback as vm_traceback};
 use crate::error::{chunkid, LuaError};
 use crate::gc::Gc;
+use crate::jitif::HOOK_RECORD;
 use crate::object::Thread;
 use crate::state::{NResults, State};
 use crate::table::Table;
@@ -426,18 +427,23 @@ fn sethook(st: &mut State) -> NResults {
         (f, mask, count)
     };
     let ts = co.st();
+    // (A recording in progress keeps its bit until the JIT, told below, stops it.)
+    let recording = ts.hook_mask & HOOK_RECORD;
     if mask == 0 {
         ts.hook = Value::Nil;
-        ts.hook_mask = 0;
+        ts.hook_mask = recording;
     } else {
         ts.hook = hook;
-        ts.hook_mask = mask;
+        ts.hook_mask = mask | recording;
     }
     ts.base_hook_count = count.clamp(0, i32::MAX as i64) as u32;
     ts.hook_count = ts.base_hook_count;
     let hooks = hook_table(st);
     let h = if mask == 0 { Value::Nil } else { hook };
     st.raw_set(hooks, Value::Thread(co), h)?;
+    if let Some(j) = st.jit.clone() {
+        j.hooks_changed(st);
+    }
     Ok(0)
 }
 
@@ -460,7 +466,7 @@ fn hook_table(st: &mut State) -> Gc<Table> {
 fn gethook(st: &mut State) -> NResults {
     let (co, _) = get_thread(st);
     let ts = co.st();
-    if ts.hook.is_nil() || ts.hook_mask == 0 {
+    if ts.hook.is_nil() || ts.hook_mask & !HOOK_RECORD == 0 {
         return Ok(st.ret(&[Value::Nil]));
     }
     let (hook, mask, count) = (ts.hook, ts.hook_mask, ts.base_hook_count);

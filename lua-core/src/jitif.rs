@@ -1,0 +1,127 @@
+//! The interface between the interpreter and a JIT (DESIGN.md section 6).
+//!
+//! lua-core knows nothing about machine code. A JIT plugs in as a [`JitHook`] stored in
+//! `State::jit`, and the interpreter calls it at a few control points:
+//!
+//! - **Loop headers.** Every loop back-edge (FORLOOP, TFORLOOP, a backward JMP or a test's
+//!   backward jump) counts down the loop's [`HotSlot`] in its prototype. When the count is
+//!   zero the interpreter calls [`JitHook::loop_header`], which may start recording, run a
+//!   compiled trace, or just reset the count (backing off). A FORPREP that enters its loop
+//!   also calls it when the loop's slot names a trace, so a trace runs the loop's first
+//!   iteration too.
+//! - **Recording.** While a thread records, its `hook_mask` carries [`HOOK_RECORD`]: that
+//!   sends the thread to the interpreter loop's hooked instance (exactly as a debug hook
+//!   does), which calls [`JitHook::record`] before every instruction with the live registers
+//!   in the stack. The unhooked instance pays nothing.
+//! - **GC roots, hooks, flushes.** The collector asks the JIT to mark what its traces hold
+//!   ([`JitHook::mark_roots`]); `debug.sethook` tells it hooks changed; a prototype that dies
+//!   with traces attached leaves their numbers in a queue the JIT drains
+//!   ([`take_dead_traces`]).
+//!
+//! The trace-execution stack ([`ExecEntry`]) lives in each thread's `ThreadState`, so every
+//! coroutine has its own; lua-core only creates it with its bottom `Interpreting` entry, and
+//! the JIT pushes and pops the rest.
+//!
+//! Invariants:
+//! - A hook method that returns `Ok(true)` may have changed the thread's frames and stack
+//!   (a trace ran and its exit rebuilt the interpreter state, or recording started): the
+//!   interpreter re-derives everything from the thread's top frame before going on.
+//! - No hook method is called while a debug hook can fire on the running thread, except
+//!   `record`, which must then stop recording (`hooks_changed` is called first).
+
+use crate::gc::Marker;
+use crate::proto::Proto;
+use crate::state::State;
+use crate::LuaResult;
+use std::cell::Cell;
+
+/// `ThreadState::hook_mask` bit: this thread is recording a trace (see the module doc). It
+/// is never visible to Lua (`debug.gethook` ignores it).
+pub const HOOK_RECORD: u8 = 0x40;
+
+/// A loop's entry in its prototype: the countdown to hotness and the trace compiled for it.
+pub struct HotSlot {
+    /// Back-edges left before the loop counts as hot; the JIT is called when it is 0.
+    pub count: Cell<u16>,
+    /// Number of the trace that starts at this loop header (0: none).
+    pub trace: Cell<u32>,
+}
+
+/// One entry of a thread's trace-execution stack (DESIGN.md section 6).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ExecEntry {
+    /// The interpreter runs (the bottom entry, and the entry a call-out pushes for its
+    /// nested run loop).
+    Interpreting,
+    /// This thread records trace `trace`.
+    Recording { trace: u32 },
+    /// Compiled code of trace `trace` runs; `frame` is the index of the Lua frame it
+    /// entered in.
+    Executing { trace: u32, frame: u32 },
+}
+
+/// The JIT as lua-core sees it. Methods take `&self`: the JIT keeps its mutable state in
+/// cells and never holds a borrow across running Lua or compiled code, so the calls may
+/// nest.
+pub trait JitHook {
+    /// For the JIT's own library functions, which find it through `State::jit`.
+    fn as_any(&self) -> &dyn std::any::Any;
+
+    /// The running Lua frame (the top frame, its `pc` saved) reached the loop header at
+    /// `pc` and the loop's hot slot count is 0. Returns whether the interpreter state changed
+    /// (see the module invariants).
+    fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<bool>;
+
+    /// The thread records (its mask has [`HOOK_RECORD`]) and is about to execute
+    /// instruction `pc` of its top frame.
+    fn record(&self, st: &mut State, pc: usize);
+
+    /// Mark every GC object compiled code or trace metadata refers to.
+    fn mark_roots(&self, m: &mut Marker);
+
+    /// `debug.sethook` changed a thread's hooks: stop any recording on it.
+    fn hooks_changed(&self, st: &mut State);
+}
+
+thread_local! {
+    static DEAD_TRACES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Called when a prototype dies: the traces its hot slots name can never be entered again.
+pub(crate) fn proto_died(p: &Proto) {
+    if let Some(slots) = p.hot.get() {
+        let dead: Vec<u32> = slots
+            .iter()
+            .map(|s| s.trace.get())
+            .filter(|&t| t != 0)
+            .collect();
+        if !dead.is_empty() {
+            DEAD_TRACES.with(|d| d.borrow_mut().extend(dead));
+        }
+    }
+}
+
+/// Traces whose prototype died since the last call (see [`proto_died`]).
+pub fn take_dead_traces() -> Vec<u32> {
+    DEAD_TRACES.with(|d| std::mem::take(&mut *d.borrow_mut()))
+}
+
+impl State {
+    /// The JIT's loop-header hook (see [`JitHook::loop_header`]); false without a JIT.
+    #[inline(never)]
+    pub(crate) fn jit_loop_header(&mut self, pc: usize) -> LuaResult<bool> {
+        match self.jit.clone() {
+            Some(j) => j.loop_header(self, pc),
+            None => Ok(false),
+        }
+    }
+
+    /// The JIT's recording hook (see [`JitHook::record`]).
+    #[inline(never)]
+    pub(crate) fn jit_record(&mut self, pc: usize) {
+        match self.jit.clone() {
+            Some(j) => j.record(self, pc),
+            None => self.ts().hook_mask &= !HOOK_RECORD,
+        }
+    }
+}
