@@ -13,6 +13,7 @@ use crate::error::LuaResult;
 use crate::gc::Gc;
 use crate::gc::{BarrierLog, Barriered, GcObject, Kind};
 use crate::proto::Proto;
+use crate::rawslice::RawSlice;
 use crate::state::State;
 use crate::table::Table;
 use crate::thread::ThreadState;
@@ -28,15 +29,23 @@ pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 pub struct LuaStr {
     hash: u32,
     short: bool,
-    data: Box<[u8]>,
+    /// The bytes (a `RawSlice` so compiled code finds the length: `layout::STR_LEN`).
+    data: RawSlice<u8>,
 }
+
+/// Offsets in a string object's payload, for the JIT (see `layout`).
+pub const STR_HASH_OFFSET: usize = std::mem::offset_of!(LuaStr, hash);
+pub const STR_LEN_OFFSET: usize =
+    std::mem::offset_of!(LuaStr, data) + crate::rawslice::RAWSLICE_LEN_OFFSET;
+pub const STR_DATA_OFFSET: usize =
+    std::mem::offset_of!(LuaStr, data) + crate::rawslice::RAWSLICE_PTR_OFFSET;
 
 impl LuaStr {
     pub(crate) fn new(s: &[u8], short: bool) -> LuaStr {
         LuaStr {
             hash: hash_bytes(s),
             short,
-            data: s.into(),
+            data: RawSlice::new(s.into()),
         }
     }
     #[inline(always)]
@@ -70,7 +79,7 @@ impl Gc<LuaStr> {
         if self.short && other.short {
             return false; // distinct addresses (checked by caller) => distinct contents
         }
-        self.hash == other.hash && self.data == other.data
+        self.hash == other.hash && *self.data == *other.data
     }
 }
 
@@ -131,6 +140,10 @@ impl UpVal {
         // SAFETY: as in `get`.
         unsafe { *self.v.get() = val }
     }
+    /// The write barrier, for compiled code that stores a reference into this upvalue.
+    pub fn barrier(&self) {
+        crate::gc::write_barrier(self);
+    }
     pub fn is_open(&self) -> bool {
         !std::ptr::eq(self.v.get(), self.closed.get())
     }
@@ -164,8 +177,9 @@ pub struct LuaClosure {
     pub numparams: u8,
     pub maxstacksize: u8,
     pub is_vararg: bool,
-    /// Upvalue slots; replaceable only through `set_upval` (debug.upvaluejoin).
-    upvals: Box<[Cell<Gc<UpVal>>]>,
+    /// Upvalue slots; replaceable only through `set_upval` (debug.upvaluejoin). A
+    /// `RawSlice` so compiled code finds them (`layout::CLOSURE_UPVALS`).
+    upvals: RawSlice<Cell<Gc<UpVal>>>,
     /// Write barrier: non-null while the closure is black (see gc/mod.rs).
     barrier: Cell<*const BarrierLog>,
 }
@@ -179,7 +193,7 @@ impl LuaClosure {
             maxstacksize: proto.maxstacksize,
             is_vararg: proto.is_vararg,
             proto,
-            upvals: upvals.into_iter().map(Cell::new).collect(),
+            upvals: RawSlice::new(upvals.into_iter().map(Cell::new).collect()),
             barrier: Cell::new(std::ptr::null()),
         }
     }
@@ -212,6 +226,10 @@ impl LuaClosure {
         self.upvals[i].set(uv);
     }
 }
+
+/// Offsets in a Lua closure's payload, for the JIT (see `layout`).
+pub const CLOSURE_UPVALS_OFFSET: usize =
+    std::mem::offset_of!(LuaClosure, upvals) + crate::rawslice::RAWSLICE_PTR_OFFSET;
 
 impl Barriered for LuaClosure {
     fn barrier_cell(&self) -> &Cell<*const BarrierLog> {

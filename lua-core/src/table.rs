@@ -48,9 +48,9 @@
 use crate::gc::{Gc, GcObject, Kind, Marker, Trace};
 use crate::number::float_to_int_exact;
 use crate::object::LuaStr;
+use crate::rawslice::RawSlice;
 use crate::value::Value;
 use std::cell::{Cell, UnsafeCell};
-use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::ptr::NonNull;
 
@@ -91,57 +91,6 @@ const FREE: Node = Node {
 /// Integer keys `1..=2^MAX_ABITS` are candidates for the array part (PUC's MAXABITS).
 const MAX_ABITS: usize = 31;
 
-/// An owned boxed slice stored as (pointer, length) in a fixed order, so the JIT can load both
-/// from known offsets (the layout of `Box<[T]>` itself is unspecified).
-#[repr(C)]
-struct RawSlice<T> {
-    ptr: NonNull<T>,
-    len: usize,
-    _own: PhantomData<Box<[T]>>,
-}
-
-impl<T> RawSlice<T> {
-    fn new(b: Box<[T]>) -> RawSlice<T> {
-        RawSlice {
-            len: b.len(),
-            ptr: NonNull::from(Box::leak(b)).cast(),
-            _own: PhantomData,
-        }
-    }
-
-    fn into_box(self) -> Box<[T]> {
-        let me = std::mem::ManuallyDrop::new(self);
-        let raw = std::ptr::slice_from_raw_parts_mut(me.ptr.as_ptr(), me.len);
-        // SAFETY: reconstitutes the box leaked in `new`; `me` is not dropped, so once.
-        unsafe { Box::from_raw(raw) }
-    }
-}
-
-impl<T> std::ops::Deref for RawSlice<T> {
-    type Target = [T];
-    #[inline(always)]
-    fn deref(&self) -> &[T] {
-        // SAFETY: `ptr`/`len` come from a leaked `Box<[T]>` that this value owns until drop.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
-    }
-}
-
-impl<T> std::ops::DerefMut for RawSlice<T> {
-    #[inline(always)]
-    fn deref_mut(&mut self) -> &mut [T] {
-        // SAFETY: as in `deref`; `&mut self` makes the access exclusive.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
-    }
-}
-
-impl<T> Drop for RawSlice<T> {
-    fn drop(&mut self) {
-        let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
-        // SAFETY: reconstitutes the box leaked in `new`, exactly once.
-        drop(unsafe { Box::from_raw(raw) });
-    }
-}
-
 #[repr(C)]
 struct Parts {
     array: RawSlice<Value>,
@@ -175,7 +124,9 @@ pub const TABLE_NODE_PTR_OFFSET: usize =
     offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, ptr);
 pub const TABLE_NODE_LEN_OFFSET: usize =
     offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, len);
+pub const TABLE_LIMIT_OFFSET: usize = offset_of!(Table, parts) + offset_of!(Parts, limit);
 pub const TABLE_META_OFFSET: usize = offset_of!(Table, meta);
+pub const TABLE_BARRIER_OFFSET: usize = offset_of!(Table, barrier);
 pub const TABLE_FLAGS_OFFSET: usize = offset_of!(Table, flags);
 const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<RawSlice<Value>>() == 16);
 
@@ -874,6 +825,85 @@ impl Table {
     #[inline]
     pub fn array_ptr(&self) -> *const Value {
         self.parts().array.as_ptr()
+    }
+
+    // ----- for the JIT (compiled code reads the parts directly; see `layout`) -----
+
+    /// The write barrier, for compiled code that stores a reference into this table.
+    pub fn barrier(&self) {
+        crate::gc::write_barrier(self);
+    }
+
+    /// PUC's `alimit`: integer keys `1..=limit` are read from the array part directly.
+    pub fn limit(&self) -> usize {
+        self.parts().limit
+    }
+
+    /// The node holding string key `s`, if any (its index in the hash part).
+    pub fn jit_find_str(&self, s: Gc<LuaStr>) -> Option<usize> {
+        self.parts().find_str(s)
+    }
+
+    /// Where the value of integer key `k` lives, or `None` if absent. As `get_int`, a key
+    /// between `limit` and the array size moves `limit`.
+    pub fn jit_int_slot(&self, k: i64) -> Option<*mut Value> {
+        let p = self.parts_mut();
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < p.array.len() as u64 {
+            if idx >= p.limit as u64 {
+                p.limit = k as usize;
+            }
+            return Some(&raw mut p.array[idx as usize]);
+        }
+        let i = p.find_int(mod_pos(k as u64, p.node.len()), k)?;
+        Some(&raw mut p.node[i].val)
+    }
+
+    /// Where the value of string key `s` lives, or `None` if absent.
+    pub fn jit_str_slot(&self, s: Gc<LuaStr>) -> Option<*mut Value> {
+        let p = self.parts_mut();
+        let i = p.find_str(s)?;
+        Some(&raw mut p.node[i].val)
+    }
+
+    /// Make key `k` present (it must be normalised, not nil or NaN) and return where its
+    /// value lives; a new key holds `false` until the caller, which must store a non-nil
+    /// value there before anything else touches the table, does. May rehash. Runs the write
+    /// barrier and clears the metamethod cache, as `set` does.
+    pub fn jit_new_slot(&self, k: Value) -> *mut Value {
+        crate::gc::write_barrier(self);
+        self.flags.set(0);
+        let present = match k {
+            Value::Int(i) => self.jit_int_slot(i),
+            Value::Str(s) => self.jit_str_slot(s),
+            _ => {
+                let p = self.parts_mut();
+                let i = p.find_from(main_pos(p.node.len(), &k), &k);
+                i.map(|i| &raw mut p.node[i].val)
+            }
+        };
+        if let Some(slot) = present {
+            return slot;
+        }
+        // Absent: insert with a placeholder, then find where it went (a rehash may move it).
+        match k {
+            Value::Int(i) => {
+                self.set_int(i, Value::Bool(false));
+                self.jit_int_slot(i).expect("just inserted")
+            }
+            Value::Str(s) => {
+                self.set_str(s, Value::Bool(false));
+                self.jit_str_slot(s).expect("just inserted")
+            }
+            _ => {
+                let _ = self.set(k, Value::Bool(false));
+                let p = self.parts_mut();
+                let i = p
+                    .find_from(main_pos(p.node.len(), &k), &k)
+                    .expect("just inserted");
+                &raw mut p.node[i].val
+            }
+        }
     }
 
     pub fn metatable(&self) -> Option<Gc<Table>> {

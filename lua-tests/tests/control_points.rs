@@ -65,8 +65,8 @@ fn jit_counts_hot_loops_without_changing_results() {
     jit::install(
         lua.state(),
         jit::JitConfig {
-            enabled: true,
             hotloop: 1,
+            ..jit::JitConfig::default()
         },
     );
     let r = lua

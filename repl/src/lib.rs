@@ -41,6 +41,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     let mut jit_config = jit::JitConfig::default();
+    // LUA_JIT first (for harnesses that cannot pass options), then the command line.
+    if let Ok(words) = std::env::var("LUA_JIT") {
+        for bad in jit_config.apply_env(&words) {
+            eprintln!("{PROGNAME}: LUA_JIT: unknown JIT option '{bad}'");
+        }
+    }
     for o in &opts.jit {
         jit_config.apply_option(o);
     }

@@ -1,0 +1,1193 @@
+//! The x86-64 backend: one function per IR op, emitting with dynasm into a byte vector.
+//!
+//! Register conventions inside a trace (see `regalloc::reg`): r14 holds the root frame's
+//! base (register 0 of the Lua frame), r15 the execution context (`exec::ExecCtx`); r10,
+//! r11 and xmm15 are scratch; everything else is allocated. A trace is entered as an
+//! `extern "C"` function: the prologue saves the callee-saved registers and aligns the
+//! stack, the epilogue (shared by all exits) restores them and returns the exit number.
+//!
+//! ```text
+//!   prologue            push callee-saved, rsp 16-aligned, r14 = base, r15 = ctx
+//!   preamble            the first iteration
+//!   loop:               the loop body
+//!   phi moves; jmp loop
+//!   exit k:             ctx.exitno = k; jmp exit_common          (one stub per guard)
+//!   exit_common:        save every register in ctx; epilogue; return exit number
+//!   constant pool       floats and masks, RIP-relative
+//! ```
+//!
+//! Guards are conditional jumps to their exit stub; a helper call saves the live
+//! caller-saved registers to their save slots and restores them afterwards.
+//!
+//! Invariants:
+//! - The generated code is position independent (relative jumps inside the buffer,
+//!   absolute addresses as immediates), so `mcode` may copy it anywhere.
+//! - An instruction writes its result location only after its own guards, unless the
+//!   register allocator gave it a register no live value (snapshots included) uses.
+
+use crate::abort::{Abort, Reason};
+use crate::exec::{CTX_CLOSURE, CTX_EXITNO, CTX_GPR, CTX_SPILL, CTX_XMM};
+use crate::helpers;
+use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
+use crate::regalloc::{is_call, reg::*, Alloc, Loc};
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
+use lua_core::layout;
+
+macro_rules! a {
+    ($ops:expr; $($t:tt)*) => {
+        dynasm!($ops ; .arch x64 ; $($t)*)
+    };
+}
+
+/// Whether the CPU has SSE4.1 (`roundsd` for floor and ceil).
+pub fn has_sse41() -> bool {
+    std::arch::is_x86_feature_detected!("sse4.1")
+}
+
+/// The assembled trace.
+pub struct Code {
+    pub bytes: Vec<u8>,
+    /// The snapshot of each exit number.
+    pub exits: Vec<u32>,
+    /// Offset of the loop body's first instruction.
+    pub loop_offset: usize,
+}
+
+/// Where an operand comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Src {
+    Reg(u8),
+    Mem(i32),
+    Imm(i64),
+    /// A float constant in the pool (its label index).
+    Pool(usize),
+    /// The bits of an XMM register, as an integer argument of a helper.
+    XBits(u8),
+}
+
+struct Asm<'a> {
+    ops: VecAssembler<X64Relocation>,
+    ir: &'a Ir,
+    ra: &'a Alloc,
+    max_slot: i32,
+    exits: Vec<u32>,
+    exit_labels: Vec<DynamicLabel>,
+    pool: Vec<(DynamicLabel, [u64; 2])>,
+    exit_common: DynamicLabel,
+    /// Instruction being assembled.
+    cur: usize,
+}
+
+fn spill_off(s: u16) -> i32 {
+    CTX_SPILL + 8 * s as i32
+}
+
+/// Assemble `ir` with allocation `ra`. `max_slot`: one past the highest stack slot the
+/// trace touches (for the upvalue range guard).
+pub fn assemble(ir: &Ir, ra: &Alloc, max_slot: i32) -> Result<Code, Abort> {
+    let mut ops = VecAssembler::<X64Relocation>::new(0);
+    let exit_common = ops.new_dynamic_label();
+    let mut asm = Asm {
+        ops,
+        ir,
+        ra,
+        max_slot,
+        exits: Vec::new(),
+        exit_labels: Vec::new(),
+        pool: Vec::new(),
+        exit_common,
+        cur: 0,
+    };
+    asm.prologue();
+    let loop_label = asm.ops.new_dynamic_label();
+    let mut loop_offset = 0;
+    let n = ir.ins.len();
+    for i in 1..n {
+        asm.cur = i;
+        let ins = ir.ins[i];
+        match ins.op {
+            Op::Nop | Op::Phi => {}
+            Op::Loop => {
+                a!(asm.ops; .align 16);
+                loop_offset = asm.ops.offset().0;
+                a!(asm.ops; =>loop_label);
+            }
+            _ => asm.ins(i, ins)?,
+        }
+    }
+    if ir.loop_start.is_some() {
+        asm.phi_moves();
+        a!(asm.ops; jmp =>loop_label);
+    } else {
+        // A trace without a loop leaves through a final exit (not produced today).
+        return Err(Abort::with(Reason::NyiBytecode, "trace without a loop"));
+    }
+    asm.exit_stubs();
+    asm.const_pool();
+    let exits = std::mem::take(&mut asm.exits);
+    let bytes = asm
+        .ops
+        .finalize()
+        .map_err(|_| Abort::with(Reason::NyiBytecode, "assembler error"))?;
+    Ok(Code {
+        bytes,
+        exits,
+        loop_offset,
+    })
+}
+
+impl Asm<'_> {
+    fn prologue(&mut self) {
+        a!(self.ops
+            ; push rbx ; push rbp ; push r12 ; push r13 ; push r14 ; push r15
+            ; sub rsp, 8
+            ; mov r14, rdi
+            ; mov r15, rsi
+        );
+    }
+
+    fn exit_stubs(&mut self) {
+        for (k, lbl) in self.exit_labels.clone().into_iter().enumerate() {
+            let ec = self.exit_common;
+            a!(self.ops
+                ; =>lbl
+                ; mov DWORD [r15 + CTX_EXITNO], k as i32
+                ; jmp =>ec
+            );
+        }
+        let ec = self.exit_common;
+        a!(self.ops; =>ec);
+        for g in 0..16u8 {
+            if g == RSP {
+                continue;
+            }
+            a!(self.ops; mov [r15 + CTX_GPR + 8 * g as i32], Rq(g));
+        }
+        for x in 0..16u8 {
+            a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+        }
+        a!(self.ops
+            ; mov eax, [r15 + CTX_EXITNO]
+            ; add rsp, 8
+            ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
+            ; ret
+        );
+    }
+
+    fn const_pool(&mut self) {
+        a!(self.ops; .align 16);
+        for (lbl, v) in std::mem::take(&mut self.pool) {
+            a!(self.ops
+                ; =>lbl
+                ; .u64 v[0]
+                ; .u64 v[1]
+            );
+        }
+    }
+
+    /// A pool entry of 16 bytes (16-aligned: usable as a packed operand).
+    fn pool16(&mut self, v: [u64; 2]) -> usize {
+        if let Some(p) = self.pool.iter().position(|e| e.1 == v) {
+            return p;
+        }
+        let l = self.ops.new_dynamic_label();
+        self.pool.push((l, v));
+        self.pool.len() - 1
+    }
+
+    /// The exit label for the current guard (a new exit number).
+    fn exit(&mut self) -> DynamicLabel {
+        let snap = self.ir.ins[self.cur].snap;
+        let l = self.ops.new_dynamic_label();
+        self.exits.push(snap);
+        self.exit_labels.push(l);
+        l
+    }
+
+    // ----- operands -----
+
+    fn loc(&self, r: Ref) -> Loc {
+        self.ra.loc_of(r)
+    }
+
+    /// A general-purpose operand as a source (register, memory or immediate).
+    fn gsrc(&mut self, r: Ref) -> Src {
+        if r.is_const() {
+            let k = self.ir.get(r);
+            return Src::Imm(match k.op {
+                Op::KNil => 0,
+                _ => k.k,
+            });
+        }
+        match self.loc(r) {
+            Loc::Gpr(g) => Src::Reg(g),
+            Loc::Spill(s) => Src::Mem(spill_off(s)),
+            _ => Src::Imm(0),
+        }
+    }
+
+    /// A float operand as a source (register, memory or pool constant).
+    fn xsrc(&mut self, r: Ref) -> Src {
+        if r.is_const() {
+            let bits = self.ir.get(r).k as u64;
+            return Src::Pool(self.pool16([bits, 0]));
+        }
+        match self.loc(r) {
+            Loc::Xmm(x) => Src::Reg(x),
+            Loc::Spill(s) => Src::Mem(spill_off(s)),
+            _ => Src::Pool(self.pool16([0, 0])),
+        }
+    }
+
+    /// `r` in a general-purpose register (loading into `scratch` if needed).
+    fn greg(&mut self, r: Ref, scratch: u8) -> u8 {
+        match self.gsrc(r) {
+            Src::Reg(g) => g,
+            s => {
+                self.gload(scratch, s);
+                scratch
+            }
+        }
+    }
+
+    fn gload(&mut self, d: u8, s: Src) {
+        match s {
+            Src::Reg(g) => {
+                if g != d {
+                    a!(self.ops; mov Rq(d), Rq(g));
+                }
+            }
+            Src::Mem(off) => a!(self.ops; mov Rq(d), [r15 + off]),
+            Src::Imm(0) => a!(self.ops; xor Rd(d), Rd(d)),
+            Src::Imm(k) if k == k as i32 as i64 => a!(self.ops; mov Rq(d), k as i32),
+            Src::Imm(k) => a!(self.ops; mov Rq(d), QWORD k),
+            Src::Pool(_) => unreachable!("pool operands are floats"),
+            Src::XBits(x) => a!(self.ops; movq Rq(d), Rx(x)),
+        }
+    }
+
+    /// `r` in an XMM register (loading into `scratch` if needed).
+    fn xreg(&mut self, r: Ref, scratch: u8) -> u8 {
+        match self.xsrc(r) {
+            Src::Reg(x) => x,
+            s => {
+                self.xload(scratch, s);
+                scratch
+            }
+        }
+    }
+
+    fn xload(&mut self, d: u8, s: Src) {
+        match s {
+            Src::Reg(x) => {
+                if x != d {
+                    a!(self.ops; movapd Rx(d), Rx(x));
+                }
+            }
+            Src::Mem(off) => a!(self.ops; movsd Rx(d), [r15 + off]),
+            Src::Pool(p) => {
+                let l = self.pool[p].0;
+                a!(self.ops; movsd Rx(d), [=>l]);
+            }
+            Src::Imm(_) | Src::XBits(_) => unreachable!("float immediates live in the pool"),
+        }
+    }
+
+    /// The register the result of the current instruction is computed in.
+    fn gdst(&self) -> u8 {
+        match self.ra.loc[self.cur] {
+            Loc::Gpr(g) => g,
+            _ => TMP,
+        }
+    }
+    fn xdst(&self) -> u8 {
+        match self.ra.loc[self.cur] {
+            Loc::Xmm(x) => x,
+            _ => FTMP,
+        }
+    }
+
+    /// Store the result computed in `d` to the current instruction's location.
+    fn gfinish(&mut self, d: u8) {
+        match self.ra.loc[self.cur] {
+            Loc::Gpr(g) if g != d => a!(self.ops; mov Rq(g), Rq(d)),
+            Loc::Spill(s) => a!(self.ops; mov [r15 + spill_off(s)], Rq(d)),
+            _ => {}
+        }
+    }
+    fn xfinish(&mut self, d: u8) {
+        match self.ra.loc[self.cur] {
+            Loc::Xmm(x) if x != d => a!(self.ops; movapd Rx(x), Rx(d)),
+            Loc::Spill(s) => a!(self.ops; movsd [r15 + spill_off(s)], Rx(d)),
+            _ => {}
+        }
+    }
+
+    // ----- instructions -----
+
+    fn ins(&mut self, i: usize, ins: Ins) -> Result<(), Abort> {
+        if is_call(self.ir, i) {
+            return self.call_op(ins);
+        }
+        match ins.op {
+            Op::SLoad => self.sload(ins),
+            Op::FnRoot => {
+                let d = self.gdst();
+                a!(self.ops; mov Rq(d), [r15 + CTX_CLOSURE]);
+                self.gfinish(d);
+            }
+            Op::Lt | Op::Ge | Op::Le | Op::Gt | Op::Eq | Op::Ne | Op::ULt | Op::UGe => {
+                if ins.ty == Ty::Num {
+                    self.fcmp(ins)
+                } else {
+                    self.icmp(ins)
+                }
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::BAnd | Op::BOr | Op::BXor if ins.ty != Ty::Num => {
+                self.ibin(ins)
+            }
+            Op::Add | Op::Sub | Op::Mul | Op::Div => self.fbin(ins),
+            Op::Min | Op::Max => {
+                if ins.ty == Ty::Num {
+                    self.fminmax(ins)
+                } else {
+                    self.iminmax(ins)
+                }
+            }
+            Op::Neg | Op::BNot | Op::Not if ins.ty != Ty::Num => {
+                let d = self.gdst();
+                let s = self.gsrc(ins.a);
+                self.gload(d, s);
+                match ins.op {
+                    Op::Neg => a!(self.ops; neg Rq(d)),
+                    Op::BNot => a!(self.ops; not Rq(d)),
+                    _ => a!(self.ops; xor Rq(d), 1),
+                }
+                self.gfinish(d);
+            }
+            Op::Neg | Op::Abs => {
+                let mask = if ins.op == Op::Neg {
+                    [1u64 << 63, 0]
+                } else {
+                    [!(1u64 << 63), 0]
+                };
+                let p = self.pool16(mask);
+                let l = self.pool[p].0;
+                let d = self.xdst();
+                let s = self.xsrc(ins.a);
+                self.xload(d, s);
+                if ins.op == Op::Neg {
+                    a!(self.ops; xorpd Rx(d), [=>l]);
+                } else {
+                    a!(self.ops; andpd Rx(d), [=>l]);
+                }
+                self.xfinish(d);
+            }
+            Op::Sqrt | Op::Floor | Op::Ceil => {
+                let d = self.xdst();
+                let s = self.xsrc(ins.a);
+                let mode: i8 = if ins.op == Op::Floor { 9 } else { 10 };
+                match (ins.op, s) {
+                    (Op::Sqrt, Src::Reg(x)) => a!(self.ops; sqrtsd Rx(d), Rx(x)),
+                    (Op::Sqrt, _) => {
+                        self.xload(d, s);
+                        a!(self.ops; sqrtsd Rx(d), Rx(d));
+                    }
+                    (_, Src::Reg(x)) => a!(self.ops; roundsd Rx(d), Rx(x), mode),
+                    _ => {
+                        self.xload(d, s);
+                        a!(self.ops; roundsd Rx(d), Rx(d), mode);
+                    }
+                }
+                self.xfinish(d);
+            }
+            Op::BShl | Op::BShr => self.shift_const(ins),
+            Op::Conv => {
+                let d = self.xdst();
+                let g = self.greg(ins.a, TMP);
+                a!(self.ops; xorps Rx(d), Rx(d) ; cvtsi2sd Rx(d), Rq(g));
+                self.xfinish(d);
+            }
+            Op::NToI => {
+                // Truncate, convert back, compare: equal only for an exact integer value.
+                let xs = self.xsrc(ins.a);
+                let d = self.gdst();
+                let e = self.exit();
+                match xs {
+                    Src::Reg(x) => a!(self.ops; cvttsd2si Rq(d), Rx(x)),
+                    Src::Mem(off) => a!(self.ops; cvttsd2si Rq(d), QWORD [r15 + off]),
+                    Src::Pool(p) => {
+                        let l = self.pool[p].0;
+                        a!(self.ops; cvttsd2si Rq(d), QWORD [=>l]);
+                    }
+                    Src::Imm(_) | Src::XBits(_) => unreachable!("float operand"),
+                }
+                a!(self.ops
+                    ; xorps xmm15, xmm15
+                    ; cvtsi2sd xmm15, Rq(d)
+                );
+                self.ucomi(FTMP, xs);
+                a!(self.ops
+                    ; jne =>e
+                    ; jp =>e
+                );
+                self.gfinish(d);
+            }
+            Op::FLoad => {
+                let obj = self.greg(ins.a, TMP2);
+                let d = self.gdst();
+                let f = Field::from_k(ins.k);
+                let off = f.offset();
+                if f.width() == 4 {
+                    a!(self.ops; mov Rd(d), [Rq(obj) + off]);
+                } else {
+                    a!(self.ops; mov Rq(d), [Rq(obj) + off]);
+                }
+                self.gfinish(d);
+            }
+            Op::FStore => {
+                let obj = self.greg(ins.a, TMP2);
+                let f = Field::from_k(ins.k);
+                let off = f.offset();
+                let v = self.greg(ins.b, TMP);
+                if f.width() == 4 {
+                    a!(self.ops; mov [Rq(obj) + off], Rd(v));
+                } else {
+                    a!(self.ops; mov [Rq(obj) + off], Rq(v));
+                }
+            }
+            Op::ARef => {
+                let arr = self.greg(ins.a, TMP2);
+                let d = self.gdst();
+                match self.ir.as_kint(ins.b) {
+                    Some(k)
+                        if (k - 1)
+                            .checked_mul(16)
+                            .is_some_and(|o| o == o as i32 as i64) =>
+                    {
+                        let off = ((k - 1) * 16) as i32;
+                        a!(self.ops; lea Rq(d), [Rq(arr) + off]);
+                    }
+                    _ => {
+                        let s = self.gsrc(ins.b);
+                        self.gload(TMP, s);
+                        a!(self.ops
+                            ; shl Rq(TMP), 4
+                            ; lea Rq(d), [Rq(arr) + Rq(TMP) - 16]
+                        );
+                    }
+                }
+                self.gfinish(d);
+            }
+            Op::HRefK => {
+                let nodes = self.greg(ins.a, TMP2);
+                let off = (ins.k as usize * layout::NODE_SIZE) as i32;
+                let key_addr = self.ir.get(ins.b).k;
+                let e = self.exit();
+                let d = self.gdst();
+                a!(self.ops
+                    ; cmp BYTE [Rq(nodes) + off + layout::NODE_KEY as i32], layout::TAG_STR as i8
+                    ; jne =>e
+                    ; mov Rq(TMP), QWORD key_addr
+                    ; cmp [Rq(nodes) + off + (layout::NODE_KEY + 8) as i32], Rq(TMP)
+                    ; jne =>e
+                    ; lea Rq(d), [Rq(nodes) + off]
+                );
+                self.gfinish(d);
+            }
+            Op::VLoad => self.vload(ins),
+            Op::NotNil => {
+                let p = self.greg(ins.a, TMP2);
+                let e = self.exit();
+                a!(self.ops
+                    ; cmp BYTE [Rq(p)], layout::TAG_NIL as i8
+                    ; je =>e
+                );
+            }
+            Op::VStore => self.vstore(ins),
+            Op::UpRef => {
+                let cl = self.greg(ins.a, TMP2);
+                let d = self.gdst();
+                a!(self.ops
+                    ; mov Rq(TMP), [Rq(cl) + layout::CLOSURE_UPVALS as i32]
+                    ; mov Rq(d), [Rq(TMP) + 8 * ins.k as i32]
+                );
+                self.gfinish(d);
+            }
+            Op::UpAddr => {
+                let uv = self.greg(ins.a, TMP2);
+                let d = self.gdst();
+                a!(self.ops; mov Rq(d), [Rq(uv) + layout::UPVAL_V as i32]);
+                self.gfinish(d);
+            }
+            Op::UpInFrame => {
+                let p = self.greg(ins.a, TMP2);
+                let e = self.exit();
+                let off = 16 * ins.k as i32;
+                a!(self.ops
+                    ; lea Rq(TMP), [r14 + off]
+                    ; cmp Rq(p), Rq(TMP)
+                    ; jne =>e
+                );
+            }
+            Op::UpOutFrame => {
+                let s = self.gsrc(ins.a);
+                self.gload(TMP, s);
+                let e = self.exit();
+                let ext = 16 * self.max_slot;
+                a!(self.ops
+                    ; sub Rq(TMP), r14
+                    ; cmp Rq(TMP), ext
+                    ; jb =>e
+                );
+            }
+            _ => {
+                return Err(Abort::with(
+                    Reason::NyiBytecode,
+                    format!("IR {}", ins.op.name()),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn sload(&mut self, ins: Ins) {
+        let off = 16 * ins.k as i32;
+        let tag = ins.ty.tag().expect("SLOAD of a Lua type") as i8;
+        let e = self.exit();
+        a!(self.ops
+            ; cmp BYTE [r14 + off], tag
+            ; jne =>e
+        );
+        self.load_payload(ins.ty, BASE, off + 8);
+    }
+
+    /// Load the payload of type `ty` at [base + off] into the current result location.
+    fn load_payload(&mut self, ty: Ty, base: u8, off: i32) {
+        match ty {
+            Ty::Nil => {}
+            Ty::Num => {
+                let d = self.xdst();
+                a!(self.ops; movsd Rx(d), [Rq(base) + off]);
+                self.xfinish(d);
+            }
+            Ty::Bool => {
+                let d = self.gdst();
+                a!(self.ops; movzx Rd(d), BYTE [Rq(base) + off]);
+                self.gfinish(d);
+            }
+            _ => {
+                let d = self.gdst();
+                a!(self.ops; mov Rq(d), [Rq(base) + off]);
+                self.gfinish(d);
+            }
+        }
+    }
+
+    fn vload(&mut self, ins: Ins) {
+        let p = self.greg(ins.a, TMP2);
+        let tag = ins.ty.tag().expect("VLOAD of a Lua type") as i8;
+        let e = self.exit();
+        a!(self.ops
+            ; cmp BYTE [Rq(p)], tag
+            ; jne =>e
+        );
+        self.load_payload(ins.ty, p, 8);
+    }
+
+    fn vstore(&mut self, ins: Ins) {
+        let p = self.greg(ins.a, TMP2);
+        let ty = self.ir.ty(ins.b);
+        let tag = ty.tag().expect("VSTORE of a Lua type") as i8;
+        a!(self.ops; mov BYTE [Rq(p)], tag);
+        match ty {
+            Ty::Nil => {}
+            Ty::Num => match self.xsrc(ins.b) {
+                Src::Reg(x) => a!(self.ops; movsd [Rq(p) + 8], Rx(x)),
+                _ => {
+                    let bits = if ins.b.is_const() {
+                        Src::Imm(self.ir.get(ins.b).k)
+                    } else {
+                        self.gsrc(ins.b)
+                    };
+                    self.gload(TMP, bits);
+                    a!(self.ops; mov [Rq(p) + 8], Rq(TMP));
+                }
+            },
+            _ => match self.gsrc(ins.b) {
+                Src::Reg(g) => a!(self.ops; mov [Rq(p) + 8], Rq(g)),
+                Src::Imm(k) if k == k as i32 as i64 => {
+                    a!(self.ops; mov QWORD [Rq(p) + 8], k as i32)
+                }
+                s => {
+                    self.gload(TMP, s);
+                    a!(self.ops; mov [Rq(p) + 8], Rq(TMP));
+                }
+            },
+        }
+    }
+
+    fn icmp(&mut self, ins: Ins) {
+        let (mut a, mut b, mut op) = (ins.a, ins.b, ins.op);
+        if a.is_const() && !b.is_const() {
+            std::mem::swap(&mut a, &mut b);
+            op = match op {
+                Op::Lt => Op::Gt,
+                Op::Gt => Op::Lt,
+                Op::Le => Op::Ge,
+                Op::Ge => Op::Le,
+                o => o,
+            };
+            if matches!(op, Op::ULt | Op::UGe) {
+                // Unsigned swaps are not needed by the recorder; keep the order.
+                std::mem::swap(&mut a, &mut b);
+                op = ins.op;
+            }
+        }
+        let x = self.greg(a, TMP);
+        let e = self.exit();
+        match self.gsrc(b) {
+            Src::Reg(g) => a!(self.ops; cmp Rq(x), Rq(g)),
+            Src::Mem(off) => a!(self.ops; cmp Rq(x), [r15 + off]),
+            Src::Imm(k) if k == k as i32 as i64 => a!(self.ops; cmp Rq(x), k as i32),
+            Src::Imm(k) => {
+                a!(self.ops; mov Rq(TMP2), QWORD k ; cmp Rq(x), Rq(TMP2));
+            }
+            Src::Pool(_) | Src::XBits(_) => unreachable!("integer compare"),
+        }
+        // Jump to the exit when the guard does not hold.
+        match op {
+            Op::Lt => a!(self.ops; jge =>e),
+            Op::Ge => a!(self.ops; jl =>e),
+            Op::Le => a!(self.ops; jg =>e),
+            Op::Gt => a!(self.ops; jle =>e),
+            Op::Eq => a!(self.ops; jne =>e),
+            Op::Ne => a!(self.ops; je =>e),
+            Op::ULt => a!(self.ops; jae =>e),
+            _ => a!(self.ops; jb =>e),
+        }
+    }
+
+    /// `ucomisd x, y` with x a register.
+    fn ucomi(&mut self, x: u8, y: Src) {
+        match y {
+            Src::Reg(r) => a!(self.ops; ucomisd Rx(x), Rx(r)),
+            Src::Mem(off) => a!(self.ops; ucomisd Rx(x), [r15 + off]),
+            Src::Pool(p) => {
+                let l = self.pool[p].0;
+                a!(self.ops; ucomisd Rx(x), [=>l]);
+            }
+            Src::Imm(_) | Src::XBits(_) => unreachable!("float compare"),
+        }
+    }
+
+    fn fcmp(&mut self, ins: Ins) {
+        let e = self.exit();
+        match ins.op {
+            Op::Eq | Op::Ne => {
+                let x = self.xreg(ins.a, FTMP);
+                let y = self.xsrc(ins.b);
+                self.ucomi(x, y);
+                if ins.op == Op::Eq {
+                    a!(self.ops; jne =>e ; jp =>e);
+                } else {
+                    let ok = self.ops.new_dynamic_label();
+                    a!(self.ops; jp =>ok ; je =>e ; =>ok);
+                }
+            }
+            _ => {
+                // Compare b with a: "b > a" (CF=0, ZF=0) is exactly "a < b" ordered.
+                let x = self.xreg(ins.b, FTMP);
+                let y = self.xsrc(ins.a);
+                self.ucomi(x, y);
+                match ins.op {
+                    Op::Lt => a!(self.ops; jbe =>e),
+                    Op::Ge => a!(self.ops; ja =>e),
+                    Op::Le => a!(self.ops; jb =>e),
+                    _ => a!(self.ops; jae =>e),
+                }
+            }
+        }
+    }
+
+    /// Integer `d = a op b` for add, sub, mul and the bitwise ops.
+    fn ibin(&mut self, ins: Ins) {
+        let (mut a, mut b) = (ins.a, ins.b);
+        let mut d = self.gdst();
+        // d must not be b's register when d is loaded with a first.
+        if self.gsrc(b) == Src::Reg(d) {
+            if ins.op.is_commutative() {
+                std::mem::swap(&mut a, &mut b);
+            } else {
+                d = TMP;
+            }
+        }
+        if ins.op == Op::Add {
+            // lea for register + small constant.
+            if let (Src::Reg(x), Src::Imm(k)) = (self.gsrc(a), self.gsrc(b)) {
+                if k == k as i32 as i64 {
+                    a!(self.ops; lea Rq(d), [Rq(x) + k as i32]);
+                    self.gfinish(d);
+                    return;
+                }
+            }
+        }
+        let sa = self.gsrc(a);
+        self.gload(d, sa);
+        let sb = self.gsrc(b);
+        let sb = match sb {
+            Src::Imm(k) if k != k as i32 as i64 => {
+                self.gload(TMP2, sb);
+                Src::Reg(TMP2)
+            }
+            s => s,
+        };
+        macro_rules! op3 {
+            ($m:ident) => {
+                match sb {
+                    Src::Reg(g) => a!(self.ops; $m Rq(d), Rq(g)),
+                    Src::Mem(off) => a!(self.ops; $m Rq(d), [r15 + off]),
+                    Src::Imm(k) => a!(self.ops; $m Rq(d), k as i32),
+                    Src::Pool(_) | Src::XBits(_) => unreachable!(),
+                }
+            };
+        }
+        match ins.op {
+            Op::Add => op3!(add),
+            Op::Sub => op3!(sub),
+            Op::BAnd => op3!(and),
+            Op::BOr => op3!(or),
+            Op::BXor => op3!(xor),
+            _ => match sb {
+                Src::Reg(g) => a!(self.ops; imul Rq(d), Rq(g)),
+                Src::Mem(off) => a!(self.ops; imul Rq(d), [r15 + off]),
+                Src::Imm(k) => a!(self.ops; imul Rq(d), Rq(d), k as i32),
+                Src::Pool(_) | Src::XBits(_) => unreachable!(),
+            },
+        }
+        self.gfinish(d);
+    }
+
+    /// Float `d = a op b`.
+    fn fbin(&mut self, ins: Ins) {
+        let (mut a, mut b) = (ins.a, ins.b);
+        let mut d = self.xdst();
+        if self.xsrc(b) == Src::Reg(d) {
+            if ins.op.is_commutative() {
+                std::mem::swap(&mut a, &mut b);
+            } else {
+                d = FTMP;
+            }
+        }
+        let sa = self.xsrc(a);
+        self.xload(d, sa);
+        let sb = self.xsrc(b);
+        macro_rules! op3 {
+            ($m:ident) => {
+                match sb {
+                    Src::Reg(x) => a!(self.ops; $m Rx(d), Rx(x)),
+                    Src::Mem(off) => a!(self.ops; $m Rx(d), [r15 + off]),
+                    Src::Pool(p) => {
+                        let l = self.pool[p].0;
+                        a!(self.ops; $m Rx(d), [=>l]);
+                    }
+                    Src::Imm(_) | Src::XBits(_) => unreachable!(),
+                }
+            };
+        }
+        match ins.op {
+            Op::Add => op3!(addsd),
+            Op::Sub => op3!(subsd),
+            Op::Mul => op3!(mulsd),
+            _ => op3!(divsd),
+        }
+        self.xfinish(d);
+    }
+
+    /// math.min/max on floats: min(a, b) is (b < a) ? b : a, which `minsd b, a` computes
+    /// (NaN and equal operands give a, as Lua's loop does).
+    fn fminmax(&mut self, ins: Ins) {
+        let sb = self.xsrc(ins.b);
+        self.xload(FTMP, sb);
+        let sa = self.xsrc(ins.a);
+        macro_rules! op {
+            ($m:ident) => {
+                match sa {
+                    Src::Reg(x) => a!(self.ops; $m xmm15, Rx(x)),
+                    Src::Mem(off) => a!(self.ops; $m xmm15, [r15 + off]),
+                    Src::Pool(p) => {
+                        let l = self.pool[p].0;
+                        a!(self.ops; $m xmm15, [=>l]);
+                    }
+                    Src::Imm(_) | Src::XBits(_) => unreachable!(),
+                }
+            };
+        }
+        if ins.op == Op::Min {
+            op!(minsd);
+        } else {
+            op!(maxsd);
+        }
+        self.xfinish(FTMP);
+    }
+
+    /// math.min/max on integers: (b < a) ? b : a, and (a < b) ? b : a.
+    fn iminmax(&mut self, ins: Ins) {
+        let sa = self.gsrc(ins.a);
+        self.gload(TMP, sa);
+        let b = self.greg(ins.b, TMP2);
+        if ins.op == Op::Min {
+            a!(self.ops; cmp Rq(b), Rq(TMP) ; cmovl Rq(TMP), Rq(b));
+        } else {
+            a!(self.ops; cmp Rq(TMP), Rq(b) ; cmovl Rq(TMP), Rq(b));
+        }
+        self.gfinish(TMP);
+    }
+
+    /// Shifts by a constant, with Lua's semantics (64 or more gives 0; a negative shift
+    /// goes the other way).
+    fn shift_const(&mut self, ins: Ins) {
+        let k = self
+            .ir
+            .as_kint(ins.b)
+            .expect("constant shift (others call)");
+        let left = (ins.op == Op::BShl) == (k >= 0);
+        let amount = k.unsigned_abs();
+        let d = self.gdst();
+        if amount >= 64 {
+            a!(self.ops; xor Rd(d), Rd(d));
+        } else {
+            let s = self.gsrc(ins.a);
+            self.gload(d, s);
+            if left {
+                a!(self.ops; shl Rq(d), amount as i8);
+            } else {
+                a!(self.ops; shr Rq(d), amount as i8);
+            }
+        }
+        self.gfinish(d);
+    }
+
+    // ----- helper calls -----
+
+    /// Values in caller-saved registers that must survive a call at the current
+    /// instruction.
+    fn live_across(&self) -> Vec<usize> {
+        let c = self.cur as u32;
+        (1..self.cur)
+            .filter(|&v| self.ra.save[v].is_some() && self.ra.end[v] > c)
+            .collect()
+    }
+
+    fn save_regs(&mut self, vals: &[usize]) {
+        for &v in vals {
+            let off = spill_off(self.ra.save[v].expect("save slot"));
+            match self.ra.loc[v] {
+                Loc::Gpr(g) => a!(self.ops; mov [r15 + off], Rq(g)),
+                Loc::Xmm(x) => a!(self.ops; movsd [r15 + off], Rx(x)),
+                _ => {}
+            }
+        }
+    }
+
+    fn restore_regs(&mut self, vals: &[usize]) {
+        for &v in vals {
+            let off = spill_off(self.ra.save[v].expect("save slot"));
+            match self.ra.loc[v] {
+                Loc::Gpr(g) => a!(self.ops; mov Rq(g), [r15 + off]),
+                Loc::Xmm(x) => a!(self.ops; movsd Rx(x), [r15 + off]),
+                _ => {}
+            }
+        }
+    }
+
+    /// Call helper `f` with integer arguments `gargs` (sources, in rdi, rsi, ...) and
+    /// float arguments `xargs` (xmm0, xmm1). The result stays in rax / xmm0.
+    fn call_helper(&mut self, f: usize, gargs: &[Src], xargs: &[Src]) {
+        const ARGS: [u8; 6] = [RDI, RSI, RDX, RCX, R8, R9];
+        // Stage through the stack, so no argument register is overwritten before it is
+        // read as a source (16 bytes per argument keeps rsp aligned).
+        let total = (gargs.len() + xargs.len()) as i32 * 16;
+        if total > 0 {
+            a!(self.ops; sub rsp, total);
+        }
+        for (j, s) in gargs.iter().enumerate() {
+            self.gload(TMP, *s);
+            a!(self.ops; mov [rsp + 16 * j as i32], Rq(TMP));
+        }
+        for (j, s) in xargs.iter().enumerate() {
+            self.xload(FTMP, *s);
+            let off = 16 * (gargs.len() + j) as i32;
+            a!(self.ops; movsd [rsp + off], xmm15);
+        }
+        for (j, _) in gargs.iter().enumerate() {
+            a!(self.ops; mov Rq(ARGS[j]), [rsp + 16 * j as i32]);
+        }
+        for (j, _) in xargs.iter().enumerate() {
+            let off = 16 * (gargs.len() + j) as i32;
+            a!(self.ops; movsd Rx(j as u8), [rsp + off]);
+        }
+        if total > 0 {
+            a!(self.ops; add rsp, total);
+        }
+        a!(self.ops
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
+    }
+
+    fn call_op(&mut self, ins: Ins) -> Result<(), Abort> {
+        let live = self.live_across();
+        if ins.op == Op::Barrier {
+            let obj = self.greg(ins.a, TMP2);
+            let off = if ins.k == 0 {
+                layout::TABLE_BARRIER
+            } else {
+                layout::UPVAL_BARRIER
+            } as i32;
+            let skip = self.ops.new_dynamic_label();
+            a!(self.ops
+                ; cmp QWORD [Rq(obj) + off], 0
+                ; je =>skip
+            );
+            self.save_regs(&live);
+            let s = self.gsrc(ins.a);
+            let f = if ins.k == 0 {
+                helpers::jit_barrier_tab as *const () as usize
+            } else {
+                helpers::jit_barrier_uv as *const () as usize
+            };
+            self.call_helper(f, &[s], &[]);
+            self.restore_regs(&live);
+            a!(self.ops; =>skip);
+            return Ok(());
+        }
+        self.save_regs(&live);
+        let ctx = Src::Reg(CTX);
+        let ga = |s: &mut Self, r: Ref| s.gsrc(r);
+        let fp = ins.ty == Ty::Num;
+        match ins.op {
+            Op::IDiv | Op::Mod if ins.ty == Ty::Int => {
+                let (x, y) = (ga(self, ins.a), ga(self, ins.b));
+                let f = if ins.op == Op::IDiv {
+                    helpers::jit_idiv as *const () as usize
+                } else {
+                    helpers::jit_imod as *const () as usize
+                };
+                self.call_helper(f, &[x, y], &[]);
+            }
+            Op::Mod | Op::Pow => {
+                let (x, y) = (self.xsrc(ins.a), self.xsrc(ins.b));
+                let f = if ins.op == Op::Mod {
+                    helpers::jit_fmod as *const () as usize
+                } else {
+                    helpers::jit_pow as *const () as usize
+                };
+                self.call_helper(f, &[], &[x, y]);
+            }
+            Op::Floor | Op::Ceil => {
+                let x = self.xsrc(ins.a);
+                let f = if ins.op == Op::Floor {
+                    helpers::jit_floor as *const () as usize
+                } else {
+                    helpers::jit_ceil as *const () as usize
+                };
+                self.call_helper(f, &[], &[x]);
+            }
+            Op::BShl | Op::BShr => {
+                let (x, y) = (ga(self, ins.a), ga(self, ins.b));
+                let f = if ins.op == Op::BShl {
+                    helpers::jit_shl as *const () as usize
+                } else {
+                    helpers::jit_shr as *const () as usize
+                };
+                self.call_helper(f, &[x, y], &[]);
+            }
+            Op::TNew => {
+                let (narr, nhash) = (ins.k >> 32, ins.k & 0xffff_ffff);
+                self.call_helper(
+                    helpers::jit_tnew as *const () as usize,
+                    &[ctx, Src::Imm(narr), Src::Imm(nhash)],
+                    &[],
+                );
+            }
+            Op::TLen => {
+                let t = ga(self, ins.a);
+                self.call_helper(helpers::jit_tlen as *const () as usize, &[t], &[]);
+            }
+            Op::TGetInt | Op::TGetStr | Op::NewRef => {
+                let (t, k) = (ga(self, ins.a), ga(self, ins.b));
+                let f = match (ins.op, self.ir.ty(ins.b)) {
+                    (Op::TGetInt, _) => helpers::jit_tgetint as *const () as usize,
+                    (Op::TGetStr, _) => helpers::jit_tgetstr as *const () as usize,
+                    (_, Ty::Int) => helpers::jit_newref_int as *const () as usize,
+                    _ => helpers::jit_newref_str as *const () as usize,
+                };
+                self.call_helper(f, &[t, k], &[]);
+            }
+            Op::Concat => {
+                let mut args = vec![ctx];
+                for r in [ins.a, ins.b] {
+                    let ty = self.ir.ty(r);
+                    args.push(Src::Imm(ty.tag().unwrap_or(0) as i64));
+                    let p = if ty == Ty::Num {
+                        match self.xsrc(r) {
+                            Src::Reg(x) => Src::XBits(x),
+                            Src::Pool(_) => Src::Imm(self.ir.get(r).k),
+                            other => other,
+                        }
+                    } else {
+                        ga(self, r)
+                    };
+                    args.push(p);
+                }
+                self.call_helper(helpers::jit_concat as *const () as usize, &args, &[]);
+            }
+            Op::GcCheck => {
+                self.call_helper(helpers::jit_gc_due as *const () as usize, &[ctx], &[]);
+                // Test before restoring (a restored register may be rax; moves keep the
+                // flags).
+                a!(self.ops; test eax, eax);
+                self.restore_regs(&live);
+                let e = self.exit();
+                a!(self.ops; jnz =>e);
+                return Ok(());
+            }
+            _ => {
+                return Err(Abort::with(
+                    Reason::NyiBytecode,
+                    format!("IR call {}", ins.op.name()),
+                ))
+            }
+        }
+        // The result.
+        if ins.op.has_value() && ins.ty.has_payload() {
+            if fp {
+                let d = self.xdst();
+                if d != 0 {
+                    a!(self.ops; movapd Rx(d), xmm0);
+                }
+                self.xfinish(d);
+            } else {
+                let d = self.gdst();
+                if d != RAX {
+                    a!(self.ops; mov Rq(d), rax);
+                }
+                self.gfinish(d);
+            }
+        }
+        self.restore_regs(&live);
+        Ok(())
+    }
+
+    // ----- the back-edge -----
+
+    /// Move every PHI's loop value into its loop-entry value's location (a parallel move).
+    fn phi_moves(&mut self) {
+        let n = self.ir.ins.len();
+        let mut moves: Vec<(Loc, Ref)> = Vec::new();
+        for i in self.ir.loop_start.unwrap_or(n)..n {
+            let ins = self.ir.ins[i];
+            if ins.op != Op::Phi {
+                continue;
+            }
+            let dst = self.loc(ins.a);
+            if dst == Loc::None {
+                continue;
+            }
+            if !ins.b.is_const() && self.loc(ins.b) == dst {
+                continue;
+            }
+            moves.push((dst, ins.b));
+        }
+        // Sources that are registers or spill slots, by location.
+        let src_loc = |s: &Self, r: Ref| -> Option<Loc> {
+            if r.is_const() {
+                None
+            } else {
+                Some(s.loc(r))
+            }
+        };
+        let mut pending: Vec<(Loc, Ref, Option<Loc>)> = moves
+            .iter()
+            .map(|&(d, r)| (d, r, src_loc(self, r)))
+            .collect();
+        while !pending.is_empty() {
+            let ready = (0..pending.len()).find(|&j| {
+                let d = pending[j].0;
+                !pending
+                    .iter()
+                    .enumerate()
+                    .any(|(k, m)| k != j && m.2 == Some(d))
+            });
+            match ready {
+                Some(j) => {
+                    let (d, r, s) = pending.remove(j);
+                    self.move_to(d, r, s);
+                }
+                None => {
+                    // A cycle: park the first destination's current value in a scratch
+                    // register and read it from there.
+                    let d = pending[0].0;
+                    let park = match d {
+                        Loc::Xmm(x) => {
+                            a!(self.ops; movapd xmm15, Rx(x));
+                            Loc::Xmm(FTMP)
+                        }
+                        Loc::Gpr(g) => {
+                            a!(self.ops; mov Rq(TMP), Rq(g));
+                            Loc::Gpr(TMP)
+                        }
+                        Loc::Spill(s) => {
+                            a!(self.ops; mov Rq(TMP), [r15 + spill_off(s)]);
+                            Loc::Gpr(TMP)
+                        }
+                        Loc::None => unreachable!(),
+                    };
+                    for m in pending.iter_mut() {
+                        if m.2 == Some(d) {
+                            m.2 = Some(park);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Move the value `r` (now at `src`, or a constant) to location `d`.
+    fn move_to(&mut self, d: Loc, r: Ref, src: Option<Loc>) {
+        let s = match src {
+            None => {
+                if self.ir.ty(r) == Ty::Num {
+                    let b = self.ir.get(r).k as u64;
+                    Src::Pool(self.pool16([b, 0]))
+                } else {
+                    self.gsrc(r)
+                }
+            }
+            Some(Loc::Gpr(g)) | Some(Loc::Xmm(g)) => Src::Reg(g),
+            Some(Loc::Spill(sl)) => Src::Mem(spill_off(sl)),
+            Some(Loc::None) => return,
+        };
+        match d {
+            Loc::Gpr(g) => self.gload(g, s),
+            Loc::Xmm(x) => self.xload(x, s),
+            Loc::Spill(sl) => {
+                let off = spill_off(sl);
+                match (s, src) {
+                    (Src::Reg(x), Some(Loc::Xmm(_))) => a!(self.ops; movsd [r15 + off], Rx(x)),
+                    (Src::Pool(p), _) => {
+                        let l = self.pool[p].0;
+                        a!(self.ops; movsd xmm15, [=>l] ; movsd [r15 + off], xmm15);
+                    }
+                    _ => {
+                        self.gload(TMP2, s);
+                        a!(self.ops; mov [r15 + off], Rq(TMP2));
+                    }
+                }
+            }
+            Loc::None => {}
+        }
+    }
+}

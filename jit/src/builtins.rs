@@ -1,0 +1,92 @@
+//! The library functions the recorder knows: found by address in the running state.
+//!
+//! The standard library's functions are light functions (bare Rust `fn` pointers). When
+//! the JIT is installed it looks them up in the state's libraries (`math.sqrt`, `type`,
+//! ...) and remembers their addresses, so a call the recorder sees can be recognised with
+//! one hash lookup and its callee guarded by address. Functions not reachable by name
+//! (`ipairs`'s iterator) are obtained by calling the function that returns them.
+
+use lua_core::object::NativeFn;
+use lua_core::{State, Value};
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Builtin {
+    MathSqrt,
+    MathAbs,
+    MathFloor,
+    MathCeil,
+    MathMin,
+    MathMax,
+    MathType,
+    Type,
+    Assert,
+    Tonumber,
+    Rawlen,
+    Rawequal,
+    IpairsAux,
+    Next,
+    StringLen,
+}
+
+/// Library functions by address.
+#[derive(Default)]
+pub struct Builtins {
+    by_addr: HashMap<usize, Builtin>,
+}
+
+const NAMED: &[(&str, &str, Builtin)] = &[
+    ("math", "sqrt", Builtin::MathSqrt),
+    ("math", "abs", Builtin::MathAbs),
+    ("math", "floor", Builtin::MathFloor),
+    ("math", "ceil", Builtin::MathCeil),
+    ("math", "min", Builtin::MathMin),
+    ("math", "max", Builtin::MathMax),
+    ("math", "type", Builtin::MathType),
+    ("_G", "type", Builtin::Type),
+    ("_G", "assert", Builtin::Assert),
+    ("_G", "tonumber", Builtin::Tonumber),
+    ("_G", "rawlen", Builtin::Rawlen),
+    ("_G", "rawequal", Builtin::Rawequal),
+    ("_G", "next", Builtin::Next),
+    ("string", "len", Builtin::StringLen),
+];
+
+fn fn_addr(v: Value) -> Option<usize> {
+    match v {
+        Value::LightFn(f) => Some(f as usize),
+        _ => None,
+    }
+}
+
+impl Builtins {
+    /// Find the known functions in `st`'s libraries (as loaded now).
+    pub fn resolve(st: &mut State) -> Builtins {
+        let mut b = Builtins::default();
+        for (lib, name, which) in NAMED {
+            let libk = st.intern(lib.as_bytes());
+            let libt = match st.loaded.get_str(libk) {
+                Value::Table(t) => t,
+                _ => continue,
+            };
+            let k = st.intern(name.as_bytes());
+            if let Some(a) = fn_addr(libt.get_str(k)) {
+                b.by_addr.insert(a, *which);
+            }
+        }
+        // ipairs's iterator: what ipairs returns.
+        let k = st.intern(b"ipairs");
+        let ipairs = st.globals.get_str(k);
+        let t = Value::Table(st.new_table(0, 0));
+        if let Ok(r) = st.call_value(ipairs, &[t], 1) {
+            if let Some(a) = r.first().copied().and_then(fn_addr) {
+                b.by_addr.insert(a, Builtin::IpairsAux);
+            }
+        }
+        b
+    }
+
+    pub fn get(&self, f: NativeFn) -> Option<Builtin> {
+        self.by_addr.get(&(f as usize)).copied()
+    }
+}

@@ -1,0 +1,167 @@
+//! Running a trace: entering its code, and on exit rebuilding the interpreter's state from
+//! the exit's snapshot (deoptimisation).
+//!
+//! Compiled code is called as `extern "C" fn(base, ctx) -> exit number`, with `base` the
+//! root frame's register 0 in the Lua stack and `ctx` an [`ExecCtx`] on this function's
+//! stack. Every way out of the code is an exit: the exit stub stores its number in the
+//! context, saves all registers there, and returns. Spill slots live in the context too, so
+//! after the return everything the snapshot refers to is readable from Rust.
+//!
+//! Restoring a snapshot writes each listed slot with its value re-boxed with the right tag
+//! (integer or float, boolean payload, reference), pushes real frames for the inlined
+//! frames, sets each frame's pc (the innermost to the snapshot's, the others to the
+//! instruction after their call) and the stack top. The interpreter then resumes exactly
+//! where the trace left the program.
+//!
+//! Invariants:
+//! - The trace-execution stack has this trace's `Executing` entry on top while its code
+//!   runs, and it is popped before anything else happens after the exit.
+//! - The stack has room for every slot the trace touches before the code is entered
+//!   (checked by the caller; the trace never grows the stack).
+
+use crate::ir::{Ir, Ref, Ty};
+use crate::regalloc::{Alloc, Loc};
+use lua_core::gc::Gc;
+use lua_core::object::LuaClosure;
+use lua_core::thread::{CallKind, Frame, NO_HANDLER};
+use lua_core::{State, Value};
+
+/// Spill and save slots available to one trace.
+pub const MAX_SPILL: usize = 256;
+
+/// What compiled code sees through its context register.
+#[repr(C)]
+pub struct ExecCtx {
+    /// The number of the exit taken.
+    pub exitno: u32,
+    _pad: u32,
+    /// Registers at the exit, by encoding number.
+    pub gpr: [u64; 16],
+    pub xmm: [u64; 16],
+    /// The root frame's closure (a `GcBox` address).
+    pub closure: usize,
+    /// The interpreter state (for helpers that allocate).
+    pub state: *mut State,
+    pub spill: [u64; MAX_SPILL],
+}
+
+pub const CTX_EXITNO: i32 = std::mem::offset_of!(ExecCtx, exitno) as i32;
+pub const CTX_GPR: i32 = std::mem::offset_of!(ExecCtx, gpr) as i32;
+pub const CTX_XMM: i32 = std::mem::offset_of!(ExecCtx, xmm) as i32;
+pub const CTX_CLOSURE: i32 = std::mem::offset_of!(ExecCtx, closure) as i32;
+pub const CTX_STATE: i32 = std::mem::offset_of!(ExecCtx, state) as i32;
+pub const CTX_SPILL: i32 = std::mem::offset_of!(ExecCtx, spill) as i32;
+
+impl ExecCtx {
+    pub fn new(st: &mut State, closure: Gc<LuaClosure>) -> ExecCtx {
+        ExecCtx {
+            exitno: 0,
+            _pad: 0,
+            gpr: [0; 16],
+            xmm: [0; 16],
+            closure: closure.addr(),
+            state: st as *mut State,
+            spill: [0; MAX_SPILL],
+        }
+    }
+
+    /// The raw 64 bits of value `r` at the exit.
+    fn bits(&self, ir: &Ir, ra: &Alloc, r: Ref) -> u64 {
+        if r.is_const() {
+            return ir.get(r).k as u64;
+        }
+        match ra.loc_of(r) {
+            Loc::Gpr(g) => self.gpr[g as usize],
+            Loc::Xmm(x) => self.xmm[x as usize],
+            Loc::Spill(s) => self.spill[s as usize],
+            Loc::None => 0,
+        }
+    }
+
+    /// Value `r` at the exit, boxed as a Lua value.
+    pub fn value(&self, ir: &Ir, ra: &Alloc, r: Ref) -> Value {
+        let ty = ir.ty(r);
+        let bits = self.bits(ir, ra, r);
+        box_value(ty, bits)
+    }
+}
+
+/// A Lua value of IR type `ty` from its payload bits.
+pub fn box_value(ty: Ty, bits: u64) -> Value {
+    let tag = ty.tag().unwrap_or(lua_core::layout::TAG_NIL);
+    if ty == Ty::Nil {
+        return Value::Nil;
+    }
+    if ty == Ty::Bool {
+        return Value::Bool(bits & 0xff != 0);
+    }
+    let mut raw = [0u8; 16];
+    raw[0] = tag;
+    raw[8..].copy_from_slice(&bits.to_le_bytes());
+    // SAFETY: a Value is 16 bytes, tag at 0 and payload at 8 (lua-core's layout); `tag`
+    // is the tag of `ty` and `bits` a payload of that type that compiled code produced
+    // from values of that type (an integer, a float's bits, or a live object's address).
+    unsafe { std::mem::transmute::<[u8; 16], Value>(raw) }
+}
+
+/// Rebuild the interpreter state for snapshot `snap` of trace IR `ir`, with the root frame
+/// at frame index `root_fi` whose register 0 is stack slot `base`.
+pub fn restore(
+    st: &mut State,
+    ir: &Ir,
+    ra: &Alloc,
+    ctx: &ExecCtx,
+    snap: usize,
+    root_fi: usize,
+    base: usize,
+) {
+    let sn = &ir.snaps[snap];
+    let ts = st.ts();
+    for &(slot, r) in &sn.entries {
+        let v = ctx.value(ir, ra, r);
+        ts.stack[base + slot as usize] = v;
+    }
+    // Frames above the root: the interpreter's frames are exactly the root frame and the
+    // inlined ones now.
+    ts.frames.truncate(root_fi + 1);
+    let mut caller = root_fi;
+    for f in &sn.frames {
+        let cl_addr = ir.get(f.closure).k as usize;
+        let func = base + f.func as usize;
+        let cl = match ts.stack[func] {
+            Value::LuaFn(c) if c.addr() == cl_addr => c,
+            _ => {
+                // The slot holds the callee (its identity was guarded at the call).
+                let v = box_value(Ty::LFn, cl_addr as u64);
+                ts.stack[func] = v;
+                match v {
+                    Value::LuaFn(c) => c,
+                    _ => unreachable!("boxed a closure"),
+                }
+            }
+        };
+        ts.frames[caller].pc = f.ret_pc as usize;
+        let fbase = func + 1;
+        ts.frames.push(Frame {
+            func,
+            base: fbase,
+            top: fbase + cl.maxstacksize as usize,
+            pc: 0,
+            nresults: f.nresults,
+            closure: Some(cl),
+            nextra: f.nextra,
+            kind: CallKind::Normal,
+            handler_slot: NO_HANDLER,
+            fresh: false,
+            tailcalled: false,
+            cont: None,
+        });
+        caller = ts.frames.len() - 1;
+    }
+    let top_frame = ts.frames.last_mut().expect("root frame");
+    top_frame.pc = sn.pc as usize;
+    ts.top = match sn.top {
+        Some(t) => base + t as usize,
+        None => top_frame.top,
+    };
+}

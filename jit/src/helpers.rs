@@ -1,0 +1,175 @@
+//! Runtime helpers called from compiled code: `extern "C"`, plain arguments, no unwinding.
+//!
+//! Compiled code calls these for what it does not inline: allocation, table lookups and
+//! insertions, the write barrier, arithmetic with library semantics. Arguments are machine
+//! words: object addresses (a `GcBox` address, as a `Value` payload holds), integers, float
+//! bits. No helper runs Lua code, raises, or collects garbage (allocation only adds to the
+//! collector's debt; `jit_gc_due` lets the trace leave before a step is due). A panic
+//! inside a helper is a JIT bug: it is caught at the boundary and reported, and the process
+//! stops, because no Rust unwinding may cross compiled frames.
+//!
+//! Where `unsafe` is: turning addresses back into `Gc` handles. Compiled code passes only
+//! addresses of live objects of the stated type (its guards checked the types), and the
+//! objects stay alive for the call (they are reachable from the trace's stack slots,
+//! constants or tables, and no collection runs inside a helper).
+
+use crate::exec::ExecCtx;
+use lua_core::gc::Gc;
+use lua_core::object::{LuaStr, UpVal};
+use lua_core::table::Table;
+use lua_core::Value;
+
+/// What a missing key reads as: 16 zero bytes are a nil value (tag 0; compiled code reads
+/// only the tag of what these helpers return for absent keys).
+static NIL: [u64; 2] = [0, 0];
+const _: () = assert!(lua_core::layout::TAG_NIL == 0);
+
+fn nil_ptr() -> *const Value {
+    NIL.as_ptr() as *const Value
+}
+
+/// Run `f`, turning a panic into an internal-error report (no unwinding into compiled code).
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(_) => {
+            eprintln!("lua: internal JIT error in helper {what}");
+            std::process::abort();
+        }
+    }
+}
+
+/// A `Gc` handle for an object address compiled code passed in.
+///
+/// # Safety
+/// `addr` must be the address of a live object of type `T` (see the module doc).
+unsafe fn gc<T>(addr: usize) -> Gc<T> {
+    // SAFETY: Gc<T> is a single non-null pointer to the GcBox (caller: a live object).
+    unsafe { std::mem::transmute::<usize, Gc<T>>(addr) }
+}
+
+pub extern "C" fn jit_barrier_tab(t: usize) {
+    guarded("barrier", || {
+        // SAFETY: module doc.
+        let t: Gc<Table> = unsafe { gc(t) };
+        t.barrier();
+    })
+}
+
+pub extern "C" fn jit_barrier_uv(u: usize) {
+    guarded("barrier", || {
+        // SAFETY: module doc.
+        let u: Gc<UpVal> = unsafe { gc(u) };
+        u.barrier();
+    })
+}
+
+pub extern "C" fn jit_idiv(a: i64, b: i64) -> i64 {
+    lua_core::number::int_idiv(a, b).unwrap_or(0)
+}
+
+pub extern "C" fn jit_imod(a: i64, b: i64) -> i64 {
+    lua_core::number::int_mod(a, b).unwrap_or(0)
+}
+
+pub extern "C" fn jit_fmod(a: f64, b: f64) -> f64 {
+    lua_core::number::float_mod(a, b)
+}
+
+pub extern "C" fn jit_pow(a: f64, b: f64) -> f64 {
+    lua_core::number::pow(a, b)
+}
+
+pub extern "C" fn jit_floor(a: f64) -> f64 {
+    a.floor()
+}
+
+pub extern "C" fn jit_ceil(a: f64) -> f64 {
+    a.ceil()
+}
+
+pub extern "C" fn jit_shl(a: i64, b: i64) -> i64 {
+    lua_core::number::shift_left(a, b)
+}
+
+pub extern "C" fn jit_shr(a: i64, b: i64) -> i64 {
+    lua_core::number::shift_left(a, b.wrapping_neg())
+}
+
+/// A new table; its address.
+pub extern "C" fn jit_tnew(ctx: *mut ExecCtx, narr: i64, nhash: i64) -> usize {
+    guarded("tnew", || {
+        // SAFETY: ctx is the context of the running trace; its state pointer is the
+        // running state, not otherwise borrowed while compiled code runs.
+        let st = unsafe { &mut *(*ctx).state };
+        st.new_table(narr as usize, nhash as usize).addr()
+    })
+}
+
+pub extern "C" fn jit_tlen(t: usize) -> i64 {
+    guarded("tlen", || {
+        // SAFETY: module doc.
+        let t: Gc<Table> = unsafe { gc(t) };
+        t.len()
+    })
+}
+
+/// Where table `t`'s value for integer key `k` lives (a shared nil if absent).
+pub extern "C" fn jit_tgetint(t: usize, k: i64) -> *const Value {
+    guarded("tgetint", || {
+        // SAFETY: module doc.
+        let t: Gc<Table> = unsafe { gc(t) };
+        t.jit_int_slot(k).map_or(nil_ptr(), |p| p as *const Value)
+    })
+}
+
+/// Where table `t`'s value for string key `s` lives (a shared nil if absent).
+pub extern "C" fn jit_tgetstr(t: usize, s: usize) -> *const Value {
+    guarded("tgetstr", || {
+        // SAFETY: module doc.
+        let (t, s): (Gc<Table>, Gc<LuaStr>) = unsafe { (gc(t), gc(s)) };
+        t.jit_str_slot(s).map_or(nil_ptr(), |p| p as *const Value)
+    })
+}
+
+/// A slot for integer key `k` in table `t` (inserted if absent; the trace stores a
+/// non-nil value there at once).
+pub extern "C" fn jit_newref_int(t: usize, k: i64) -> *mut Value {
+    guarded("newref", || {
+        // SAFETY: module doc.
+        let t: Gc<Table> = unsafe { gc(t) };
+        t.jit_new_slot(Value::Int(k))
+    })
+}
+
+pub extern "C" fn jit_newref_str(t: usize, s: usize) -> *mut Value {
+    guarded("newref", || {
+        // SAFETY: module doc.
+        let (t, s): (Gc<Table>, Gc<LuaStr>) = unsafe { (gc(t), gc(s)) };
+        t.jit_new_slot(Value::Str(s))
+    })
+}
+
+/// `a .. b` for strings and numbers (given as tag and payload bits); the new string.
+pub extern "C" fn jit_concat(ctx: *mut ExecCtx, ta: u64, pa: u64, tb: u64, pb: u64) -> usize {
+    guarded("concat", || {
+        let a = crate::exec::box_value(crate::ir::Ty::of_tag(ta as u8), pa);
+        let b = crate::exec::box_value(crate::ir::Ty::of_tag(tb as u8), pb);
+        let mut buf = Vec::new();
+        lua_core::tm::append_str_form(&a, &mut buf);
+        lua_core::tm::append_str_form(&b, &mut buf);
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *(*ctx).state };
+        st.intern(&buf).addr()
+    })
+}
+
+/// Nonzero when a garbage-collection step is due (the trace then leaves, and the
+/// interpreter collects at a safepoint).
+pub extern "C" fn jit_gc_due(ctx: *mut ExecCtx) -> u32 {
+    guarded("gc check", || {
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *(*ctx).state };
+        st.heap.should_collect() as u32
+    })
+}

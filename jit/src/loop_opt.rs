@@ -1,0 +1,198 @@
+//! Loop optimisation by peeling: the recorded iteration becomes the preamble, and a copy of
+//! it, re-emitted through the folding engine, becomes the loop body.
+//!
+//! The copy substitutes every instruction's operands with their copies; an `SLOAD` of a
+//! slot is replaced by the slot's value at the end of the preamble (what the next iteration
+//! starts with). Re-emission does the rest: an instruction whose copy computes what the
+//! preamble already computed (same op, same operands: it depends only on values that do not
+//! change in the loop) CSEs to the preamble's instruction, so loop-invariant code and
+//! redundant guards are left in the preamble and run once.
+//!
+//! A loop-body reference to a preamble value `r` whose copy differs (`subst[r] != r`) means
+//! "the value `r` had in the previous iteration": a `PHI(r, subst[r])` makes the back-edge
+//! move the new value into `r`'s place. Snapshots of loop-body guards start from the
+//! loop-entry state (every slot the previous iteration changed) overridden by the copied
+//! snapshot's own entries.
+//!
+//! Invariants: the loop body only refers to preamble values through invariants or PHIs;
+//! a PHI's two operands have the same type (else the loop is type-unstable and the
+//! recording aborts).
+
+use crate::abort::{Reason, RecResult};
+use crate::fold::{Emitted, Emitter};
+use crate::ir::{Ins, Op, Ref, Snapshot, Ty};
+use std::collections::BTreeMap;
+
+/// Peel the recorded loop in `em`; `end_slots` are the slot values at the end of the
+/// recorded iteration (the state the next one starts with).
+pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
+    let n = em.ir.ins.len();
+    let nsnaps = em.ir.snaps.len();
+    let slot_end: BTreeMap<i32, Ref> = end_slots.iter().copied().collect();
+    let lp = match em.emit(Ins::new(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0)) {
+        Emitted::Ref(r) => r.idx(),
+        Emitted::Fail => return Err(Reason::GuardFail.into()),
+    };
+    let mut subst: Vec<Ref> = (0..n).map(Ref::ins).collect();
+    let mut snapmap: Vec<Option<u32>> = vec![None; nsnaps];
+    let sub = |subst: &[Ref], r: Ref| -> Ref {
+        if r.is_const() || r.is_none() {
+            r
+        } else {
+            subst[r.idx()]
+        }
+    };
+    for r in 1..n {
+        let ins = em.ir.ins[r];
+        match ins.op {
+            Op::Nop | Op::FnRoot => continue,
+            Op::SLoad => {
+                if let Some(&v) = slot_end.get(&(ins.k as i32)) {
+                    if em.ir.ty(v) != ins.ty {
+                        return Err(Reason::TypeInstable.into());
+                    }
+                    subst[r] = v;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = ins;
+        c.a = sub(&subst, ins.a);
+        c.b = sub(&subst, ins.b);
+        if ins.op.is_guard() {
+            let s = ins.snap as usize;
+            c.snap = match snapmap[s] {
+                Some(x) => x,
+                None => {
+                    let copy = copy_snapshot(&em.ir.snaps[s], &slot_end, &subst);
+                    em.ir.snaps.push(copy);
+                    let x = em.ir.snaps.len() as u32 - 1;
+                    snapmap[s] = Some(x);
+                    x
+                }
+            };
+        }
+        match em.emit(c) {
+            Emitted::Ref(x) => subst[r] = x,
+            Emitted::Fail => return Err(Reason::GuardFail.into()),
+        }
+    }
+    add_phis(em, lp, n, &subst)
+}
+
+/// A loop-body copy of snapshot `sn`: the loop-entry state, overridden by `sn`'s entries
+/// with their copies.
+fn copy_snapshot(sn: &Snapshot, slot_end: &BTreeMap<i32, Ref>, subst: &[Ref]) -> Snapshot {
+    let mut m = slot_end.clone();
+    for &(s, r) in &sn.entries {
+        let x = if r.is_const() { r } else { subst[r.idx()] };
+        m.insert(s, x);
+    }
+    let mut c = sn.clone();
+    c.entries = m.into_iter().collect();
+    c
+}
+
+fn add_phis(em: &mut Emitter, lp: usize, n: usize, subst: &[Ref]) -> RecResult<()> {
+    let is_pre = |r: Ref| !r.is_const() && !r.is_none() && r.idx() < n;
+    let mut cand: Vec<Ref> = Vec::new();
+    let mut seen = vec![false; n];
+    let mut note = |r: Ref, cand: &mut Vec<Ref>| {
+        if is_pre(r) && !seen[r.idx()] {
+            seen[r.idx()] = true;
+            cand.push(r);
+        }
+    };
+    let body_snaps: std::collections::BTreeSet<u32> = em.ir.ins[lp..]
+        .iter()
+        .filter(|i| i.op.is_guard())
+        .map(|i| i.snap)
+        .collect();
+    for ins in &em.ir.ins[lp..] {
+        if ins.op.has_a() {
+            note(ins.a, &mut cand);
+        }
+        if ins.op.has_b() {
+            note(ins.b, &mut cand);
+        }
+    }
+    for &s in &body_snaps {
+        for &(_, r) in &em.ir.snaps[s as usize].entries {
+            note(r, &mut cand);
+        }
+    }
+    let mut phis = Vec::new();
+    let mut i = 0;
+    while i < cand.len() {
+        let r = cand[i];
+        i += 1;
+        let x = subst[r.idx()];
+        if x == r || x.is_none() {
+            continue;
+        }
+        if em.ir.ty(r) != em.ir.ty(x) {
+            return Err(Reason::TypeInstable.into());
+        }
+        phis.push((r, x));
+        note(x, &mut cand);
+    }
+    for (r, x) in phis {
+        let ty = em.ir.ty(r);
+        em.ir.push(Ins::new(Op::Phi, ty, r, x, 0));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::parse;
+
+    /// A counting loop: i = i + 1 while i < 100; the invariant load of slot 1 stays in the
+    /// preamble, the counter gets a PHI.
+    #[test]
+    fn peel_counting_loop() {
+        let src = "\
+.... SNAP #0 pc=3 [ ]
+0001 > int SLOAD #0
+0002 > num SLOAD #1
+0003   int ADD 0001 1
+0004 > int LT 0003 100
+0005   num MUL 0002 +2e0
+";
+        let mut em = Emitter::new(parse(src).unwrap());
+        peel(&mut em, &[(0, Ref::ins(3)), (2, Ref::ins(5))]).unwrap();
+        let out = em.ir.to_text();
+        let expect = "\
+.... SNAP #0 pc=3 [ ]
+0001 > int SLOAD  #0
+0002 > num SLOAD  #1
+0003   int ADD    0001 1
+0004 > int LT     0003 100
+0005   num MUL    0002 +2e0
+0006   --- LOOP
+0007   int ADD    0003 1
+.... SNAP #1 pc=3 [ 0:0003 2:0005 ]
+0008 > int LT     0007 100
+0009   int PHI    0003 0007
+";
+        assert_eq!(out, expect);
+        crate::verify::verify(&em.ir).unwrap();
+    }
+
+    #[test]
+    fn type_instability_aborts() {
+        let src = "\
+.... SNAP #0 pc=0 [ ]
+0001 > int SLOAD #0
+0002   num CONV 0001 $0
+0003   num ADD 0002 +5e-1
+";
+        let mut em = Emitter::new(parse(src).unwrap());
+        assert_eq!(
+            peel(&mut em, &[(0, Ref::ins(3))]).unwrap_err().reason,
+            Reason::TypeInstable
+        );
+    }
+}

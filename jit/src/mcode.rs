@@ -1,0 +1,160 @@
+//! Machine-code memory: areas of anonymous memory this crate maps, fills and protects.
+//!
+//! Code is assembled into an ordinary vector first (dynasm's `VecAssembler`; every jump it
+//! emits is relative and every absolute address is an immediate, so the bytes do not
+//! depend on where they land). Then [`Mcode::install`] copies them into an area: the pages
+//! being written are made writable and not executable, filled, and made executable and not
+//! writable again (W^X: never both). Areas are `sizemcode` KB; all areas together stay
+//! under `maxmcode` KB, beyond which installing fails and the JIT stops compiling.
+//!
+//! Invariants:
+//! - A page is never writable and executable at once.
+//! - Installed code never moves and is never freed while the `Mcode` lives (freeing is the
+//!   code-GC issue's job); each trace records the range it owns ([`CodeRange`]).
+//! - Code is written only into bytes no installed trace owns, so running code (on some
+//!   native stack further down) is never modified.
+
+use memmap2::MmapMut;
+
+/// Where a trace's code lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeRange {
+    /// Address of the first byte (the entry point).
+    pub addr: usize,
+    pub len: usize,
+}
+
+struct Area {
+    map: MmapMut,
+    /// Bytes in use from the start.
+    used: usize,
+}
+
+pub struct Mcode {
+    areas: Vec<Area>,
+    /// Size of a new area in bytes.
+    pub area_size: usize,
+    /// Limit on all areas together, in bytes.
+    pub limit: usize,
+    page: usize,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum McodeError {
+    /// The code alone is bigger than an area.
+    TooBig,
+    /// The total limit is reached (or the system refused memory).
+    Full,
+}
+
+impl Mcode {
+    pub fn new(area_kb: usize, limit_kb: usize) -> Mcode {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        let page = if page > 0 { page as usize } else { 4096 };
+        Mcode {
+            areas: Vec::new(),
+            area_size: (area_kb.max(4) * 1024).next_multiple_of(page),
+            limit: limit_kb * 1024,
+            page,
+        }
+    }
+
+    /// Bytes of code installed so far.
+    pub fn used(&self) -> usize {
+        self.areas.iter().map(|a| a.used).sum()
+    }
+
+    /// Bytes mapped.
+    pub fn mapped(&self) -> usize {
+        self.areas.iter().map(|a| a.map.len()).sum()
+    }
+
+    /// Copy `code` into executable memory and return where it is.
+    pub fn install(&mut self, code: &[u8]) -> Result<CodeRange, McodeError> {
+        if code.len() > self.area_size {
+            return Err(McodeError::TooBig);
+        }
+        let fits = |a: &Area| a.map.len() - a.used >= code.len();
+        if !self.areas.last().is_some_and(fits) {
+            if self.mapped() + self.area_size > self.limit {
+                return Err(McodeError::Full);
+            }
+            let map = MmapMut::map_anon(self.area_size).map_err(|_| McodeError::Full)?;
+            self.areas.push(Area { map, used: 0 });
+        }
+        let page = self.page;
+        let area = self.areas.last_mut().expect("an area");
+        // 16-byte alignment for each trace's entry.
+        let start = area.used.next_multiple_of(16);
+        let end = start + code.len();
+        if end > area.map.len() {
+            return Err(McodeError::TooBig);
+        }
+        let base = area.map.as_mut_ptr() as usize;
+        let first_page = (base + start) / page * page;
+        let last_page = (base + end).next_multiple_of(page);
+        let len = last_page - first_page;
+        // SAFETY: [first_page, last_page) lies inside this area's mapping (the mapping is
+        // page-aligned and page-sized); only bytes at or after `used` are written, which no
+        // installed trace owns, so code that may be running elsewhere in these pages is not
+        // changed, and it runs again only after the pages are executable once more.
+        unsafe {
+            let p = first_page as *mut libc::c_void;
+            if libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE) != 0 {
+                return Err(McodeError::Full);
+            }
+            std::ptr::copy_nonoverlapping(code.as_ptr(), (base + start) as *mut u8, code.len());
+            if libc::mprotect(p, len, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                return Err(McodeError::Full);
+            }
+        }
+        area.used = end;
+        Ok(CodeRange {
+            addr: base + start,
+            len: code.len(),
+        })
+    }
+
+    /// The installed bytes of `r` (for disassembly).
+    pub fn bytes(&self, r: CodeRange) -> &[u8] {
+        for a in &self.areas {
+            let base = a.map.as_ptr() as usize;
+            if r.addr >= base && r.addr + r.len <= base + a.map.len() {
+                return &a.map[r.addr - base..r.addr - base + r.len];
+            }
+        }
+        &[]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_and_run() {
+        let mut m = Mcode::new(4, 64);
+        // mov eax, 42; ret
+        let code = [0xb8, 42, 0, 0, 0, 0xc3];
+        let r = m.install(&code).unwrap();
+        assert_eq!(m.bytes(r), &code);
+        // SAFETY: the bytes are a complete function returning 42 in eax.
+        let f: extern "C" fn() -> u32 = unsafe { std::mem::transmute(r.addr) };
+        assert_eq!(f(), 42);
+        let r2 = m.install(&code).unwrap();
+        assert!(r2.addr >= r.addr + code.len());
+        assert_eq!(r2.addr % 16, 0);
+    }
+
+    #[test]
+    fn limits() {
+        let mut m = Mcode::new(4, 8);
+        let big = vec![0xc3u8; 5000];
+        assert_eq!(m.install(&big).unwrap_err(), McodeError::TooBig);
+        let chunk = vec![0xc3u8; 3000];
+        m.install(&chunk).unwrap();
+        m.install(&chunk).unwrap();
+        assert_eq!(m.install(&chunk).unwrap_err(), McodeError::Full);
+    }
+}

@@ -1,0 +1,322 @@
+//! Recording calls and returns: Lua calls are inlined, known library functions become IR,
+//! generic `for` over `ipairs` is specialised.
+//!
+//! A Lua call guards the callee's identity and pushes an inlined frame whose registers are
+//! the slots above the callee's function slot (missing parameters are nil, as the
+//! interpreter sets them); the recorder then follows the callee's instructions. A return
+//! moves the results to the function slot, adjusted to the count the caller wants, and pops
+//! the frame. Returning out of the root frame leaves the loop and aborts.
+//!
+//! A library function is guarded by address and replaced by its IR (`math.sqrt` is a
+//! `SQRT`...); its results land in the function slot as the interpreter puts them.
+
+use crate::abort::{Abort, Reason, RecResult};
+use crate::builtins::Builtin;
+use crate::ir::{Field, Op, Ref, Ty};
+use crate::record::{Opnd, RecFrame, Recorder};
+use lua_core::gc::Gc;
+use lua_core::object::LuaClosure;
+use lua_core::opcodes::{Instr, Op as Bc};
+use lua_core::{State, Value};
+
+impl Recorder {
+    pub fn call(&mut self, st: &mut State, pc: usize, i: Instr) -> RecResult<()> {
+        let a = i.a();
+        let fslot = self.frame().base + a as i32;
+        let nargs = if i.b() != 0 {
+            i.b() as i32 - 1
+        } else {
+            self.top.ok_or(Reason::FrameMismatch)? - fslot - 1
+        };
+        let nresults = i.c() as i32 - 1;
+        let f = self.reg(st, a)?;
+        match f.v {
+            Value::LuaFn(cl) => {
+                let k = self.konst(f.v);
+                self.guard(Op::Eq, Ty::LFn, f.r, k, 0)?;
+                self.inline_call(cl, fslot, nargs, pc + 1, nresults)
+            }
+            Value::LightFn(nf) => {
+                let Some(b) = self.builtins.get(nf) else {
+                    return Err(Abort::with(Reason::NyiFunc, "(unknown native)"));
+                };
+                let k = self.konst(f.v);
+                self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
+                self.call_builtin(st, b, fslot, nargs, nresults)
+            }
+            _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
+        }
+    }
+
+    fn inline_call(
+        &mut self,
+        cl: Gc<LuaClosure>,
+        fslot: i32,
+        nargs: i32,
+        ret_pc: usize,
+        nresults: i32,
+    ) -> RecResult<()> {
+        let p = &cl.proto;
+        if p.is_vararg {
+            return Err(Reason::NyiVararg.into());
+        }
+        if self.frames.len() as u32 > self.limits.maxdepth {
+            return Err(Reason::TooDeep.into());
+        }
+        let same = self
+            .frames
+            .iter()
+            .filter(|f| std::rc::Rc::ptr_eq(&f.closure.proto, p))
+            .count() as u32;
+        if same >= self.limits.maxrecursion {
+            return Err(Reason::Recursion.into());
+        }
+        let base = fslot + 1;
+        let limit = base + cl.maxstacksize as i32;
+        let fn_ref = self.konst(Value::LuaFn(cl));
+        let nil = self.em.ir.knil();
+        for j in nargs..p.numparams as i32 {
+            self.set_slot(base + j, nil);
+        }
+        self.ensure_slot(limit - 1);
+        self.frames.push(RecFrame {
+            base,
+            func: fslot,
+            closure: cl,
+            fn_ref,
+            ret_pc: ret_pc as u32,
+            nresults,
+            limit,
+        });
+        Ok(())
+    }
+
+    /// RETURN/RETURN0/RETURN1 of an inlined frame.
+    pub fn ret(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+        if self.frames.len() == 1 {
+            return Err(Reason::LoopLeave.into());
+        }
+        let a = i.a();
+        let base = self.frame().base;
+        let n = match i.op() {
+            Bc::Return0 => 0,
+            Bc::Return1 => 1,
+            _ if i.b() != 0 => i.b() as i32 - 1,
+            _ => self.top.ok_or(Reason::FrameMismatch)? - (base + a as i32),
+        };
+        let mut vals = Vec::with_capacity(n as usize);
+        for j in 0..n {
+            vals.push(self.slot(st, base + a as i32 + j)?);
+        }
+        let f = self.frames.pop().expect("inlined frame");
+        self.place_results(f.func, &vals, f.nresults);
+        Ok(())
+    }
+
+    /// Results of a call at function slot `func`, adjusted to `wanted` (-1: all, setting
+    /// the top).
+    fn place_results(&mut self, func: i32, vals: &[Ref], wanted: i32) {
+        let nil = self.em.ir.knil();
+        let count = if wanted < 0 {
+            vals.len()
+        } else {
+            wanted as usize
+        };
+        for j in 0..count {
+            let v = vals.get(j).copied().unwrap_or(nil);
+            self.set_slot(func + j as i32, v);
+        }
+        if wanted < 0 {
+            self.set_top(func + vals.len() as i32);
+        }
+    }
+
+    fn call_builtin(
+        &mut self,
+        st: &mut State,
+        b: Builtin,
+        fslot: i32,
+        nargs: i32,
+        nresults: i32,
+    ) -> RecResult<()> {
+        let mut args = Vec::with_capacity(nargs as usize);
+        for j in 0..nargs {
+            let s = fslot + 1 + j;
+            args.push(Opnd {
+                r: self.slot(st, s)?,
+                v: self.rt(st, s),
+            });
+        }
+        let name = format!("{b:?}");
+        let nyi = || Abort::with(Reason::NyiFunc, name.clone());
+        let arg = |j: usize| args.get(j).copied().ok_or_else(nyi);
+        let ty = |r: &Recorder, o: Opnd| r.em.ir.ty(o.r);
+        let results: Vec<Ref> = match b {
+            Builtin::MathSqrt => {
+                let x = arg(0)?;
+                if !matches!(ty(self, x), Ty::Int | Ty::Num) {
+                    return Err(nyi());
+                }
+                let x = self.num_operand(x)?;
+                vec![self.emit(Op::Sqrt, Ty::Num, x, Ref::NONE, 0)?]
+            }
+            Builtin::MathAbs => {
+                let x = arg(0)?;
+                match ty(self, x) {
+                    Ty::Num => vec![self.emit(Op::Abs, Ty::Num, x.r, Ref::NONE, 0)?],
+                    _ => return Err(nyi()),
+                }
+            }
+            Builtin::MathFloor | Builtin::MathCeil => {
+                let x = arg(0)?;
+                match x.v {
+                    Value::Int(_) => vec![x.r],
+                    Value::Float(f) => {
+                        let irop = if b == Builtin::MathFloor {
+                            Op::Floor
+                        } else {
+                            Op::Ceil
+                        };
+                        let r = if b == Builtin::MathFloor {
+                            f.floor()
+                        } else {
+                            f.ceil()
+                        };
+                        let fl = self.emit(irop, Ty::Num, x.r, Ref::NONE, 0)?;
+                        if lua_core::number::float_to_int_exact(r).is_some() {
+                            vec![self.guard(Op::NToI, Ty::Int, fl, Ref::NONE, 0)?]
+                        } else {
+                            return Err(nyi());
+                        }
+                    }
+                    _ => return Err(nyi()),
+                }
+            }
+            Builtin::MathMin | Builtin::MathMax => {
+                if nargs != 2 {
+                    return Err(nyi());
+                }
+                let (x, y) = (arg(0)?, arg(1)?);
+                let (tx, tyy) = (ty(self, x), ty(self, y));
+                if tx != tyy || !matches!(tx, Ty::Int | Ty::Num) {
+                    return Err(nyi());
+                }
+                if tx == Ty::Num
+                    && (matches!(x.v, Value::Float(f) if f.is_nan())
+                        || matches!(y.v, Value::Float(f) if f.is_nan()))
+                {
+                    return Err(nyi());
+                }
+                let irop = if b == Builtin::MathMin {
+                    Op::Min
+                } else {
+                    Op::Max
+                };
+                vec![self.emit(irop, tx, x.r, y.r, 0)?]
+            }
+            Builtin::MathType => {
+                let x = arg(0)?;
+                let s: &[u8] = match ty(self, x) {
+                    Ty::Int => b"integer",
+                    Ty::Num => b"float",
+                    _ => return Err(nyi()),
+                };
+                let sv = Value::Str(st.intern(s));
+                vec![self.konst(sv)]
+            }
+            Builtin::Type => {
+                let x = arg(0)?;
+                let sv = Value::Str(st.intern(x.v.type_name().as_bytes()));
+                vec![self.konst(sv)]
+            }
+            Builtin::Assert => {
+                let x = arg(0)?;
+                if !self.truthiness(x)? {
+                    return Err(nyi());
+                }
+                args.iter().map(|o| o.r).collect()
+            }
+            Builtin::Tonumber => {
+                let x = arg(0)?;
+                if nargs != 1 || !matches!(ty(self, x), Ty::Int | Ty::Num) {
+                    return Err(nyi());
+                }
+                vec![x.r]
+            }
+            Builtin::Rawlen | Builtin::StringLen => {
+                let x = arg(0)?;
+                match (b, x.v) {
+                    (_, Value::Str(_)) => {
+                        vec![self.emit(Op::FLoad, Ty::Int, x.r, Ref::NONE, Field::StrLen as i64)?]
+                    }
+                    (Builtin::Rawlen, Value::Table(_)) => {
+                        vec![self.emit(Op::TLen, Ty::Int, x.r, Ref::NONE, 0)?]
+                    }
+                    _ => return Err(nyi()),
+                }
+            }
+            Builtin::Rawequal => {
+                let (x, y) = (arg(0)?, arg(1)?);
+                let (tx, tyy) = (ty(self, x), ty(self, y));
+                let res = x.v.raw_eq(&y.v);
+                if tx == tyy && tx.is_gc() && tx != Ty::Str {
+                    let op = if res { Op::Eq } else { Op::Ne };
+                    self.guard(op, tx, x.r, y.r, 0)?;
+                } else if tx != tyy
+                    && !(matches!(tx, Ty::Int | Ty::Num) && matches!(tyy, Ty::Int | Ty::Num))
+                {
+                    // Different types: never equal (types are guarded).
+                } else {
+                    return Err(nyi());
+                }
+                vec![self.em.ir.kbool(res)]
+            }
+            Builtin::IpairsAux | Builtin::Next => return Err(nyi()),
+        };
+        self.place_results(fslot, &results, nresults);
+        Ok(())
+    }
+
+    /// TFORCALL: the iterator call of a generic `for`.
+    pub fn tforcall(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+        let a = i.a();
+        let f = self.reg(st, a)?;
+        let Value::LightFn(nf) = f.v else {
+            return Err(Abort::with(Reason::NyiFunc, "iterator"));
+        };
+        match self.builtins.get(nf) {
+            Some(Builtin::IpairsAux) => {
+                let k = self.konst(f.v);
+                self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
+                let t = self.reg(st, a + 1)?;
+                let ctl = self.reg(st, a + 2)?;
+                let (Value::Table(_), Value::Int(c)) = (t.v, ctl.v) else {
+                    return Err(Abort::with(Reason::NyiType, "ipairs"));
+                };
+                let one = self.em.ir.kint(1);
+                let i2 = self.emit(Op::Add, Ty::Int, ctl.r, one, 0)?;
+                let key = Opnd {
+                    r: i2,
+                    v: Value::Int(c.wrapping_add(1)),
+                };
+                let v = self.index(st, t, key)?;
+                if self.em.ir.ty(v) == Ty::Nil {
+                    return Err(Reason::LoopLeave.into());
+                }
+                let nil = self.em.ir.knil();
+                let base = self.frame().base + a as i32;
+                for j in 0..i.c() as i32 {
+                    let r = match j {
+                        0 => i2,
+                        1 => v,
+                        _ => nil,
+                    };
+                    self.set_slot(base + 4 + j, r);
+                }
+                // TFORCALL also copies the iterator triple above the loop variables.
+                Ok(())
+            }
+            _ => Err(Abort::with(Reason::NyiFunc, "iterator")),
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Recording table accesses and upvalues: `t[k]` reads and writes with `__index` chains of
+//! tables, `#`, table constructors, globals, upvalue reads and writes.
+//!
+//! Table reads specialise on where the key was found:
+//! - an integer key inside the array bound (`limit`): a bounds guard and an `AREF`;
+//! - a short string key present in the hash part: the node count is guarded and `HREFK`
+//!   guards that the node the key was found in still holds it (LuaJIT's HREFK);
+//! - anything else: a lookup helper (`TGETINT`/`TGETSTR`) that returns where the value
+//!   lives, or a shared nil.
+//!
+//! An absent key (nil) with a metatable guards the metatable's identity and continues with
+//! its `__index` table, looked up the same way. Writes follow PUC's fast path: a store to a
+//! present non-nil entry needs no metatable check; otherwise the metatable must be absent
+//! (guarded) or have no `__newindex`.
+//!
+//! Upvalues: an open upvalue that points into the trace's own stack slots is that slot (a
+//! guard checks the address), so the trace and the upvalue see the same value; any other
+//! upvalue is read and written through its value pointer, guarded to stay outside the
+//! trace's slots.
+
+use crate::abort::{Abort, Reason, RecResult};
+use crate::ir::{Field, Op, Ref, Ty};
+use crate::record::{Opnd, Recorder};
+use lua_core::gc::Gc;
+use lua_core::opcodes::Instr;
+use lua_core::table::Table;
+use lua_core::tm::Tm;
+use lua_core::{State, Value};
+
+/// Where an upvalue's value lives, as the trace sees it.
+enum UpLoc {
+    Slot(i32),
+    Mem(Ref),
+}
+
+impl Recorder {
+    /// The current value of upvalue `i` of the current function.
+    pub fn upval_value(&self, i: usize) -> Value {
+        self.frame().closure.upval(i).get()
+    }
+
+    fn upval_loc(&mut self, st: &State, i: usize) -> RecResult<UpLoc> {
+        let f = self.frame().clone();
+        let uv = f.closure.upval(i);
+        let uvr = self.emit(Op::UpRef, Ty::Ptr, f.fn_ref, Ref::NONE, i as i64)?;
+        let addr = self.emit(Op::UpAddr, Ty::Ptr, uvr, Ref::NONE, 0)?;
+        let p = uv.v.get() as usize;
+        let base = st.ts().stack.as_ptr() as usize + self.base_abs * 16;
+        if p >= base && p < base + 16 * f.limit as usize {
+            let s = ((p - base) / 16) as i32;
+            self.guard(Op::UpInFrame, Ty::Ptr, addr, Ref::NONE, s as i64)?;
+            return Ok(UpLoc::Slot(s));
+        }
+        self.guard(Op::UpOutFrame, Ty::Ptr, addr, Ref::NONE, 0)?;
+        Ok(UpLoc::Mem(addr))
+    }
+
+    pub fn upval_get(&mut self, st: &State, i: usize) -> RecResult<Ref> {
+        match self.upval_loc(st, i)? {
+            UpLoc::Slot(s) => self.slot(st, s),
+            UpLoc::Mem(addr) => {
+                let ty = Ty::of_value(&self.upval_value(i));
+                self.guard(Op::VLoad, ty, addr, Ref::NONE, 0)
+            }
+        }
+    }
+
+    pub fn upval_set(&mut self, st: &State, i: usize, v: Opnd) -> RecResult<()> {
+        match self.upval_loc(st, i)? {
+            UpLoc::Slot(s) => self.set_slot(s, v.r),
+            UpLoc::Mem(addr) => {
+                let ty = self.em.ir.ty(v.r);
+                self.emit(Op::VStore, ty, addr, v.r, 0)?;
+                if ty.is_gc() {
+                    let uvr = self.em.ir.get(addr).a;
+                    self.emit(Op::Barrier, Ty::Void, uvr, Ref::NONE, 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- reads -----
+
+    /// `t[key]` with `__index` chains of tables. Returns the value's IR.
+    pub fn index(&mut self, st: &mut State, t: Opnd, key: Opnd) -> RecResult<Ref> {
+        let mut obj = t;
+        for _ in 0..16 {
+            let mt = match obj.v {
+                Value::Table(tab) => {
+                    let (loc, found) = self.raw_get(obj.r, tab, key)?;
+                    if !found.is_nil() {
+                        let ptr = loc.expect("a present key has a location");
+                        return self.guard(Op::VLoad, Ty::of_value(&found), ptr, Ref::NONE, 0);
+                    }
+                    if let Some(ptr) = loc {
+                        self.guard(Op::VLoad, Ty::Nil, ptr, Ref::NONE, 0)?;
+                    }
+                    let mref =
+                        self.emit(Op::FLoad, Ty::Ptr, obj.r, Ref::NONE, Field::TabMeta as i64)?;
+                    self.guard_meta(mref, tab.metatable())?;
+                    match tab.metatable() {
+                        None => return Ok(self.em.ir.knil()),
+                        Some(mt) => mt,
+                    }
+                }
+                Value::Str(_) => {
+                    // Strings index their type metatable (the string library).
+                    let mt = st.type_meta[lua_core::layout::TAG_STR as usize];
+                    let slot = &st.type_meta[lua_core::layout::TAG_STR as usize]
+                        as *const Option<Gc<Table>> as usize;
+                    let p = self.em.ir.kptr(slot);
+                    let mref = self.emit(Op::FLoad, Ty::Ptr, p, Ref::NONE, Field::Raw as i64)?;
+                    self.guard_meta(mref, mt)?;
+                    match mt {
+                        None => return Err(Abort::with(Reason::NyiType, "index")),
+                        Some(mt) => mt,
+                    }
+                }
+                _ => return Err(Abort::with(Reason::NyiType, "index")),
+            };
+            // Follow __index (a table; a function would be a call).
+            let (h, href) = self.meta_field(st, mt, Tm::Index)?;
+            match h {
+                Value::Nil => return Ok(self.em.ir.knil()),
+                Value::Table(_) => {
+                    obj = Opnd { r: href, v: h };
+                }
+                _ => return Err(Abort::with(Reason::NyiMeta, "__index")),
+            }
+        }
+        Err(Abort::with(Reason::NyiMeta, "__index chain"))
+    }
+
+    /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
+    fn guard_meta(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
+        let k = match mt {
+            None => self.em.ir.kptr(0),
+            Some(mt) => {
+                self.konst(Value::Table(mt));
+                self.em.ir.kptr(mt.addr())
+            }
+        };
+        self.guard(Op::Eq, Ty::Ptr, mref, k, 0)?;
+        Ok(())
+    }
+
+    /// Metatable `mt`'s field for event `tm` (the metatable's identity is already guarded):
+    /// its value now and its IR (guarded like any table read).
+    fn meta_field(&mut self, st: &mut State, mt: Gc<Table>, tm: Tm) -> RecResult<(Value, Ref)> {
+        let name = st.tm_name(tm);
+        let mr = self.konst(Value::Table(mt));
+        let key = Opnd {
+            r: self.konst(Value::Str(name)),
+            v: Value::Str(name),
+        };
+        let (loc, v) = self.raw_get(mr, mt, key)?;
+        let r = match loc {
+            Some(ptr) => self.guard(Op::VLoad, Ty::of_value(&v), ptr, Ref::NONE, 0)?,
+            None => self.em.ir.knil(),
+        };
+        Ok((v, r))
+    }
+
+    /// Where `key` lives in table `tab` (IR `tref`), as IR, and its current value. `None`:
+    /// the key is certainly absent (proven by guards).
+    fn raw_get(&mut self, tref: Ref, tab: Gc<Table>, key: Opnd) -> RecResult<(Option<Ref>, Value)> {
+        match key.v {
+            Value::Int(k) => self.raw_get_int(tref, tab, key.r, k),
+            Value::Float(f) => match lua_core::number::float_to_int_exact(f) {
+                Some(k) => {
+                    let kr = self.guard(Op::NToI, Ty::Int, key.r, Ref::NONE, 0)?;
+                    self.raw_get_int(tref, tab, kr, k)
+                }
+                None => Err(Abort::with(Reason::NyiKey, "float")),
+            },
+            Value::Str(s) if s.is_short() => self.raw_get_str(tref, tab, key.r, s),
+            ref v => Err(Abort::with(Reason::NyiKey, v.type_name())),
+        }
+    }
+
+    fn raw_get_int(
+        &mut self,
+        tref: Ref,
+        tab: Gc<Table>,
+        kr: Ref,
+        k: i64,
+    ) -> RecResult<(Option<Ref>, Value)> {
+        if (k as u64).wrapping_sub(1) < tab.limit() as u64 {
+            let p = self.array_slot(tref, kr)?;
+            return Ok((Some(p), tab.get_int(k)));
+        }
+        let p = self.emit(Op::TGetInt, Ty::Ptr, tref, kr, 0)?;
+        Ok((Some(p), tab.get_int(k)))
+    }
+
+    /// The address of array slot `kr` of table `tref`, guarded to be inside the bound.
+    fn array_slot(&mut self, tref: Ref, kr: Ref) -> RecResult<Ref> {
+        let lim = self.emit(Op::FLoad, Ty::Int, tref, Ref::NONE, Field::TabLimit as i64)?;
+        let m1 = self.em.ir.kint(-1);
+        let idx = self.emit(Op::Add, Ty::Int, kr, m1, 0)?;
+        self.guard(Op::ULt, Ty::Int, idx, lim, 0)?;
+        let arr = self.emit(Op::FLoad, Ty::Ptr, tref, Ref::NONE, Field::TabArray as i64)?;
+        self.emit(Op::ARef, Ty::Ptr, arr, kr, 0)
+    }
+
+    fn raw_get_str(
+        &mut self,
+        tref: Ref,
+        tab: Gc<Table>,
+        kr: Ref,
+        s: Gc<lua_core::object::LuaStr>,
+    ) -> RecResult<(Option<Ref>, Value)> {
+        let nlen = self.emit(
+            Op::FLoad,
+            Ty::Int,
+            tref,
+            Ref::NONE,
+            Field::TabNodeLen as i64,
+        )?;
+        match tab.jit_find_str(s) {
+            Some(n) => {
+                let kl = self.em.ir.kint(tab.hash_len() as i64);
+                self.guard(Op::Eq, Ty::Int, nlen, kl, 0)?;
+                let nodes =
+                    self.emit(Op::FLoad, Ty::Ptr, tref, Ref::NONE, Field::TabNode as i64)?;
+                let p = self.guard(Op::HRefK, Ty::Ptr, nodes, kr, n as i64)?;
+                Ok((Some(p), tab.get_str(s)))
+            }
+            None if tab.hash_len() == 0 => {
+                let z = self.em.ir.kint(0);
+                self.guard(Op::Eq, Ty::Int, nlen, z, 0)?;
+                Ok((None, Value::Nil))
+            }
+            None => {
+                let p = self.emit(Op::TGetStr, Ty::Ptr, tref, kr, 0)?;
+                Ok((Some(p), Value::Nil))
+            }
+        }
+    }
+
+    // ----- writes -----
+
+    /// `t[key] = v` (raw, or after proving no `__newindex` applies).
+    pub fn newindex(&mut self, st: &mut State, t: Opnd, key: Opnd, v: Opnd) -> RecResult<()> {
+        let Value::Table(tab) = t.v else {
+            return Err(Abort::with(Reason::NyiType, "newindex"));
+        };
+        let vty = self.em.ir.ty(v.r);
+        // Locate the slot: (address IR, current value, the slot may be new to the table).
+        let (ptr, old, fresh_key, string_key) = match key.v {
+            Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
+                let p = self.array_slot(t.r, key.r)?;
+                (p, tab.get_int(k), false, false)
+            }
+            Value::Int(k) => {
+                let old = tab.get_int(k);
+                if old.is_nil() && vty == Ty::Nil {
+                    return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
+                }
+                let p = self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?;
+                (p, old, true, false)
+            }
+            Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
+                Some(_) => {
+                    let (loc, old) = self.raw_get_str(t.r, tab, key.r, s)?;
+                    (loc.expect("present"), old, false, true)
+                }
+                None => {
+                    if vty == Ty::Nil {
+                        return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
+                    }
+                    let p = self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?;
+                    (p, Value::Nil, true, true)
+                }
+            },
+            ref k => return Err(Abort::with(Reason::NyiKey, k.type_name())),
+        };
+        // Metamethods: none for a present non-nil entry (PUC's fast path); else the
+        // metatable must be absent or have no __newindex.
+        let mut checked_present = false;
+        match tab.metatable() {
+            Some(_) if !old.is_nil() && !fresh_key => {
+                self.guard(Op::NotNil, Ty::Void, ptr, Ref::NONE, 0)?;
+                checked_present = true;
+            }
+            mt => {
+                let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
+                self.guard_meta(mref, mt)?;
+                if let Some(mt) = mt {
+                    let (h, _) = self.meta_field(st, mt, Tm::NewIndex)?;
+                    if !h.is_nil() {
+                        return Err(Abort::with(Reason::NyiMeta, "__newindex"));
+                    }
+                }
+            }
+        }
+        self.emit(Op::VStore, vty, ptr, v.r, 0)?;
+        if vty.is_gc() {
+            self.emit(Op::Barrier, Ty::Void, t.r, Ref::NONE, 0)?;
+        }
+        if string_key && !fresh_key && !checked_present {
+            // A string-keyed store may revive a dead key: the absent-metamethod cache of
+            // the table (if it is a metatable) is stale, as `Table::set_str` knows.
+            let z = self.em.ir.kint(0);
+            self.emit(Op::FStore, Ty::Int, t.r, z, Field::TabFlags as i64)?;
+        }
+        Ok(())
+    }
+
+    // ----- length and constructors -----
+
+    pub fn len(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+        let v = self.reg(st, i.b())?;
+        let r = match v.v {
+            Value::Str(_) => self.emit(Op::FLoad, Ty::Int, v.r, Ref::NONE, Field::StrLen as i64)?,
+            Value::Table(tab) => {
+                let mref = self.emit(Op::FLoad, Ty::Ptr, v.r, Ref::NONE, Field::TabMeta as i64)?;
+                self.guard_meta(mref, tab.metatable())?;
+                if let Some(mt) = tab.metatable() {
+                    let (h, _) = self.meta_field(st, mt, Tm::Len)?;
+                    if !h.is_nil() {
+                        return Err(Abort::with(Reason::NyiMeta, "__len"));
+                    }
+                }
+                self.emit(Op::TLen, Ty::Int, v.r, Ref::NONE, 0)?
+            }
+            _ => return Err(Abort::with(Reason::NyiType, "LEN")),
+        };
+        self.set_reg(i.a(), r);
+        Ok(())
+    }
+
+    /// SETLIST into a table this trace just created with room in its array part.
+    pub fn setlist(&mut self, st: &mut State, pc: usize, i: Instr) -> RecResult<()> {
+        let _ = pc;
+        if i.k() {
+            return Err(Abort::with(Reason::NyiBytecode, "SETLIST (large)"));
+        }
+        let a = i.a();
+        let n = if i.b() != 0 {
+            i.b()
+        } else {
+            let top = self.top.ok_or(Reason::FrameMismatch)?;
+            (top - (self.frame().base + a as i32) - 1) as usize
+        };
+        let t = self.reg(st, a)?;
+        let tins = *self.em.ir.get(t.r);
+        let narr = if !t.r.is_const() && tins.op == Op::TNew {
+            (tins.k >> 32) as usize
+        } else {
+            0
+        };
+        let off = i.c();
+        if off + n > narr {
+            return Err(Abort::with(Reason::NyiBytecode, "SETLIST"));
+        }
+        let arr = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabArray as i64)?;
+        for j in 1..=n {
+            let v = self.reg(st, a + j)?;
+            let kr = self.em.ir.kint((off + j) as i64);
+            let p = self.emit(Op::ARef, Ty::Ptr, arr, kr, 0)?;
+            let ty = self.em.ir.ty(v.r);
+            self.emit(Op::VStore, ty, p, v.r, 0)?;
+        }
+        Ok(())
+    }
+}
