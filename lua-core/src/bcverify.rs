@@ -39,10 +39,15 @@
 //!              top-setting instruction is followed by such a consumer
 //! ```
 //! Anything our compiler never produces is rejected even where it might be harmless.
+//!
+//! The opcode sets named above (tests, jumps, what goes on where, EXTRAARG owners, top
+//! producers and consumers) are not listed here: they come from the opcode table's flags
+//! (`opcodes::flag`, `Instr::jump_target`, `Instr::sets_top`, ...). The operand checks, which
+//! registers, constants and upvalues each opcode names, are per-opcode code below.
 
 #![forbid(unsafe_code)]
 
-use crate::opcodes::{Instr, Op, ALL_OPS, FIELDS_PER_FLUSH, NUM_OPS};
+use crate::opcodes::{Op, FIELDS_PER_FLUSH, NUM_OPS, OP_NAMES};
 use crate::proto::Proto;
 use crate::value::Value;
 
@@ -57,23 +62,6 @@ pub fn verify(p: &Proto) -> Result<(), String> {
 
 struct Checker<'a> {
     p: &'a Proto,
-}
-
-/// Does the instruction set top for the next one ("open" results)?
-fn sets_top(i: Instr) -> bool {
-    match i.op() {
-        Op::Call | Op::VarArg => i.c() == 0,
-        Op::TailCall => true,
-        _ => false,
-    }
-}
-
-/// Does the instruction read top set by the previous one?
-fn uses_top(i: Instr) -> bool {
-    match i.op() {
-        Op::Call | Op::TailCall | Op::SetList | Op::Return => i.b() == 0,
-        _ => false,
-    }
 }
 
 impl Checker<'_> {
@@ -172,40 +160,40 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// Every pc control can reach from `pc` (as signed numbers, range-checked by the caller).
+    /// Every pc control can reach from `pc` (as signed numbers, range-checked by the caller),
+    /// read off the opcode's control-flow flags (`opcodes::flag`).
     fn successors(&self, pc: usize) -> Result<Vec<i64>, String> {
         let code = &self.p.code;
         let i = code[pc];
+        let op = i.op();
         let next = pc as i64 + 1;
-        let extra = |what: &str| -> Result<(), String> {
+        let mut succ = Vec::with_capacity(2);
+        if op.is_test() {
+            // The test runs its JMP itself: on to the JMP's target, or past both.
             match code.get(pc + 1) {
-                Some(j) if j.opcode() == Op::ExtraArg as u8 => Ok(()),
-                _ => Err(self.err(pc, format!("{what} without EXTRAARG"))),
-            }
-        };
-        Ok(match ALL_OPS[i.opcode() as usize] {
-            Op::Return | Op::Return0 | Op::Return1 | Op::ExtraArg => vec![],
-            Op::Jmp => vec![next + i.sj() as i64],
-            Op::LFalseSkip => vec![next + 1],
-            Op::LoadKX => {
-                extra("LOADKX")?;
-                vec![next + 1]
-            }
-            Op::SetList if i.k() => {
-                extra("SETLIST")?;
-                vec![next + 1]
-            }
-            op if op.is_test() => match code.get(pc + 1) {
                 Some(j) if j.opcode() == Op::Jmp as u8 => {
-                    vec![next + 1, next + 1 + j.sj() as i64]
+                    succ.extend([next + 1, next + 1 + j.sj() as i64]);
                 }
                 _ => return Err(self.err(pc, "test not followed by a jump")),
-            },
-            Op::ForLoop | Op::TForLoop => vec![next, next - i.bx() as i64],
-            Op::ForPrep => vec![next, next + i.bx() as i64 + 1],
-            Op::TForPrep => vec![next + i.bx() as i64],
-            _ => vec![next],
-        })
+            }
+        } else if i.has_extraarg() {
+            match code.get(pc + 1) {
+                Some(j) if j.opcode() == Op::ExtraArg as u8 => succ.push(next + 1),
+                _ => {
+                    let name = OP_NAMES[op as usize].to_uppercase();
+                    return Err(self.err(pc, format!("{name} without EXTRAARG")));
+                }
+            }
+        } else {
+            if !op.no_fallthrough() {
+                succ.push(next);
+            }
+            if op.skips_next() {
+                succ.push(next + 1);
+            }
+        }
+        succ.extend(i.jump_target(pc));
+        Ok(succ)
     }
 
     fn check_instr(&self, pc: usize, is_target: bool) -> Result<(), String> {
@@ -256,8 +244,8 @@ impl Checker<'_> {
         let rk = || if i.k() { konst(c).map(|_| ()) } else { reg(c) };
         let prev = pc.checked_sub(1).map(|q| p.code[q]);
 
-        if uses_top(i) {
-            let Some(prod) = prev.filter(|&j| sets_top(j)) else {
+        if i.uses_top() {
+            let Some(prod) = prev.filter(|&j| j.sets_top()) else {
                 return Err(self.err(pc, "multiple results without a producer"));
             };
             if is_target {
@@ -274,9 +262,9 @@ impl Checker<'_> {
                 return Err(self.err(pc, "multiple results below the consumer"));
             }
         }
-        if sets_top(i) {
+        if i.sets_top() {
             match p.code.get(pc + 1) {
-                Some(&j) if uses_top(j) => {}
+                Some(&j) if j.uses_top() => {}
                 _ => return Err(self.err(pc, "multiple results not consumed")),
             }
         }
@@ -459,9 +447,7 @@ impl Checker<'_> {
                 }
             }
             Op::ExtraArg => {
-                let ok =
-                    prev.is_some_and(|j| j.op() == Op::LoadKX || (j.op() == Op::SetList && j.k()));
-                if !ok {
+                if !prev.is_some_and(|j| j.has_extraarg()) {
                     return Err(self.err(pc, "misplaced EXTRAARG"));
                 }
             }

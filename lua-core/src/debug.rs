@@ -114,32 +114,6 @@ fn kstr(p: &Proto, i: usize) -> Option<String> {
     }
 }
 
-/// Does instruction A set register A? (the "A mode" of PUC's opmodes)
-fn sets_a(op: Op) -> bool {
-    // Tests only jump, except TESTSET, which also copies into A.
-    let pure_test = op.is_test() && op != Op::TestSet;
-    !pure_test
-        && !matches!(
-            op,
-            Op::SetTabUp
-                | Op::SetTable
-                | Op::SetI
-                | Op::SetField
-                | Op::SetUpval
-                | Op::Close
-                | Op::Tbc
-                | Op::Jmp
-                | Op::Return
-                | Op::Return0
-                | Op::Return1
-                | Op::SetList
-                | Op::TForLoop
-                | Op::TForPrep
-                | Op::VarArgPrep
-                | Op::ExtraArg
-        )
-}
-
 /// Last instruction before `lastpc` that set register `reg` (None if unknown or jumped over).
 fn find_set_reg(p: &Proto, lastpc: usize, reg: usize) -> Option<usize> {
     let mut setreg = None;
@@ -152,13 +126,15 @@ fn find_set_reg(p: &Proto, lastpc: usize, reg: usize) -> Option<usize> {
             Op::TForCall => reg >= a + 2,
             Op::Call | Op::TailCall => reg >= a,
             Op::Jmp => {
-                let dest = pc as i64 + 1 + i.sj() as i64;
+                let dest = i.jump_target(pc).unwrap_or(-1);
                 if dest >= 0 && (dest as usize) <= lastpc && dest as usize > jmptarget {
                     jmptarget = dest as usize;
                 }
                 false
             }
-            op => sets_a(op) && reg == a,
+            // Any other instruction counts as setting R[A] alone, when the opcode table says
+            // it writes R[A] (SETS_A, PUC's "A mode"), as in PUC's findsetreg.
+            op => op.sets_a() && reg == a,
         };
         if change {
             setreg = if pc < jmptarget { None } else { Some(pc) };

@@ -19,15 +19,7 @@ pub(crate) fn compile_src(src: &str) -> Result<Proto, crate::error::SyntaxError>
 
 /// 1-based jump target of the instruction at 0-based `pc`, for jumping opcodes.
 fn jump_target(p: &Proto, pc: usize) -> Option<i64> {
-    let i = p.code[pc];
-    let pc1 = pc as i64 + 1;
-    Some(match i.op() {
-        Op::Jmp => pc1 + i.sj() as i64 + 1,
-        Op::ForPrep => pc1 + i.bx() as i64 + 2,
-        Op::TForPrep => pc1 + i.bx() as i64 + 1,
-        Op::ForLoop | Op::TForLoop => pc1 + 1 - i.bx() as i64,
-        _ => return None,
-    })
+    p.code[pc].jump_target(pc).map(|t| t + 1)
 }
 
 fn fmt_const(v: &Value) -> String {
