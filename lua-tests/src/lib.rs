@@ -55,15 +55,132 @@ pub struct Markers {
     /// `-- expect-error`: the script must fail (exit 1) under the reference, and ours must fail
     /// with the same first stderr line.
     pub expect_error: bool,
+    /// `-- jit-traces>=N`: run with `-Ohotloop=1`, the script must compile at least `N` traces,
+    /// as `jit.stats().traces` reports after it ran (see [`JIT_STATS_WRAPPER`]).
+    pub jit_traces: Option<u64>,
 }
 
+/// The text that starts a trace-count marker; the count follows it directly.
+const JIT_TRACES_MARKER: &str = "-- jit-traces>=";
+
 impl Markers {
-    /// Read the markers from the first line of `source`.
-    pub fn parse(source: &str) -> Markers {
+    /// Read the markers from the first line of `source`. A trace-count marker without a count
+    /// after it (`-- jit-traces>=x`, `-- jit-traces=3`) is an error, not a marker quietly ignored.
+    pub fn parse(source: &str) -> Result<Markers, String> {
         let first = source.lines().next().unwrap_or("");
-        Markers {
+        let jit_traces = match first.find(JIT_TRACES_MARKER) {
+            Some(at) => {
+                let rest = &first[at + JIT_TRACES_MARKER.len()..];
+                let digits = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .map_or(rest, |end| &rest[..end]);
+                match digits.parse::<u64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        return Err(format!(
+                            "malformed marker: '{JIT_TRACES_MARKER}' must be followed by a \
+                             number of traces, got {rest:?}"
+                        ))
+                    }
+                }
+            }
+            None if first.contains("-- jit-traces") => {
+                return Err(format!(
+                    "malformed marker: the trace-count marker is written '{JIT_TRACES_MARKER}N'"
+                ))
+            }
+            None => None,
+        };
+        Ok(Markers {
             nondeterministic: first.contains("-- nondeterministic"),
             expect_error: first.contains("-- expect-error"),
+            jit_traces,
+        })
+    }
+}
+
+/// The JIT mode a `-- jit-traces>=N` script is counted in: every loop is hot at once.
+pub const JIT_TRACES_OPTION: &str = "-Ohotloop=1";
+
+/// The Lua program that counts a script's traces, run as `ourlua -Ohotloop=1 <wrapper>
+/// <script>`: it loads the script, runs it under `pcall` (so an expect-error script still gets
+/// counted) and then writes one line to stderr, either `JIT-STATS traces=<n>` with
+/// `jit.stats().traces`, or `JIT-STATS missing: <why>` when there is no `jit` module, no
+/// `jit.stats`, or it does not return a table with an integer `traces`. An error of the script
+/// is written as a `JIT-SCRIPT-ERROR <message>` line before it. The functions it needs are
+/// captured before the script runs, so a script that replaces globals does not break it.
+pub const JIT_STATS_WRAPPER: &str = r#"-- Written by the lua-tests runner (lua-tests/src/lib.rs, JIT_STATS_WRAPPER): runs the script
+-- named by its first argument under pcall, then reports jit.stats().traces on stderr.
+local type, tostring, pcall, loadfile = type, tostring, pcall, loadfile
+local mtype, format, stderr, stdout = math.type, string.format, io.stderr, io.stdout
+local name = assert(arg and arg[1], "usage: lua wrapper.lua script.lua")
+local J = jit
+arg = { [0] = name }
+local chunk, err = loadfile(name)
+local ok, msg
+if chunk then ok, msg = pcall(chunk) else ok, msg = false, err end
+stdout:flush()
+if not ok then stderr:write("JIT-SCRIPT-ERROR ", tostring(msg), "\n") end
+if J == nil then J = jit end
+local why
+if type(J) ~= "table" then
+  why = "there is no jit module (global 'jit' is " .. type(J) .. ")"
+elseif type(J.stats) ~= "function" then
+  why = "jit.stats is not a function (it is " .. type(J.stats) .. ")"
+else
+  local got, stats = pcall(J.stats)
+  if not got then
+    why = "jit.stats() failed: " .. tostring(stats)
+  elseif type(stats) ~= "table" then
+    why = "jit.stats() returned a " .. type(stats) .. ", not a table"
+  elseif mtype(stats.traces) ~= "integer" then
+    why = "jit.stats().traces is not an integer (" .. tostring(stats.traces) .. ")"
+  else
+    stderr:write(format("JIT-STATS traces=%d\n", stats.traces))
+    return
+  end
+end
+stderr:write("JIT-STATS missing: ", why, "\n")
+"#;
+
+/// The trace count a [`JIT_STATS_WRAPPER`] run reported on stderr, or why there is none.
+pub fn parse_jit_stats(stderr: &[u8]) -> Result<u64, String> {
+    let err = String::from_utf8_lossy(stderr);
+    let Some(line) = err.lines().rev().find(|l| l.starts_with("JIT-STATS ")) else {
+        return Err("the wrapper reported no JIT-STATS line".to_string());
+    };
+    let report = &line["JIT-STATS ".len()..];
+    if let Some(why) = report.strip_prefix("missing: ") {
+        return Err(why.to_string());
+    }
+    report
+        .strip_prefix("traces=")
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .ok_or_else(|| format!("unreadable report {line:?}"))
+}
+
+/// Whether a [`JIT_STATS_WRAPPER`] run shows at least `expected` traces: `None` when it does,
+/// else the failure (`expected at least N traces, got M`, or why no count came back).
+pub fn check_jit_traces(expected: u64, run: &Outcome, limit: Duration) -> Option<String> {
+    if run.exit == Exit::TimedOut {
+        return Some(format!(
+            "counting traces: timed out after {}s",
+            limit.as_secs()
+        ));
+    }
+    match parse_jit_stats(&run.stderr) {
+        Ok(got) if got >= expected => None,
+        Ok(got) => Some(format!("expected at least {expected} traces, got {got}")),
+        Err(why) => {
+            let mut msg = format!("expected at least {expected} traces, cannot count them: {why}");
+            if run.exit != Exit::Code(0) {
+                msg.push_str(&format!(
+                    " ({}; stderr: {})",
+                    run.exit,
+                    run.stderr_first_line()
+                ));
+            }
+            Some(msg)
         }
     }
 }
@@ -94,10 +211,8 @@ pub fn list_scripts(dir: &Path) -> Vec<Script> {
         .map(|name| {
             let source = std::fs::read_to_string(dir.join(&name))
                 .unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
-            Script {
-                markers: Markers::parse(&source),
-                name,
-            }
+            let markers = Markers::parse(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+            Script { markers, name }
         })
         .collect()
 }
@@ -364,9 +479,89 @@ mod tests {
     #[test]
     fn markers_come_from_the_first_line_only() {
         let m = Markers::parse("-- expect-error: uncaught\nprint(1) -- nondeterministic\n");
-        assert!(m.expect_error && !m.nondeterministic);
-        let m = Markers::parse("-- nondeterministic (prints addresses)\n");
-        assert!(m.nondeterministic && !m.expect_error);
+        assert_eq!(
+            m,
+            Ok(Markers {
+                expect_error: true,
+                ..Markers::default()
+            })
+        );
+        let m = Markers::parse("-- nondeterministic (prints addresses)\n").unwrap();
+        assert!(m.nondeterministic && !m.expect_error && m.jit_traces.is_none());
+        let m = Markers::parse("-- plain\n-- jit-traces>=3\n").unwrap();
+        assert_eq!(m.jit_traces, None);
+    }
+
+    #[test]
+    fn jit_traces_marker_reads_its_count() {
+        let m = Markers::parse("-- Hot loops. -- jit-traces>=12\nlocal x\n").unwrap();
+        assert_eq!(m.jit_traces, Some(12));
+        let m = Markers::parse("-- jit-traces>=0 -- expect-error: boom").unwrap();
+        assert_eq!(m.jit_traces, Some(0));
+        assert!(m.expect_error);
+        // The count ends at the first non-digit.
+        let m = Markers::parse("-- loops (-- jit-traces>=7), -- nondeterministic").unwrap();
+        assert_eq!(m.jit_traces, Some(7));
+        assert!(m.nondeterministic);
+        assert_eq!(Markers::parse("").unwrap().jit_traces, None);
+        for bad in [
+            "-- jit-traces>=",
+            "-- jit-traces>=x",
+            "-- jit-traces>= 3",
+            "-- jit-traces=3",
+            "-- jit-traces>3",
+            "-- jit-traces>=99999999999999999999999",
+        ] {
+            let e = Markers::parse(bad).unwrap_err();
+            assert!(e.contains("malformed marker"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn jit_stats_lines_are_read_and_judged() {
+        assert_eq!(parse_jit_stats(b"JIT-STATS traces=5\n"), Ok(5));
+        assert_eq!(
+            parse_jit_stats(b"Lua warning: x\nJIT-SCRIPT-ERROR a.lua:1: e\nJIT-STATS traces=0\n"),
+            Ok(0)
+        );
+        assert_eq!(
+            parse_jit_stats(b"JIT-STATS missing: there is no jit module\n"),
+            Err("there is no jit module".to_string())
+        );
+        assert!(parse_jit_stats(b"")
+            .unwrap_err()
+            .contains("no JIT-STATS line"));
+        assert!(parse_jit_stats(b"JIT-STATS traces=many\n")
+            .unwrap_err()
+            .contains("unreadable"));
+        let run = |exit, err: &str| Outcome {
+            exit,
+            stdout: Vec::new(),
+            stderr: err.as_bytes().to_vec(),
+        };
+        let limit = Duration::from_secs(5);
+        let ok = run(Exit::Code(0), "JIT-STATS traces=4\n");
+        assert_eq!(check_jit_traces(4, &ok, limit), None);
+        assert_eq!(
+            check_jit_traces(5, &ok, limit).as_deref(),
+            Some("expected at least 5 traces, got 4")
+        );
+        let missing = run(
+            Exit::Code(0),
+            "JIT-STATS missing: jit.stats is not a function\n",
+        );
+        let msg = check_jit_traces(1, &missing, limit).unwrap();
+        assert!(msg.contains("jit.stats is not a function"), "{msg}");
+        let crashed = run(Exit::Signal, "thread 'main' panicked at x\n");
+        let msg = check_jit_traces(1, &crashed, limit).unwrap();
+        assert!(
+            msg.contains("no JIT-STATS line") && msg.contains("panicked"),
+            "{msg}"
+        );
+        let slow = run(Exit::TimedOut, "");
+        assert!(check_jit_traces(1, &slow, limit)
+            .unwrap()
+            .contains("timed out"));
     }
 
     #[test]

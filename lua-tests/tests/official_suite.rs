@@ -1,4 +1,5 @@
-//! The official Lua 5.4 test suite (`testes/` of the PUC Lua sources), run with our `lua`.
+//! The official Lua 5.4 test suite (`testes/` of the PUC Lua sources), run with our `lua` in
+//! each of the three JIT modes ([`lua_tests::MODES`]).
 //!
 //! The suite is not part of this repository: point `LUA_TESTSUITE_DIR` at a `testes/` directory
 //! (docs/suites.md says how to get one). Without it this test says it skipped and passes, so the
@@ -11,20 +12,25 @@
 //! - `all.lua` itself, as `lua -e"_U=true" all.lua`, which passes when its output ends with
 //!   `final OK`.
 //!
-//! Each file also runs under the reference (`reflua`, PUC Lua 5.4 built by mlua-sys, which may be
+//! Every one of these runs once per JIT mode (the mode's options come first on the command line),
+//! and the report gives each mode its own verdict and summary. Since several runs of one file go
+//! on at once and some files write beside themselves (`attrib.lua` creates and removes modules
+//! in `libs/`, which `all.lua` runs too), every process runs in its own copy of `testes/` under
+//! the temporary directory, removed after the run. Each file also runs (once) under
+//! the reference (`reflua`, PUC Lua 5.4 built by mlua-sys, which may be
 //! an older 5.4 release than the suite), and the report says when the reference fails too: that
 //! points at a test of a newer release's fix rather than at us. It does not excuse the failure.
 //!
-//! The test fails when any file fails. Environment: `LUA_SUITE_TIMEOUT` (seconds per file,
+//! The test fails when any file fails in any mode. Environment: `LUA_SUITE_TIMEOUT` (seconds per file,
 //! default 120), `LUA_SUITE_ALL_TIMEOUT` (seconds for `all.lua`, default 600), `LUA_TESTS_FILTER`
 //! (only file names containing it), `LUA_TESTS_JOBS` (processes at once). Run with
 //! `-- --nocapture` to see the report when everything passes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lua_tests::{
-    parallel_map, run_with_timeout, suite_dir, timeout_from_env, workers, Exit, Outcome,
+    parallel_map, run_with_timeout, suite_dir, timeout_from_env, workers, Exit, Outcome, MODES,
 };
 
 const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
@@ -59,10 +65,17 @@ struct Job {
     limit: Duration,
 }
 
-struct Result {
-    ours: Outcome,
+/// One process of the run: a job under the reference (`mode` is `None`) or under ours in
+/// `MODES[mode]`.
+struct Task {
+    job: usize,
+    mode: Option<usize>,
+}
+
+/// How one of our runs went.
+struct Run {
+    outcome: Outcome,
     elapsed: Duration,
-    reference: Outcome,
 }
 
 impl Job {
@@ -85,9 +98,63 @@ fn ends_with_final_ok(o: &Outcome) -> bool {
         .is_some_and(|l| l.starts_with("final OK"))
 }
 
-fn run(program: &str, job: &Job, dir: &Path) -> Outcome {
-    let args: Vec<&str> = job.args.iter().map(String::as_str).collect();
-    run_with_timeout(Path::new(program), &args, dir, job.limit)
+/// Copy the directory tree `from` to `to` (regular files and directories; the suite has no
+/// links).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Run `program opts... job.args...` in a fresh copy of the suite directory `dir` made at
+/// `scratch`, which is removed afterwards.
+fn run(program: &str, opts: &[&str], job: &Job, dir: &Path, scratch: &Path) -> Outcome {
+    copy_tree(dir, scratch).unwrap_or_else(|e| {
+        panic!(
+            "cannot copy {} to {}: {e}",
+            dir.display(),
+            scratch.display()
+        )
+    });
+    let mut args: Vec<&str> = opts.to_vec();
+    args.extend(job.args.iter().map(String::as_str));
+    let outcome = run_with_timeout(Path::new(program), &args, scratch, job.limit);
+    let _ = std::fs::remove_dir_all(scratch);
+    outcome
+}
+
+/// The temporary directory holding the per-process copies of the suite; removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Why `job` failed in our run `o`, plus a note when the reference fails too.
+fn failure(job: &Job, o: &Outcome, reference: &Outcome) -> String {
+    let reason = if job.name == "all.lua" && o.passed() {
+        "exited normally but did not print 'final OK'".to_string()
+    } else {
+        o.failure_reason()
+    };
+    if job.passed(reference) {
+        reason
+    } else {
+        format!(
+            "{reason}\n    (reference fails too: {})",
+            reference.failure_reason()
+        )
+    }
 }
 
 #[test]
@@ -131,47 +198,75 @@ fn official_lua_suite() {
     );
     jobs.retain(|j| j.name.contains(filter.as_str()));
 
-    let results = parallel_map(&jobs, workers(), |job| {
-        let start = Instant::now();
-        let ours = run(OURLUA, job, &dir);
-        let elapsed = start.elapsed();
-        let reference = run(REFLUA, job, &dir);
-        Result {
-            ours,
-            elapsed,
-            reference,
+    // One task per job and mode, plus the reference once per job; all.lua's tasks come first,
+    // being the longest, so the others fill in beside them.
+    let tasks: Vec<Task> = (0..jobs.len())
+        .flat_map(|job| {
+            (0..MODES.len())
+                .map(move |m| Task { job, mode: Some(m) })
+                .chain(std::iter::once(Task { job, mode: None }))
+        })
+        .collect();
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("lua-official-suite-{}", std::process::id())));
+    let start = Instant::now();
+    let outcomes = parallel_map(&tasks, workers(), |task| {
+        let job = &jobs[task.job];
+        let copy = scratch.0.join(format!(
+            "{}-{}",
+            task.job,
+            task.mode.map_or("ref", |m| MODES[m].0)
+        ));
+        let begin = Instant::now();
+        let outcome = match task.mode {
+            Some(m) => run(OURLUA, MODES[m].1, job, &dir, &copy),
+            None => run(REFLUA, &[], job, &dir, &copy),
+        };
+        Run {
+            outcome,
+            elapsed: begin.elapsed(),
         }
     });
+    let wall = start.elapsed();
+    // ours[job][mode] and reference[job].
+    let mut ours: Vec<Vec<Option<&Run>>> = jobs.iter().map(|_| vec![None; MODES.len()]).collect();
+    let mut reference: Vec<Option<&Outcome>> = vec![None; jobs.len()];
+    for (task, r) in tasks.iter().zip(&outcomes) {
+        match task.mode {
+            Some(m) => ours[task.job][m] = Some(r),
+            None => reference[task.job] = Some(&r.outcome),
+        }
+    }
 
-    println!("official Lua test suite in {}", dir.display());
-    let (mut passed, mut failed) = (0, Vec::new());
-    let mut all_line = None;
-    for (job, r) in jobs.iter().zip(&results) {
-        let secs = r.elapsed.as_secs_f64();
-        let line = if job.passed(&r.ours) {
-            passed += 1;
-            format!("PASS {} ({secs:.1}s)", job.name)
-        } else {
-            failed.push(job.name.as_str());
-            let reason = if job.name == "all.lua" && r.ours.passed() {
-                "exited normally but did not print 'final OK'".to_string()
+    println!(
+        "official Lua test suite in {}, in {} JIT modes",
+        dir.display(),
+        MODES.len()
+    );
+    let mut per_mode = vec![(0usize, 0usize); MODES.len()];
+    let mut failed: Vec<String> = Vec::new();
+    let mut all_lines = Vec::new();
+    for (j, job) in jobs.iter().enumerate() {
+        let reference = reference[j].expect("reference ran");
+        let mut lines = Vec::new();
+        for (m, (mode, _)) in MODES.iter().enumerate() {
+            let r = ours[j][m].expect("every mode ran");
+            let secs = r.elapsed.as_secs_f64();
+            let line = if job.passed(&r.outcome) {
+                per_mode[m].0 += 1;
+                format!("PASS {} [{mode}] ({secs:.1}s)", job.name)
             } else {
-                r.ours.failure_reason()
+                per_mode[m].1 += 1;
+                failed.push(format!("{} [{mode}]", job.name));
+                let why = failure(job, &r.outcome, reference);
+                format!("FAIL {} [{mode}] ({secs:.1}s): {why}", job.name)
             };
-            let reference = if job.passed(&r.reference) {
-                String::new()
-            } else {
-                format!(
-                    "\n    (reference fails too: {})",
-                    r.reference.failure_reason()
-                )
-            };
-            format!("FAIL {} ({secs:.1}s): {reason}{reference}", job.name)
-        };
+            lines.push(line);
+        }
         if job.name == "all.lua" {
-            all_line = Some(line);
+            all_lines = lines;
         } else {
-            println!("{line}");
+            lines.iter().for_each(|l| println!("{l}"));
         }
     }
     if !others.is_empty() {
@@ -180,10 +275,19 @@ fn official_lua_suite() {
             others.join(", ")
         );
     }
-    if let Some(line) = all_line {
-        println!("{line}");
+    all_lines.iter().for_each(|l| println!("{l}"));
+    for ((mode, _), (p, f)) in MODES.iter().zip(&per_mode) {
+        println!("[{mode}] {p} passed, {f} failed");
     }
-    println!("{passed} passed, {} failed", failed.len());
+    let passed: usize = per_mode.iter().map(|(p, _)| p).sum();
+    println!(
+        "{passed} passed, {} failed ({} runs: {} files and all.lua in {} modes; {:.0}s wall)",
+        failed.len(),
+        jobs.len() * MODES.len(),
+        jobs.len() - usize::from(jobs.iter().any(|j| j.name == "all.lua")),
+        MODES.len(),
+        wall.as_secs_f64()
+    );
     assert!(failed.is_empty(), "failed: {}", failed.join(", "));
 }
 

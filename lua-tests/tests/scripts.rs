@@ -9,15 +9,19 @@
 //! - the exit status must match; when the reference fails, the first stderr line (`lua: msg`)
 //!   must match too (tracebacks may differ);
 //! - `-- expect-error` scripts must fail under the reference;
-//! - every process is killed after `LUA_TESTS_TIMEOUT` seconds (default 30).
+//! - every process is killed after `LUA_TESTS_TIMEOUT` seconds (default 30);
+//! - a script whose first line says `-- jit-traces>=N` runs once more, as
+//!   `ourlua -Ohotloop=1 <wrapper> <script>`, where the wrapper (`lua_tests::JIT_STATS_WRAPPER`,
+//!   written to a temporary directory) runs it under `pcall` and reports `jit.stats().traces`;
+//!   fewer than `N` traces, or no `jit.stats` to ask, fails the script.
 //!
 //! `LUA_TESTS_FILTER=substring` restricts both tests to matching script names.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use lua_tests::{
-    first_difference, list_scripts, parallel_map, run_with_timeout, scripts_dir, timeout, workers,
-    Exit, Outcome, Script, MODES,
+    check_jit_traces, first_difference, list_scripts, parallel_map, run_with_timeout, scripts_dir,
+    timeout, workers, Exit, Outcome, Script, JIT_STATS_WRAPPER, JIT_TRACES_OPTION, MODES,
 };
 
 const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
@@ -58,19 +62,62 @@ fn compare(script: &Script, reference: &Outcome, ours: &Outcome) -> Option<Strin
     lua_tests::compare_with_reference(script, reference, ours, timeout())
 }
 
+/// A temporary directory holding the trace-counting wrapper, removed when dropped.
+struct Wrapper {
+    dir: PathBuf,
+    file: PathBuf,
+}
+
+impl Wrapper {
+    /// Write [`JIT_STATS_WRAPPER`] to a fresh directory under the system's temporary directory;
+    /// `tag` keeps the tests of one process apart.
+    fn new(tag: &str) -> Wrapper {
+        let dir =
+            std::env::temp_dir().join(format!("lua-tests-jit-stats-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        let file = dir.join("jit_stats_wrapper.lua");
+        std::fs::write(&file, JIT_STATS_WRAPPER)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        Wrapper { dir, file }
+    }
+
+    /// Run `script` through the wrapper with our lua, after the `-e` chunks in `pre`.
+    fn run(&self, pre: &[&str], script: &Script) -> Outcome {
+        let file = self.file.to_str().expect("temporary path is UTF-8");
+        let mut args = vec![JIT_TRACES_OPTION];
+        args.extend_from_slice(pre);
+        args.extend([file, script.name.as_str()]);
+        run_with_timeout(Path::new(OURLUA), &args, &scripts_dir(), timeout())
+    }
+}
+
+impl Drop for Wrapper {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// All failures of one script as `(mode, report)`.
-fn check_script(script: &Script) -> Vec<(String, String)> {
+fn check_script(script: &Script, wrapper: &Wrapper) -> Vec<(String, String)> {
     let reference = run(REFLUA, &[], script);
     if let Some(problem) = check_reference(script, &reference) {
         return vec![("reference".to_string(), problem)];
     }
-    MODES
+    let mut failures: Vec<(String, String)> = MODES
         .iter()
         .filter_map(|(mode, opts)| {
             let ours = run(OURLUA, opts, script);
             compare(script, &reference, &ours).map(|r| (mode.to_string(), r))
         })
-        .collect()
+        .collect();
+    if let Some(expected) = script.markers.jit_traces {
+        let counted = wrapper.run(&[], script);
+        if let Some(why) = check_jit_traces(expected, &counted, timeout()) {
+            failures.push((JIT_TRACES_OPTION.to_string(), why));
+        }
+    }
+    failures
 }
 
 /// Print per-script failures and the summary line; panic with the failure count if any.
@@ -110,8 +157,62 @@ fn scripts_match_reference() {
         "no scripts found in {}",
         scripts_dir().display()
     );
-    let results = parallel_map(&scripts, workers(), check_script);
+    let wrapper = Wrapper::new("scripts");
+    let results = parallel_map(&scripts, workers(), |s| check_script(s, &wrapper));
     report(&scripts, &results);
+}
+
+/// The trace-counting wrapper itself, with a stand-in `jit` module given by `-e` (the real one
+/// may not exist yet): it reports the count after a normal script and after one that ends in an
+/// error, and a missing `jit` or `jit.stats` comes back as a failure, not a count.
+#[test]
+fn jit_stats_wrapper_reports_traces() {
+    let wrapper = Wrapper::new("wrapper");
+    let limit = timeout();
+    let script = |name: &str| Script {
+        name: name.to_string(),
+        markers: lua_tests::Markers::default(),
+    };
+    let ok = script("jit_type_change.lua");
+    let fails = script("errtop_runtime.lua");
+    let fake = "jit = {stats = function() return {traces = 7, other = 1} end}";
+    for s in [&ok, &fails] {
+        let run = wrapper.run(&["-e", fake], s);
+        assert_eq!(
+            check_jit_traces(7, &run, limit),
+            None,
+            "{}: {run:?}",
+            s.name
+        );
+        assert_eq!(
+            check_jit_traces(8, &run, limit).as_deref(),
+            Some("expected at least 8 traces, got 7"),
+            "{}",
+            s.name
+        );
+    }
+    let err = String::from_utf8_lossy(&wrapper.run(&["-e", fake], &fails).stderr).into_owned();
+    assert!(
+        err.contains("JIT-SCRIPT-ERROR errtop_runtime.lua:"),
+        "{err}"
+    );
+    for (pre, why) in [
+        ("jit = nil", "there is no jit module"),
+        ("jit = {}", "jit.stats is not a function"),
+        ("jit = {stats = function() return 3 end}", "not a table"),
+        (
+            "jit = {stats = function() return {traces = 1.5} end}",
+            "not an integer",
+        ),
+        (
+            "jit = {stats = function() error('no stats') end}",
+            "jit.stats() failed",
+        ),
+    ] {
+        let run = wrapper.run(&["-e", pre], &ok);
+        let msg = check_jit_traces(0, &run, limit).unwrap_or_default();
+        assert!(msg.contains(why), "{pre}: {msg:?} in {run:?}");
+    }
 }
 
 /// The scripts themselves are right: the reference accepts every one (or fails the
