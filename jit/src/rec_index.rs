@@ -241,51 +241,47 @@ impl Recorder {
 
     // ----- writes -----
 
-    /// `t[key] = v` (raw, or after proving no `__newindex` applies).
+    /// `t[key] = v` (raw, or after proving no `__newindex` applies). Every guard comes
+    /// before the first write: a failing guard leaves the table as it was.
     pub fn newindex(&mut self, st: &mut State, t: Opnd, key: Opnd, v: Opnd) -> RecResult<()> {
         let Value::Table(tab) = t.v else {
             return Err(Abort::with(Reason::NyiType, "newindex"));
         };
         let vty = self.em.ir.ty(v.r);
-        // Locate the slot: (address IR, current value, the slot may be new to the table).
-        let (ptr, old, fresh_key, string_key) = match key.v {
+        // Where the value goes: a slot found now (address IR) or a key to insert.
+        enum Dest {
+            Slot(Ref),
+            Insert,
+        }
+        let (dest, old, string_key) = match key.v {
             Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
                 let p = self.array_slot(t.r, key.r)?;
-                (p, tab.get_int(k), false, false)
+                (Dest::Slot(p), tab.get_int(k), false)
             }
-            Value::Int(k) => {
-                let old = tab.get_int(k);
-                if old.is_nil() && vty == Ty::Nil {
-                    return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
-                }
-                let p = self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?;
-                (p, old, true, false)
-            }
+            Value::Int(k) => (Dest::Insert, tab.get_int(k), false),
             Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
                 Some(_) => {
                     let (loc, old) = self.raw_get_str(t.r, tab, key.r, s)?;
-                    (loc.expect("present"), old, false, true)
+                    (Dest::Slot(loc.expect("present")), old, true)
                 }
-                None => {
-                    if vty == Ty::Nil {
-                        return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
-                    }
-                    let p = self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?;
-                    (p, Value::Nil, true, true)
-                }
+                None => (Dest::Insert, Value::Nil, true),
             },
             ref k => return Err(Abort::with(Reason::NyiKey, k.type_name())),
         };
+        if matches!(dest, Dest::Insert) && vty == Ty::Nil {
+            return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
+        }
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
-        match tab.metatable() {
-            Some(_) if !old.is_nil() && !fresh_key => {
-                self.guard(Op::NotNil, Ty::Void, ptr, Ref::NONE, 0)?;
+        match (&dest, tab.metatable()) {
+            (Dest::Slot(p), Some(_)) if !old.is_nil() => {
+                self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
                 checked_present = true;
             }
-            mt => {
-                let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
+            (_, mt) => {
+                let mref =
+                    self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
                 self.guard_meta(mref, mt)?;
                 if let Some(mt) = mt {
                     let (h, _) = self.meta_field(st, mt, Tm::NewIndex)?;
@@ -295,11 +291,16 @@ impl Recorder {
                 }
             }
         }
+        // The writes.
+        let (ptr, inserted) = match dest {
+            Dest::Slot(p) => (p, false),
+            Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
+        };
         self.emit(Op::VStore, vty, ptr, v.r, 0)?;
         if vty.is_gc() {
             self.emit(Op::Barrier, Ty::Void, t.r, Ref::NONE, 0)?;
         }
-        if string_key && !fresh_key && !checked_present {
+        if string_key && !inserted && !checked_present {
             // A string-keyed store may revive a dead key: the absent-metamethod cache of
             // the table (if it is a metatable) is stale, as `Table::set_str` knows.
             let z = self.em.ir.kint(0);

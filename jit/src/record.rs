@@ -507,8 +507,9 @@ impl Recorder {
             TestSet => {
                 let v = self.reg(st, i.b())?;
                 let t = self.truthiness(v)?;
-                // The jump (and the copy) happen when the truth differs from k.
-                if t != i.k() {
+                // "if (not R[B] == k) then pc++ else R[A] := R[B] and jump": the copy
+                // happens when the truth equals k.
+                if t == i.k() {
                     self.set_reg(i.a(), v.r);
                 }
             }
