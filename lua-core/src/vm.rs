@@ -25,7 +25,7 @@ use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::jitif::HOOK_RECORD;
-use crate::number::{self, ArithOp};
+use crate::number::{self, ArithOp, CmpOp};
 use crate::object::LuaClosure;
 use crate::opcodes::{Dispatch as D, Instr, Op};
 use crate::state::State;
@@ -274,25 +274,31 @@ impl State {
                 };
             }
             // Binary arithmetic on operands at `$pa`/`$pb` (pointers to valid values): numbers
-            // are handled here by tag, without loading whole values; anything else (and
-            // integer division by zero) goes to `State::arith`, which reloads the operands.
+            // are handled here by tag, without loading whole values, computed by `number`'s
+            // `int_arith`/`float_arith`/`int_bitwise` for the constant `$op`; anything else
+            // (and integer division by zero) goes to `State::arith`, which reloads the operands.
             macro_rules! arith {
-                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr, $int:expr, $flt:expr) => {{
+                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr) => {{
                     let (pa, pb): (*const Value, *const Value) = ($pa, $pb);
                     // SAFETY: pa and pb point to valid values; payloads are read only under
                     // the matching tag.
                     let fast = unsafe {
                         match (Value::raw_tag(pa), Value::raw_tag(pb)) {
-                            (TAG_INT, TAG_INT) => $int(Value::raw_int(pa), Value::raw_int(pb)),
-                            (TAG_FLOAT, TAG_FLOAT) => Some(Value::Float($flt(
+                            (TAG_INT, TAG_INT) => {
+                                number::int_arith($op, Value::raw_int(pa), Value::raw_int(pb))
+                            }
+                            (TAG_FLOAT, TAG_FLOAT) => Some(Value::Float(number::float_arith(
+                                $op,
                                 Value::raw_float(pa),
                                 Value::raw_float(pb),
                             ))),
-                            (TAG_INT, TAG_FLOAT) => Some(Value::Float($flt(
+                            (TAG_INT, TAG_FLOAT) => Some(Value::Float(number::float_arith(
+                                $op,
                                 Value::raw_int(pa) as f64,
                                 Value::raw_float(pb),
                             ))),
-                            (TAG_FLOAT, TAG_INT) => Some(Value::Float($flt(
+                            (TAG_FLOAT, TAG_INT) => Some(Value::Float(number::float_arith(
+                                $op,
                                 Value::raw_float(pa),
                                 Value::raw_int(pb) as f64,
                             ))),
@@ -311,14 +317,14 @@ impl State {
                 }};
             }
             macro_rules! bitop {
-                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr, $f:expr) => {{
+                ($ins:expr, $op:expr, $pa:expr, $pb:expr, $ra:expr, $rb:expr) => {{
                     let (pa, pb): (*const Value, *const Value) = ($pa, $pb);
                     // SAFETY: as in arith!.
                     let (ta, tb) = unsafe { (Value::raw_tag(pa), Value::raw_tag(pb)) };
                     let v = if ta == TAG_INT && tb == TAG_INT {
                         // SAFETY: both are integers.
                         let (x, y) = unsafe { (Value::raw_int(pa), Value::raw_int(pb)) };
-                        Value::Int($f(x, y))
+                        Value::Int(number::int_bitwise($op, x, y))
                     } else {
                         // SAFETY: as above.
                         let (a, b) = unsafe { (Value::load(pa), Value::load(pb)) };
@@ -539,9 +545,7 @@ impl State {
                             reg!(i.b()),
                             &imm,
                             Some(Slot::Reg(i.b())),
-                            None,
-                            |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
-                            |x: f64, y: f64| x + y
+                            None
                         )
                     }
                     D::AddK => arith!(
@@ -550,9 +554,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
-                        |x: f64, y: f64| x + y
+                        None
                     ),
                     D::SubK => arith!(
                         i,
@@ -560,9 +562,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
-                        |x: f64, y: f64| x - y
+                        None
                     ),
                     D::MulK => arith!(
                         i,
@@ -570,9 +570,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
-                        |x: f64, y: f64| x * y
+                        None
                     ),
                     D::ModK => arith!(
                         i,
@@ -580,9 +578,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
-                        number::float_mod
+                        None
                     ),
                     D::PowK => arith!(
                         i,
@@ -590,9 +586,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
-                        number::pow
+                        None
                     ),
                     D::DivK => arith!(
                         i,
@@ -600,9 +594,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
-                        |x: f64, y: f64| x / y
+                        None
                     ),
                     D::IDivK => arith!(
                         i,
@@ -610,9 +602,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
-                        number::float_idiv
+                        None
                     ),
                     D::BAndK => bitop!(
                         i,
@@ -620,8 +610,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| x & y
+                        None
                     ),
                     D::BOrK => bitop!(
                         i,
@@ -629,8 +618,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| x | y
+                        None
                     ),
                     D::BXorK => bitop!(
                         i,
@@ -638,8 +626,7 @@ impl State {
                         reg!(i.b()),
                         kp!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        None,
-                        |x: i64, y: i64| x ^ y
+                        None
                     ),
                     D::ShrI => {
                         let imm = Value::Int(i.sc() as i64);
@@ -649,8 +636,7 @@ impl State {
                             reg!(i.b()),
                             &imm,
                             Some(Slot::Reg(i.b())),
-                            None,
-                            |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
+                            None
                         )
                     }
                     D::ShlI => {
@@ -661,8 +647,7 @@ impl State {
                             &imm,
                             reg!(i.b()),
                             None,
-                            Some(Slot::Reg(i.b())),
-                            number::shift_left
+                            Some(Slot::Reg(i.b()))
                         )
                     }
                     D::Add => arith!(
@@ -671,9 +656,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_add(y))),
-                        |x: f64, y: f64| x + y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Sub => arith!(
                         i,
@@ -681,9 +664,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_sub(y))),
-                        |x: f64, y: f64| x - y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Mul => arith!(
                         i,
@@ -691,9 +672,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| Some(Value::Int(x.wrapping_mul(y))),
-                        |x: f64, y: f64| x * y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Mod => arith!(
                         i,
@@ -701,9 +680,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| number::int_mod(x, y).ok().map(Value::Int),
-                        number::float_mod
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Pow => arith!(
                         i,
@@ -711,9 +688,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| Some(Value::Float(number::pow(x as f64, y as f64))),
-                        number::pow
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Div => arith!(
                         i,
@@ -721,9 +696,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| Some(Value::Float(x as f64 / y as f64)),
-                        |x: f64, y: f64| x / y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::IDiv => arith!(
                         i,
@@ -731,9 +704,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| number::int_idiv(x, y).ok().map(Value::Int),
-                        number::float_idiv
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::BAnd => bitop!(
                         i,
@@ -741,8 +712,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| x & y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::BOr => bitop!(
                         i,
@@ -750,8 +720,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| x | y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::BXor => bitop!(
                         i,
@@ -759,8 +728,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| x ^ y
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Shl => bitop!(
                         i,
@@ -768,8 +736,7 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        number::shift_left
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Shr => bitop!(
                         i,
@@ -777,14 +744,20 @@ impl State {
                         reg!(i.b()),
                         reg!(i.c()),
                         Some(Slot::Reg(i.b())),
-                        Some(Slot::Reg(i.c())),
-                        |x: i64, y: i64| number::shift_left(x, y.wrapping_neg())
+                        Some(Slot::Reg(i.c()))
                     ),
                     D::Unm => {
-                        let v = match r!(i.b()) {
-                            Value::Int(x) => Value::Int(x.wrapping_neg()),
-                            Value::Float(x) => Value::Float(-x),
-                            o => protect!(self.arith(
+                        let o = r!(i.b());
+                        let fast = match o {
+                            Value::Int(x) => number::int_arith(ArithOp::Unm, x, x),
+                            Value::Float(x) => {
+                                Some(Value::Float(number::float_arith(ArithOp::Unm, x, x)))
+                            }
+                            _ => None,
+                        };
+                        let v = match fast {
+                            Some(v) => v,
+                            None => protect!(self.arith(
                                 ArithOp::Unm,
                                 o,
                                 o,
@@ -796,7 +769,7 @@ impl State {
                     }
                     D::BNot => {
                         let v = match r!(i.b()) {
-                            Value::Int(x) => Value::Int(!x),
+                            Value::Int(x) => Value::Int(number::int_bitwise(ArithOp::BNot, x, x)),
                             o => protect!(self.arith(
                                 ArithOp::BNot,
                                 o,
@@ -839,11 +812,17 @@ impl State {
                             control_point!();
                         }
                     }
-                    // Comparisons: two numbers of one kind inline, the rest in vm_slow.
+                    // Comparisons: two numbers of one kind inline, the rest in vm_slow. The
+                    // immediates (sB) are small integers, exact as floats, so a float
+                    // compares with one as with the float the immediate converts to.
                     D::Eq => {
                         let fast = match (r!(i.a()), r!(i.b())) {
-                            (Value::Int(x), Value::Int(y)) => Some(x == y),
-                            (Value::Float(x), Value::Float(y)) => Some(x == y),
+                            (Value::Int(x), Value::Int(y)) => {
+                                Some(number::cmp_int(CmpOp::Eq, x, y))
+                            }
+                            (Value::Float(x), Value::Float(y)) => {
+                                Some(number::cmp_float(CmpOp::Eq, x, y))
+                            }
                             _ => None,
                         };
                         let c = match fast {
@@ -854,8 +833,12 @@ impl State {
                     }
                     D::Lt => {
                         let fast = match (r!(i.a()), r!(i.b())) {
-                            (Value::Int(x), Value::Int(y)) => Some(x < y),
-                            (Value::Float(x), Value::Float(y)) => Some(x < y),
+                            (Value::Int(x), Value::Int(y)) => {
+                                Some(number::cmp_int(CmpOp::Lt, x, y))
+                            }
+                            (Value::Float(x), Value::Float(y)) => {
+                                Some(number::cmp_float(CmpOp::Lt, x, y))
+                            }
                             _ => None,
                         };
                         let c = match fast {
@@ -866,8 +849,12 @@ impl State {
                     }
                     D::Le => {
                         let fast = match (r!(i.a()), r!(i.b())) {
-                            (Value::Int(x), Value::Int(y)) => Some(x <= y),
-                            (Value::Float(x), Value::Float(y)) => Some(x <= y),
+                            (Value::Int(x), Value::Int(y)) => {
+                                Some(number::cmp_int(CmpOp::Le, x, y))
+                            }
+                            (Value::Float(x), Value::Float(y)) => {
+                                Some(number::cmp_float(CmpOp::Le, x, y))
+                            }
                             _ => None,
                         };
                         let c = match fast {
@@ -883,8 +870,8 @@ impl State {
                     D::EqI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
-                            Value::Int(x) => x == imm,
-                            Value::Float(x) => x == imm as f64,
+                            Value::Int(x) => number::cmp_int(CmpOp::Eq, x, imm),
+                            Value::Float(x) => number::cmp_float(CmpOp::Eq, x, imm as f64),
                             _ => false,
                         };
                         cond_jump!(c, i);
@@ -892,8 +879,8 @@ impl State {
                     D::LtI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
-                            Value::Int(x) => x < imm,
-                            Value::Float(x) => x < imm as f64,
+                            Value::Int(x) => number::cmp_int(CmpOp::Lt, x, imm),
+                            Value::Float(x) => number::cmp_float(CmpOp::Lt, x, imm as f64),
                             _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
@@ -901,8 +888,8 @@ impl State {
                     D::LeI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
-                            Value::Int(x) => x <= imm,
-                            Value::Float(x) => x <= imm as f64,
+                            Value::Int(x) => number::cmp_int(CmpOp::Le, x, imm),
+                            Value::Float(x) => number::cmp_float(CmpOp::Le, x, imm as f64),
                             _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
@@ -910,8 +897,8 @@ impl State {
                     D::GtI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
-                            Value::Int(x) => x > imm,
-                            Value::Float(x) => x > imm as f64,
+                            Value::Int(x) => number::cmp_int(CmpOp::Lt, imm, x),
+                            Value::Float(x) => number::cmp_float(CmpOp::Lt, imm as f64, x),
                             _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
@@ -919,8 +906,8 @@ impl State {
                     D::GeI => {
                         let imm = i.sb() as i64;
                         let c = match r!(i.a()) {
-                            Value::Int(x) => x >= imm,
-                            Value::Float(x) => x >= imm as f64,
+                            Value::Int(x) => number::cmp_int(CmpOp::Le, imm, x),
+                            Value::Float(x) => number::cmp_float(CmpOp::Le, imm as f64, x),
                             _ => protect!(self.compare_slow(i, base)),
                         };
                         cond_jump!(c, i);
