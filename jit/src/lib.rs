@@ -319,7 +319,20 @@ impl Jit {
         exec::restore(st, &t.ir, &t.alloc, &ctx, snap as usize, fi, base);
         self.state.borrow_mut().stats.exits += 1;
         if t.gc_snaps.contains(&snap) {
+            // A GC step is due: collect here, at the loop header, with the stack top at
+            // the frame's live locals (the registers above hold dead temporaries, which
+            // must not keep garbage alive: the interpreter's safepoints do the same).
+            let ts = st.ts();
+            let fr = ts.frames[fi];
+            let pc = fr.pc;
+            let limit = match cl.proto.active_locals(pc) {
+                Some(n) => fr.base + n,
+                None => fr.top,
+            };
+            let saved = ts.top;
+            ts.top = limit.min(saved);
             st.gc_step();
+            st.ts().top = saved;
             if st.out_of_memory() {
                 return Err(st.error_msg("not enough memory"));
             }
@@ -340,11 +353,7 @@ impl JitHook for Jit {
         };
         let proto = cl.proto.clone();
         let pkey = Rc::as_ptr(&proto) as usize;
-        for dead in lua_core::jitif::take_dead_traces() {
-            if let Some(t) = self.state.borrow_mut().traces.get_mut(dead as usize) {
-                *t = None;
-            }
-        }
+        self.reap_dead();
         // A recording in progress: does this close its loop?
         let closing = {
             let s = self.state.borrow();
@@ -502,6 +511,21 @@ impl JitHook for Jit {
 }
 
 impl Jit {
+    /// Forget the traces whose prototype died (they can never be entered again).
+    pub fn reap_dead(&self) {
+        let dead = lua_core::jitif::take_dead_traces();
+        if dead.is_empty() {
+            return;
+        }
+        let mut s = self.state.borrow_mut();
+        for d in dead {
+            // (Their code stays allocated: freeing code is the code-GC issue's.)
+            if let Some(t) = s.traces.get_mut(d as usize) {
+                *t = None;
+            }
+        }
+    }
+
     fn is_blacklisted(&self, pkey: usize, pc: usize) -> bool {
         let s = self.state.borrow();
         s.penalty

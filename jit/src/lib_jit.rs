@@ -241,6 +241,7 @@ fn opt_start(st: &mut State) -> NResults {
 fn util_traceinfo(st: &mut State) -> NResults {
     let n = st.check_int(1)?;
     let info = with_jit(st, |j| {
+        j.reap_dead();
         let s = j.state.borrow();
         s.traces
             .get(n.max(0) as usize)

@@ -280,8 +280,7 @@ impl Recorder {
                 checked_present = true;
             }
             (_, mt) => {
-                let mref =
-                    self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
+                let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
                 self.guard_meta(mref, mt)?;
                 if let Some(mt) = mt {
                     let (h, _) = self.meta_field(st, mt, Tm::NewIndex)?;

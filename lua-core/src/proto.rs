@@ -126,6 +126,20 @@ impl Proto {
         }
     }
 
+    /// How many registers hold local variables at `pc` when `pc` starts a statement (the
+    /// registers above are dead temporaries there); None without debug information.
+    pub fn active_locals(&self, pc: usize) -> Option<usize> {
+        if self.locvars.is_empty() && self.lineinfo.is_empty() {
+            return None;
+        }
+        Some(
+            self.locvars
+                .iter()
+                .filter(|lv| lv.startpc as usize <= pc && pc < lv.endpc as usize)
+                .count(),
+        )
+    }
+
     /// Name of the `n`-th (1-based) local variable active at `pc`, as Lua's luaF_getlocalname.
     pub fn local_name(&self, mut n: usize, pc: usize) -> Option<&Rc<str>> {
         for lv in &self.locvars {

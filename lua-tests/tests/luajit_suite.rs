@@ -12,16 +12,14 @@
 //! running the reference too; the others are reported as not applicable.
 //!
 //! The exception is [`JIT_FILES`]: scripts that test a JIT through the `jit` module, which ours
-//! is to provide. With `LUAJIT_REQUIRE_JIT_FILES=1` they are required in all three modes whatever
-//! the reference does, and run with [`PRELUDE_51`] (the Lua 5.1 functions they call) and
-//! [`REQUIRE_JIT`] (most of them return at once when there is no `jit`, which would pass them
-//! without testing anything). Until our `jit` module exists that gate is off by default: they
-//! are then judged like any other script, and the report says their requirement was skipped.
+//! provides. They are required in all three modes whatever the reference does, and run with
+//! [`PRELUDE_51`] (the Lua 5.1 functions they call) and [`REQUIRE_JIT`] (most of them return at
+//! once when there is no `jit`, which would pass them without testing anything).
 //!
 //! The test fails when an applicable script fails in any mode. Environment:
 //! `LUAJIT_SUITE_TIMEOUT` (seconds per process, default 60), `LUA_TESTS_FILTER` (only file names
-//! containing it), `LUA_TESTS_JOBS` (processes at once), `LUAJIT_REQUIRE_JIT_FILES` (`1`: require
-//! the [`JIT_FILES`]). Run with `-- --nocapture` to see the report when everything passes.
+//! containing it), `LUA_TESTS_JOBS` (processes at once). Run with `-- --nocapture` to see the
+//! report when everything passes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -34,12 +32,13 @@ const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
 const OURLUA: &str = env!("CARGO_BIN_EXE_ourlua");
 
 /// The `test/misc` files that exercise the `jit` module (`jit.status`, `jit.flush`, `jit.off`,
-/// `jit.opt.start`, `require("jit.util").traceinfo`) and must pass in all three modes once our
-/// `jit` module exists, although reference Lua 5.4 has no `jit`: under it, six of them return
-/// at once (`if not jit ...`) and `stack_purge` and `string_dump` fail on `jit.off`. They run
-/// with [`PRELUDE_51`] and [`REQUIRE_JIT`]; required only when `LUAJIT_REQUIRE_JIT_FILES=1`,
-/// which is to become the default when the `jit` module lands.
-const JIT_FILES: [&str; 8] = [
+/// `jit.opt.start`, `require("jit.util").traceinfo`) and must pass in all three modes,
+/// although reference Lua 5.4 has no `jit`: under it, most of them return at once
+/// (`if not jit ...`) and `stack_purge` and `string_dump` fail on `jit.off`. They run with
+/// [`PRELUDE_51`] and [`REQUIRE_JIT`]. (`gc_trace` checks that the traces of collected
+/// functions are gone.)
+const JIT_FILES: [&str; 9] = [
+    "gc_trace.lua",
     "jit_flush.lua",
     "jit_record.lua",
     "hook_record.lua",
@@ -59,12 +58,7 @@ const PRELUDE_51: &str = "loadstring = loadstring or load; \
 /// Run after [`PRELUDE_51`] for a required [`JIT_FILES`] script: fail at once without a `jit`
 /// module, since most of these files return silently when `jit` is missing.
 const REQUIRE_JIT: &str = "assert(type(jit) == 'table', \
-    'LUAJIT_REQUIRE_JIT_FILES=1 but there is no jit module (global jit is ' .. type(jit) .. ')')";
-
-/// Whether `LUAJIT_REQUIRE_JIT_FILES=1` asks for the [`JIT_FILES`] to be required.
-fn require_jit_files() -> bool {
-    std::env::var("LUAJIT_REQUIRE_JIT_FILES").is_ok_and(|v| v == "1")
-}
+    'there is no jit module (global jit is ' .. type(jit) .. ')')";
 
 /// One script's runs: the reference's, then ours in each of [`MODES`].
 struct Runs {
@@ -90,8 +84,7 @@ fn luajit_misc_suite() {
         .filter(|n| n.ends_with(".lua") && n.contains(filter.as_str()))
         .collect();
     names.sort();
-    let require_jit = require_jit_files();
-    let is_required_jit = |name: &str| require_jit && JIT_FILES.contains(&name);
+    let is_required_jit = |name: &str| JIT_FILES.contains(&name);
 
     let runs = parallel_map(&names, workers(), |name| {
         let pre: &[&str] = if is_required_jit(name) {
@@ -121,7 +114,7 @@ fn luajit_misc_suite() {
     let mut failed = Vec::new();
     let mut not_applicable = Vec::new();
     let mut jit_passed = 0;
-    if require_jit {
+    {
         for missing in JIT_FILES
             .iter()
             .filter(|f| f.contains(filter.as_str()) && !names.iter().any(|n| n == *f))
@@ -194,20 +187,10 @@ fn luajit_misc_suite() {
         .copied()
         .filter(|f| f.contains(filter.as_str()))
         .collect();
-    if require_jit {
-        println!(
-            "required jit-module files (LUAJIT_REQUIRE_JIT_FILES=1, with the 5.1 prelude): \
-             {jit_passed} of {} passed",
-            listed.len()
-        );
-    } else if !listed.is_empty() {
-        println!(
-            "skipped the requirement on {} jit-module files ({}): LUAJIT_REQUIRE_JIT_FILES is not 1, \
-             because our jit module does not exist yet; they were judged like the other scripts above",
-            listed.len(),
-            listed.join(", ")
-        );
-    }
+    println!(
+        "required jit-module files (with the 5.1 prelude): {jit_passed} of {} passed",
+        listed.len()
+    );
     println!(
         "{} applicable scripts, each run in {} modes",
         passed + jit_passed + failed.len(),
