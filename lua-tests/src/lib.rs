@@ -5,8 +5,13 @@
 //! module holds what every runner needs so the external-suite runners can share it. The two
 //! binaries are `reflua` (reference PUC Lua 5.4 via mlua-sys, the oracle) and `ourlua` (our
 //! `lua` command as a library call).
+//!
+//! [`fuzz`] is the JIT's differential fuzzer: a generator of random Lua programs and the harness
+//! that runs them in every JIT mode (used by the `jitfuzz` binary and `tests/jit_fuzz.rs`).
 
 #![forbid(unsafe_code)]
+
+pub mod fuzz;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -260,9 +265,16 @@ impl Outcome {
 /// Run `program args...` in `cwd` with stdin closed, capturing stdout and stderr; kill it after
 /// `limit`.
 pub fn run_with_timeout(program: &Path, args: &[&str], cwd: &Path, limit: Duration) -> Outcome {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(cwd)
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(cwd);
+    run_command(cmd, limit)
+}
+
+/// Run a prepared command with stdin closed, capturing stdout and stderr; kill it after
+/// `limit`.
+pub fn run_command(mut cmd: Command, limit: Duration) -> Outcome {
+    let program = Path::new(cmd.get_program()).to_path_buf();
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -205,7 +205,9 @@ impl Drop for State {
     }
 }
 
-fn main() -> ExitCode {
+/// Public so that `jitfuzz`, which includes this file as a module, can run the reference by
+/// re-executing itself.
+pub fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
