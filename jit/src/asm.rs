@@ -19,6 +19,16 @@
 //! Guards are conditional jumps to their exit stub; a helper call saves the live
 //! caller-saved registers to their save slots and restores them afterwards.
 //!
+//! Exits go through the trace's exit table, so compiled code is never patched: a stub saves
+//! rax in the context, records its exit and trace numbers, and jumps to the table's entry
+//! for its exit if there is one (a side trace), else to the common exit. A side trace has no
+//! prologue: it runs in its parent's native frame, and its code starts with the transfer,
+//! which stores the parent's snapshot values (still in the parent's registers and spill
+//! slots; rax in the context) into the Lua stack. A trace that does not loop ends with
+//! `LINK`: it stores its snapshot's slots and jumps into the target trace after its
+//! prologue. Every trace has the same prologue, so any trace may continue in any other
+//! within one native frame.
+//!
 //! Invariants:
 //! - The generated code is position independent (relative jumps inside the buffer,
 //!   absolute addresses as immediates), so `mcode` may copy it anywhere.
@@ -26,7 +36,7 @@
 //!   register allocator gave it a register no live value (snapshots included) uses.
 
 use crate::abort::{Abort, Reason};
-use crate::exec::{CTX_CLOSURE, CTX_EXITNO, CTX_GPR, CTX_SPILL, CTX_XMM};
+use crate::exec::{CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_SPILL, CTX_XMM};
 use crate::helpers;
 use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
 use crate::regalloc::{is_call, reg::*, Alloc, Loc};
@@ -50,8 +60,46 @@ pub struct Code {
     pub bytes: Vec<u8>,
     /// The snapshot of each exit number.
     pub exits: Vec<u32>,
+    /// The instruction of each exit number.
+    pub exit_ins: Vec<u32>,
     /// Offset of the loop body's first instruction.
     pub loop_offset: usize,
+    /// Offset just after the prologue (where linking traces jump in).
+    pub body_offset: usize,
+}
+
+/// How the code is entered.
+pub enum Entry<'a> {
+    /// Called from Rust (a root trace): a prologue.
+    Root,
+    /// Jumped to from exit `exit` of `parent` (a side trace): the transfer.
+    Side {
+        parent_ir: &'a Ir,
+        parent_ra: &'a Alloc,
+        snap: u32,
+    },
+}
+
+/// What the assembler needs besides the IR and the allocation.
+pub struct Params<'a> {
+    /// One past the highest stack slot the trace touches (for the upvalue range guard).
+    pub max_slot: i32,
+    /// This trace's number (exit stubs record it).
+    pub trace_no: u32,
+    /// The exit table: one word per exit, 0 or the code to continue at.
+    pub exit_table: *const std::cell::Cell<usize>,
+    pub entry: Entry<'a>,
+    /// Where a final `LINK` jumps to.
+    pub link_addr: usize,
+}
+
+/// Number of exits the code of `ir` has (one per guard, one for a link to the
+/// interpreter): the size of its exit table.
+pub fn count_exits(ir: &Ir) -> usize {
+    ir.ins
+        .iter()
+        .filter(|i| i.op.is_guard() || (i.op == Op::Link && i.k == 0))
+        .count()
 }
 
 /// Where an operand comes from.
@@ -71,7 +119,11 @@ struct Asm<'a> {
     ir: &'a Ir,
     ra: &'a Alloc,
     max_slot: i32,
+    trace_no: u32,
+    exit_table: usize,
+    link_addr: usize,
     exits: Vec<u32>,
+    exit_ins: Vec<u32>,
     exit_labels: Vec<DynamicLabel>,
     pool: Vec<(DynamicLabel, [u64; 2])>,
     exit_common: DynamicLabel,
@@ -83,23 +135,34 @@ fn spill_off(s: u16) -> i32 {
     CTX_SPILL + 8 * s as i32
 }
 
-/// Assemble `ir` with allocation `ra`. `max_slot`: one past the highest stack slot the
-/// trace touches (for the upvalue range guard).
-pub fn assemble(ir: &Ir, ra: &Alloc, max_slot: i32) -> Result<Code, Abort> {
+/// Assemble `ir` with allocation `ra`.
+pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
     let mut ops = VecAssembler::<X64Relocation>::new(0);
     let exit_common = ops.new_dynamic_label();
     let mut asm = Asm {
         ops,
         ir,
         ra,
-        max_slot,
+        max_slot: p.max_slot,
+        trace_no: p.trace_no,
+        exit_table: p.exit_table as usize,
+        link_addr: p.link_addr,
         exits: Vec::new(),
+        exit_ins: Vec::new(),
         exit_labels: Vec::new(),
         pool: Vec::new(),
         exit_common,
         cur: 0,
     };
-    asm.prologue();
+    match p.entry {
+        Entry::Root => asm.prologue(),
+        Entry::Side {
+            parent_ir,
+            parent_ra,
+            snap,
+        } => asm.transfer(parent_ir, parent_ra, snap),
+    }
+    let body_offset = asm.ops.offset().0;
     let loop_label = asm.ops.new_dynamic_label();
     let mut loop_offset = 0;
     let n = ir.ins.len();
@@ -113,19 +176,23 @@ pub fn assemble(ir: &Ir, ra: &Alloc, max_slot: i32) -> Result<Code, Abort> {
                 loop_offset = asm.ops.offset().0;
                 a!(asm.ops; =>loop_label);
             }
+            Op::Link => asm.link(ins),
             _ => asm.ins(i, ins)?,
         }
     }
     if ir.loop_start.is_some() {
         asm.phi_moves();
         a!(asm.ops; jmp =>loop_label);
-    } else {
-        // A trace without a loop leaves through a final exit (not produced today).
-        return Err(Abort::with(Reason::NyiBytecode, "trace without a loop"));
+    } else if ir.ins.last().map(|i| i.op) != Some(Op::Link) {
+        return Err(Abort::with(
+            Reason::NyiBytecode,
+            "trace without a loop or a link",
+        ));
     }
     asm.exit_stubs();
     asm.const_pool();
     let exits = std::mem::take(&mut asm.exits);
+    let exit_ins = std::mem::take(&mut asm.exit_ins);
     let bytes = asm
         .ops
         .finalize()
@@ -133,7 +200,9 @@ pub fn assemble(ir: &Ir, ra: &Alloc, max_slot: i32) -> Result<Code, Abort> {
     Ok(Code {
         bytes,
         exits,
+        exit_ins,
         loop_offset,
+        body_offset,
     })
 }
 
@@ -148,17 +217,25 @@ impl Asm<'_> {
     }
 
     fn exit_stubs(&mut self) {
+        let ec = self.exit_common;
+        let no = self.trace_no as i32;
         for (k, lbl) in self.exit_labels.clone().into_iter().enumerate() {
-            let ec = self.exit_common;
+            let entry = (self.exit_table + 8 * k) as i64;
             a!(self.ops
                 ; =>lbl
+                ; mov [r15 + CTX_GPR], rax
                 ; mov DWORD [r15 + CTX_EXITNO], k as i32
-                ; jmp =>ec
+                ; mov DWORD [r15 + CTX_EXITTRACE], no
+                ; mov rax, QWORD entry
+                ; mov rax, [rax]
+                ; test rax, rax
+                ; jz =>ec
+                ; jmp rax
             );
         }
-        let ec = self.exit_common;
         a!(self.ops; =>ec);
-        for g in 0..16u8 {
+        // (rax is saved by the stub.)
+        for g in 1..16u8 {
             if g == RSP {
                 continue;
             }
@@ -172,6 +249,107 @@ impl Asm<'_> {
             ; add rsp, 8
             ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
             ; ret
+        );
+    }
+
+    /// Store the Lua value of type `ty` at `src` into stack slot `slot`.
+    fn store_slot(&mut self, slot: i32, ty: Ty, src: Src) {
+        let off = 16 * slot;
+        let tag = ty.tag().expect("a Lua value") as i8;
+        a!(self.ops; mov BYTE [r14 + off], tag);
+        match (ty, src) {
+            (Ty::Nil, _) => {}
+            (Ty::Num, Src::Reg(x)) => a!(self.ops; movsd [r14 + off + 8], Rx(x)),
+            (Ty::Num, Src::Pool(p)) => {
+                let l = self.pool[p].0;
+                a!(self.ops; movsd xmm15, [=>l] ; movsd [r14 + off + 8], xmm15);
+            }
+            (_, Src::Reg(g)) => a!(self.ops; mov [r14 + off + 8], Rq(g)),
+            (_, Src::Imm(k)) if k == k as i32 as i64 => {
+                a!(self.ops; mov QWORD [r14 + off + 8], k as i32)
+            }
+            (_, s) => {
+                self.gload(TMP, s);
+                a!(self.ops; mov [r14 + off + 8], Rq(TMP));
+            }
+        }
+    }
+
+    /// The side trace's transfer: store the parent's snapshot values into the stack.
+    fn transfer(&mut self, pir: &Ir, pra: &Alloc, snap: u32) {
+        for &(slot, r) in &pir.snaps[snap as usize].entries {
+            let ty = pir.ty(r);
+            let src = if r.is_const() {
+                let k = pir.get(r);
+                if ty == Ty::Num {
+                    Src::Pool(self.pool16([k.k as u64, 0]))
+                } else {
+                    Src::Imm(if k.op == Op::KNil { 0 } else { k.k })
+                }
+            } else {
+                match pra.loc_of(r) {
+                    Loc::Gpr(RAX) => Src::Mem(CTX_GPR),
+                    Loc::Gpr(g) => Src::Reg(g),
+                    Loc::Xmm(x) => Src::Reg(x),
+                    Loc::Spill(s) => Src::Mem(spill_off(s)),
+                    Loc::None => Src::Imm(0),
+                }
+            };
+            let src = match (ty, src) {
+                // A float in memory moves as 8 bytes.
+                (Ty::Num, Src::Mem(m)) => {
+                    self.gload(TMP, Src::Mem(m));
+                    Src::Reg(TMP)
+                }
+                (_, s) => s,
+            };
+            if ty == Ty::Num && src == Src::Reg(TMP) {
+                let off = 16 * slot;
+                let tag = layout::TAG_FLOAT as i8;
+                a!(self.ops
+                    ; mov BYTE [r14 + off], tag
+                    ; mov [r14 + off + 8], Rq(TMP)
+                );
+            } else {
+                self.store_slot(slot, ty, src);
+            }
+        }
+    }
+
+    /// The end of a trace that does not loop: store its snapshot, go on in the target; or,
+    /// for a link to the interpreter, leave through an exit with the snapshot.
+    fn link(&mut self, ins: Ins) {
+        if ins.k == 0 {
+            let e = self.exit();
+            a!(self.ops; jmp =>e);
+            return;
+        }
+        let entries = self.ir.snaps[ins.snap as usize].entries.clone();
+        for (slot, r) in entries {
+            let ty = self.ir.ty(r);
+            if ty == Ty::Num {
+                let s = self.xsrc(r);
+                match s {
+                    Src::Mem(m) => {
+                        self.gload(TMP, Src::Mem(m));
+                        let off = 16 * slot;
+                        let tag = layout::TAG_FLOAT as i8;
+                        a!(self.ops
+                            ; mov BYTE [r14 + off], tag
+                            ; mov [r14 + off + 8], Rq(TMP)
+                        );
+                    }
+                    s => self.store_slot(slot, ty, s),
+                }
+            } else {
+                let s = self.gsrc(r);
+                self.store_slot(slot, ty, s);
+            }
+        }
+        let target = self.link_addr as i64;
+        a!(self.ops
+            ; mov rax, QWORD target
+            ; jmp rax
         );
     }
 
@@ -201,6 +379,7 @@ impl Asm<'_> {
         let snap = self.ir.ins[self.cur].snap;
         let l = self.ops.new_dynamic_label();
         self.exits.push(snap);
+        self.exit_ins.push(self.cur as u32);
         self.exit_labels.push(l);
         l
     }

@@ -46,7 +46,7 @@ pub fn dce(ir: &mut Ir) {
             if ins.op.has_b() {
                 mark(ins.b, &mut live, &mut changed);
             }
-            if ins.op.is_guard() {
+            if ins.op.has_snapshot() {
                 let entries: Vec<Ref> = ir.snaps[ins.snap as usize]
                     .entries
                     .iter()

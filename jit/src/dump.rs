@@ -70,7 +70,14 @@ impl Output {
 
     pub fn trace_done(&mut self, t: &Trace, mcode: &Mcode) {
         if let Some(w) = self.verbose.as_mut() {
-            let _ = writeln!(w, "[TRACE {:>3} {} loop]", t.no, t.location);
+            let _ = writeln!(
+                w,
+                "[TRACE {:>3} {}{} {}]",
+                t.no,
+                parent_text(t),
+                t.location,
+                link_text(t)
+            );
             let _ = w.flush();
         }
         if let Some(w) = self.dump.as_mut() {
@@ -80,14 +87,36 @@ impl Output {
     }
 }
 
+/// "(2/3) " for a side trace of trace 2's exit 3, "" for a root trace.
+pub fn parent_text(t: &Trace) -> String {
+    match t.parent {
+        Some((p, e)) => format!("({p}/{e}) "),
+        None => String::new(),
+    }
+}
+
+/// How the trace ends: "loop", or "-> N" for a link to trace N.
+pub fn link_text(t: &Trace) -> String {
+    match t.link {
+        Some(0) => "interpreter".to_string(),
+        Some(n) => format!("-> {n}"),
+        None => "loop".to_string(),
+    }
+}
+
 /// The `-jdump` text of trace `t`: IR with snapshots, then the machine code.
 pub fn dump_trace(t: &Trace, mcode: &Mcode) -> String {
-    let mut s = format!("---- TRACE {} start {}\n", t.no, t.location);
+    let mut s = format!(
+        "---- TRACE {} start {}{}\n",
+        t.no,
+        parent_text(t),
+        t.location
+    );
     s.push_str(&format!("---- TRACE {} IR\n", t.no));
     s.push_str(&t.ir.to_text());
     s.push_str(&format!("---- TRACE {} mcode {}\n", t.no, t.code.len));
     s.push_str(&disassemble(mcode.bytes(t.code), t.code.addr as u64));
-    s.push_str(&format!("---- TRACE {} stop -> loop\n\n", t.no));
+    s.push_str(&format!("---- TRACE {} stop {}\n\n", t.no, link_text(t)));
     s
 }
 

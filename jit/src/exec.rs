@@ -32,9 +32,9 @@ pub const MAX_SPILL: usize = 256;
 /// What compiled code sees through its context register.
 #[repr(C)]
 pub struct ExecCtx {
-    /// The number of the exit taken.
+    /// The number of the exit taken, and of the trace that took it.
     pub exitno: u32,
-    _pad: u32,
+    pub exit_trace: u32,
     /// Registers at the exit, by encoding number.
     pub gpr: [u64; 16],
     pub xmm: [u64; 16],
@@ -46,6 +46,7 @@ pub struct ExecCtx {
 }
 
 pub const CTX_EXITNO: i32 = std::mem::offset_of!(ExecCtx, exitno) as i32;
+pub const CTX_EXITTRACE: i32 = std::mem::offset_of!(ExecCtx, exit_trace) as i32;
 pub const CTX_GPR: i32 = std::mem::offset_of!(ExecCtx, gpr) as i32;
 pub const CTX_XMM: i32 = std::mem::offset_of!(ExecCtx, xmm) as i32;
 pub const CTX_CLOSURE: i32 = std::mem::offset_of!(ExecCtx, closure) as i32;
@@ -56,7 +57,7 @@ impl ExecCtx {
     pub fn new(st: &mut State, closure: Gc<LuaClosure>) -> ExecCtx {
         ExecCtx {
             exitno: 0,
-            _pad: 0,
+            exit_trace: 0,
             gpr: [0; 16],
             xmm: [0; 16],
             closure: closure.addr(),

@@ -109,6 +109,8 @@ macro_rules! for_each_irop {
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
             GcCheck, "---", "GXv", "guard: no garbage collection step is due";
+            // The end of a trace that does not loop.
+            Link,   "--x", "Ev",  "store the snapshot's slots and continue in trace k (0: leave to the interpreter at the snapshot)";
         }
     };
 }
@@ -181,6 +183,10 @@ impl Op {
     /// What the `k` field holds (see the mode letters in [`for_each_irop!`]).
     pub fn k_kind(self) -> u8 {
         self.mode()[2]
+    }
+    /// Has a snapshot (`snap`): guards, and `LINK`, which stores its snapshot's slots.
+    pub fn has_snapshot(self) -> bool {
+        self.is_guard() || self == Op::Link
     }
     /// A comparison guard.
     pub fn is_cmp(self) -> bool {
@@ -601,7 +607,9 @@ impl Ir {
         let mut s = String::new();
         let mut last_snap = u32::MAX;
         for (i, ins) in self.ins.iter().enumerate().skip(1) {
-            if ins.op.is_guard() && ins.snap != last_snap && (ins.snap as usize) < self.snaps.len()
+            if ins.op.has_snapshot()
+                && ins.snap != last_snap
+                && (ins.snap as usize) < self.snaps.len()
             {
                 last_snap = ins.snap;
                 let _ = writeln!(s, "{}", self.snap_text(ins.snap as usize));
@@ -774,7 +782,7 @@ pub fn parse(text: &str) -> Result<Ir, String> {
         if op.is_guard() != guard {
             return Err(err("guard marker '>' must match the op"));
         }
-        if op.is_guard() {
+        if op.has_snapshot() {
             ins.snap = cur_snap.ok_or_else(|| err("guard before any snapshot"))?;
         }
         if op == Op::Loop {

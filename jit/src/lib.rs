@@ -38,6 +38,7 @@ pub mod fold;
 mod helpers;
 pub mod ir;
 mod lib_jit;
+pub mod liveness;
 pub mod loop_opt;
 pub mod mcode;
 pub mod options;
@@ -80,14 +81,20 @@ pub struct Stats {
 struct Recording {
     rec: record::Recorder,
     thread: Gc<Thread>,
+    /// The root frame's prototype.
     proto: Rc<Proto>,
     no: u32,
+    /// Where it started, as `-jv` names it ("(2/3) file.lua:12" for a side trace).
+    start: String,
 }
 
 pub struct JitState {
     pub config: JitConfig,
     /// Traces by number (index 0 unused); `None` once flushed.
     pub traces: Vec<Option<Rc<Trace>>>,
+    /// Flushed traces: nothing enters them any more, but their code stays (no code is
+    /// freed yet), so an exit they take can still be resolved.
+    zombies: HashMap<u32, Rc<Trace>>,
     recording: Option<Recording>,
     pub mcode: mcode::Mcode,
     pub stats: Stats,
@@ -102,6 +109,10 @@ pub struct JitState {
     pub out: dump::Output,
     /// `jit.attach` handlers: (event, function).
     pub attached: Vec<(String, lua_core::Value)>,
+    /// The most stack slots and inlined frames any trace needs (control may pass from the
+    /// entered trace to any other through exits and links).
+    max_slot: i32,
+    max_depth: usize,
 }
 
 /// The JIT installed in a state (see the module doc).
@@ -127,6 +138,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             mcode: mcode::Mcode::new(config.sizemcode as usize, config.maxmcode as usize),
             config,
             traces: vec![None],
+            zombies: HashMap::new(),
             recording: None,
             stats: Stats::default(),
             builtins,
@@ -135,6 +147,8 @@ pub fn install(st: &mut State, config: JitConfig) {
             disabled: false,
             out,
             attached: Vec::new(),
+            max_slot: 0,
+            max_depth: 0,
         }),
     };
     st.jit = Some(Rc::new(j));
@@ -169,29 +183,37 @@ impl Jit {
         }
         if let Some(ab) = why {
             s.stats.aborts += 1;
-            let start = dump::location(&r.proto, r.rec.start_pc);
             let at = r
                 .rec
                 .frames
                 .last()
                 .map(|f| dump::location(&f.closure.proto, r.rec.pc))
                 .unwrap_or_default();
-            s.out.abort(&start, &ab.message(), &at);
-            // Back off: the loop waits longer each time, and is blacklisted at last.
-            let key = (Rc::as_ptr(&r.proto) as usize, r.rec.start_pc);
-            let hotloop = s.config.hotloop as u64;
-            let n = s.penalty.entry(key).or_insert(0);
-            *n += 1;
-            let wait = hotloop << (*n).min(16);
-            let count = if wait >= 60_000 || ab.reason == Reason::Blacklisted {
-                u16::MAX
-            } else {
-                wait as u16
-            };
-            r.proto.hot_slot(r.rec.start_pc, 0).count.set(count);
+            s.out.abort(&r.start, &ab.message(), &at);
             if ab.reason == Reason::McodeFull {
                 s.disabled = true;
                 s.out.note("mcode full: compilation disabled");
+            }
+            if r.rec.side.is_some() {
+                // A side trace: the exit counts again from zero (its tries are counted).
+                if let Some((p, e)) = r.rec.side {
+                    if let Some(Some(t)) = s.traces.get(p as usize) {
+                        t.exit_counts[e as usize].set(0);
+                    }
+                }
+            } else {
+                // Back off: the loop waits longer each time, and is blacklisted at last.
+                let hotloop = s.config.hotloop as u64;
+                let key = (Rc::as_ptr(&r.proto) as usize, r.rec.start_pc);
+                let n = s.penalty.entry(key).or_insert(0);
+                *n += 1;
+                let wait = hotloop << (*n).min(16);
+                let count = if wait >= 60_000 || ab.reason == Reason::Blacklisted {
+                    u16::MAX
+                } else {
+                    wait as u16
+                };
+                r.proto.hot_slot(r.rec.start_pc, 0).count.set(count);
             }
         }
         let _ = st;
@@ -215,39 +237,120 @@ impl Jit {
             thread: st.cur,
             proto: proto.clone(),
             no,
+            start: dump::location(proto, pc),
         });
     }
 
-    /// The recording closed its loop: compile it. Returns the new trace.
+    /// Start recording a side trace from exit `exit` of trace `parent`, whose snapshot the
+    /// interpreter state now is (root frame at `root_fi`).
+    fn start_side(&self, st: &mut State, parent: &Rc<Trace>, exit: u32, root_fi: usize) {
+        let mut s = self.state.borrow_mut();
+        let no = s.traces.len() as u32;
+        let limits = record::Limits {
+            maxrecord: s.config.maxrecord,
+            maxsnap: s.config.maxsnap,
+            ..record::Limits::default()
+        };
+        let rec =
+            record::Recorder::new_side(st, root_fi, parent.no, exit, s.builtins.clone(), limits);
+        let ts = st.ts();
+        let proto = ts.frames[root_fi]
+            .closure
+            .expect("Lua root frame")
+            .proto
+            .clone();
+        let top = ts.frames.last().and_then(|f| f.closure).expect("Lua frame");
+        let start = format!(
+            "({}/{}) {}",
+            parent.no,
+            exit,
+            dump::location(&top.proto, rec.start_pc)
+        );
+        ts.hook_mask |= HOOK_RECORD;
+        ts.exec.push(ExecEntry::Recording { trace: no });
+        parent.exit_tries[exit as usize].set(parent.exit_tries[exit as usize].get() + 1);
+        s.recording = Some(Recording {
+            rec,
+            thread: st.cur,
+            proto,
+            no,
+            start,
+        });
+    }
+
+    /// The recording closed its loop or reached a link: compile it. Returns the new trace.
     fn finish_recording(&self, st: &mut State) -> Option<Rc<Trace>> {
         let result = {
             let mut s = self.state.borrow_mut();
             let s = &mut *s;
             let r = s.recording.as_mut().expect("recording");
             let passes = s.config.passes();
-            let loc = dump::location(&r.proto, r.rec.start_pc);
             let no = r.no;
             let proto = r.proto.clone();
-            let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let c = trace::optimise(&mut r.rec, passes)?;
-                trace::build(no, &r.rec, c, &mut s.mcode, &proto, loc)
-            }));
-            match res {
-                Ok(r) => r,
-                Err(_) => Err(Abort::with(Reason::NyiBytecode, "internal: compiler panic")),
-            }
+            let loc = match r.rec.side {
+                Some(_) => {
+                    let top = r.rec.frames.last().expect("frames");
+                    dump::location(&top.closure.proto, r.rec.start_pc)
+                }
+                None => dump::location(&proto, r.rec.start_pc),
+            };
+            let parent = r
+                .rec
+                .side
+                .and_then(|(p, e)| s.traces.get(p as usize).cloned().flatten().map(|t| (t, e)));
+            let link = r
+                .rec
+                .link
+                .filter(|&l| l != 0)
+                .and_then(|l| s.traces.get(l as usize).cloned().flatten());
+            let res = if r.rec.side.is_some() && parent.is_none()
+                || r.rec.link.is_some_and(|l| l != 0) && link.is_none()
+            {
+                Err(Abort::new(Reason::Flushed))
+            } else {
+                let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let c = trace::optimise(&mut r.rec, passes)?;
+                    let pl = trace::Placement {
+                        no,
+                        proto: &proto,
+                        location: loc,
+                        parent: parent.as_ref().map(|(t, e)| (&**t, *e)),
+                        link: link.as_deref(),
+                    };
+                    trace::build(&r.rec, c, &mut s.mcode, pl)
+                }));
+                match res {
+                    Ok(r) => r,
+                    Err(_) => Err(Abort::with(Reason::NyiBytecode, "internal: compiler panic")),
+                }
+            };
+            res.map(|t| (t, parent))
         };
         match result {
-            Ok(t) => {
+            Ok((t, parent)) => {
                 let t = Rc::new(t);
                 self.end_recording(st, None);
                 let mut s = self.state.borrow_mut();
                 s.traces.push(Some(t.clone()));
                 s.stats.traces += 1;
-                if let Some(p) = t.proto.upgrade() {
-                    let slot = p.hot_slot(t.start_pc, 0);
-                    slot.trace.set(t.no);
-                    slot.count.set(0);
+                s.max_slot = s.max_slot.max(t.max_slot);
+                s.max_depth = s.max_depth.max(t.max_depth);
+                match parent {
+                    Some((p, e)) => {
+                        // From now on the parent's exit continues in the side trace.
+                        p.exit_table[e as usize].set(t.code.addr);
+                        s.stats.side += 1;
+                        if let Some(Some(root)) = s.traces.get(t.root as usize) {
+                            root.nside.set(root.nside.get() + 1);
+                        }
+                    }
+                    None => {
+                        if let Some(p) = t.proto.upgrade() {
+                            let slot = p.hot_slot(t.start_pc, 0);
+                            slot.trace.set(t.no);
+                            slot.count.set(0);
+                        }
+                    }
                 }
                 let s = &mut *s;
                 s.out.trace_done(&t, &s.mcode);
@@ -262,12 +365,16 @@ impl Jit {
 
     /// Run trace `t` from the running frame (at its loop header). Returns whether it ran.
     fn enter(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<bool> {
+        let (max_slot, max_depth) = {
+            let s = self.state.borrow();
+            (s.max_slot.max(t.max_slot), s.max_depth.max(t.max_depth))
+        };
         let ts = st.ts();
         let fi = ts.frames.len() - 1;
         let fr = ts.frames[fi];
         let base = fr.base;
-        if ts.frames.len() + t.max_depth >= lua_core::call::MAX_FRAMES
-            || !ts.ensure_slot(base + t.max_slot as usize + 1)
+        if ts.frames.len() + max_depth >= lua_core::call::MAX_FRAMES
+            || !ts.ensure_slot(base + max_slot as usize + 1)
         {
             return Ok(false);
         }
@@ -295,30 +402,46 @@ impl Jit {
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
         // SAFETY: the trace's code follows `TraceFn`; `base_ptr` is register 0 of the
-        // running frame, with room for every slot the trace touches (ensured above);
+        // running frame, with room for every slot any trace touches (ensured above);
         // `ctx` lives across the call. The code reads and writes only the stack slots,
         // objects its guards checked, and the context; the helpers it calls use
         // `ctx.state`, which nothing else borrows until the call returns.
         let exitno = unsafe { f(base_ptr, &mut ctx) };
+        // Control may have passed to other traces (side traces, links): the exit names the
+        // trace that took it.
+        let et = {
+            let s = self.state.borrow();
+            s.traces
+                .get(ctx.exit_trace as usize)
+                .cloned()
+                .flatten()
+                .or_else(|| s.zombies.get(&ctx.exit_trace).cloned())
+        };
         let ts = st.ts();
         match ts.exec.pop() {
             Some(ExecEntry::Executing { trace, .. }) if trace == t.no => {}
             other => {
                 return Err(st.error_msg(format!(
                     "internal JIT error: trace {} exit {exitno}: trace-execution stack top is {other:?}",
-                    t.no
+                    ctx.exit_trace
                 )))
             }
         }
-        let Some(&snap) = t.exits.get(exitno as usize) else {
+        let Some(et) = et else {
             return Err(st.error_msg(format!(
-                "internal JIT error: trace {} has no exit {exitno}",
-                t.no
+                "internal JIT error: exit {exitno} of unknown trace {}",
+                ctx.exit_trace
             )));
         };
-        exec::restore(st, &t.ir, &t.alloc, &ctx, snap as usize, fi, base);
+        let Some(&snap) = et.exits.get(exitno as usize) else {
+            return Err(st.error_msg(format!(
+                "internal JIT error: trace {} has no exit {exitno}",
+                et.no
+            )));
+        };
+        exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base);
         self.state.borrow_mut().stats.exits += 1;
-        if t.gc_snaps.contains(&snap) {
+        if et.gc_snaps.contains(&snap) {
             // A GC step is due: collect here, at the loop header, with the stack top at
             // the frame's live locals (the registers above hold dead temporaries, which
             // must not keep garbage alive: the interpreter's safepoints do the same).
@@ -336,8 +459,46 @@ impl Jit {
             if st.out_of_memory() {
                 return Err(st.error_msg("not enough memory"));
             }
+            return Ok(true);
         }
+        self.count_exit(st, &et, exitno, fi);
         Ok(true)
+    }
+
+    /// An exit to the interpreter was taken: when it gets hot, record a side trace from
+    /// it (the interpreter state is now exactly that exit's).
+    fn count_exit(&self, st: &mut State, et: &Rc<Trace>, exitno: u32, root_fi: usize) {
+        let k = exitno as usize;
+        let n = et.exit_counts[k].get() + 1;
+        et.exit_counts[k].set(n);
+        let ok = {
+            let s = self.state.borrow();
+            let c = &s.config;
+            let nside = s
+                .traces
+                .get(et.root as usize)
+                .cloned()
+                .flatten()
+                .map_or(0, |r| r.nside.get());
+            let is_link = et
+                .exit_ins
+                .get(k)
+                .is_some_and(|&i| et.ir.ins[i as usize].op == ir::Op::Link);
+            n >= c.hotexit
+                && !is_link
+                && c.enabled
+                && !s.disabled
+                && et.exit_table[k].get() == 0
+                && et.exit_tries[k].get() < c.tryside
+                && nside < c.maxside
+                && s.recording.is_none()
+                && (s.traces.len() as u32) <= c.maxtrace
+                && !hooks_active(st)
+                && st.ts().frames.last().is_some_and(|f| f.closure.is_some())
+        };
+        if ok {
+            self.start_side(st, et, exitno, root_fi);
+        }
     }
 }
 
@@ -363,7 +524,8 @@ impl JitHook for Jit {
                         return Ok(false);
                     }
                     Some(
-                        Rc::ptr_eq(&r.proto, &proto)
+                        r.rec.side.is_none()
+                            && Rc::ptr_eq(&r.proto, &proto)
                             && r.rec.start_pc == pc
                             && r.rec.frames.len() == 1
                             && r.rec.root_fi == st.ts().frames.len() - 1,
@@ -469,7 +631,15 @@ impl JitHook for Jit {
         match res {
             None => st.ts().hook_mask &= !HOOK_RECORD,
             Some(Err(ab)) => self.end_recording(st, Some(ab)),
-            Some(Ok(())) => {}
+            Some(Ok(())) => {
+                let linked = {
+                    let s = self.state.borrow();
+                    s.recording.as_ref().is_some_and(|r| r.rec.link.is_some())
+                };
+                if linked {
+                    self.finish_recording(st);
+                }
+            }
         }
     }
 
@@ -514,14 +684,50 @@ impl Jit {
     /// Forget the traces whose prototype died (they can never be entered again).
     pub fn reap_dead(&self) {
         let dead = lua_core::jitif::take_dead_traces();
-        if dead.is_empty() {
-            return;
+        if !dead.is_empty() {
+            self.flush_set(dead);
         }
+    }
+
+    /// Flush the trees of traces `start` (a root and all its side traces), and, as long as
+    /// there are any, the trees of traces that link into flushed ones: afterwards no live
+    /// trace continues in a flushed one. Flushed traces keep their code (see `zombies`).
+    pub fn flush_set(&self, start: Vec<u32>) {
         let mut s = self.state.borrow_mut();
-        for d in dead {
-            // (Their code stays allocated: freeing code is the code-GC issue's.)
-            if let Some(t) = s.traces.get_mut(d as usize) {
-                *t = None;
+        let mut dead: HashSet<u32> = HashSet::new();
+        let mut work = start;
+        while let Some(n) = work.pop() {
+            let Some(Some(t)) = s.traces.get(n as usize) else {
+                continue;
+            };
+            let root = t.root;
+            if dead.contains(&root) {
+                continue;
+            }
+            for t in s.traces.iter().flatten() {
+                if t.root == root {
+                    dead.insert(t.no);
+                }
+            }
+            for t in s.traces.iter().flatten() {
+                if !dead.contains(&t.no) && t.link.is_some_and(|l| dead.contains(&l)) {
+                    work.push(t.no);
+                }
+            }
+        }
+        let hot = s.config.hotloop.clamp(1, u16::MAX as u32) as u16;
+        for n in dead {
+            if let Some(t) = s.traces.get_mut(n as usize).and_then(|t| t.take()) {
+                if t.parent.is_none() {
+                    if let Some(p) = t.proto.upgrade() {
+                        let slot = p.hot_slot(t.start_pc, 0);
+                        if slot.trace.get() == t.no {
+                            slot.trace.set(0);
+                            slot.count.set(hot - 1);
+                        }
+                    }
+                }
+                s.zombies.insert(n, t);
             }
         }
     }
@@ -536,17 +742,12 @@ impl Jit {
     /// Flush every trace (`jit.flush()`): nothing enters them any more.
     pub fn flush_all(&self, st: &mut State) {
         self.end_recording(st, Some(Abort::new(Reason::Flushed)));
+        let all: Vec<u32> = {
+            let s = self.state.borrow();
+            s.traces.iter().flatten().map(|t| t.no).collect()
+        };
+        self.flush_set(all);
         let mut s = self.state.borrow_mut();
-        let hot = s.config.hotloop.clamp(1, u16::MAX as u32) as u16;
-        for t in s.traces.iter_mut() {
-            if let Some(tr) = t.take() {
-                if let Some(p) = tr.proto.upgrade() {
-                    let slot = p.hot_slot(tr.start_pc, 0);
-                    slot.trace.set(0);
-                    slot.count.set(hot - 1);
-                }
-            }
-        }
         s.penalty.clear();
         s.stats.flushes += 1;
     }
@@ -555,6 +756,7 @@ impl Jit {
     /// with `off` keep it from being compiled again (`jit.off(f)`); `jit.on(f)` undoes it.
     pub fn set_proto_mode(&self, p: &Rc<Proto>, deep: bool, off: bool) {
         let key = Rc::as_ptr(p) as usize;
+        let mut flush = Vec::new();
         {
             let mut s = self.state.borrow_mut();
             let hot = s.config.hotloop.clamp(1, u16::MAX as u32) as u16;
@@ -565,13 +767,19 @@ impl Jit {
             }
             if let Some(slots) = p.hot.get() {
                 for slot in slots.iter() {
-                    let t = slot.trace.replace(0);
+                    let t = slot.trace.get();
                     if t != 0 {
-                        if let Some(e) = s.traces.get_mut(t as usize) {
-                            *e = None;
-                        }
+                        flush.push(t);
                     }
                     slot.count.set(if off { u16::MAX } else { hot - 1 });
+                }
+            }
+        }
+        self.flush_set(flush);
+        if off {
+            if let Some(slots) = p.hot.get() {
+                for slot in slots.iter() {
+                    slot.count.set(u16::MAX);
                 }
             }
         }
@@ -580,5 +788,10 @@ impl Jit {
                 self.set_proto_mode(sub, true, off);
             }
         }
+    }
+
+    /// Flush the tree of trace `n` (`jit.flush(n)`).
+    pub fn flush_trace(&self, n: u32) {
+        self.flush_set(vec![n]);
     }
 }

@@ -107,16 +107,8 @@ fn jit_flush(st: &mut State) -> NResults {
             jit.set_proto_mode(&p, deep, nojit);
         }
         Value::Int(n) => {
-            // Flush one trace (and, later, its side traces).
-            let t = {
-                let mut s = jit.state.borrow_mut();
-                s.traces.get_mut(n.max(0) as usize).and_then(|t| t.take())
-            };
-            if let Some(t) = t {
-                if let Some(p) = t.proto.upgrade() {
-                    p.hot_slot(t.start_pc, 0).trace.set(0);
-                }
-            }
+            // Flush that trace's tree (a root and its side traces).
+            jit.flush_trace(n.clamp(0, u32::MAX as i64) as u32);
         }
         _ => jit.flush_all(st),
     }

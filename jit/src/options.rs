@@ -10,7 +10,7 @@ pub struct JitConfig {
     pub enabled: bool,
     /// Back-edges of a loop before it is recorded.
     pub hotloop: u32,
-    /// Exits of a guard before a side trace starts there (side traces: not yet).
+    /// Exits of a guard before a side trace starts there.
     pub hotexit: u32,
     /// Traces at most.
     pub maxtrace: u32,
@@ -18,8 +18,10 @@ pub struct JitConfig {
     pub maxrecord: u32,
     /// Snapshots at most per trace.
     pub maxsnap: u32,
-    /// Side traces per root trace at most (side traces: not yet).
+    /// Side traces per root trace at most.
     pub maxside: u32,
+    /// Attempts to record a side trace from one exit.
+    pub tryside: u32,
     /// Size of one machine-code area in KB.
     pub sizemcode: u32,
     /// All machine code together at most, in KB.
@@ -45,6 +47,7 @@ impl Default for JitConfig {
             maxrecord: 4000,
             maxsnap: 500,
             maxside: 100,
+            tryside: 4,
             sizemcode: 64,
             maxmcode: 4096,
             fold: true,
@@ -102,6 +105,7 @@ impl JitConfig {
             "maxrecord" => &mut self.maxrecord,
             "maxsnap" => &mut self.maxsnap,
             "maxside" => &mut self.maxside,
+            "tryside" => &mut self.tryside,
             "sizemcode" => &mut self.sizemcode,
             "maxmcode" => &mut self.maxmcode,
             _ => return None,

@@ -94,7 +94,7 @@ impl Recorder {
     /// RETURN/RETURN0/RETURN1 of an inlined frame.
     pub fn ret(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
         if self.frames.len() == 1 {
-            return Err(Reason::LoopLeave.into());
+            return self.return_exit();
         }
         let a = i.a();
         let base = self.frame().base;

@@ -26,6 +26,7 @@ use crate::abort::{Abort, Reason, RecResult};
 use crate::builtins::Builtins;
 use crate::fold::{Emitted, Emitter};
 use crate::ir::{Ins, Ir, Op, Ref, SnapFrame, Snapshot, Ty};
+use crate::liveness::Liveness;
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
 use lua_core::opcodes::{Instr, Op as Bc};
@@ -106,8 +107,14 @@ pub struct Recorder {
     /// Largest slot the trace touches, plus one (stack space it needs).
     pub max_slot: i32,
     pub builtins: std::rc::Rc<Builtins>,
-    /// The interned string constants the trace uses keep these alive (see `Trace::gc_refs`).
+    /// Every reference constant the trace embeds (kept alive as GC roots).
     pub gc_consts: Vec<Value>,
+    /// A side trace: its parent trace and the parent's exit it starts from.
+    pub side: Option<(u32, u32)>,
+    /// The trace ends here, continuing in this trace (set by the instruction recorded last).
+    pub link: Option<u32>,
+    /// Register liveness of the functions met so far (for pruning snapshots).
+    liveness: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Liveness>>>,
 }
 
 impl Recorder {
@@ -148,7 +155,80 @@ impl Recorder {
             max_slot: limit,
             builtins,
             gc_consts: Vec::new(),
+            side: None,
+            link: None,
+            liveness: Default::default(),
         }
+    }
+
+    /// Start recording a side trace at the interpreter's current state, which the exit
+    /// `exit` of trace `parent` just restored: the root frame is frame `root_fi`, and the
+    /// frames above it are the parent's inlined frames at that exit.
+    pub fn new_side(
+        st: &State,
+        root_fi: usize,
+        parent: u32,
+        exit: u32,
+        builtins: std::rc::Rc<Builtins>,
+        limits: Limits,
+    ) -> Recorder {
+        let ts = st.ts();
+        let root = &ts.frames[root_fi];
+        let pc = ts.frames.last().expect("frames").pc;
+        let _ = root.closure.expect("a Lua root frame");
+        let mut em = Emitter::new(Ir::new());
+        let fn_ref = match em.emit(Ins::new(Op::FnRoot, Ty::LFn, Ref::NONE, Ref::NONE, 0)) {
+            Emitted::Ref(r) => r,
+            Emitted::Fail => unreachable!("FNROOT never fails"),
+        };
+        let base_abs = root.base;
+        let mut r = Recorder {
+            em,
+            limits,
+            start_pc: pc,
+            base_abs,
+            root_fi,
+            frames: Vec::new(),
+            slots: Vec::new(),
+            top: None,
+            top_set: false,
+            cur_snap: None,
+            pc,
+            nrecorded: 0,
+            allocates: false,
+            max_slot: 0,
+            builtins,
+            gc_consts: Vec::new(),
+            side: Some((parent, exit)),
+            link: None,
+            liveness: Default::default(),
+        };
+        for (i, f) in ts.frames[root_fi..].iter().enumerate() {
+            let c = f.closure.expect("inlined frames are Lua frames");
+            let base = (f.base - base_abs) as i32;
+            let limit = base + c.maxstacksize as i32;
+            let (fref, func, ret_pc) = if i == 0 {
+                (fn_ref, -1, 0)
+            } else {
+                let caller = &ts.frames[root_fi + i - 1];
+                (
+                    r.konst(Value::LuaFn(c)),
+                    (f.func - base_abs) as i32,
+                    caller.pc as u32,
+                )
+            };
+            r.frames.push(RecFrame {
+                base,
+                func,
+                closure: c,
+                fn_ref: fref,
+                ret_pc,
+                nresults: f.nresults,
+                limit,
+            });
+            r.ensure_slot(limit - 1);
+        }
+        r
     }
 
     pub fn ir(&self) -> &Ir {
@@ -226,9 +306,22 @@ impl Recorder {
         Ok(n)
     }
 
-    /// The current state as a snapshot resuming at `pc`.
+    /// Liveness of the registers of `p`.
+    fn liveness(&self, p: &std::rc::Rc<lua_core::proto::Proto>) -> std::rc::Rc<Liveness> {
+        let key = std::rc::Rc::as_ptr(p) as usize;
+        self.liveness
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| std::rc::Rc::new(Liveness::of(p)))
+            .clone()
+    }
+
+    /// The current state as a snapshot resuming at `pc` of the innermost frame. Registers
+    /// of that frame that are dead at `pc` (see `liveness`) are left out.
     pub fn take_snapshot(&self, pc: u32) -> Snapshot {
-        let extent = self.frame().limit.max(self.top.unwrap_or(0)) as usize;
+        let f = self.frame();
+        let extent = f.limit.max(self.top.unwrap_or(0)) as usize;
+        let live = self.liveness(&f.closure.proto).live_at(pc as usize);
         let mut entries = Vec::new();
         for (s, &r) in self.slots.iter().enumerate().take(extent) {
             if r.is_none() {
@@ -238,7 +331,12 @@ impl Recorder {
             if !r.is_const() && ins.op == Op::SLoad && ins.k == s as i64 {
                 continue;
             }
-            entries.push((s as i32, r));
+            let s = s as i32;
+            let reg = s - f.base;
+            if reg >= 0 && s < f.limit && self.top.is_none() && !live.contains(reg as usize) {
+                continue;
+            }
+            entries.push((s, r));
         }
         let frames = self.frames[1..]
             .iter()
@@ -279,9 +377,10 @@ impl Recorder {
         if !r.is_none() {
             return Ok(r);
         }
-        if s >= self.frames[0].limit {
+        if s >= self.frames[0].limit && self.side.is_none() {
             // A register of an inlined frame read before the trace wrote it: the compiler
-            // never does that, so the recorder's frame view is wrong.
+            // never does that, so the recorder's frame view is wrong. (A side trace starts
+            // inside inlined frames whose registers are in the stack.)
             return Err(Reason::FrameMismatch.into());
         }
         let ty = Ty::of_value(&self.rt(st, s));
@@ -498,11 +597,19 @@ impl Recorder {
             }
             Len => self.len(st, i)?,
             Concat => self.concat(st, i)?,
-            Jmp => {}
-            Eq | Lt | Le | EqK | EqI | LtI | LeI | GtI | GeI => self.compare(st, i)?,
+            Jmp => {
+                if i.sj() < 0 {
+                    self.back_edge((pc as i64 + 1 + i.sj() as i64) as usize)?;
+                }
+            }
+            Eq | Lt | Le | EqK | EqI | LtI | LeI | GtI | GeI => {
+                self.compare(st, i)?;
+                self.test_jump(st, pc, i)?;
+            }
             Test => {
                 let v = self.reg(st, i.a())?;
                 self.truthiness(v)?;
+                self.test_jump(st, pc, i)?;
             }
             TestSet => {
                 let v = self.reg(st, i.b())?;
@@ -512,18 +619,24 @@ impl Recorder {
                 if t == i.k() {
                     self.set_reg(i.a(), v.r);
                 }
+                self.test_jump(st, pc, i)?;
             }
             Call => self.call(st, pc, i)?,
             Return | Return0 | Return1 => self.ret(st, i)?,
             ForLoop => self.forloop(st, pc, i)?,
-            ForPrep => return Err(Reason::InnerLoop.into()),
+            ForPrep => self.forprep(st, pc, i)?,
             TForCall => self.tforcall(st, i)?,
             TForLoop => {
                 let v = self.reg(st, i.a() + 4)?;
+                let target = pc + 1 - i.bx();
                 if v.v.is_nil() {
-                    return Err(Reason::LoopLeave.into());
+                    if self.is_root_loop(target) {
+                        return Err(Reason::LoopLeave.into());
+                    }
+                } else {
+                    self.set_reg(i.a() + 2, v.r);
+                    self.back_edge(target)?;
                 }
-                self.set_reg(i.a() + 2, v.r);
             }
             TForPrep => return Err(Reason::InnerLoop.into()),
             TailCall => return Err(Abort::with(Reason::NyiBytecode, "TAILCALL")),
@@ -546,23 +659,111 @@ impl Recorder {
         Ok(truth)
     }
 
-    /// The numeric FORLOOP of the root loop: one more iteration (the loop continues: a
-    /// recording never follows a loop out).
+    /// A side trace reached a return from its root frame: it ends, leaving to the
+    /// interpreter there (a link to the interpreter: the return runs interpreted).
+    pub fn return_exit(&mut self) -> RecResult<()> {
+        if self.side.is_none() {
+            return Err(Reason::LoopLeave.into());
+        }
+        self.link = Some(0);
+        Ok(())
+    }
+
+    /// Is `target` the header of the loop this root trace records (in its root frame)?
+    pub fn is_root_loop(&self, target: usize) -> bool {
+        self.side.is_none() && self.frames.len() == 1 && target == self.start_pc
+    }
+
+    /// A backward jump to loop header `target` is about to be taken. The root trace's own
+    /// loop closes at the interpreter's control point; any other loop header ends the trace
+    /// with a link to the header's trace, if it has one.
+    pub fn back_edge(&mut self, target: usize) -> RecResult<()> {
+        if self.is_root_loop(target) {
+            return Ok(());
+        }
+        self.link_to(target)
+    }
+
+    /// End the trace at loop header `target` of the current frame, linking to its trace.
+    fn link_to(&mut self, target: usize) -> RecResult<()> {
+        if self.frames.len() != 1 {
+            return Err(Reason::InnerLoop.into());
+        }
+        match self.frame().closure.proto.trace_at(target) {
+            0 => Err(Reason::InnerLoop.into()),
+            t => {
+                self.link = Some(t);
+                self.pc = target;
+                Ok(())
+            }
+        }
+    }
+
+    /// After a test: if its jump is taken backwards, that is a back-edge.
+    fn test_jump(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
+        let _ = st;
+        let j = self.frame().closure.proto.code[pc + 1];
+        if j.sj() >= 0 {
+            return Ok(());
+        }
+        // Whether the jump is taken was decided when the guard was recorded; recompute it
+        // from the state the interpreter has now (the instruction has not run yet).
+        let taken = self.jump_taken(st, i)?;
+        if taken {
+            self.back_edge((pc as i64 + 2 + j.sj() as i64) as usize)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a test instruction's jump will be taken (the outcome equals k).
+    fn jump_taken(&self, st: &State, i: Instr) -> RecResult<bool> {
+        use lua_core::number::{num_le, num_lt};
+        let b = self.frame().base;
+        let r = |x: usize| self.rt(st, b + x as i32);
+        let kv = |x: usize| self.frame().closure.proto.k[x];
+        let imm = |i: Instr| {
+            if i.c() != 0 {
+                Value::Float(i.sb() as f64)
+            } else {
+                Value::Int(i.sb() as i64)
+            }
+        };
+        let cond = match i.op() {
+            Bc::Eq => r(i.a()).raw_eq(&r(i.b())),
+            Bc::EqK => r(i.a()).raw_eq(&kv(i.b())),
+            Bc::EqI => r(i.a()).raw_eq(&imm(i)),
+            Bc::Lt => num_lt(r(i.a()), r(i.b())).ok_or(Reason::FrameMismatch)?,
+            Bc::Le => num_le(r(i.a()), r(i.b())).ok_or(Reason::FrameMismatch)?,
+            Bc::LtI => num_lt(r(i.a()), imm(i)).ok_or(Reason::FrameMismatch)?,
+            Bc::LeI => num_le(r(i.a()), imm(i)).ok_or(Reason::FrameMismatch)?,
+            Bc::GtI => num_lt(imm(i), r(i.a())).ok_or(Reason::FrameMismatch)?,
+            Bc::GeI => num_le(imm(i), r(i.a())).ok_or(Reason::FrameMismatch)?,
+            Bc::Test => r(i.a()).truthy(),
+            Bc::TestSet => r(i.b()).truthy(),
+            _ => return Err(Reason::FrameMismatch.into()),
+        };
+        Ok(cond == i.k())
+    }
+
+    /// FORLOOP: one more iteration (a back-edge) or the end of the loop.
     fn forloop(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
         let a = i.a();
         let target = pc + 1 - i.bx();
-        if self.frames.len() != 1 || target != self.start_pc {
-            return Err(Reason::InnerLoop.into());
-        }
+        let root = self.is_root_loop(target);
         let idx = self.reg(st, a)?;
         let lim = self.reg(st, a + 1)?;
         let step = self.reg(st, a + 2)?;
         match (idx.v, lim.v, step.v) {
             (Value::Int(_), Value::Int(count), Value::Int(_)) => {
-                if count as u64 == 0 {
-                    return Err(Reason::LoopLeave.into());
-                }
                 let zero = self.em.ir.kint(0);
+                if count as u64 == 0 {
+                    if root {
+                        return Err(Reason::LoopLeave.into());
+                    }
+                    // The loop ends here: go on after it.
+                    self.guard(Op::Eq, Ty::Int, lim.r, zero, 0)?;
+                    return Ok(());
+                }
                 self.guard(Op::Ne, Ty::Int, lim.r, zero, 0)?;
                 let m1 = self.em.ir.kint(-1);
                 let c2 = self.emit(Op::Add, Ty::Int, lim.r, m1, 0)?;
@@ -573,9 +774,6 @@ impl Recorder {
             }
             (Value::Float(x), Value::Float(l), Value::Float(s)) => {
                 let go = if s > 0.0 { x + s <= l } else { l <= x + s };
-                if !go {
-                    return Err(Reason::LoopLeave.into());
-                }
                 let zero = self.em.ir.knum(0.0);
                 // The step's sign decides the test; guard it (it is loop-invariant).
                 if s > 0.0 {
@@ -584,17 +782,96 @@ impl Recorder {
                     self.guard(Op::Ge, Ty::Num, zero, step.r, 0)?;
                 }
                 let i2 = self.emit(Op::Add, Ty::Num, idx.r, step.r, 0)?;
-                if s > 0.0 {
-                    self.guard(Op::Le, Ty::Num, i2, lim.r, 0)?;
-                } else {
-                    self.guard(Op::Le, Ty::Num, lim.r, i2, 0)?;
+                let (x, y) = if s > 0.0 { (i2, lim.r) } else { (lim.r, i2) };
+                if !go {
+                    if root {
+                        return Err(Reason::LoopLeave.into());
+                    }
+                    self.guard(Op::Gt, Ty::Num, x, y, 0)?;
+                    return Ok(());
                 }
+                self.guard(Op::Le, Ty::Num, x, y, 0)?;
                 self.set_reg(a, i2);
                 self.set_reg(a + 3, i2);
             }
             _ => return Err(Abort::with(Reason::NyiType, "FORLOOP")),
         }
-        Ok(())
+        self.back_edge(target)
+    }
+
+    /// FORPREP: prepare a numeric loop; entering a loop that has a trace ends this trace
+    /// with a link to it (the outer loop is recorded around the inner loop's trace).
+    fn forprep(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
+        let a = i.a();
+        let init = self.reg(st, a)?;
+        let lim = self.reg(st, a + 1)?;
+        let step = self.reg(st, a + 2)?;
+        let header = pc + 1;
+        match (init.v, lim.v, step.v) {
+            (Value::Int(i0), Value::Int(l), Value::Int(sv)) => {
+                // A constant step keeps the count computation simple: a step read from
+                // the stack is guarded to stay the value it has now.
+                if sv == 0 {
+                    return Err(Abort::with(Reason::NyiType, "FORPREP"));
+                }
+                let k = sv;
+                if self.em.ir.as_kint(step.r).is_none() {
+                    let kr = self.em.ir.kint(k);
+                    self.guard(Op::Eq, Ty::Int, step.r, kr, 0)?;
+                }
+                let skip = if k > 0 { i0 > l } else { i0 < l };
+                let (lo, hi) = if k > 0 {
+                    (init.r, lim.r)
+                } else {
+                    (lim.r, init.r)
+                };
+                if skip {
+                    self.guard(Op::Gt, Ty::Int, lo, hi, 0)?;
+                    return Ok(());
+                }
+                self.guard(Op::Le, Ty::Int, lo, hi, 0)?;
+                let diff = self.emit(Op::Sub, Ty::Int, hi, lo, 0)?;
+                let count = match k.unsigned_abs() {
+                    1 => diff,
+                    n if n.is_power_of_two() => {
+                        let sh = self.em.ir.kint(n.trailing_zeros() as i64);
+                        self.emit(Op::BShr, Ty::Int, diff, sh, 0)?
+                    }
+                    _ => return Err(Abort::with(Reason::NyiType, "FORPREP step")),
+                };
+                self.set_reg(a + 1, count);
+                self.set_reg(a + 3, init.r);
+            }
+            (Value::Float(_), Value::Float(_), Value::Float(sv)) => {
+                let (x0, l0) = match (init.v, lim.v) {
+                    (Value::Float(x), Value::Float(l)) => (x, l),
+                    _ => unreachable!(),
+                };
+                if sv == 0.0 {
+                    return Err(Abort::with(Reason::NyiType, "FORPREP"));
+                }
+                let zero = self.em.ir.knum(0.0);
+                if sv > 0.0 {
+                    self.guard(Op::Lt, Ty::Num, zero, step.r, 0)?;
+                } else {
+                    self.guard(Op::Ge, Ty::Num, zero, step.r, 0)?;
+                }
+                let skip = if sv > 0.0 { l0 < x0 } else { x0 < l0 };
+                let (p, q) = if sv > 0.0 {
+                    (init.r, lim.r)
+                } else {
+                    (lim.r, init.r)
+                };
+                if skip {
+                    self.guard(Op::Gt, Ty::Num, p, q, 0)?;
+                    return Ok(());
+                }
+                self.guard(Op::Le, Ty::Num, p, q, 0)?;
+                self.set_reg(a + 3, init.r);
+            }
+            _ => return Err(Abort::with(Reason::NyiType, "FORPREP")),
+        }
+        self.link_to(header)
     }
 
     /// The loop closed: the interpreter is back at the header in the root frame. Returns

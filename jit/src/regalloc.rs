@@ -137,7 +137,7 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
         if ins.op.has_b() {
             use_at(ins.b, i as u32, &mut end);
         }
-        if ins.op.is_guard() {
+        if ins.op.has_snapshot() {
             // A guard that calls a helper leaves after the call: what its snapshot needs
             // must survive the call.
             let at = if is_call(ir, i) {

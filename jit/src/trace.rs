@@ -22,6 +22,7 @@ use crate::record::Recorder;
 use crate::regalloc::Alloc;
 use lua_core::proto::Proto;
 use lua_core::Value;
+use std::cell::Cell;
 use std::rc::{Rc, Weak};
 
 /// Entry point of a trace's code.
@@ -29,13 +30,31 @@ pub type TraceFn = unsafe extern "C" fn(base: *mut Value, ctx: *mut ExecCtx) -> 
 
 pub struct Trace {
     pub no: u32,
+    /// The root trace of this trace's tree (itself for a root trace).
+    pub root: u32,
+    /// A side trace: its parent and the parent's exit it starts from.
+    pub parent: Option<(u32, u32)>,
+    /// The trace it continues in at its end (a trace that does not loop).
+    pub link: Option<u32>,
     pub ir: Ir,
     pub alloc: Alloc,
     /// Snapshot number of each exit.
     pub exits: Vec<u32>,
+    /// Instruction of each exit.
+    pub exit_ins: Vec<u32>,
     pub code: CodeRange,
     /// Offset of the loop in the code.
     pub loop_offset: usize,
+    /// Offset just after the prologue, where linking traces jump in.
+    pub body_offset: usize,
+    /// Per exit: the code it continues at (a side trace), or 0 (back to the interpreter).
+    /// Boxed, so compiled code can embed the address of each entry.
+    pub exit_table: Box<[Cell<usize>]>,
+    /// Per exit: times taken, and side-trace attempts made from it.
+    pub exit_counts: Box<[Cell<u32>]>,
+    pub exit_tries: Box<[Cell<u32>]>,
+    /// Side traces in this tree (kept on the root).
+    pub nside: Cell<u32>,
     /// The prototype and loop header the trace starts at.
     pub proto: Weak<Proto>,
     pub start_pc: usize,
@@ -56,6 +75,11 @@ impl Trace {
         // and never freed while the trace lives (mcode.rs); the code follows the
         // `TraceFn` calling convention (asm.rs's prologue and epilogue).
         unsafe { std::mem::transmute::<usize, TraceFn>(self.code.addr) }
+    }
+
+    /// The address linking traces jump to.
+    pub fn body_addr(&self) -> usize {
+        self.code.addr + self.body_offset
     }
 
     /// Number of IR instructions (as LuaJIT's traceinfo counts them).
@@ -93,37 +117,65 @@ pub struct Compiled {
     pub gc_snaps: Vec<u32>,
 }
 
-/// Run the optimisation passes and the register allocator on a closed recording.
+/// Run the optimisation passes and the register allocator on a finished recording: a loop
+/// (peeled), or a straight trace ending in a link.
 pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
-    let end = rec.end_slots();
-    let mut gc_snaps = Vec::new();
-    if rec.allocates {
-        // Leave when a GC step is due, at the loop header with the iteration done.
-        let sn = rec.take_snapshot(rec.start_pc as u32);
-        rec.em.ir.snaps.push(sn);
-        let s = rec.em.ir.snaps.len() as u32 - 1;
-        gc_snaps.push(s);
-        let mut g = Ins::new(Op::GcCheck, Ty::Void, Ref::NONE, Ref::NONE, 0);
-        g.snap = s;
-        rec.em.ir.push(g);
-    }
-    check(&rec.em.ir, "recording")?;
     rec.em.opt.fold = passes.fold;
     rec.em.opt.cse = passes.cse;
     rec.em.opt.fwd = passes.fwd;
-    if !passes.loop_opt {
-        return Err(Abort::with(Reason::NyiBytecode, "loop optimisation off"));
-    }
-    let nsnaps_before = rec.em.ir.snaps.len();
-    crate::loop_opt::peel(&mut rec.em, &end)?;
-    // The GC check's loop copy uses a copied snapshot: it is a GC exit too.
-    for (i, ins) in rec.em.ir.ins.iter().enumerate() {
-        if ins.op == Op::GcCheck && i > rec.em.ir.loop_start.unwrap_or(0) {
-            gc_snaps.push(ins.snap);
+    let mut gc_snaps = Vec::new();
+    if let Some(target) = rec.link {
+        if target != 0 && (rec.frames.len() != 1 || rec.top.is_some()) {
+            return Err(Abort::with(
+                Reason::NyiBytecode,
+                "link from an inlined frame",
+            ));
         }
+        if rec.allocates && target != 0 {
+            // Leave before linking when a GC step is due (the target may not check). The
+            // exit is at a loop header, where only locals are live (`Jit::enter` collects
+            // with the stack top at them). A link to the interpreter needs no check: the
+            // interpreter reaches a safepoint soon.
+            let sn = rec.take_snapshot(rec.pc as u32);
+            rec.em.ir.snaps.push(sn);
+            let s = rec.em.ir.snaps.len() as u32 - 1;
+            gc_snaps.push(s);
+            let mut g = Ins::new(Op::GcCheck, Ty::Void, Ref::NONE, Ref::NONE, 0);
+            g.snap = s;
+            rec.em.ir.push(g);
+        }
+        let sn = rec.take_snapshot(rec.pc as u32);
+        rec.em.ir.snaps.push(sn);
+        let mut l = Ins::new(Op::Link, Ty::Void, Ref::NONE, Ref::NONE, target as i64);
+        l.snap = rec.em.ir.snaps.len() as u32 - 1;
+        rec.em.ir.push(l);
+        check(&rec.em.ir, "recording")?;
+    } else {
+        let end = rec.end_slots();
+        if rec.allocates {
+            // Leave when a GC step is due, at the loop header with the iteration done.
+            let sn = rec.take_snapshot(rec.start_pc as u32);
+            rec.em.ir.snaps.push(sn);
+            let s = rec.em.ir.snaps.len() as u32 - 1;
+            gc_snaps.push(s);
+            let mut g = Ins::new(Op::GcCheck, Ty::Void, Ref::NONE, Ref::NONE, 0);
+            g.snap = s;
+            rec.em.ir.push(g);
+        }
+        check(&rec.em.ir, "recording")?;
+        if !passes.loop_opt {
+            return Err(Abort::with(Reason::NyiBytecode, "loop optimisation off"));
+        }
+        crate::loop_opt::peel(&mut rec.em, &end)?;
+        // The GC check's loop copy uses a copied snapshot: it is a GC exit too.
+        let lp = rec.em.ir.loop_start.unwrap_or(0);
+        for (i, ins) in rec.em.ir.ins.iter().enumerate() {
+            if ins.op == Op::GcCheck && i > lp {
+                gc_snaps.push(ins.snap);
+            }
+        }
+        check(&rec.em.ir, "loop")?;
     }
-    let _ = nsnaps_before;
-    check(&rec.em.ir, "loop")?;
     let mut ir = std::mem::take(&mut rec.em.ir);
     if passes.dce {
         crate::dce::dce(&mut ir);
@@ -138,32 +190,68 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
     })
 }
 
-/// Assemble and install a compiled recording as trace `no`.
-pub fn build(
-    no: u32,
-    rec: &Recorder,
-    c: Compiled,
-    mcode: &mut Mcode,
-    proto: &Rc<Proto>,
-    location: String,
-) -> RecResult<Trace> {
-    let code = crate::asm::assemble(&c.ir, &c.alloc, rec.max_slot)?;
+/// What `build` needs to know about the trace's place among the others.
+pub struct Placement<'a> {
+    pub no: u32,
+    pub proto: &'a Rc<Proto>,
+    pub location: String,
+    /// A side trace: its parent (and the exit).
+    pub parent: Option<(&'a Trace, u32)>,
+    /// The trace a final link continues in.
+    pub link: Option<&'a Trace>,
+}
+
+/// Assemble and install a compiled recording.
+pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> RecResult<Trace> {
+    let nexits = crate::asm::count_exits(&c.ir);
+    let exit_table: Box<[Cell<usize>]> = (0..nexits).map(|_| Cell::new(0)).collect();
+    let entry = match pl.parent {
+        None => crate::asm::Entry::Root,
+        Some((p, exit)) => crate::asm::Entry::Side {
+            parent_ir: &p.ir,
+            parent_ra: &p.alloc,
+            snap: p.exits[exit as usize],
+        },
+    };
+    let params = crate::asm::Params {
+        max_slot: rec.max_slot,
+        trace_no: pl.no,
+        exit_table: exit_table.as_ptr(),
+        entry,
+        link_addr: pl.link.map_or(0, |t| t.body_addr()),
+    };
+    let c_link = rec.link;
+    let code = crate::asm::assemble(&c.ir, &c.alloc, params)?;
     let range = mcode.install(&code.bytes).map_err(|e| match e {
         McodeError::TooBig => Abort::new(Reason::McodeTooBig),
         McodeError::Full => Abort::new(Reason::McodeFull),
     })?;
     let max_depth = c.ir.snaps.iter().map(|s| s.frames.len()).max().unwrap_or(0);
+    let nexit = code.exits.len();
+    let max_slot = rec.max_slot.max(pl.parent.map_or(0, |(p, _)| p.max_slot));
     Ok(Trace {
-        no,
+        no: pl.no,
+        root: pl.parent.map_or(pl.no, |(p, _)| p.root),
+        parent: pl.parent.map(|(p, e)| (p.no, e)),
+        link: match c_link {
+            Some(0) => Some(0),
+            _ => pl.link.map(|t| t.no),
+        },
         ir: c.ir,
         alloc: c.alloc,
         exits: code.exits,
+        exit_ins: code.exit_ins,
         code: range,
         loop_offset: code.loop_offset,
-        proto: Rc::downgrade(proto),
+        body_offset: code.body_offset,
+        exit_table,
+        exit_counts: (0..nexit).map(|_| Cell::new(0)).collect(),
+        exit_tries: (0..nexit).map(|_| Cell::new(0)).collect(),
+        nside: Cell::new(0),
+        proto: Rc::downgrade(pl.proto),
         start_pc: rec.start_pc,
-        location,
-        max_slot: rec.max_slot,
+        location: pl.location,
+        max_slot,
         max_depth,
         gc_snaps: c.gc_snaps,
         gc_consts: rec.gc_consts.clone(),

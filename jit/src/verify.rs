@@ -127,12 +127,13 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                     && matches!(tb, Ty::Str | Ty::Int | Ty::Num)
             }
             Op::GcCheck => true,
+            Op::Link => i == n - 1 && ir.loop_start.is_none(),
             Op::KNil | Op::KBool | Op::KInt | Op::KNum | Op::KGc | Op::KPtr => false,
         };
         if !ok {
             return err("operand or result types do not fit the op");
         }
-        if ins.op.is_guard() {
+        if ins.op.has_snapshot() {
             let s = ins.snap as usize;
             let Some(sn) = ir.snaps.get(s) else {
                 return err("guard without a snapshot");
