@@ -700,6 +700,14 @@ impl Asm<'_> {
                 a!(self.ops; mov Rq(d), [Rq(uv) + layout::UPVAL_V as i32]);
                 self.gfinish(d);
             }
+            Op::IntrCheck => {
+                let e = self.exit();
+                a!(self.ops
+                    ; mov Rq(TMP), QWORD ins.k
+                    ; cmp BYTE [Rq(TMP)], 0
+                    ; jne =>e
+                );
+            }
             Op::UpInFrame => {
                 let p = self.greg(ins.a, TMP2);
                 let e = self.exit();

@@ -450,7 +450,10 @@ impl Emitter {
             || (!ins.op.has_effect()
                 && !ins.op.is_load()
                 && !ins.op.allocates()
-                && !matches!(ins.op, Op::Phi | Op::Loop | Op::GcCheck | Op::Nop))
+                && !matches!(
+                    ins.op,
+                    Op::Phi | Op::Loop | Op::GcCheck | Op::IntrCheck | Op::Nop
+                ))
     }
 
     /// Emit `ins` (see the module doc). Guards carry their snapshot in `ins.snap`.

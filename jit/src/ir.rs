@@ -109,6 +109,7 @@ macro_rules! for_each_irop {
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
             GcCheck, "---", "GXv", "guard: no garbage collection step is due";
+            IntrCheck, "--x", "Gv", "guard: the interrupt flag (a byte at address k) is clear";
             // The end of a trace that does not loop.
             Link,   "--x", "Ev",  "store the snapshot's slots and continue in trace k (0: leave to the interpreter at the snapshot)";
         }

@@ -113,6 +113,8 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The trace ends here, continuing in this trace (set by the instruction recorded last).
     pub link: Option<u32>,
+    /// Address of the state's interrupt flag (Ctrl-C): every trace iteration checks it.
+    pub interrupt: usize,
     /// Register liveness of the functions met so far (for pruning snapshots).
     liveness: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Liveness>>>,
 }
@@ -157,6 +159,7 @@ impl Recorder {
             gc_consts: Vec::new(),
             side: None,
             link: None,
+            interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         }
     }
@@ -201,6 +204,7 @@ impl Recorder {
             gc_consts: Vec::new(),
             side: Some((parent, exit)),
             link: None,
+            interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {

@@ -145,13 +145,40 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
             rec.em.ir.push(g);
         }
         let sn = rec.take_snapshot(rec.pc as u32);
-        rec.em.ir.snaps.push(sn);
+        rec.em.ir.snaps.push(sn.clone());
+        if target != 0 {
+            // Loops made of linked traces must notice an interrupt too.
+            let mut g = Ins::new(
+                Op::IntrCheck,
+                Ty::Void,
+                Ref::NONE,
+                Ref::NONE,
+                rec.interrupt as i64,
+            );
+            g.snap = rec.em.ir.snaps.len() as u32 - 1;
+            rec.em.ir.push(g);
+            rec.em.ir.snaps.push(sn);
+        }
         let mut l = Ins::new(Op::Link, Ty::Void, Ref::NONE, Ref::NONE, target as i64);
         l.snap = rec.em.ir.snaps.len() as u32 - 1;
         rec.em.ir.push(l);
         check(&rec.em.ir, "recording")?;
     } else {
         let end = rec.end_slots();
+        {
+            // Every iteration checks the interrupt flag (Ctrl-C), leaving at the header.
+            let sn = rec.take_snapshot(rec.start_pc as u32);
+            rec.em.ir.snaps.push(sn);
+            let mut g = Ins::new(
+                Op::IntrCheck,
+                Ty::Void,
+                Ref::NONE,
+                Ref::NONE,
+                rec.interrupt as i64,
+            );
+            g.snap = rec.em.ir.snaps.len() as u32 - 1;
+            rec.em.ir.push(g);
+        }
         if rec.allocates {
             // Leave when a GC step is due, at the loop header with the iteration done.
             let sn = rec.take_snapshot(rec.start_pc as u32);

@@ -126,7 +126,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                     && matches!(ta, Ty::Str | Ty::Int | Ty::Num)
                     && matches!(tb, Ty::Str | Ty::Int | Ty::Num)
             }
-            Op::GcCheck => true,
+            Op::GcCheck | Op::IntrCheck => true,
             Op::Link => i == n - 1 && ir.loop_start.is_none(),
             Op::KNil | Op::KBool | Op::KInt | Op::KNum | Op::KGc | Op::KPtr => false,
         };

@@ -223,8 +223,16 @@ impl State {
             // A loop back-edge landed on the loop header `pc`: count down the loop's hot
             // slot; at 0 the JIT decides (record, run a trace, back off). When it reports a
             // changed state, everything is re-derived from the top frame.
+            // (The interrupt comes first: a trace that left because of it must not be
+            // entered again before the interpreter raises it.)
             macro_rules! control_point {
                 () => {{
+                    if self.interrupt.load(Ordering::Relaxed) {
+                        std::hint::cold_path();
+                        self.interrupt.store(false, Ordering::Relaxed);
+                        savepc!();
+                        return Err(self.error_msg("interrupted!"));
+                    }
                     if self.jit.is_some() {
                         let c = &cl.proto.hot_slot(pc, self.hot_threshold - 1).count;
                         let n = c.get();
@@ -237,12 +245,6 @@ impl State {
                         } else {
                             c.set(n - 1);
                         }
-                    }
-                    if self.interrupt.load(Ordering::Relaxed) {
-                        std::hint::cold_path();
-                        self.interrupt.store(false, Ordering::Relaxed);
-                        savepc!();
-                        return Err(self.error_msg("interrupted!"));
                     }
                 }};
             }
