@@ -106,7 +106,8 @@ pub fn box_value(ty: Ty, bits: u64) -> Value {
 }
 
 /// Rebuild the interpreter state for snapshot `snap` of trace IR `ir`, with the root frame
-/// at frame index `root_fi` whose register 0 is stack slot `base`.
+/// at frame index `root_fi` whose register 0 is stack slot `base`. An impossible state (a
+/// JIT bug) is reported as an error message.
 pub fn restore(
     st: &mut State,
     ir: &Ir,
@@ -115,7 +116,7 @@ pub fn restore(
     snap: usize,
     root_fi: usize,
     base: usize,
-) {
+) -> Result<(), String> {
     let sn = &ir.snaps[snap];
     let ts = st.ts();
     for &(slot, r) in &sn.entries {
@@ -127,19 +128,13 @@ pub fn restore(
     ts.frames.truncate(root_fi + 1);
     let mut caller = root_fi;
     for f in &sn.frames {
-        let cl_addr = ir.get(f.closure).k as usize;
         let func = base + f.func as usize;
-        let cl = match ts.stack[func] {
-            Value::LuaFn(c) if c.addr() == cl_addr => c,
-            _ => {
-                // The slot holds the callee (its identity was guarded at the call).
-                let v = box_value(Ty::LFn, cl_addr as u64);
-                ts.stack[func] = v;
-                match v {
-                    Value::LuaFn(c) => c,
-                    _ => unreachable!("boxed a closure"),
-                }
-            }
+        let Value::LuaFn(cl) = ts.stack[func] else {
+            // The call guarded that a Lua function is there; the snapshot restores it.
+            return Err(format!(
+                "no closure in the function slot {} of an inlined frame",
+                f.func
+            ));
         };
         ts.frames[caller].pc = f.ret_pc as usize;
         let fbase = func + 1;
@@ -165,4 +160,5 @@ pub fn restore(
         Some(t) => base + t as usize,
         None => top_frame.top,
     };
+    Ok(())
 }

@@ -337,6 +337,8 @@ pub enum Field {
     StrLen,
     /// A closure's upvalue slots (pointer).
     FnUpvals,
+    /// A closure's prototype's code pointer (identifies the prototype).
+    FnCode,
     /// The 8 bytes at the address itself (a pointer-sized cell outside any object, such
     /// as the string type's metatable slot in the `State`).
     Raw,
@@ -351,6 +353,7 @@ const FIELD_NAMES: &[&str] = &[
     "tab.flags",
     "str.len",
     "fn.upvals",
+    "fn.code",
     "raw",
 ];
 const ALL_FIELDS: &[Field] = &[
@@ -362,6 +365,7 @@ const ALL_FIELDS: &[Field] = &[
     Field::TabFlags,
     Field::StrLen,
     Field::FnUpvals,
+    Field::FnCode,
     Field::Raw,
 ];
 
@@ -390,6 +394,7 @@ impl Field {
             Field::TabFlags => TABLE_FLAGS,
             Field::StrLen => STR_LEN,
             Field::FnUpvals => CLOSURE_UPVALS,
+            Field::FnCode => CLOSURE_CODE,
             Field::Raw => 0,
         }) as i32
     }
@@ -491,12 +496,11 @@ pub struct Snapshot {
 }
 
 /// A Lua frame the trace inlined: rebuilt as a real frame when a guard fails inside it.
+/// Its closure is the value in its function slot (the call guarded its prototype).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapFrame {
     /// The called function's stack slot (relative to the root frame's base).
     pub func: i32,
-    /// The callee's closure (a constant: its identity was guarded at the call).
-    pub closure: Ref,
     /// pc in the calling frame to return to (the instruction after the call).
     pub ret_pc: u32,
     /// Results the caller wants (-1: all).
@@ -691,15 +695,7 @@ impl Ir {
         if !sn.frames.is_empty() {
             s.push_str(" frames=[");
             for f in &sn.frames {
-                let _ = write!(
-                    s,
-                    " {}:{}@{}/{}+{}",
-                    f.func,
-                    self.ref_text(f.closure),
-                    f.ret_pc,
-                    f.nresults,
-                    f.nextra
-                );
+                let _ = write!(s, " {}@{}/{}+{}", f.func, f.ret_pc, f.nresults, f.nextra);
             }
             s.push_str(" ]");
         }
@@ -853,14 +849,12 @@ fn parse_snap(ir: &mut Ir, toks: &[&str]) -> Result<Snapshot, String> {
         } else if t == "frames=[" {
             i += 1;
             while i < toks.len() && toks[i] != "]" {
-                // func:ty:0xaddr@ret/nres+nextra
-                let (func, rest) = toks[i].split_once(':').ok_or("bad frame")?;
-                let (cl, rest) = rest.rsplit_once('@').ok_or("bad frame")?;
+                // func@ret/nres+nextra
+                let (func, rest) = toks[i].split_once('@').ok_or("bad frame")?;
                 let (ret, rest) = rest.split_once('/').ok_or("bad frame")?;
                 let (nres, nextra) = rest.split_once('+').ok_or("bad frame")?;
                 sn.frames.push(SnapFrame {
                     func: func.parse().map_err(|_| "bad frame func")?,
-                    closure: parse_ref(ir, cl)?,
                     ret_pc: ret.parse().map_err(|_| "bad frame pc")?,
                     nresults: nres.parse().map_err(|_| "bad frame nresults")?,
                     nextra: nextra.parse().map_err(|_| "bad frame nextra")?,
@@ -880,7 +874,7 @@ mod tests {
     #[test]
     fn text_round_trip() {
         let src = "\
-.... SNAP #0 pc=3 [ 0:0001 2:+1.5e0 ] frames=[ 4:fun:0x1000@7/1+0 ]
+.... SNAP #0 pc=3 [ 0:0001 2:+1.5e0 ] frames=[ 4@7/1+0 ]
 0001 > int SLOAD #0
 0002   num CONV 0001 $0
 0003   num ADD 0002 +1.5e0

@@ -439,7 +439,12 @@ impl Jit {
                 et.no
             )));
         };
-        exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base);
+        if let Err(e) = exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base) {
+            return Err(st.error_msg(format!(
+                "internal JIT error: trace {} exit {exitno}: {e}",
+                et.no
+            )));
+        }
         self.state.borrow_mut().stats.exits += 1;
         if et.gc_snaps.contains(&snap) {
             // A GC step is due: collect here, at the loop header, with the stack top at

@@ -32,9 +32,13 @@ impl Recorder {
         let f = self.reg(st, a)?;
         match f.v {
             Value::LuaFn(cl) => {
-                let k = self.konst(f.v);
-                self.guard(Op::Eq, Ty::LFn, f.r, k, 0)?;
-                self.inline_call(cl, fslot, nargs, pc + 1, nresults)
+                // Guard the prototype, not the closure: closures made in a loop share one
+                // prototype, and the frame reads its upvalues through whichever it is.
+                let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
+                let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
+                self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
+                self.protos.push(cl.proto.clone());
+                self.inline_call(cl, f.r, fslot, nargs, pc + 1, nresults)
             }
             Value::LightFn(nf) => {
                 let Some(b) = self.builtins.get(nf) else {
@@ -51,6 +55,7 @@ impl Recorder {
     fn inline_call(
         &mut self,
         cl: Gc<LuaClosure>,
+        fn_ref: Ref,
         fslot: i32,
         nargs: i32,
         ret_pc: usize,
@@ -73,7 +78,6 @@ impl Recorder {
         }
         let base = fslot + 1;
         let limit = base + cl.maxstacksize as i32;
-        let fn_ref = self.konst(Value::LuaFn(cl));
         let nil = self.em.ir.knil();
         for j in nargs..p.numparams as i32 {
             self.set_slot(base + j, nil);
@@ -139,6 +143,19 @@ impl Recorder {
         nargs: i32,
         nresults: i32,
     ) -> RecResult<()> {
+        let results = self.builtin(st, b, fslot, nargs)?;
+        self.place_results(fslot, &results, nresults);
+        Ok(())
+    }
+
+    /// The results of library function `b` called at `fslot` with `nargs` arguments.
+    fn builtin(
+        &mut self,
+        st: &mut State,
+        b: Builtin,
+        fslot: i32,
+        nargs: i32,
+    ) -> RecResult<Vec<Ref>> {
         let mut args = Vec::with_capacity(nargs as usize);
         for j in 0..nargs {
             let s = fslot + 1 + j;
@@ -273,8 +290,59 @@ impl Recorder {
             }
             Builtin::IpairsAux | Builtin::Next => return Err(nyi()),
         };
-        self.place_results(fslot, &results, nresults);
-        Ok(())
+        Ok(results)
+    }
+
+    /// TAILCALL from an inlined frame: the callee replaces the frame (a tail call from the
+    /// root frame leaves the trace there, like a return).
+    pub fn tailcall(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+        if self.frames.len() == 1 {
+            return self.return_exit();
+        }
+        let a = i.a();
+        let fslot = self.frame().base + a as i32;
+        let nargs = if i.b() != 0 {
+            i.b() as i32 - 1
+        } else {
+            self.top.ok_or(Reason::FrameMismatch)? - fslot - 1
+        };
+        let f = self.reg(st, a)?;
+        let mut vals = Vec::with_capacity(nargs as usize + 1);
+        for j in 0..=nargs {
+            vals.push(self.slot(st, fslot + j)?);
+        }
+        match f.v {
+            Value::LuaFn(cl) => {
+                let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
+                let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
+                self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
+                self.protos.push(cl.proto.clone());
+                let cur = self.frames.pop().expect("inlined frame");
+                for (j, &v) in vals.iter().enumerate() {
+                    self.set_slot(cur.func + j as i32, v);
+                }
+                self.inline_call(
+                    cl,
+                    vals[0],
+                    cur.func,
+                    nargs,
+                    cur.ret_pc as usize,
+                    cur.nresults,
+                )
+            }
+            Value::LightFn(nf) => {
+                let Some(b) = self.builtins.get(nf) else {
+                    return Err(Abort::with(Reason::NyiFunc, "(unknown native)"));
+                };
+                let k = self.konst(f.v);
+                self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
+                let results = self.builtin(st, b, fslot, nargs)?;
+                let cur = self.frames.pop().expect("inlined frame");
+                self.place_results(cur.func, &results, cur.nresults);
+                Ok(())
+            }
+            _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
+        }
     }
 
     /// TFORCALL: the iterator call of a generic `for`.
@@ -300,10 +368,9 @@ impl Recorder {
                     v: Value::Int(c.wrapping_add(1)),
                 };
                 let v = self.index(st, t, key)?;
-                if self.em.ir.ty(v) == Ty::Nil {
-                    return Err(Reason::LoopLeave.into());
-                }
                 let nil = self.em.ir.knil();
+                // A nil value ends the loop: the control value is nil then.
+                let i2 = if self.em.ir.ty(v) == Ty::Nil { nil } else { i2 };
                 let base = self.frame().base + a as i32;
                 for j in 0..i.c() as i32 {
                     let r = match j {

@@ -40,9 +40,10 @@ impl Recorder {
     }
 
     fn upval_loc(&mut self, st: &State, i: usize) -> RecResult<UpLoc> {
+        let fn_ref = self.frame_fn(st)?;
         let f = self.frame().clone();
         let uv = f.closure.upval(i);
-        let uvr = self.emit(Op::UpRef, Ty::Ptr, f.fn_ref, Ref::NONE, i as i64)?;
+        let uvr = self.emit(Op::UpRef, Ty::Ptr, fn_ref, Ref::NONE, i as i64)?;
         let addr = self.emit(Op::UpAddr, Ty::Ptr, uvr, Ref::NONE, 0)?;
         let p = uv.v.get() as usize;
         let base = st.ts().stack.as_ptr() as usize + self.base_abs * 16;

@@ -64,7 +64,8 @@ pub struct RecFrame {
     /// Slot of the called function (the root frame's is not used).
     pub func: i32,
     pub closure: Gc<LuaClosure>,
-    /// The closure as IR: `FNROOT` for the root frame, a constant for inlined frames.
+    /// The closure as IR: `FNROOT` for the root frame, the function slot's value for an
+    /// inlined frame (`Ref::NONE` until first needed: see `Recorder::frame_fn`).
     pub fn_ref: Ref,
     /// pc in the caller to continue at after the return.
     pub ret_pc: u32,
@@ -109,6 +110,9 @@ pub struct Recorder {
     pub builtins: std::rc::Rc<Builtins>,
     /// Every reference constant the trace embeds (kept alive as GC roots).
     pub gc_consts: Vec<Value>,
+    /// The prototypes of inlined calls: their code pointers are guarded, so they must not
+    /// die (and their addresses be reused) while the trace lives.
+    pub protos: Vec<std::rc::Rc<lua_core::proto::Proto>>,
     /// A side trace: its parent trace and the parent's exit it starts from.
     pub side: Option<(u32, u32)>,
     /// The trace ends here, continuing in this trace (set by the instruction recorded last).
@@ -157,6 +161,7 @@ impl Recorder {
             max_slot: limit,
             builtins,
             gc_consts: Vec::new(),
+            protos: Vec::new(),
             side: None,
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
@@ -202,6 +207,7 @@ impl Recorder {
             max_slot: 0,
             builtins,
             gc_consts: Vec::new(),
+            protos: Vec::new(),
             side: Some((parent, exit)),
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
@@ -346,7 +352,6 @@ impl Recorder {
             .iter()
             .map(|f| SnapFrame {
                 func: f.func,
-                closure: f.fn_ref,
                 ret_pc: f.ret_pc,
                 nresults: f.nresults,
                 nextra: 0,
@@ -436,6 +441,18 @@ impl Recorder {
         } else {
             self.reg(st, i.c())
         }
+    }
+
+    /// The current frame's closure as IR (an inlined frame's is its function slot).
+    pub fn frame_fn(&mut self, st: &State) -> RecResult<Ref> {
+        let f = self.frame();
+        if !f.fn_ref.is_none() {
+            return Ok(f.fn_ref);
+        }
+        let func = f.func;
+        let r = self.slot(st, func)?;
+        self.frames.last_mut().expect("frame").fn_ref = r;
+        Ok(r)
     }
 
     // ----- the instruction loop -----
@@ -633,17 +650,13 @@ impl Recorder {
             TForLoop => {
                 let v = self.reg(st, i.a() + 4)?;
                 let target = pc + 1 - i.bx();
-                if v.v.is_nil() {
-                    if self.is_root_loop(target) {
-                        return Err(Reason::LoopLeave.into());
-                    }
-                } else {
+                if !v.v.is_nil() {
                     self.set_reg(i.a() + 2, v.r);
                     self.back_edge(target)?;
                 }
             }
             TForPrep => return Err(Reason::InnerLoop.into()),
-            TailCall => return Err(Abort::with(Reason::NyiBytecode, "TAILCALL")),
+            TailCall => self.tailcall(st, i)?,
             Closure => return Err(Abort::with(Reason::NyiBytecode, "CLOSURE")),
             VarArg | VarArgPrep => return Err(Reason::NyiVararg.into()),
             Close => return Err(Abort::with(Reason::NyiBytecode, "CLOSE")),
@@ -663,12 +676,11 @@ impl Recorder {
         Ok(truth)
     }
 
-    /// A side trace reached a return from its root frame: it ends, leaving to the
-    /// interpreter there (a link to the interpreter: the return runs interpreted).
+    /// The trace reached a return (or tail call) from its root frame: it ends, leaving
+    /// to the interpreter there (a link to the interpreter: the return runs interpreted).
+    /// A root trace gets here when the recorded iteration left its loop: its looping path
+    /// becomes a side trace linking back to it.
     pub fn return_exit(&mut self) -> RecResult<()> {
-        if self.side.is_none() {
-            return Err(Reason::LoopLeave.into());
-        }
         self.link = Some(0);
         Ok(())
     }
@@ -753,7 +765,6 @@ impl Recorder {
     fn forloop(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
         let a = i.a();
         let target = pc + 1 - i.bx();
-        let root = self.is_root_loop(target);
         let idx = self.reg(st, a)?;
         let lim = self.reg(st, a + 1)?;
         let step = self.reg(st, a + 2)?;
@@ -761,10 +772,8 @@ impl Recorder {
             (Value::Int(_), Value::Int(count), Value::Int(_)) => {
                 let zero = self.em.ir.kint(0);
                 if count as u64 == 0 {
-                    if root {
-                        return Err(Reason::LoopLeave.into());
-                    }
-                    // The loop ends here: go on after it.
+                    // The loop ends here: go on after it (even the root loop: its looping
+                    // path becomes a side trace).
                     self.guard(Op::Eq, Ty::Int, lim.r, zero, 0)?;
                     return Ok(());
                 }
@@ -788,9 +797,6 @@ impl Recorder {
                 let i2 = self.emit(Op::Add, Ty::Num, idx.r, step.r, 0)?;
                 let (x, y) = if s > 0.0 { (i2, lim.r) } else { (lim.r, i2) };
                 if !go {
-                    if root {
-                        return Err(Reason::LoopLeave.into());
-                    }
                     self.guard(Op::Gt, Ty::Num, x, y, 0)?;
                     return Ok(());
                 }

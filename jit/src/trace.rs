@@ -67,6 +67,8 @@ pub struct Trace {
     /// Snapshots of exits that leave because a GC step is due.
     pub gc_snaps: Vec<u32>,
     pub gc_consts: Vec<Value>,
+    /// Prototypes of inlined functions (kept alive: their code pointers are guarded).
+    pub protos: Vec<Rc<Proto>>,
 }
 
 impl Trace {
@@ -282,5 +284,6 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         max_depth,
         gc_snaps: c.gc_snaps,
         gc_consts: rec.gc_consts.clone(),
+        protos: rec.protos.clone(),
     })
 }

@@ -148,8 +148,8 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                 }
             }
             for f in &sn.frames {
-                if !f.closure.is_const() {
-                    return err("snapshot frame closure is not a constant");
+                if f.func < 0 {
+                    return err("snapshot frame below the root frame");
                 }
             }
         }

@@ -64,6 +64,8 @@ pub const STR_LEN: usize = GCBOX_DATA + crate::object::STR_LEN_OFFSET;
 pub const STR_DATA: usize = GCBOX_DATA + crate::object::STR_DATA_OFFSET;
 
 // ----- closures and upvalues -----
+/// The closure's prototype's code pointer (identifies the prototype while it lives).
+pub const CLOSURE_CODE: usize = GCBOX_DATA + crate::object::CLOSURE_CODE_OFFSET;
 /// Pointer to the closure's upvalue slots (an array of `Gc<UpVal>`, 8 bytes each).
 pub const CLOSURE_UPVALS: usize = GCBOX_DATA + crate::object::CLOSURE_UPVALS_OFFSET;
 pub const UPVAL_V: usize = GCBOX_DATA + offset_of!(UpVal, v);

@@ -228,6 +228,9 @@ impl LuaClosure {
 }
 
 /// Offsets in a Lua closure's payload, for the JIT (see `layout`).
+/// The closure's copy of its prototype's code pointer: unique per live prototype, so
+/// compiled code compares it to recognise a function by prototype.
+pub const CLOSURE_CODE_OFFSET: usize = std::mem::offset_of!(LuaClosure, code);
 pub const CLOSURE_UPVALS_OFFSET: usize =
     std::mem::offset_of!(LuaClosure, upvals) + crate::rawslice::RAWSLICE_PTR_OFFSET;
 

@@ -359,15 +359,24 @@ impl State {
             }
 
             loop {
-                if HOOKED
-                    && self.hooked
-                    && self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT | HOOK_RECORD) != 0
-                {
-                    std::hint::cold_path();
-                    // The hook sees this instruction as the current one (pc + 1, as PUC).
-                    self.cur.st().frames[fi].pc = pc + 1;
-                    self.trace_exec(pc)?;
-                    reload!();
+                if HOOKED {
+                    if self.hooked {
+                        if self.cur.st().hook_mask & (HOOK_LINE | HOOK_COUNT | HOOK_RECORD) != 0 {
+                            std::hint::cold_path();
+                            // The hook sees this instruction as the current one (pc + 1, as
+                            // PUC).
+                            self.cur.st().frames[fi].pc = pc + 1;
+                            self.trace_exec(pc)?;
+                            reload!();
+                        }
+                    } else if self.cur.st().hook_mask == 0 {
+                        // No hook and no recording any more (a recording just ended): go
+                        // on at this instruction in the unhooked loop. (`hooked` is also
+                        // false for the one instruction after TFORPREP, with a hook set.)
+                        std::hint::cold_path();
+                        savepc!();
+                        return Ok(None);
+                    }
                 }
                 debug_assert!(pc < cl.proto.code.len());
                 // SAFETY: every code path ends in a return or a jump to a valid target
