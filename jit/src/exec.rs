@@ -146,9 +146,13 @@ pub fn restore(
             nresults: f.nresults,
             closure: Some(cl),
             nextra: f.nextra,
-            kind: CallKind::Normal,
+            kind: if f.meta {
+                CallKind::Meta
+            } else {
+                CallKind::Normal
+            },
             handler_slot: NO_HANDLER,
-            fresh: false,
+            fresh: f.meta,
             tailcalled: false,
             cont: None,
         });

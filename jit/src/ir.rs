@@ -507,6 +507,10 @@ pub struct SnapFrame {
     pub nresults: i32,
     /// Extra arguments of a vararg callee (its registers start above them).
     pub nextra: u32,
+    /// A metamethod called by an instruction of the frame below (`ret_pc` is the
+    /// instruction after it): rebuilt as a fresh `Meta` frame, whose return finishes that
+    /// instruction.
+    pub meta: bool,
 }
 
 /// A trace's IR: instructions, constants and snapshots.
@@ -695,7 +699,8 @@ impl Ir {
         if !sn.frames.is_empty() {
             s.push_str(" frames=[");
             for f in &sn.frames {
-                let _ = write!(s, " {}@{}/{}+{}", f.func, f.ret_pc, f.nresults, f.nextra);
+                let m = if f.meta { "m" } else { "" };
+                let _ = write!(s, " {}@{}/{}+{}{m}", f.func, f.ret_pc, f.nresults, f.nextra);
             }
             s.push_str(" ]");
         }
@@ -853,11 +858,14 @@ fn parse_snap(ir: &mut Ir, toks: &[&str]) -> Result<Snapshot, String> {
                 let (func, rest) = toks[i].split_once('@').ok_or("bad frame")?;
                 let (ret, rest) = rest.split_once('/').ok_or("bad frame")?;
                 let (nres, nextra) = rest.split_once('+').ok_or("bad frame")?;
+                let meta = nextra.ends_with('m');
+                let nextra = nextra.trim_end_matches('m');
                 sn.frames.push(SnapFrame {
                     func: func.parse().map_err(|_| "bad frame func")?,
                     ret_pc: ret.parse().map_err(|_| "bad frame pc")?,
                     nresults: nres.parse().map_err(|_| "bad frame nresults")?,
                     nextra: nextra.parse().map_err(|_| "bad frame nextra")?,
+                    meta,
                 });
                 i += 1;
             }

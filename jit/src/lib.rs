@@ -446,7 +446,23 @@ impl Jit {
             )));
         }
         self.state.borrow_mut().stats.exits += 1;
-        if et.gc_snaps.contains(&snap) {
+        let gc_exit = et.gc_snaps.contains(&snap);
+        if !gc_exit {
+            // (A side trace may start recording here, at the exit's state.)
+            self.count_exit(st, &et, exitno, fi);
+        }
+        // Metamethod calls left in the middle run to their end now, finishing the
+        // instructions that called them (as after a coroutine resume; a recording started
+        // above records them).
+        let nmeta = et.ir.snaps[snap as usize]
+            .frames
+            .iter()
+            .filter(|f| f.meta)
+            .count();
+        if nmeta > 0 {
+            st.jit_finish_meta_calls(nmeta)?;
+        }
+        if gc_exit {
             // A GC step is due: collect here, at the loop header, with the stack top at
             // the frame's live locals (the registers above hold dead temporaries, which
             // must not keep garbage alive: the interpreter's safepoints do the same).
@@ -464,9 +480,7 @@ impl Jit {
             if st.out_of_memory() {
                 return Err(st.error_msg("not enough memory"));
             }
-            return Ok(true);
         }
-        self.count_exit(st, &et, exitno, fi);
         Ok(true)
     }
 

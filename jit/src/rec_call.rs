@@ -13,7 +13,7 @@
 use crate::abort::{Abort, Reason, RecResult};
 use crate::builtins::Builtin;
 use crate::ir::{Field, Op, Ref, Ty};
-use crate::record::{Opnd, RecFrame, Recorder};
+use crate::record::{MetaRet, Opnd, RecFrame, Recorder};
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
 use lua_core::opcodes::{Instr, Op as Bc};
@@ -91,7 +91,34 @@ impl Recorder {
             ret_pc: ret_pc as u32,
             nresults,
             limit,
+            meta: None,
         });
+        Ok(())
+    }
+
+    /// Inline a call of metamethod `f` with `args` by the instruction being recorded (at
+    /// `self.pc`): the interpreter calls it above the frame's registers, and its return
+    /// finishes that instruction (`ret`).
+    pub fn call_meta(&mut self, st: &State, f: Opnd, args: &[Ref], ret: MetaRet) -> RecResult<()> {
+        let _ = st;
+        let Value::LuaFn(cl) = f.v else {
+            return Err(Abort::with(Reason::NyiMeta, "native metamethod"));
+        };
+        if ret == MetaRet::Unsupported {
+            return Err(Abort::with(Reason::NyiMeta, "metamethod result"));
+        }
+        let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
+        let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
+        self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
+        self.protos.push(cl.proto.clone());
+        let fslot = self.frame().limit;
+        self.set_slot(fslot, f.r);
+        for (j, &a) in args.iter().enumerate() {
+            self.set_slot(fslot + 1 + j as i32, a);
+        }
+        let ret_pc = self.pc + 1;
+        self.inline_call(cl, f.r, fslot, args.len() as i32, ret_pc, 1)?;
+        self.frames.last_mut().expect("frame").meta = Some(ret);
         Ok(())
     }
 
@@ -113,7 +140,23 @@ impl Recorder {
             vals.push(self.slot(st, base + a as i32 + j)?);
         }
         let f = self.frames.pop().expect("inlined frame");
-        self.place_results(f.func, &vals, f.nresults);
+        self.finish_frame(&f, &vals)
+    }
+
+    /// Frame `f` (just popped) returned `vals`: results to its caller, or, for a
+    /// metamethod, the end of the instruction that called it.
+    fn finish_frame(&mut self, f: &RecFrame, vals: &[Ref]) -> RecResult<()> {
+        match f.meta {
+            None => self.place_results(f.func, vals, f.nresults),
+            Some(MetaRet::Store(slot)) => {
+                let v = vals.first().copied().unwrap_or_else(|| self.em.ir.knil());
+                self.set_slot(slot, v);
+            }
+            Some(MetaRet::Drop) => {}
+            Some(MetaRet::Unsupported) => {
+                return Err(Abort::with(Reason::NyiMeta, "metamethod result"));
+            }
+        }
         Ok(())
     }
 
@@ -338,8 +381,7 @@ impl Recorder {
                 self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
                 let results = self.builtin(st, b, fslot, nargs)?;
                 let cur = self.frames.pop().expect("inlined frame");
-                self.place_results(cur.func, &results, cur.nresults);
-                Ok(())
+                self.finish_frame(&cur, &results)
             }
             _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
         }
@@ -367,7 +409,9 @@ impl Recorder {
                     r: i2,
                     v: Value::Int(c.wrapping_add(1)),
                 };
-                let v = self.index(st, t, key)?;
+                let Some(v) = self.index(st, t, key, MetaRet::Unsupported)? else {
+                    return Err(Abort::with(Reason::NyiMeta, "__index in ipairs"));
+                };
                 let nil = self.em.ir.knil();
                 // A nil value ends the loop: the control value is nil then.
                 let i2 = if self.em.ir.ty(v) == Ty::Nil { nil } else { i2 };

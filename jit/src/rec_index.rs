@@ -20,7 +20,7 @@
 
 use crate::abort::{Abort, Reason, RecResult};
 use crate::ir::{Field, Op, Ref, Ty};
-use crate::record::{Opnd, Recorder};
+use crate::record::{MetaRet, Opnd, Recorder};
 use lua_core::gc::Gc;
 use lua_core::opcodes::Instr;
 use lua_core::table::Table;
@@ -83,8 +83,15 @@ impl Recorder {
 
     // ----- reads -----
 
-    /// `t[key]` with `__index` chains of tables. Returns the value's IR.
-    pub fn index(&mut self, st: &mut State, t: Opnd, key: Opnd) -> RecResult<Ref> {
+    /// `t[key]` with `__index` chains of tables. Returns the value's IR, or None when an
+    /// `__index` function was called (inlined): its return does `ret`.
+    pub fn index(
+        &mut self,
+        st: &mut State,
+        t: Opnd,
+        key: Opnd,
+        ret: MetaRet,
+    ) -> RecResult<Option<Ref>> {
         let mut obj = t;
         for _ in 0..16 {
             let mt = match obj.v {
@@ -92,7 +99,8 @@ impl Recorder {
                     let (loc, found) = self.raw_get(obj.r, tab, key)?;
                     if !found.is_nil() {
                         let ptr = loc.expect("a present key has a location");
-                        return self.guard(Op::VLoad, Ty::of_value(&found), ptr, Ref::NONE, 0);
+                        let v = self.guard(Op::VLoad, Ty::of_value(&found), ptr, Ref::NONE, 0)?;
+                        return Ok(Some(v));
                     }
                     if let Some(ptr) = loc {
                         self.guard(Op::VLoad, Ty::Nil, ptr, Ref::NONE, 0)?;
@@ -101,7 +109,7 @@ impl Recorder {
                         self.emit(Op::FLoad, Ty::Ptr, obj.r, Ref::NONE, Field::TabMeta as i64)?;
                     self.guard_meta(mref, tab.metatable())?;
                     match tab.metatable() {
-                        None => return Ok(self.em.ir.knil()),
+                        None => return Ok(Some(self.em.ir.knil())),
                         Some(mt) => mt,
                     }
                 }
@@ -120,12 +128,16 @@ impl Recorder {
                 }
                 _ => return Err(Abort::with(Reason::NyiType, "index")),
             };
-            // Follow __index (a table; a function would be a call).
+            // Follow __index: a table, or a function called (inlined) with (t, key).
             let (h, href) = self.meta_field(st, mt, Tm::Index)?;
             match h {
-                Value::Nil => return Ok(self.em.ir.knil()),
+                Value::Nil => return Ok(Some(self.em.ir.knil())),
                 Value::Table(_) => {
                     obj = Opnd { r: href, v: h };
+                }
+                Value::LuaFn(_) => {
+                    self.call_meta(st, Opnd { r: href, v: h }, &[obj.r, key.r], ret)?;
+                    return Ok(None);
                 }
                 _ => return Err(Abort::with(Reason::NyiMeta, "__index")),
             }
@@ -284,9 +296,29 @@ impl Recorder {
                 let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
                 self.guard_meta(mref, mt)?;
                 if let Some(mt) = mt {
-                    let (h, _) = self.meta_field(st, mt, Tm::NewIndex)?;
-                    if !h.is_nil() {
-                        return Err(Abort::with(Reason::NyiMeta, "__newindex"));
+                    let (h, href) = self.meta_field(st, mt, Tm::NewIndex)?;
+                    match h {
+                        Value::Nil => {}
+                        Value::LuaFn(_) => {
+                            // The key is absent (or nil): __newindex(t, key, v) runs instead.
+                            // Guard that it still is.
+                            let p = match dest {
+                                Dest::Slot(p) => p,
+                                Dest::Insert => {
+                                    let op = if matches!(key.v, Value::Int(_)) {
+                                        Op::TGetInt
+                                    } else {
+                                        Op::TGetStr
+                                    };
+                                    self.emit(op, Ty::Ptr, t.r, key.r, 0)?
+                                }
+                            };
+                            self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
+                            let f = Opnd { r: href, v: h };
+                            self.call_meta(st, f, &[t.r, key.r, v.r], MetaRet::Drop)?;
+                            return Ok(());
+                        }
+                        _ => return Err(Abort::with(Reason::NyiMeta, "__newindex")),
                     }
                 }
             }

@@ -73,6 +73,35 @@ pub struct RecFrame {
     pub nresults: i32,
     /// One past the frame's last register slot.
     pub limit: i32,
+    /// A metamethod frame: what its return does, finishing the instruction at
+    /// `ret_pc - 1` of the frame below.
+    pub meta: Option<MetaRet>,
+}
+
+/// How a metamethod's return finishes the instruction that called it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaRet {
+    /// Its first result goes to this slot (`__index`, arithmetic...).
+    Store(i32),
+    /// Its results are dropped (`__newindex`).
+    Drop,
+    /// Something the recorder does not finish (a comparison's jump).
+    Unsupported,
+}
+
+/// What returning from a metamethod called by instruction `i` of a frame with base `base`
+/// does (see `MetaRet`).
+pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
+    use Bc::*;
+    match i.op() {
+        GetTabUp | GetTable | GetI | GetField | Self_ | AddI | AddK | SubK | MulK | ModK | PowK
+        | DivK | IDivK | BAndK | BOrK | BXorK | ShrI | ShlI | Add | Sub | Mul | Mod | Pow | Div
+        | IDiv | BAnd | BOr | BXor | Shl | Shr | Unm | BNot | Len => {
+            MetaRet::Store(base + i.a() as i32)
+        }
+        SetTabUp | SetTable | SetI | SetField => MetaRet::Drop,
+        _ => MetaRet::Unsupported,
+    }
 }
 
 /// One operand: its IR value and the value the interpreter has for it now.
@@ -150,6 +179,7 @@ impl Recorder {
                 ret_pc: 0,
                 nresults: 0,
                 limit,
+                meta: None,
             }],
             slots: vec![Ref::NONE; limit as usize],
             top: None,
@@ -220,12 +250,10 @@ impl Recorder {
             let (fref, func, ret_pc) = if i == 0 {
                 (fn_ref, -1, 0)
             } else {
+                // (Loaded from the function slot when first needed: the parent guarded
+                // only the prototype.)
                 let caller = &ts.frames[root_fi + i - 1];
-                (
-                    r.konst(Value::LuaFn(c)),
-                    (f.func - base_abs) as i32,
-                    caller.pc as u32,
-                )
+                (Ref::NONE, (f.func - base_abs) as i32, caller.pc as u32)
             };
             r.frames.push(RecFrame {
                 base,
@@ -235,6 +263,12 @@ impl Recorder {
                 ret_pc,
                 nresults: f.nresults,
                 limit,
+                meta: (f.kind == lua_core::thread::CallKind::Meta).then(|| {
+                    let caller = &ts.frames[root_fi + i - 1];
+                    let cc = caller.closure.expect("a Lua frame");
+                    let cbase = (caller.base - base_abs) as i32;
+                    meta_ret_of(cc.proto.code[caller.pc.saturating_sub(1)], cbase)
+                }),
             });
             r.ensure_slot(limit - 1);
         }
@@ -355,6 +389,7 @@ impl Recorder {
                 ret_pc: f.ret_pc,
                 nresults: f.nresults,
                 nextra: 0,
+                meta: f.meta.is_some(),
             })
             .collect();
         Snapshot {
@@ -535,14 +570,18 @@ impl Recorder {
                     v: self.upval_value(i.b()),
                 };
                 let key = self.kst(i.c());
-                let v = self.index(st, t, key)?;
-                self.set_reg(i.a(), v);
+                let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                if let Some(v) = self.index(st, t, key, dest)? {
+                    self.set_reg(i.a(), v);
+                }
             }
             GetTable => {
                 let t = self.reg(st, i.b())?;
                 let key = self.reg(st, i.c())?;
-                let v = self.index(st, t, key)?;
-                self.set_reg(i.a(), v);
+                let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                if let Some(v) = self.index(st, t, key, dest)? {
+                    self.set_reg(i.a(), v);
+                }
             }
             GetI => {
                 let t = self.reg(st, i.b())?;
@@ -550,21 +589,28 @@ impl Recorder {
                     r: self.em.ir.kint(i.c() as i64),
                     v: Value::Int(i.c() as i64),
                 };
-                let v = self.index(st, t, key)?;
-                self.set_reg(i.a(), v);
+                let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                if let Some(v) = self.index(st, t, key, dest)? {
+                    self.set_reg(i.a(), v);
+                }
             }
             GetField => {
                 let t = self.reg(st, i.b())?;
                 let key = self.kst(i.c());
-                let v = self.index(st, t, key)?;
-                self.set_reg(i.a(), v);
+                let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                if let Some(v) = self.index(st, t, key, dest)? {
+                    self.set_reg(i.a(), v);
+                }
             }
             Self_ => {
                 let t = self.reg(st, i.b())?;
                 let key = self.rk(st, i)?;
-                let v = self.index(st, t, key)?;
+                // (R[A+1] is set before the lookup, which may call __index.)
                 self.set_reg(i.a() + 1, t.r);
-                self.set_reg(i.a(), v);
+                let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                if let Some(v) = self.index(st, t, key, dest)? {
+                    self.set_reg(i.a(), v);
+                }
             }
             SetTabUp => {
                 let uv = self.upval_get(st, i.a())?;

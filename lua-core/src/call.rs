@@ -842,6 +842,25 @@ impl State {
         }
     }
 
+    /// For a JIT that left compiled code in the middle of `n` metamethod calls (it rebuilt
+    /// their frames as fresh `Meta` frames, as a yield leaves them): run each of them to its
+    /// return and finish the instruction that called it, innermost first, as `unroll`
+    /// does after a resume. A yield inside is a yield from these frames (they resume the
+    /// same way).
+    pub fn jit_finish_meta_calls(&mut self, n: usize) -> LuaResult<()> {
+        for _ in 0..n {
+            if self.c_depth >= MAX_C_DEPTH {
+                return Err(self.c_stack_overflow());
+            }
+            self.c_depth += 1;
+            let r = self.execute();
+            self.c_depth -= 1;
+            let (kind, nres) = r?;
+            self.after_return(kind, nres)?;
+        }
+        Ok(())
+    }
+
     /// Finish frames left by a previous yield until the coroutine's body returns.
     fn unroll(&mut self) -> LuaResult<()> {
         loop {
