@@ -30,6 +30,8 @@
 
 pub mod abort;
 mod asm;
+#[cfg(test)]
+mod asm_tests;
 pub mod builtins;
 pub mod dce;
 pub mod dump;

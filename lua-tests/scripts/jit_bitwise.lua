@@ -1,4 +1,4 @@
--- Bitwise operators in hot loops on operands that change kind: integral floats (converted), non-integral or huge floats (error at iteration k), numeric strings (error), shift counts of 64 and beyond or negative, and >> being a logical shift of negative numbers.
+-- Bitwise operators in hot loops on operands that change kind: integral floats (converted), non-integral or huge floats (error at iteration k), numeric strings (error), shift counts of 64 and beyond or negative, and >> being a logical shift of negative numbers.  -- jit-traces>=6
 -- integral floats take part in bitwise operations as integers
 local acc, fl = 0, 0
 for i = 1, 600 do

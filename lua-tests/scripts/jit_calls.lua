@@ -1,4 +1,4 @@
--- Calls in hot loops whose target changes: a local callee swapped at iteration 1, 2, 57, 300 (Lua, another Lua, a C function, a callable table), varargs with a varying count, multiple results adjusted to 0/1/many, recursion of varying depth inside a loop, obj:m() where the method changes on the object, on the class, or through __index.
+-- Calls in hot loops whose target changes: a local callee swapped at iteration 1, 2, 57, 300 (Lua, another Lua, a C function, a callable table), varargs with a varying count, multiple results adjusted to 0/1/many, recursion of varying depth inside a loop, obj:m() where the method changes on the object, on the class, or through __index.  -- jit-traces>=7
 local function double(x) return x * 2 end
 local function square(x) return x * x end
 local callable = setmetatable({}, { __call = function(_, x) return x + 1 end })

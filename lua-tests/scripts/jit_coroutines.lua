@@ -1,4 +1,4 @@
--- Hot loops inside coroutines: yielding every k iterations (k = 1, 2, 57, 300) from inside the loop, values passed in by resume changing type, wrap-based generators driving for-in loops, a generator that errors mid-loop, nested coroutines, yield across pcall inside the loop.
+-- Hot loops inside coroutines: yielding every k iterations (k = 1, 2, 57, 300) from inside the loop, values passed in by resume changing type, wrap-based generators driving for-in loops, a generator that errors mid-loop, nested coroutines, yield across pcall inside the loop.  -- jit-traces>=2
 -- a loop that yields every k iterations; the resumer sums what it gets
 local function chunked(n, k)
   return coroutine.wrap(function()

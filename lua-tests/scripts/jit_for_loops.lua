@@ -1,4 +1,4 @@
--- Numeric for loops: float steps, negative steps, huge bounds, float limits with integer start, the same loop run with integer then float bounds, loop variables captured by closures, step zero and bad bounds as errors.
+-- Numeric for loops: float steps, negative steps, huge bounds, float limits with integer start, the same loop run with integer then float bounds, loop variables captured by closures, step zero and bad bounds as errors.  -- jit-traces>=14
 -- float step: 0, 0.25, ..., 150 (exact in binary)
 local n, s = 0, 0.0
 for x = 0, 150, 0.25 do n = n + 1; s = s + x end

@@ -1,4 +1,4 @@
--- Globals changing under hot loops: a global function replaced (by the loop, by a callee, by a C function), a global number becoming a numeric string then a table, a global removed (call error naming it), _ENV replaced in a function, an _ENV table with __index.
+-- Globals changing under hot loops: a global function replaced (by the loop, by a callee, by a C function), a global number becoming a numeric string then a table, a global removed (call error naming it), _ENV replaced in a function, an _ENV table with __index.  -- jit-traces>=8
 function step(x) return x + 1 end
 
 -- the loop replaces the global function at iteration k

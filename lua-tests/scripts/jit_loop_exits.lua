@@ -1,4 +1,4 @@
--- Leaving hot loops in every way: break at iteration 1, 2, 57, 300, goto continue, return from inside doubly nested loops, pcall/error inside the loop body, an error (string, table, nil) propagating out of a hot loop into pcall, error in a metamethod called by the loop, a repeat-until whose condition reads a body local.
+-- Leaving hot loops in every way: break at iteration 1, 2, 57, 300, goto continue, return from inside doubly nested loops, pcall/error inside the loop body, an error (string, table, nil) propagating out of a hot loop into pcall, error in a metamethod called by the loop, a repeat-until whose condition reads a body local.  -- jit-traces>=11
 -- break at iteration k
 local function first_at_least(k)
   local found

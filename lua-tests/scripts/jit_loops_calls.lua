@@ -1,4 +1,4 @@
--- Hot loops calling Lua functions, closures, methods and metamethods.
+-- Hot loops calling Lua functions, closures, methods and metamethods.  -- jit-traces>=2
 local function sq(x) return x * x end
 local s = 0
 for i = 1, 5000 do s = s + sq(i) end

@@ -1,4 +1,4 @@
--- Operator metamethods set mid-loop (at iteration 1, 57, 300): __add (left and right operand), __concat, __len, __eq, __lt, __le, __unm, __call; operations that fail until the metamethod exists, and results that change once it does.
+-- Operator metamethods set mid-loop (at iteration 1, 57, 300): __add (left and right operand), __concat, __len, __eq, __lt, __le, __unm, __call; operations that fail until the metamethod exists, and results that change once it does.  -- jit-traces>=1
 local function try(f, ...)
   local ok, v = pcall(f, ...)
   return ok and v or "error"

@@ -1,4 +1,4 @@
--- Mixed integer/float comparisons in hot loops near 2^53 and 2^63 (exact, never through a rounded float), nan operands, and a compared value changing type or becoming a string (error) mid-loop.
+-- Mixed integer/float comparisons in hot loops near 2^53 and 2^63 (exact, never through a rounded float), nan operands, and a compared value changing type or becoming a string (error) mid-loop.  -- jit-traces>=7
 local two53 = 2 ^ 53 -- float
 local i53 = math.tointeger(two53)
 

@@ -1,4 +1,4 @@
--- // and % in hot loops: negative operands, integer and float division by zero (error vs inf/nan) at iteration 1, 57, 300, floats, mixed types, ^ on integers.
+-- // and % in hot loops: negative operands, integer and float division by zero (error vs inf/nan) at iteration 1, 57, 300, floats, mixed types, ^ on integers.  -- jit-traces>=8
 -- integer floor division and modulo for every sign combination
 local qs, rs = 0, 0
 for a = -300, 300 do

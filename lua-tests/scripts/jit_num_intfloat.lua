@@ -1,4 +1,4 @@
--- Hot loops whose integer accumulator turns float (at iteration 1, 2, 57, 300, 599) and back to integer through math.floor; values alternating int/float every iteration; / always float.
+-- Hot loops whose integer accumulator turns float (at iteration 1, 2, 57, 300, 599) and back to integer through math.floor; values alternating int/float every iteration; / always float.  -- jit-traces>=6
 local function tri(n) return n * (n + 1) // 2 end
 
 -- acc gets + 0.5 at iteration k (float from then on) and, if back is given, is floored there

@@ -1,4 +1,4 @@
--- Integer overflow in hot loops: + and * wrap around at iteration 1, 2, 57, 300; - and unary minus at mininteger; mininteger // -1 and % -1; for loops ending at maxinteger / starting at mininteger.
+-- Integer overflow in hot loops: + and * wrap around at iteration 1, 2, 57, 300; - and unary minus at mininteger; mininteger // -1 and % -1; for loops ending at maxinteger / starting at mininteger.  -- jit-traces>=13
 local max, min = math.maxinteger, math.mininteger
 
 -- start so that adding 1 each iteration wraps at iteration k

@@ -1,4 +1,4 @@
--- Float values turning into inf, -inf, nan and -0.0 inside hot loops (at varying iterations): %g and math.type of the results, the sign of -0.0 through 1/x, nan never equal to itself, -0.0 as a table key.
+-- Float values turning into inf, -inf, nan and -0.0 inside hot loops (at varying iterations): %g and math.type of the results, the sign of -0.0 through 1/x, nan never equal to itself, -0.0 as a table key.  -- jit-traces>=10
 local function sign(z) return (1 / z > 0) and "+" or "-" end
 local function show(x)
   if x ~= x then return "nan" end

@@ -1,4 +1,4 @@
--- Strings in hot loops: numeric strings coerced by arithmetic ("10" + 1) from iteration 1, 2, 57, 300 on, concatenation of integers and floats, # on strings that grow and on a value that becomes a table, and arithmetic on non-numeric strings (the string metamethod's error) or bitwise ops on numeric ones, string equality for short strings and long strings built apart.
+-- Strings in hot loops: numeric strings coerced by arithmetic ("10" + 1) from iteration 1, 2, 57, 300 on, concatenation of integers and floats, # on strings that grow and on a value that becomes a table, and arithmetic on non-numeric strings (the string metamethod's error) or bitwise ops on numeric ones, string equality for short strings and long strings built apart.  -- jit-traces>=8
 -- a number that is a string from iteration k on
 local function sum_with_strings(k)
   local s = 0

@@ -1,4 +1,4 @@
--- Hot loops that grow, shrink and rehash tables, and read through holes.
+-- Hot loops that grow, shrink and rehash tables, and read through holes.  -- jit-traces>=4
 local t = {}
 for i = 1, 10000 do t[i] = i * 2 end
 print(#t, t[10000])

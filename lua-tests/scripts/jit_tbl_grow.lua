@@ -1,4 +1,4 @@
--- Tables changing layout under hot loops: appending with t[#t+1], writes far beyond the array part (hash), nil holes appearing while an array is read (at iteration 1, 57, 300), reading past the end, table.insert/remove at both ends, rawget/rawset next to a __newindex.
+-- Tables changing layout under hot loops: appending with t[#t+1], writes far beyond the array part (hash), nil holes appearing while an array is read (at iteration 1, 57, 300), reading past the end, table.insert/remove at both ends, rawget/rawset next to a __newindex.  -- jit-traces>=18
 -- append, then jump far beyond the end (hash part), then keep appending
 local t = {}
 for i = 1, 600 do

@@ -1,4 +1,4 @@
--- Table keys in hot loops: integer keys written and read as floats (t[1.0]), key 0 and negative keys, float keys that are not integral, 2^53 and 2^63 as keys, "1" versus 1, and nil/NaN keys failing at iteration k.
+-- Table keys in hot loops: integer keys written and read as floats (t[1.0]), key 0 and negative keys, float keys that are not integral, 2^53 and 2^63 as keys, "1" versus 1, and nil/NaN keys failing at iteration k.  -- jit-traces>=10
 -- writes with float keys that have an integer value land on the integer keys
 local t = {}
 for i = 1, 600 do t[i + 0.0] = i end

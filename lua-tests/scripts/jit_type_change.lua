@@ -1,4 +1,4 @@
--- Hot loops whose values change type mid-loop (integer -> float -> string coercion),
+-- Hot loops whose values change type mid-loop (integer -> float -> string coercion),  -- jit-traces>=3
 -- forcing guards to fail and execution to resume in the interpreter.
 local acc = 0
 for i = 1, 3000 do

@@ -1,4 +1,4 @@
--- Upvalues under hot loops: closures created per iteration capturing the loop variable and a per-iteration local, an upvalue closed while a loop (in a coroutine) still uses it, upvalues written by a callee and read by the loop and the other way round, two closures sharing one upvalue, an upvalue changing type.
+-- Upvalues under hot loops: closures created per iteration capturing the loop variable and a per-iteration local, an upvalue closed while a loop (in a coroutine) still uses it, upvalues written by a callee and read by the loop and the other way round, two closures sharing one upvalue, an upvalue changing type.  -- jit-traces>=7
 -- a closure per iteration: the loop variable and a fresh local are captured each time
 local getters, setters = {}, {}
 for i = 1, 500 do

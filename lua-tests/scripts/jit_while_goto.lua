@@ -1,4 +1,4 @@
--- Hot while/repeat/goto loops, including loops entered and left through goto.
+-- Hot while/repeat/goto loops, including loops entered and left through goto.  -- jit-traces>=4
 local i, s = 0, 0
 while i < 5000 do i = i + 1; s = s + (i & 7) end
 print(s)
