@@ -1213,6 +1213,27 @@ impl Asm<'_> {
                 };
                 self.call_helper(f, &[t, k], &[]);
             }
+            Op::TNext => {
+                let t = ga(self, ins.a);
+                let ty = self.ir.ty(ins.b);
+                let k = if ty == Ty::Num {
+                    match self.xsrc(ins.b) {
+                        Src::Reg(x) => Src::XBits(x),
+                        Src::Pool(_) => Src::Imm(self.ir.get(ins.b).k),
+                        other => other,
+                    }
+                } else if ty == Ty::Nil {
+                    Src::Imm(0)
+                } else {
+                    ga(self, ins.b)
+                };
+                let tag = Src::Imm(ty.tag().unwrap_or(0) as i64);
+                self.call_helper(
+                    helpers::jit_next as *const () as usize,
+                    &[ctx, t, tag, k],
+                    &[],
+                );
+            }
             Op::Concat => {
                 let mut args = vec![ctx];
                 for r in [ins.a, ins.b] {
@@ -1230,6 +1251,27 @@ impl Asm<'_> {
                     args.push(p);
                 }
                 self.call_helper(helpers::jit_concat as *const () as usize, &args, &[]);
+            }
+            Op::SetMeta => {
+                let (t, m) = (ga(self, ins.a), ga(self, ins.b));
+                self.call_helper(
+                    helpers::jit_setmeta as *const () as usize,
+                    &[ctx, t, m],
+                    &[],
+                );
+            }
+            Op::CloseChk => {
+                a!(self.ops; lea Rq(TMP2), [r14 + 16 * ins.k as i32]);
+                self.call_helper(
+                    helpers::jit_close_needed as *const () as usize,
+                    &[ctx, Src::Reg(TMP2)],
+                    &[],
+                );
+                a!(self.ops; test eax, eax);
+                self.restore_regs(&live);
+                let e = self.exit();
+                a!(self.ops; jnz =>e);
+                return Ok(());
             }
             Op::GcCheck => {
                 self.call_helper(helpers::jit_gc_due as *const () as usize, &[ctx], &[]);

@@ -27,6 +27,7 @@ pub enum Builtin {
     IpairsAux,
     Next,
     StringLen,
+    Setmetatable,
 }
 
 /// Library functions by address.
@@ -50,6 +51,7 @@ const NAMED: &[(&str, &str, Builtin)] = &[
     ("_G", "rawequal", Builtin::Rawequal),
     ("_G", "next", Builtin::Next),
     ("string", "len", Builtin::StringLen),
+    ("_G", "setmetatable", Builtin::Setmetatable),
 ];
 
 fn fn_addr(v: Value) -> Option<usize> {

@@ -42,6 +42,8 @@ pub struct ExecCtx {
     pub closure: usize,
     /// The interpreter state (for helpers that allocate).
     pub state: *mut State,
+    /// Where `jit_next` leaves the next key and value of a traversal.
+    pub next_pair: [Value; 2],
     pub spill: [u64; MAX_SPILL],
 }
 
@@ -62,6 +64,7 @@ impl ExecCtx {
             xmm: [0; 16],
             closure: closure.addr(),
             state: st as *mut State,
+            next_pair: [Value::Nil; 2],
             spill: [0; MAX_SPILL],
         }
     }

@@ -547,6 +547,7 @@ impl Emitter {
                     }
                     return None;
                 }
+                (Op::FLoad, Op::SetMeta) if Field::from_k(ins.k) == Field::TabMeta => return None,
                 (Op::FLoad, Op::NewRef | Op::TLen | Op::TGetInt) => {
                     // These may move a table's parts or its array bound.
                     let f = Field::from_k(ins.k);
@@ -557,7 +558,9 @@ impl Emitter {
                         return None;
                     }
                 }
-                (Op::TGetInt | Op::TGetStr, Op::VStore | Op::NewRef) => return None,
+                (Op::TGetInt | Op::TGetStr | Op::TNext, Op::VStore | Op::NewRef) => return None,
+                // (Each TNEXT overwrites the one pair buffer: never reuse an older one.)
+                (Op::TNext, _) => return None,
                 (Op::TGetInt | Op::TGetStr, _)
                     if prev.op == ins.op && prev.a == ins.a && prev.b == ins.b =>
                 {

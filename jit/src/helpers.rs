@@ -164,6 +164,57 @@ pub extern "C" fn jit_concat(ctx: *mut ExecCtx, ta: u64, pa: u64, tb: u64, pb: u
     })
 }
 
+/// The key and value after key (`tk`, `pk`: tag and payload) in table `t`, written to the
+/// context's pair; their address. At the end the key is nil; for a key `next` would reject
+/// ("invalid key to 'next'") the key's tag is 0xff, which no type guard accepts, so the
+/// trace leaves and the interpreter raises the error.
+pub extern "C" fn jit_next(ctx: *mut ExecCtx, t: usize, tk: u64, pk: u64) -> *const Value {
+    guarded("next", || {
+        // SAFETY: module doc.
+        let t: Gc<Table> = unsafe { gc(t) };
+        let k = crate::exec::box_value(crate::ir::Ty::of_tag(tk as u8), pk);
+        // SAFETY: ctx is the running trace's context (not otherwise borrowed here).
+        let pair = unsafe { &mut (*ctx).next_pair };
+        match t.next(&k) {
+            Ok(Some((k, v))) => *pair = [k, v],
+            Ok(None) => *pair = [Value::Nil, Value::Nil],
+            Err(()) => {
+                *pair = [Value::Nil, Value::Nil];
+                // SAFETY: the tag byte of a Value is at offset 0; 0xff is never a valid tag,
+                // and only compiled code reads this pair (its type guards reject it).
+                unsafe { *(pair.as_mut_ptr() as *mut u8) = 0xff };
+            }
+        }
+        pair.as_ptr()
+    })
+}
+
+/// `setmetatable(t, mt)` (mt 0: nil), with the finalizer registration the library does.
+pub extern "C" fn jit_setmeta(ctx: *mut ExecCtx, t: usize, mt: usize) {
+    guarded("setmetatable", || {
+        // SAFETY: module doc; ctx as in jit_tnew.
+        let (t, st) = unsafe { (gc::<Table>(t), &mut *(*ctx).state) };
+        // SAFETY: module doc (mt, when not 0, is a live table).
+        let mt = (mt != 0).then(|| unsafe { gc::<Table>(mt) });
+        t.set_metatable(mt);
+        st.check_finalizer(&Value::Table(t));
+    })
+}
+
+/// Nonzero when closing stack level `addr` (an address in the running thread's stack)
+/// would do something: an open upvalue or a to-be-closed variable at or above it.
+pub extern "C" fn jit_close_needed(ctx: *mut ExecCtx, addr: usize) -> u32 {
+    guarded("close check", || {
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *(*ctx).state };
+        let ts = st.ts();
+        let level = addr.saturating_sub(ts.stack.as_ptr() as usize) / 16;
+        let up = ts.open_upvals.last().is_some_and(|u| u.idx.get() >= level);
+        let tbc = ts.tbc.last().is_some_and(|&i| i >= level);
+        (up || tbc) as u32
+    })
+}
+
 /// Nonzero when a garbage-collection step is due (the trace then leaves, and the
 /// interpreter collects at a safepoint).
 pub extern "C" fn jit_gc_due(ctx: *mut ExecCtx) -> u32 {

@@ -108,6 +108,9 @@ macro_rules! for_each_irop {
             TGetStr, "rr-", "LX", "address of table a's value for string key b (a nil value if absent)";
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
+            SetMeta, "rr-", "SXv", "setmetatable(a, b) (b a table or nil; registers a finalizer as the library does)";
+            CloseChk, "--s", "GXv", "guard: no open upvalue and no to-be-closed variable at or above stack slot k";
+            TNext,  "rr-", "LX",  "address of the (key, value) after key b in table a: a nil key at the end, an invalid tag for a bad key";
             GcCheck, "---", "GXv", "guard: no garbage collection step is due";
             IntrCheck, "--x", "Gv", "guard: the interrupt flag (a byte at address k) is clear";
             // The end of a trace that does not loop.

@@ -111,6 +111,9 @@ pub struct JitState {
     pub out: dump::Output,
     /// `jit.attach` handlers: (event, function).
     pub attached: Vec<(String, lua_core::Value)>,
+    /// Trace events for the "trace" handlers, delivered at the next loop header where no
+    /// recording is in progress: (what, trace, function, pc, abort message).
+    events: Vec<(&'static str, u32, lua_core::Value, usize, Option<String>)>,
     /// The most stack slots and inlined frames any trace needs (control may pass from the
     /// entered trace to any other through exits and links).
     max_slot: i32,
@@ -149,6 +152,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             disabled: false,
             out,
             attached: Vec::new(),
+            events: Vec::new(),
             max_slot: 0,
             max_depth: 0,
         }),
@@ -182,6 +186,17 @@ impl Jit {
         {
             debug_assert_eq!(pos, ts.exec.len() - 1, "Recording is the top entry");
             ts.exec.remove(pos);
+        }
+        if let Some(ab) = &why {
+            if !s.attached.is_empty() {
+                let f = r
+                    .rec
+                    .frames
+                    .first()
+                    .map_or(lua_core::Value::Nil, |f| lua_core::Value::LuaFn(f.closure));
+                s.events
+                    .push(("abort", r.no, f, r.rec.start_pc, Some(ab.message())));
+            }
         }
         if let Some(ab) = why {
             s.stats.aborts += 1;
@@ -356,6 +371,15 @@ impl Jit {
                 }
                 let s = &mut *s;
                 s.out.trace_done(&t, &s.mcode);
+                if !s.attached.is_empty() {
+                    let f = st
+                        .ts()
+                        .frames
+                        .last()
+                        .and_then(|f| f.closure)
+                        .map_or(lua_core::Value::Nil, lua_core::Value::LuaFn);
+                    s.events.push(("stop", t.no, f, t.start_pc, None));
+                }
                 Some(t)
             }
             Err(ab) => {
@@ -536,6 +560,7 @@ impl JitHook for Jit {
         let proto = cl.proto.clone();
         let pkey = Rc::as_ptr(&proto) as usize;
         self.reap_dead();
+        self.deliver_events(st);
         // A recording in progress: does this close its loop?
         let closing = {
             let s = self.state.borrow();
@@ -680,6 +705,9 @@ impl JitHook for Jit {
         for (_, f) in &s.attached {
             m.mark_value(f);
         }
+        for e in &s.events {
+            m.mark_value(&e.2);
+        }
     }
 
     fn hooks_changed(&self, st: &mut State) {
@@ -702,6 +730,43 @@ impl JitHook for Jit {
 }
 
 impl Jit {
+    /// Call the "trace" handlers of `jit.attach` with the queued events, unless a recording
+    /// is in progress (the handlers' own code must not be recorded into it). Errors in a
+    /// handler are ignored, as LuaJIT ignores them.
+    fn deliver_events(&self, st: &mut State) {
+        let (events, handlers) = {
+            let mut s = self.state.borrow_mut();
+            if s.events.is_empty() || s.recording.is_some() {
+                return;
+            }
+            let handlers: Vec<lua_core::Value> = s
+                .attached
+                .iter()
+                .filter(|(e, _)| e == "trace")
+                .map(|(_, f)| *f)
+                .collect();
+            (std::mem::take(&mut s.events), handlers)
+        };
+        for (what, tr, f, pc, msg) in events {
+            for h in &handlers {
+                let w = st.str_value(what);
+                let m = match &msg {
+                    Some(m) => st.str_value(m),
+                    None => lua_core::Value::Nil,
+                };
+                let args = [
+                    w,
+                    lua_core::Value::Int(tr as i64),
+                    f,
+                    lua_core::Value::Int(pc as i64),
+                    lua_core::Value::Nil,
+                    m,
+                ];
+                let _ = st.call_value(*h, &args, 0);
+            }
+        }
+    }
+
     /// Forget the traces whose prototype died (they can never be entered again).
     pub fn reap_dead(&self) {
         let dead = lua_core::jitif::take_dead_traces();

@@ -142,6 +142,9 @@ fn jit_status(st: &mut State) -> NResults {
     Ok(st.ret(&out))
 }
 
+/// `jit.attach(f, event)`: call `f` on JIT events (`"trace"`: `f(what, tr, func, pc, nil,
+/// msg)` with what "stop" or "abort"); `jit.attach(f)` detaches it. Other events are kept
+/// but not delivered.
 fn jit_attach(st: &mut State) -> NResults {
     let f = st.check_any(1)?;
     let event = st.opt_str(2)?.map(|s| s.to_str_lossy().into_owned());

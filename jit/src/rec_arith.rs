@@ -80,9 +80,55 @@ impl Recorder {
             }
             _ => unreachable!("not an arithmetic instruction"),
         };
+        let is_num = |r: &Recorder, o: &Opnd| matches!(r.em.ir.ty(o.r), Ty::Int | Ty::Num);
+        let table_operand = matches!(a.v, Value::Table(_)) || matches!(b.v, Value::Table(_));
+        if (!is_num(self, &a) || !is_num(self, &b)) && table_operand {
+            let dest = self.frame().base + i.a() as i32;
+            return self.arith_meta(st, op, a, b, dest);
+        }
         let r = self.arith_op(op, a, b)?;
         self.set_reg(i.a(), r);
         Ok(())
+    }
+
+    /// An arithmetic metamethod from a table operand's metatable (the first operand's, else
+    /// the second's), inlined; its result goes to slot `dest`.
+    fn arith_meta(
+        &mut self,
+        st: &mut State,
+        op: ArithOp,
+        a: Opnd,
+        b: Opnd,
+        dest: i32,
+    ) -> RecResult<()> {
+        let event = lua_core::tm::arith_tm(op);
+        for o in [a, b] {
+            let Value::Table(t) = o.v else {
+                if matches!(self.em.ir.ty(o.r), Ty::Int | Ty::Num) {
+                    continue;
+                }
+                return Err(Abort::with(Reason::NyiMeta, op.event()));
+            };
+            let m = self.emit(
+                Op::FLoad,
+                Ty::Ptr,
+                o.r,
+                Ref::NONE,
+                crate::ir::Field::TabMeta as i64,
+            )?;
+            self.guard_metatable(m, t.metatable())?;
+            let Some(mt) = t.metatable() else { continue };
+            let (h, href) = self.meta_field_of(st, mt, event)?;
+            match h {
+                Value::Nil => continue,
+                Value::LuaFn(_) => {
+                    let f = Opnd { r: href, v: h };
+                    return self.call_meta(st, f, &[a.r, b.r], crate::record::MetaRet::Store(dest));
+                }
+                _ => return Err(Abort::with(Reason::NyiMeta, op.event())),
+            }
+        }
+        Err(Abort::with(Reason::NyiMeta, op.event()))
     }
 
     fn num_ty(&self, o: &Opnd, what: &str) -> RecResult<Ty> {

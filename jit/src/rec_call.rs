@@ -331,9 +331,59 @@ impl Recorder {
                 }
                 vec![self.em.ir.kbool(res)]
             }
-            Builtin::IpairsAux | Builtin::Next => return Err(nyi()),
+            Builtin::Setmetatable => {
+                let (t, m) = (arg(0)?, arg(1)?);
+                let Value::Table(tab) = t.v else {
+                    return Err(nyi());
+                };
+                if !matches!(m.v, Value::Table(_) | Value::Nil) {
+                    return Err(nyi());
+                }
+                // Only a table without a metatable yet (no __metatable protection to check).
+                let cur = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
+                if tab.metatable().is_some() {
+                    return Err(nyi());
+                }
+                self.guard_metatable(cur, None)?;
+                self.emit(Op::SetMeta, Ty::Void, t.r, m.r, 0)?;
+                vec![t.r]
+            }
+            Builtin::Next => {
+                let t = arg(0)?;
+                let k = args.get(1).copied().unwrap_or(Opnd {
+                    r: self.em.ir.knil(),
+                    v: Value::Nil,
+                });
+                let (key, val) = self.next_pair(t, k)?;
+                vec![key, val]
+            }
+            Builtin::IpairsAux => return Err(nyi()),
         };
         Ok(results)
+    }
+
+    /// `next(t, k)`: the next key and value as IR (a nil key at the end).
+    fn next_pair(&mut self, t: Opnd, k: Opnd) -> RecResult<(Ref, Ref)> {
+        let Value::Table(tab) = t.v else {
+            return Err(Abort::with(Reason::NyiType, "next"));
+        };
+        let next = tab
+            .next(&k.v)
+            .map_err(|_| Abort::with(Reason::NyiKey, "invalid key to 'next'"))?;
+        let p = self.emit(Op::TNext, Ty::Ptr, t.r, k.r, 0)?;
+        match next {
+            Some((nk, nv)) => {
+                let key = self.guard(Op::VLoad, Ty::of_value(&nk), p, Ref::NONE, 0)?;
+                let two = self.em.ir.kint(2);
+                let vp = self.emit(Op::ARef, Ty::Ptr, p, two, 0)?;
+                let val = self.guard(Op::VLoad, Ty::of_value(&nv), vp, Ref::NONE, 0)?;
+                Ok((key, val))
+            }
+            None => {
+                let nil = self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
+                Ok((nil, nil))
+            }
+        }
     }
 
     /// TAILCALL from an inlined frame: the callee replaces the frame (a tail call from the
@@ -371,7 +421,11 @@ impl Recorder {
                     nargs,
                     cur.ret_pc as usize,
                     cur.nresults,
-                )
+                )?;
+                // The callee takes over the frame, as the interpreter reuses it (a
+                // metamethod frame stays one).
+                self.frames.last_mut().expect("frame").meta = cur.meta;
+                Ok(())
             }
             Value::LightFn(nf) => {
                 let Some(b) = self.builtins.get(nf) else {
@@ -425,6 +479,24 @@ impl Recorder {
                     self.set_slot(base + 4 + j, r);
                 }
                 // TFORCALL also copies the iterator triple above the loop variables.
+                Ok(())
+            }
+            Some(Builtin::Next) => {
+                let k = self.konst(f.v);
+                self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
+                let t = self.reg(st, a + 1)?;
+                let ctl = self.reg(st, a + 2)?;
+                let (key, val) = self.next_pair(t, ctl)?;
+                let nil = self.em.ir.knil();
+                let base = self.frame().base + a as i32;
+                for j in 0..i.c() as i32 {
+                    let r = match j {
+                        0 => key,
+                        1 => val,
+                        _ => nil,
+                    };
+                    self.set_slot(base + 4 + j, r);
+                }
                 Ok(())
             }
             _ => Err(Abort::with(Reason::NyiFunc, "iterator")),

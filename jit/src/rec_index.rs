@@ -146,6 +146,21 @@ impl Recorder {
     }
 
     /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
+    pub fn guard_metatable(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
+        self.guard_meta(mref, mt)
+    }
+
+    /// Metatable `mt`'s field for event `tm` (see `meta_field`).
+    pub fn meta_field_of(
+        &mut self,
+        st: &mut State,
+        mt: Gc<Table>,
+        tm: Tm,
+    ) -> RecResult<(Value, Ref)> {
+        self.meta_field(st, mt, tm)
+    }
+
+    /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
     fn guard_meta(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
         let k = match mt {
             None => self.em.ir.kptr(0),

@@ -705,7 +705,12 @@ impl Recorder {
             TailCall => self.tailcall(st, i)?,
             Closure => return Err(Abort::with(Reason::NyiBytecode, "CLOSURE")),
             VarArg | VarArgPrep => return Err(Reason::NyiVararg.into()),
-            Close => return Err(Abort::with(Reason::NyiBytecode, "CLOSE")),
+            Close => {
+                // Nothing to close is the common case (a generic for's exit): guard it; the
+                // interpreter closes whatever there is.
+                let level = self.frame().base + i.a() as i32;
+                self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
+            }
             Tbc => return Err(Abort::with(Reason::NyiBytecode, "TBC")),
             ExtraArg => return Err(Abort::with(Reason::NyiBytecode, "EXTRAARG")),
         }

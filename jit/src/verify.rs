@@ -127,6 +127,9 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                     && matches!(tb, Ty::Str | Ty::Int | Ty::Num)
             }
             Op::GcCheck | Op::IntrCheck => true,
+            Op::SetMeta => ta == Ty::Tab && matches!(tb, Ty::Tab | Ty::Nil),
+            Op::CloseChk => true,
+            Op::TNext => t == Ty::Ptr && ta == Ty::Tab && tb.tag().is_some(),
             Op::Link => i == n - 1 && ir.loop_start.is_none(),
             Op::KNil | Op::KBool | Op::KInt | Op::KNum | Op::KGc | Op::KPtr => false,
         };
