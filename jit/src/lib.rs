@@ -77,6 +77,9 @@ pub struct Stats {
     pub max_depth: u64,
     pub flushes: u64,
     pub freed: u64,
+    /// Microseconds from the start of each recording that produced a trace to its code
+    /// being installed (recording the iteration, optimising, assembling).
+    pub compile_us: u64,
 }
 
 /// A recording in progress.
@@ -88,6 +91,8 @@ struct Recording {
     no: u32,
     /// Where it started, as `-jv` names it ("(2/3) file.lua:12" for a side trace).
     start: String,
+    /// When it started.
+    began: std::time::Instant,
 }
 
 pub struct JitState {
@@ -165,6 +170,25 @@ pub fn jit_of(st: &State) -> Option<Rc<dyn JitHook>> {
     st.jit.clone()
 }
 
+/// Is the running frame in the last iteration of the numeric `for` loop whose header is
+/// `pc`? (Its FORPREP is just before the header; the iteration count left is in R[A+1].)
+fn last_iteration(st: &State, proto: &Proto, pc: usize) -> bool {
+    let Some(prep) = pc.checked_sub(1).and_then(|p| proto.code.get(p)) else {
+        return false;
+    };
+    if prep.op() != lua_core::opcodes::Op::ForPrep {
+        return false;
+    }
+    let ts = st.ts();
+    let Some(fr) = ts.frames.last() else {
+        return false;
+    };
+    matches!(
+        ts.stack.get(fr.base + prep.a() + 1),
+        Some(lua_core::Value::Int(0))
+    )
+}
+
 /// Hooks that could fire on the running thread (a hook function itself runs with hooks
 /// off, so traces may run and record inside it).
 fn hooks_active(st: &State) -> bool {
@@ -211,11 +235,17 @@ impl Jit {
                 s.disabled = true;
                 s.out.note("mcode full: compilation disabled");
             }
-            if r.rec.side.is_some() {
-                // A side trace: the exit counts again from zero (its tries are counted).
-                if let Some((p, e)) = r.rec.side {
-                    if let Some(Some(t)) = s.traces.get(p as usize) {
-                        t.exit_counts[e as usize].set(0);
+            if let Some((p, e)) = r.rec.side {
+                // A side trace: the exit counts again from zero. A side trace that reached
+                // a loop without a trace (yet) waits longer each time; any other abort
+                // counts as one of the `tryside` attempts.
+                if let Some(Some(t)) = s.traces.get(p as usize) {
+                    let e = e as usize;
+                    t.exit_counts[e].set(0);
+                    if ab.reason == Reason::InnerLoop {
+                        t.exit_waits[e].set((t.exit_waits[e].get() + 1).min(16));
+                    } else {
+                        t.exit_tries[e].set(t.exit_tries[e].get() + 1);
                     }
                 }
             } else {
@@ -255,6 +285,7 @@ impl Jit {
             proto: proto.clone(),
             no,
             start: dump::location(proto, pc),
+            began: std::time::Instant::now(),
         });
     }
 
@@ -285,13 +316,13 @@ impl Jit {
         );
         ts.hook_mask |= HOOK_RECORD;
         ts.exec.push(ExecEntry::Recording { trace: no });
-        parent.exit_tries[exit as usize].set(parent.exit_tries[exit as usize].get() + 1);
         s.recording = Some(Recording {
             rec,
             thread: st.cur,
             proto,
             no,
             start,
+            began: std::time::Instant::now(),
         });
     }
 
@@ -341,15 +372,17 @@ impl Jit {
                     Err(_) => Err(Abort::with(Reason::NyiBytecode, "internal: compiler panic")),
                 }
             };
-            res.map(|t| (t, parent))
+            let us = r.began.elapsed().as_micros() as u64;
+            res.map(|t| (t, parent, us))
         };
         match result {
-            Ok((t, parent)) => {
+            Ok((t, parent, us)) => {
                 let t = Rc::new(t);
                 self.end_recording(st, None);
                 let mut s = self.state.borrow_mut();
                 s.traces.push(Some(t.clone()));
                 s.stats.traces += 1;
+                s.stats.compile_us += us;
                 s.max_slot = s.max_slot.max(t.max_slot);
                 s.max_depth = s.max_depth.max(t.max_depth);
                 match parent {
@@ -529,7 +562,7 @@ impl Jit {
                 .exit_ins
                 .get(k)
                 .is_some_and(|&i| et.ir.ins[i as usize].op == ir::Op::Link);
-            n >= c.hotexit
+            n as u64 >= (c.hotexit as u64) << et.exit_waits[k].get()
                 && !is_link
                 && c.enabled
                 && !s.disabled
@@ -656,6 +689,12 @@ impl JitHook for Jit {
         }
         if slot.count.get() == 0 && self.is_blacklisted(pkey, pc) {
             slot.count.set(u16::MAX);
+            return Ok(false);
+        }
+        if last_iteration(st, &proto, pc) {
+            // The numeric loop is on its last iteration: a recording would only follow it
+            // out. Try again at the next back-edge (in the loop's next run).
+            slot.count.set(1);
             return Ok(false);
         }
         self.start_recording(st, &proto, pc);

@@ -178,6 +178,7 @@ fn jit_stats(st: &mut State) -> NResults {
             ("mcode_limit", s.mcode.limit as u64),
             ("flushes", st.flushes),
             ("freed", st.freed),
+            ("compile_us", st.compile_us),
         ]
     })
     .unwrap_or_else(|| {
@@ -195,6 +196,7 @@ fn jit_stats(st: &mut State) -> NResults {
             "mcode_limit",
             "flushes",
             "freed",
+            "compile_us",
         ]
         .iter()
         .map(|n| (*n, 0))

@@ -53,6 +53,8 @@ pub struct Trace {
     /// Per exit: times taken, and side-trace attempts made from it.
     pub exit_counts: Box<[Cell<u32>]>,
     pub exit_tries: Box<[Cell<u32>]>,
+    /// Per exit: backoff exponent after side traces that met a loop without a trace.
+    pub exit_waits: Box<[Cell<u32>]>,
     /// Side traces in this tree (kept on the root).
     pub nside: Cell<u32>,
     /// The prototype and loop header the trace starts at.
@@ -276,6 +278,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         exit_table,
         exit_counts: (0..nexit).map(|_| Cell::new(0)).collect(),
         exit_tries: (0..nexit).map(|_| Cell::new(0)).collect(),
+        exit_waits: (0..nexit).map(|_| Cell::new(0)).collect(),
         nside: Cell::new(0),
         proto: Rc::downgrade(pl.proto),
         start_pc: rec.start_pc,
