@@ -20,8 +20,9 @@
 //! caller-saved registers to their save slots and restores them afterwards.
 //!
 //! Exits go through the trace's exit table, so compiled code is never patched: a stub saves
-//! rax in the context, records its exit and trace numbers, and jumps to the table's entry
-//! for its exit if there is one (a side trace), else to the common exit. A side trace has no
+//! rax in the context, records its exit number and jumps through the table's entry for
+//! its exit: the trace's common exit (which records the trace number) until a side trace
+//! takes the exit over. A side trace has no
 //! prologue: it runs in its parent's native frame, and its code starts with the transfer,
 //! which stores the parent's snapshot values (still in the parent's registers and spill
 //! slots; rax in the context) into the Lua stack. A trace that does not loop ends with
@@ -66,6 +67,9 @@ pub struct Code {
     pub loop_offset: usize,
     /// Offset just after the prologue (where linking traces jump in).
     pub body_offset: usize,
+    /// Offset of the common exit, where every exit table entry points until a side trace
+    /// takes it over.
+    pub common_offset: usize,
 }
 
 /// How the code is entered.
@@ -189,7 +193,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
             "trace without a loop or a link",
         ));
     }
-    asm.exit_stubs();
+    let common_offset = asm.exit_stubs();
     asm.const_pool();
     let exits = std::mem::take(&mut asm.exits);
     let exit_ins = std::mem::take(&mut asm.exit_ins);
@@ -203,6 +207,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         exit_ins,
         loop_offset,
         body_offset,
+        common_offset,
     })
 }
 
@@ -216,7 +221,8 @@ impl Asm<'_> {
         );
     }
 
-    fn exit_stubs(&mut self) {
+    /// The exit stubs and the common exit; returns the common exit's offset.
+    fn exit_stubs(&mut self) -> usize {
         let ec = self.exit_common;
         let no = self.trace_no as i32;
         for (k, lbl) in self.exit_labels.clone().into_iter().enumerate() {
@@ -225,15 +231,16 @@ impl Asm<'_> {
                 ; =>lbl
                 ; mov [r15 + CTX_GPR], rax
                 ; mov DWORD [r15 + CTX_EXITNO], k as i32
-                ; mov DWORD [r15 + CTX_EXITTRACE], no
                 ; mov rax, QWORD entry
-                ; mov rax, [rax]
-                ; test rax, rax
-                ; jz =>ec
-                ; jmp rax
+                ; jmp QWORD [rax]
             );
         }
-        a!(self.ops; =>ec);
+        // The exit table's entries start out here (see `Code::common_offset`).
+        let common_offset = self.ops.offset().0;
+        a!(self.ops
+            ; =>ec
+            ; mov DWORD [r15 + CTX_EXITTRACE], no
+        );
         // (rax is saved by the stub.)
         for g in 1..16u8 {
             if g == RSP {
@@ -250,6 +257,7 @@ impl Asm<'_> {
             ; pop r15 ; pop r14 ; pop r13 ; pop r12 ; pop rbp ; pop rbx
             ; ret
         );
+        common_offset
     }
 
     /// Store the Lua value of type `ty` at `src` into stack slot `slot`.

@@ -31,6 +31,9 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
     .expect("assembles");
     let mut m = Mcode::new(64, 1024);
     let r = m.install(&code.bytes).expect("installs");
+    for e in table.iter() {
+        e.set(r.addr + code.common_offset);
+    }
     let mut lua = lua_core::Lua::new();
     let st = lua.state();
     let cl = match lua_core::Lua::new().load(b"return 1", "=x") {

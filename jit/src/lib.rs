@@ -566,7 +566,7 @@ impl Jit {
                 && !is_link
                 && c.enabled
                 && !s.disabled
-                && et.exit_table[k].get() == 0
+                && et.exit_table[k].get() == et.common_exit
                 && et.exit_tries[k].get() < c.tryside
                 && nside < c.maxside
                 && s.recording.is_none()

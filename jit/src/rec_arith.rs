@@ -12,9 +12,10 @@
 
 use crate::abort::{Abort, Reason, RecResult};
 use crate::ir::{Op, Ref, Ty};
-use crate::record::{Opnd, Recorder};
+use crate::record::{MetaRet, Opnd, Recorder};
 use lua_core::number::ArithOp;
 use lua_core::opcodes::{Instr, Op as Bc};
+use lua_core::tm::{Tm, TM_NAMES};
 use lua_core::{State, Value};
 
 /// Integers up to this magnitude convert to floats exactly.
@@ -102,31 +103,8 @@ impl Recorder {
         dest: i32,
     ) -> RecResult<()> {
         let event = lua_core::tm::arith_tm(op);
-        for o in [a, b] {
-            let Value::Table(t) = o.v else {
-                if matches!(self.em.ir.ty(o.r), Ty::Int | Ty::Num) {
-                    continue;
-                }
-                return Err(Abort::with(Reason::NyiMeta, op.event()));
-            };
-            let m = self.emit(
-                Op::FLoad,
-                Ty::Ptr,
-                o.r,
-                Ref::NONE,
-                crate::ir::Field::TabMeta as i64,
-            )?;
-            self.guard_metatable(m, t.metatable())?;
-            let Some(mt) = t.metatable() else { continue };
-            let (h, href) = self.meta_field_of(st, mt, event)?;
-            match h {
-                Value::Nil => continue,
-                Value::LuaFn(_) => {
-                    let f = Opnd { r: href, v: h };
-                    return self.call_meta(st, f, &[a.r, b.r], crate::record::MetaRet::Store(dest));
-                }
-                _ => return Err(Abort::with(Reason::NyiMeta, op.event())),
-            }
+        if self.meta_call(st, event, [a, b], &[a.r, b.r], MetaRet::Store(dest))? {
+            return Ok(());
         }
         Err(Abort::with(Reason::NyiMeta, op.event()))
     }
@@ -333,7 +311,8 @@ impl Recorder {
     }
 
     /// EQ/LT/LE and their constant/immediate forms: guard the outcome about to be seen.
-    pub fn compare(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+    /// Returns true if a metamethod frame was entered instead (its return decides).
+    pub fn compare(&mut self, st: &mut State, i: Instr) -> RecResult<bool> {
         use Bc::*;
         let imm = |r: &mut Recorder, i: Instr| {
             let x = i.sb() as i64;
@@ -359,14 +338,15 @@ impl Recorder {
                 };
                 let res = a.v.raw_eq(&b.v);
                 if !res && self.has_eq_meta(&a.v, &b.v) {
-                    return Err(Abort::with(Reason::NyiMeta, "__eq"));
+                    return self.eq_meta(st, a, b);
                 }
                 self.guard_eq(a, b, res)?;
             }
             Lt | Le => {
                 let b = self.reg(st, i.b())?;
-                let res = order(i.op() == Le, &a.v, &b.v)
-                    .ok_or_else(|| Abort::with(Reason::NyiType, "comparison"))?;
+                let Some(res) = order(i.op() == Le, &a.v, &b.v) else {
+                    return self.order_meta(st, i.op() == Le, a, b);
+                };
                 self.guard_order(i.op() == Le, a, b, res)?;
             }
             LtI | LeI | GtI | GeI => {
@@ -378,13 +358,81 @@ impl Recorder {
                     GtI => (b, a, false),
                     _ => (b, a, true),
                 };
-                let res = order(le, &x.v, &y.v)
-                    .ok_or_else(|| Abort::with(Reason::NyiType, "comparison"))?;
+                let Some(res) = order(le, &x.v, &y.v) else {
+                    return self.order_meta(st, le, x, y);
+                };
                 self.guard_order(le, x, y, res)?;
             }
             _ => unreachable!("not a comparison"),
         }
-        Ok(())
+        Ok(false)
+    }
+
+    /// `a == b` for two different tables, one with a metatable: `__eq` from the first's
+    /// metatable, else the second's, inlined; without one they are unequal.
+    fn eq_meta(&mut self, st: &mut State, a: Opnd, b: Opnd) -> RecResult<bool> {
+        let (Value::Table(_), Value::Table(_)) = (a.v, b.v) else {
+            return Err(Abort::with(Reason::NyiMeta, "__eq"));
+        };
+        // The same table is equal to itself without asking.
+        self.guard(Op::Ne, Ty::Tab, a.r, b.r, 0)?;
+        if self.meta_call(st, Tm::Eq, [a, b], &[a.r, b.r], MetaRet::Cond)? {
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// `x < y` (`le`: `x <= y`) for operands that are not two numbers: `__lt`/`__le` from
+    /// a table operand's metatable, inlined. Strings and other metamethod sources abort.
+    fn order_meta(&mut self, st: &mut State, le: bool, x: Opnd, y: Opnd) -> RecResult<bool> {
+        let event = if le { Tm::Le } else { Tm::Lt };
+        if self.meta_call(st, event, [x, y], &[x.r, y.r], MetaRet::Cond)? {
+            return Ok(true);
+        }
+        // No metamethod: an error (or, for `<=`, the `__lt` fallback) the interpreter raises.
+        Err(Abort::with(Reason::NyiMeta, TM_NAMES[event as usize]))
+    }
+
+    /// Look `event` up in the metatables of `ops` in turn and inline a call of the first
+    /// found with `args`, its return finishing the instruction as `ret` says. A table's
+    /// metatable is guarded; a number is passed over (numbers have no metatable); anything
+    /// else aborts. False if no operand has the metamethod.
+    fn meta_call(
+        &mut self,
+        st: &mut State,
+        event: Tm,
+        ops: [Opnd; 2],
+        args: &[Ref],
+        ret: MetaRet,
+    ) -> RecResult<bool> {
+        let nyi = || Abort::with(Reason::NyiMeta, TM_NAMES[event as usize]);
+        for o in ops {
+            let Value::Table(t) = o.v else {
+                if matches!(self.em.ir.ty(o.r), Ty::Int | Ty::Num) {
+                    continue;
+                }
+                return Err(nyi());
+            };
+            let m = self.emit(
+                Op::FLoad,
+                Ty::Ptr,
+                o.r,
+                Ref::NONE,
+                crate::ir::Field::TabMeta as i64,
+            )?;
+            self.guard_metatable(m, t.metatable())?;
+            let Some(mt) = t.metatable() else { continue };
+            let (h, href) = self.meta_field_of(st, mt, event)?;
+            match h {
+                Value::Nil => continue,
+                Value::LuaFn(_) => {
+                    self.call_meta(st, Opnd { r: href, v: h }, args, ret)?;
+                    return Ok(true);
+                }
+                _ => return Err(nyi()),
+            }
+        }
+        Ok(false)
     }
 
     /// Would `a == b` consult `__eq` (two different tables or full userdata with one)?

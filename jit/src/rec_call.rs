@@ -139,7 +139,26 @@ impl Recorder {
         for j in 0..n {
             vals.push(self.slot(st, base + a as i32 + j)?);
         }
+        // A comparison's metamethod: the truth of its result is guarded while its frame is
+        // still there (an exit returns again and the interpreter finishes the comparison).
+        let cond = match self.frame().meta {
+            Some(MetaRet::Cond) if n > 0 => {
+                let v = Opnd {
+                    r: vals[0],
+                    v: self.rt(st, base + a as i32),
+                };
+                Some(self.truthiness(v)?)
+            }
+            Some(MetaRet::Cond) => Some(false),
+            _ => None,
+        };
         let f = self.frames.pop().expect("inlined frame");
+        if let Some(truth) = cond {
+            // The comparison at `ret_pc - 1` jumps when the truth equals its k.
+            let pc = f.ret_pc as usize - 1;
+            let k = self.frame().closure.proto.code[pc].k();
+            return self.take_jump(pc, truth == k);
+        }
         self.finish_frame(&f, &vals)
     }
 
@@ -152,7 +171,7 @@ impl Recorder {
                 let v = vals.first().copied().unwrap_or_else(|| self.em.ir.knil());
                 self.set_slot(slot, v);
             }
-            Some(MetaRet::Drop) => {}
+            Some(MetaRet::Drop | MetaRet::Cond) => {}
             Some(MetaRet::Unsupported) => {
                 return Err(Abort::with(Reason::NyiMeta, "metamethod result"));
             }

@@ -366,9 +366,16 @@ impl Recorder {
                 let mref = self.emit(Op::FLoad, Ty::Ptr, v.r, Ref::NONE, Field::TabMeta as i64)?;
                 self.guard_meta(mref, tab.metatable())?;
                 if let Some(mt) = tab.metatable() {
-                    let (h, _) = self.meta_field(st, mt, Tm::Len)?;
-                    if !h.is_nil() {
-                        return Err(Abort::with(Reason::NyiMeta, "__len"));
+                    let (h, href) = self.meta_field(st, mt, Tm::Len)?;
+                    match h {
+                        Value::Nil => {}
+                        // __len(t, t), its first result to R[A].
+                        Value::LuaFn(_) => {
+                            let dest = MetaRet::Store(self.frame().base + i.a() as i32);
+                            let f = Opnd { r: href, v: h };
+                            return self.call_meta(st, f, &[v.r, v.r], dest);
+                        }
+                        _ => return Err(Abort::with(Reason::NyiMeta, "__len")),
                     }
                 }
                 self.emit(Op::TLen, Ty::Int, v.r, Ref::NONE, 0)?

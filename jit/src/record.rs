@@ -85,6 +85,8 @@ pub enum MetaRet {
     Store(i32),
     /// Its results are dropped (`__newindex`).
     Drop,
+    /// The truth of its first result decides a comparison's jump (`__eq`, `__lt`, `__le`).
+    Cond,
     /// Something the recorder does not finish (a comparison's jump).
     Unsupported,
 }
@@ -100,6 +102,7 @@ pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
             MetaRet::Store(base + i.a() as i32)
         }
         SetTabUp | SetTable | SetI | SetField => MetaRet::Drop,
+        Eq | Lt | Le | LtI | LeI | GtI | GeI => MetaRet::Cond,
         _ => MetaRet::Unsupported,
     }
 }
@@ -670,8 +673,10 @@ impl Recorder {
                 }
             }
             Eq | Lt | Le | EqK | EqI | LtI | LeI | GtI | GeI => {
-                self.compare(st, i)?;
-                self.test_jump(st, pc, i)?;
+                // (A comparison that calls a metamethod takes its jump when it returns.)
+                if !self.compare(st, i)? {
+                    self.test_jump(st, pc, i)?;
+                }
             }
             Test => {
                 let v = self.reg(st, i.a())?;
@@ -768,15 +773,20 @@ impl Recorder {
 
     /// After a test: if its jump is taken backwards, that is a back-edge.
     fn test_jump(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
-        let _ = st;
-        let j = self.frame().closure.proto.code[pc + 1];
-        if j.sj() >= 0 {
+        if self.frame().closure.proto.code[pc + 1].sj() >= 0 {
             return Ok(());
         }
         // Whether the jump is taken was decided when the guard was recorded; recompute it
         // from the state the interpreter has now (the instruction has not run yet).
         let taken = self.jump_taken(st, i)?;
-        if taken {
+        self.take_jump(pc, taken)
+    }
+
+    /// The test at `pc` of the current frame is finished with its jump `taken` or not: a
+    /// jump taken backwards is a back-edge.
+    pub fn take_jump(&mut self, pc: usize, taken: bool) -> RecResult<()> {
+        let j = self.frame().closure.proto.code[pc + 1];
+        if taken && j.sj() < 0 {
             self.back_edge((pc as i64 + 2 + j.sj() as i64) as usize)?;
         }
         Ok(())

@@ -47,9 +47,12 @@ pub struct Trace {
     pub loop_offset: usize,
     /// Offset just after the prologue, where linking traces jump in.
     pub body_offset: usize,
-    /// Per exit: the code it continues at (a side trace), or 0 (back to the interpreter).
+    /// Per exit: the code it continues at: a side trace, or the common exit (back to the
+    /// interpreter).
     /// Boxed, so compiled code can embed the address of each entry.
     pub exit_table: Box<[Cell<usize>]>,
+    /// The address of the common exit (an exit table entry without a side trace).
+    pub common_exit: usize,
     /// Per exit: times taken, and side-trace attempts made from it.
     pub exit_counts: Box<[Cell<u32>]>,
     pub exit_tries: Box<[Cell<u32>]>,
@@ -257,6 +260,11 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         McodeError::TooBig => Abort::new(Reason::McodeTooBig),
         McodeError::Full => Abort::new(Reason::McodeFull),
     })?;
+    // Every exit leaves through the common exit until a side trace takes it over.
+    let common = range.addr + code.common_offset;
+    for e in exit_table.iter() {
+        e.set(common);
+    }
     let max_depth = c.ir.snaps.iter().map(|s| s.frames.len()).max().unwrap_or(0);
     let nexit = code.exits.len();
     let max_slot = rec.max_slot.max(pl.parent.map_or(0, |(p, _)| p.max_slot));
@@ -276,6 +284,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         loop_offset: code.loop_offset,
         body_offset: code.body_offset,
         exit_table,
+        common_exit: common,
         exit_counts: (0..nexit).map(|_| Cell::new(0)).collect(),
         exit_tries: (0..nexit).map(|_| Cell::new(0)).collect(),
         exit_waits: (0..nexit).map(|_| Cell::new(0)).collect(),
