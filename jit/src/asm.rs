@@ -37,7 +37,9 @@
 //!   register allocator gave it a register no live value (snapshots included) uses.
 
 use crate::abort::{Abort, Reason};
-use crate::exec::{CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_SPILL, CTX_XMM};
+use crate::exec::{
+    CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_NEXTRA, CTX_SPILL, CTX_XMM,
+};
 use crate::helpers;
 use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
 use crate::regalloc::{is_call, reg::*, Alloc, Loc};
@@ -522,6 +524,11 @@ impl Asm<'_> {
             Op::FnRoot => {
                 let d = self.gdst();
                 a!(self.ops; mov Rq(d), [r15 + CTX_CLOSURE]);
+                self.gfinish(d);
+            }
+            Op::NExtra => {
+                let d = self.gdst();
+                a!(self.ops; mov Rq(d), [r15 + CTX_NEXTRA]);
                 self.gfinish(d);
             }
             Op::Lt | Op::Ge | Op::Le | Op::Gt | Op::Eq | Op::Ne | Op::ULt | Op::UGe => {

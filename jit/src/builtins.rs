@@ -28,6 +28,7 @@ pub enum Builtin {
     Next,
     StringLen,
     Setmetatable,
+    Select,
 }
 
 /// Library functions by address.
@@ -52,6 +53,7 @@ const NAMED: &[(&str, &str, Builtin)] = &[
     ("_G", "next", Builtin::Next),
     ("string", "len", Builtin::StringLen),
     ("_G", "setmetatable", Builtin::Setmetatable),
+    ("_G", "select", Builtin::Select),
 ];
 
 fn fn_addr(v: Value) -> Option<usize> {

@@ -40,6 +40,8 @@ pub struct ExecCtx {
     pub xmm: [u64; 16],
     /// The root frame's closure (a `GcBox` address).
     pub closure: usize,
+    /// The root frame's count of extra arguments (`NEXTRA`).
+    pub nextra: u64,
     /// The interpreter state (for helpers that allocate).
     pub state: *mut State,
     /// Where `jit_next` leaves the next key and value of a traversal.
@@ -52,17 +54,19 @@ pub const CTX_EXITTRACE: i32 = std::mem::offset_of!(ExecCtx, exit_trace) as i32;
 pub const CTX_GPR: i32 = std::mem::offset_of!(ExecCtx, gpr) as i32;
 pub const CTX_XMM: i32 = std::mem::offset_of!(ExecCtx, xmm) as i32;
 pub const CTX_CLOSURE: i32 = std::mem::offset_of!(ExecCtx, closure) as i32;
+pub const CTX_NEXTRA: i32 = std::mem::offset_of!(ExecCtx, nextra) as i32;
 pub const CTX_STATE: i32 = std::mem::offset_of!(ExecCtx, state) as i32;
 pub const CTX_SPILL: i32 = std::mem::offset_of!(ExecCtx, spill) as i32;
 
 impl ExecCtx {
-    pub fn new(st: &mut State, closure: Gc<LuaClosure>) -> ExecCtx {
+    pub fn new(st: &mut State, closure: Gc<LuaClosure>, nextra: u32) -> ExecCtx {
         ExecCtx {
             exitno: 0,
             exit_trace: 0,
             gpr: [0; 16],
             xmm: [0; 16],
             closure: closure.addr(),
+            nextra: nextra as u64,
             state: st as *mut State,
             next_pair: [Value::Nil; 2],
             spill: [0; MAX_SPILL],
@@ -130,7 +134,7 @@ pub fn restore(
     // inlined ones now.
     ts.frames.truncate(root_fi + 1);
     let mut caller = root_fi;
-    for f in &sn.frames {
+    for (n, f) in sn.frames.iter().enumerate() {
         let func = base + f.func as usize;
         let Value::LuaFn(cl) = ts.stack[func] else {
             // The call guarded that a Lua function is there; the snapshot restores it.
@@ -140,7 +144,14 @@ pub fn restore(
             ));
         };
         ts.frames[caller].pc = f.ret_pc as usize;
-        let fbase = func + 1;
+        // A vararg function's registers start above its extra arguments once VARARGPREP
+        // (its first instruction) has run.
+        let pc = sn.frames.get(n + 1).map_or(sn.pc, |g| g.ret_pc);
+        let fbase = if cl.proto.is_vararg && pc > 0 {
+            func + 1 + cl.proto.numparams as usize + f.nextra as usize
+        } else {
+            func + 1
+        };
         ts.frames.push(Frame {
             func,
             base: fbase,

@@ -55,6 +55,7 @@ macro_rules! for_each_irop {
             // Entry values.
             SLoad,  "--s", "GL",  "stack slot k of the trace (relative to the root frame's base), type-checked";
             FnRoot, "---", "",    "the closure of the trace's root frame";
+            NExtra, "---", "",    "the count of extra arguments (varargs) of the trace's root frame";
             // Guards on operands of type ty.
             Lt,     "rr-", "Gv",   "a < b";
             Ge,     "rr-", "Gv",   "a >= b (floats: not a < b)";

@@ -457,7 +457,7 @@ impl Jit {
             }
             s.stats.max_depth = s.stats.max_depth.max(depth + 1);
         }
-        let mut ctx = exec::ExecCtx::new(st, cl);
+        let mut ctx = exec::ExecCtx::new(st, cl, fr.nextra);
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
         // SAFETY: the trace's code follows `TraceFn`; `base_ptr` is register 0 of the

@@ -45,7 +45,7 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
     for r in 1..n {
         let ins = em.ir.ins[r];
         match ins.op {
-            Op::Nop | Op::FnRoot => continue,
+            Op::Nop | Op::FnRoot | Op::NExtra => continue,
             Op::SLoad => {
                 if let Some(&v) = slot_end.get(&(ins.k as i32)) {
                     if em.ir.ty(v) != ins.ty {

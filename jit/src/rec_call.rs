@@ -62,9 +62,6 @@ impl Recorder {
         nresults: i32,
     ) -> RecResult<()> {
         let p = &cl.proto;
-        if p.is_vararg {
-            return Err(Reason::NyiVararg.into());
-        }
         if self.frames.len() as u32 > self.limits.maxdepth {
             return Err(Reason::TooDeep.into());
         }
@@ -82,6 +79,11 @@ impl Recorder {
         for j in nargs..p.numparams as i32 {
             self.set_slot(base + j, nil);
         }
+        let nextra = if p.is_vararg {
+            (nargs - p.numparams as i32).max(0) as u32
+        } else {
+            0
+        };
         self.ensure_slot(limit - 1);
         self.frames.push(RecFrame {
             base,
@@ -91,8 +93,66 @@ impl Recorder {
             ret_pc: ret_pc as u32,
             nresults,
             limit,
+            nextra,
             meta: None,
         });
+        Ok(())
+    }
+
+    /// VARARGPREP of an inlined vararg function: as the interpreter does, its registers
+    /// move above the extra arguments, the fixed parameters copied there.
+    pub fn varargprep(&mut self, st: &State) -> RecResult<()> {
+        let f = self.frame().clone();
+        if self.frames.len() == 1 || f.base != f.func + 1 {
+            return Err(Reason::NyiVararg.into());
+        }
+        let np = f.closure.proto.numparams as i32;
+        let base = f.func + 1 + np + f.nextra as i32;
+        for j in 0..np {
+            let v = self.slot(st, f.func + 1 + j)?;
+            self.set_slot(base + j, v);
+        }
+        let limit = base + f.closure.maxstacksize as i32;
+        self.ensure_slot(limit - 1);
+        let fr = self.frames.last_mut().expect("frame");
+        fr.base = base;
+        fr.limit = limit;
+        Ok(())
+    }
+
+    /// VARARG: the extra arguments into R[A]... (C - 1 of them, or all with the top set
+    /// after them). They lie just below the frame's base. The root frame's count is
+    /// guarded (the trace may be entered from another call of its function); its extra
+    /// arguments are below the trace's slot 0, read without being tracked as slots.
+    pub fn vararg(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
+        let f = self.frame().clone();
+        let nextra = f.nextra as usize;
+        let src = f.base - nextra as i32;
+        if self.frames.len() == 1 {
+            let n = self.emit(Op::NExtra, Ty::Int, Ref::NONE, Ref::NONE, 0)?;
+            let k = self.em.ir.kint(nextra as i64);
+            self.guard(Op::Eq, Ty::Int, n, k, 0)?;
+        }
+        let wanted = if i.c() == 0 { nextra } else { i.c() - 1 };
+        let nil = self.em.ir.knil();
+        let mut vals = Vec::with_capacity(wanted);
+        for j in 0..wanted {
+            let s = src + j as i32;
+            vals.push(if j >= nextra {
+                nil
+            } else if s >= 0 {
+                self.slot(st, s)?
+            } else {
+                let ty = Ty::of_value(&st.ts().stack[self.base_abs - (-s) as usize]);
+                self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, s as i64)?
+            });
+        }
+        for (j, v) in vals.into_iter().enumerate() {
+            self.set_reg(i.a() + j, v);
+        }
+        if i.c() == 0 {
+            self.set_top(f.base + (i.a() + nextra) as i32);
+        }
         Ok(())
     }
 
@@ -314,6 +374,30 @@ impl Recorder {
                     return Err(nyi());
                 }
                 args.iter().map(|o| o.r).collect()
+            }
+            Builtin::Select => {
+                // The selector is '#' (guarded; the count is known) or a constant index. A
+                // variable index would need a load from a computed stack slot: NYI.
+                let x = arg(0)?;
+                let rest = &args[1..];
+                match x.v {
+                    Value::Str(sv) if sv.as_bytes() == b"#" => {
+                        let k = self.konst(x.v);
+                        self.guard(Op::Eq, Ty::Str, x.r, k, 0)?;
+                        vec![self.em.ir.kint(rest.len() as i64)]
+                    }
+                    Value::Int(n) if x.r.is_const() => {
+                        let len = rest.len() as i64;
+                        let from = match n {
+                            n if n < 0 && -n <= len => len + n,
+                            n if n > 0 => (n - 1).min(len),
+                            // Out of range: the interpreter raises.
+                            _ => return Err(nyi()),
+                        };
+                        rest[from as usize..].iter().map(|o| o.r).collect()
+                    }
+                    _ => return Err(nyi()),
+                }
             }
             Builtin::Tonumber => {
                 let x = arg(0)?;

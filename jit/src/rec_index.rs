@@ -27,6 +27,9 @@ use lua_core::table::Table;
 use lua_core::tm::Tm;
 use lua_core::{State, Value};
 
+/// The largest array part a SETLIST may give a table the trace creates.
+const MAX_SETLIST_GROW: usize = 1024;
+
 /// Where an upvalue's value lives, as the trace sees it.
 enum UpLoc {
     Slot(i32),
@@ -296,9 +299,6 @@ impl Recorder {
             },
             ref k => return Err(Abort::with(Reason::NyiKey, k.type_name())),
         };
-        if matches!(dest, Dest::Insert) && vty == Ty::Nil {
-            return Err(Abort::with(Reason::NyiKey, "nil store to an absent key"));
-        }
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
@@ -338,7 +338,18 @@ impl Recorder {
                 }
             }
         }
-        // The writes.
+        // The writes. Nil stored to an absent key is no write at all (no key is created):
+        // guard that the key is still absent (or nil).
+        if matches!(dest, Dest::Insert) && vty == Ty::Nil {
+            let op = if matches!(key.v, Value::Int(_)) {
+                Op::TGetInt
+            } else {
+                Op::TGetStr
+            };
+            let p = self.emit(op, Ty::Ptr, t.r, key.r, 0)?;
+            self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
+            return Ok(());
+        }
         let (ptr, inserted) = match dest {
             Dest::Slot(p) => (p, false),
             Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
@@ -408,7 +419,14 @@ impl Recorder {
         };
         let off = i.c();
         if off + n > narr {
-            return Err(Abort::with(Reason::NyiBytecode, "SETLIST"));
+            // A table this trace creates is made big enough from the start (`{...}` and
+            // `{f()}` have a variable count, known to the trace): the interpreter grows
+            // its array to exactly this size.
+            if tins.op != Op::TNew || t.r.is_const() || off + n > MAX_SETLIST_GROW {
+                return Err(Abort::with(Reason::NyiBytecode, "SETLIST"));
+            }
+            let k = ((off + n) as i64) << 32 | (tins.k & 0xffff_ffff);
+            self.em.ir.ins[t.r.idx()].k = k;
         }
         let arr = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabArray as i64)?;
         for j in 1..=n {

@@ -73,6 +73,9 @@ pub struct RecFrame {
     pub nresults: i32,
     /// One past the frame's last register slot.
     pub limit: i32,
+    /// Arguments beyond the parameters of a vararg function (`...`), stored from
+    /// `func + 1 + numparams` (its registers start above them after VARARGPREP).
+    pub nextra: u32,
     /// A metamethod frame: what its return does, finishing the instruction at
     /// `ret_pc - 1` of the frame below.
     pub meta: Option<MetaRet>,
@@ -182,6 +185,7 @@ impl Recorder {
                 ret_pc: 0,
                 nresults: 0,
                 limit,
+                nextra: fr.nextra,
                 meta: None,
             }],
             slots: vec![Ref::NONE; limit as usize],
@@ -266,6 +270,7 @@ impl Recorder {
                 ret_pc,
                 nresults: f.nresults,
                 limit,
+                nextra: f.nextra,
                 meta: (f.kind == lua_core::thread::CallKind::Meta).then(|| {
                     let caller = &ts.frames[root_fi + i - 1];
                     let cc = caller.closure.expect("a Lua frame");
@@ -391,7 +396,7 @@ impl Recorder {
                 func: f.func,
                 ret_pc: f.ret_pc,
                 nresults: f.nresults,
-                nextra: 0,
+                nextra: f.nextra,
                 meta: f.meta.is_some(),
             })
             .collect();
@@ -709,7 +714,8 @@ impl Recorder {
             TForPrep => return Err(Reason::InnerLoop.into()),
             TailCall => self.tailcall(st, i)?,
             Closure => return Err(Abort::with(Reason::NyiBytecode, "CLOSURE")),
-            VarArg | VarArgPrep => return Err(Reason::NyiVararg.into()),
+            VarArgPrep => self.varargprep(st)?,
+            VarArg => self.vararg(st, i)?,
             Close => {
                 // Nothing to close is the common case (a generic for's exit): guard it; the
                 // interpreter closes whatever there is.
@@ -886,9 +892,22 @@ impl Recorder {
                     return Err(Abort::with(Reason::NyiType, "FORPREP"));
                 }
                 let k = sv;
-                if self.em.ir.as_kint(step.r).is_none() {
+                // A step of 1 or a power of two is guarded to stay that constant (the
+                // count is a shift); any other step only keeps its sign (the count is a
+                // division).
+                let pow2 = k.unsigned_abs().is_power_of_two();
+                let zero = self.em.ir.kint(0);
+                if self.em.ir.as_kint(step.r).is_some() {
+                } else if pow2 {
                     let kr = self.em.ir.kint(k);
                     self.guard(Op::Eq, Ty::Int, step.r, kr, 0)?;
+                } else if k > 0 {
+                    self.guard(Op::Lt, Ty::Int, zero, step.r, 0)?;
+                } else {
+                    // (Not math.mininteger, whose magnitude is no integer.)
+                    let min = self.em.ir.kint(i64::MIN);
+                    self.guard(Op::Gt, Ty::Int, zero, step.r, 0)?;
+                    self.guard(Op::Ne, Ty::Int, step.r, min, 0)?;
                 }
                 let skip = if k > 0 { i0 > l } else { i0 < l };
                 let (lo, hi) = if k > 0 {
@@ -908,7 +927,17 @@ impl Recorder {
                         let sh = self.em.ir.kint(n.trailing_zeros() as i64);
                         self.emit(Op::BShr, Ty::Int, diff, sh, 0)?
                     }
-                    _ => return Err(Abort::with(Reason::NyiType, "FORPREP step")),
+                    _ => {
+                        // diff / |step| as unsigned numbers: diff is guarded to fit a
+                        // signed integer (a range wider than that exits).
+                        self.guard(Op::Ge, Ty::Int, diff, zero, 0)?;
+                        let mag = if k > 0 {
+                            step.r
+                        } else {
+                            self.emit(Op::Sub, Ty::Int, zero, step.r, 0)?
+                        };
+                        self.emit(Op::IDiv, Ty::Int, diff, mag, 0)?
+                    }
                 };
                 self.set_reg(a + 1, count);
                 self.set_reg(a + 3, init.r);

@@ -89,6 +89,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::Phi => ta == t && tb == t && ins.a.idx() < ir.loop_start.unwrap_or(0),
             Op::SLoad => t.tag().is_some(),
             Op::FnRoot => t == Ty::LFn,
+            Op::NExtra => t == Ty::Int,
             Op::Lt | Op::Ge | Op::Le | Op::Gt => ta == t && tb == t && num(t),
             Op::Eq | Op::Ne => ta == t && tb == t,
             Op::ULt | Op::UGe => ta == Ty::Int && tb == Ty::Int,

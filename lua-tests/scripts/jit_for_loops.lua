@@ -98,3 +98,27 @@ for _, args in ipairs({ { 1, 10, 0 }, { 1, 10, 0.0 }, { "1", 10, 1 }, { 1, {}, 1
   print(ok2, e)
   assert(ok2 == (args[1] == "1"))
 end
+
+-- inner loops whose step is a variable other than a power of two (the count is a division),
+-- including a negative step, a step changing sign, and a range wider than an integer
+do
+  local acc = 0
+  for i = 1, 60 do
+    local st = (i % 7) + 3
+    if i > 40 then st = -st end
+    if st > 0 then
+      for j = i, 200, st do acc = acc + j end
+    else
+      for j = 200, i, st do acc = acc - j end
+    end
+  end
+  local wide = 0
+  for i = 1, 30 do
+    local st = i < 20 and 3 or math.maxinteger // 3
+    for j = math.mininteger + 5, math.maxinteger - 5, st do
+      wide = wide + 1
+      if wide % 1000 == 0 then break end
+    end
+  end
+  print("variable steps", acc, wide)
+end

@@ -32,3 +32,19 @@ local parts = {}
 for i = 1, 3000 do parts[#parts + 1] = i % 10 end
 local str = table.concat(parts)
 print(#str, str:sub(1, 10), str:sub(-10))
+
+-- nil stored to keys that are absent (no key is created), then to keys that exist
+do
+  local t = { a = 1, [5] = 5 }
+  local cleared = 0
+  for i = 1, 300 do
+    t["k" .. (i % 4)] = nil
+    t[100 + i % 3] = nil
+    if i == 200 then t.k1 = "back"; t[101] = "back" end
+    if i == 250 then rawset(t, "k2", true) end
+    if t.k1 == nil then cleared = cleared + 1 end
+  end
+  local keys = 0
+  for _ in pairs(t) do keys = keys + 1 end
+  print("nil stores", cleared, keys, t.a, t[5], t.k1, t[101])
+end
