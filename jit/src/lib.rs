@@ -57,7 +57,7 @@ use lua_core::gc::{Gc, Marker};
 use lua_core::jitif::{ExecEntry, JitHook, HOOK_RECORD};
 use lua_core::object::Thread;
 use lua_core::proto::Proto;
-use lua_core::{LuaResult, State};
+use lua_core::{LuaResult, State, Value};
 pub use options::JitConfig;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -95,6 +95,42 @@ struct Recording {
     began: std::time::Instant,
 }
 
+impl JitState {
+    /// A trace event "start" for trace `no` at `pc` of the running frame (a side trace:
+    /// its parent and exit), if a "trace" handler listens. Delivered with the trace's
+    /// other events once its recording ends.
+    fn queue_start(&mut self, st: &State, no: u32, pc: usize, side: Option<(u32, u32)>) {
+        if !self.attached.iter().any(|(k, _)| k == "trace") {
+            return;
+        }
+        let f = st.ts().frames.last().and_then(|f| f.closure);
+        self.events.push(Event {
+            what: "start",
+            tr: no,
+            func: f.map_or(Value::Nil, Value::LuaFn),
+            pc,
+            msg: None,
+            depth: 0,
+            side,
+        });
+    }
+}
+
+/// A queued event for the `jit.attach` handlers.
+struct Event {
+    /// "stop", "abort" (trace events) or "record".
+    what: &'static str,
+    tr: u32,
+    func: lua_core::Value,
+    pc: usize,
+    /// An abort's reason.
+    msg: Option<String>,
+    /// Of a record event: how many inlined frames deep the instruction is.
+    depth: u32,
+    /// Of a side trace's start event: its parent trace and exit.
+    side: Option<(u32, u32)>,
+}
+
 pub struct JitState {
     pub config: JitConfig,
     /// Traces by number (index 0 unused); `None` once flushed.
@@ -116,9 +152,9 @@ pub struct JitState {
     pub out: dump::Output,
     /// `jit.attach` handlers: (event, function).
     pub attached: Vec<(String, lua_core::Value)>,
-    /// Trace events for the "trace" handlers, delivered at the next loop header where no
-    /// recording is in progress: (what, trace, function, pc, abort message).
-    events: Vec<(&'static str, u32, lua_core::Value, usize, Option<String>)>,
+    /// Events for the `jit.attach` handlers, delivered at the next loop header where no
+    /// recording is in progress.
+    events: Vec<Event>,
     /// The most stack slots and inlined frames any trace needs (control may pass from the
     /// entered trace to any other through exits and links).
     max_slot: i32,
@@ -128,6 +164,11 @@ pub struct JitState {
 /// The JIT installed in a state (see the module doc).
 pub struct Jit {
     pub state: RefCell<JitState>,
+}
+
+/// The interpreter's loop counter start for option `hotloop`.
+fn hot_threshold(hotloop: u32) -> u16 {
+    hotloop.clamp(1, u16::MAX as u32) as u16
 }
 
 /// Install the JIT into `st` with `config`. With the JIT off (`-joff`) nothing is
@@ -140,7 +181,7 @@ pub fn install(st: &mut State, config: JitConfig) {
         st.hot_threshold = 56;
         return;
     }
-    st.hot_threshold = config.hotloop.clamp(1, u16::MAX as u32) as u16;
+    st.hot_threshold = hot_threshold(config.hotloop);
     let builtins = Rc::new(builtins::Builtins::resolve(st));
     let out = dump::Output::new(&config);
     let j = Jit {
@@ -218,8 +259,15 @@ impl Jit {
                     .frames
                     .first()
                     .map_or(lua_core::Value::Nil, |f| lua_core::Value::LuaFn(f.closure));
-                s.events
-                    .push(("abort", r.no, f, r.rec.start_pc, Some(ab.message())));
+                s.events.push(Event {
+                    what: "abort",
+                    tr: r.no,
+                    func: f,
+                    pc: r.rec.start_pc,
+                    msg: Some(ab.message()),
+                    depth: 0,
+                    side: None,
+                });
             }
         }
         if let Some(ab) = why {
@@ -276,6 +324,7 @@ impl Jit {
             ..record::Limits::default()
         };
         let rec = record::Recorder::new(st, pc, s.builtins.clone(), limits);
+        s.queue_start(st, no, pc, None);
         let ts = st.ts();
         ts.hook_mask |= HOOK_RECORD;
         ts.exec.push(ExecEntry::Recording { trace: no });
@@ -301,6 +350,7 @@ impl Jit {
         };
         let rec =
             record::Recorder::new_side(st, root_fi, parent.no, exit, s.builtins.clone(), limits);
+        s.queue_start(st, no, rec.start_pc, Some((parent.no, exit)));
         let ts = st.ts();
         let proto = ts.frames[root_fi]
             .closure
@@ -411,7 +461,15 @@ impl Jit {
                         .last()
                         .and_then(|f| f.closure)
                         .map_or(lua_core::Value::Nil, lua_core::Value::LuaFn);
-                    s.events.push(("stop", t.no, f, t.start_pc, None));
+                    s.events.push(Event {
+                        what: "stop",
+                        tr: t.no,
+                        func: f,
+                        pc: t.start_pc,
+                        msg: None,
+                        depth: 0,
+                        side: None,
+                    });
                 }
                 Some(t)
             }
@@ -630,10 +688,14 @@ impl JitHook for Jit {
                 }
                 return match self.finish_recording(st) {
                     Some(t) => {
-                        self.enter(st, &t)?;
+                        let r = self.enter(st, &t);
+                        self.deliver_events(st);
+                        r.map(|_| true)
+                    }
+                    None => {
+                        self.deliver_events(st);
                         Ok(true)
                     }
-                    None => Ok(true),
                 };
             }
             Some(false) => {
@@ -702,12 +764,14 @@ impl JitHook for Jit {
     }
 
     fn record(&self, st: &mut State, pc: usize) {
+        let mut depth = 0;
         let res = {
             let mut s = self.state.borrow_mut();
             match s.recording.as_mut() {
                 Some(r) if r.thread.ptr_eq(st.cur) => Some(if hooks_active(st) {
                     Err(Abort::new(Reason::Hooked))
                 } else {
+                    depth = r.rec.frames.len() as u32 - 1;
                     r.rec.record(st, pc)
                 }),
                 _ => None,
@@ -715,14 +779,19 @@ impl JitHook for Jit {
         };
         match res {
             None => st.ts().hook_mask &= !HOOK_RECORD,
-            Some(Err(ab)) => self.end_recording(st, Some(ab)),
+            Some(Err(ab)) => {
+                self.end_recording(st, Some(ab));
+                self.deliver_events(st);
+            }
             Some(Ok(())) => {
+                self.queue_record_event(st, pc, depth);
                 let linked = {
                     let s = self.state.borrow();
                     s.recording.as_ref().is_some_and(|r| r.rec.link.is_some())
                 };
                 if linked {
                     self.finish_recording(st);
+                    self.deliver_events(st);
                 }
             }
         }
@@ -745,7 +814,7 @@ impl JitHook for Jit {
             m.mark_value(f);
         }
         for e in &s.events {
-            m.mark_value(&e.2);
+            m.mark_value(&e.func);
         }
     }
 
@@ -769,39 +838,69 @@ impl JitHook for Jit {
 }
 
 impl Jit {
-    /// Call the "trace" handlers of `jit.attach` with the queued events, unless a recording
-    /// is in progress (the handlers' own code must not be recorded into it). Errors in a
-    /// handler are ignored, as LuaJIT ignores them.
+    /// A "record" event for the instruction at `pc` just recorded, if anyone listens.
+    fn queue_record_event(&self, st: &State, pc: usize, depth: u32) {
+        let mut s = self.state.borrow_mut();
+        if !s.attached.iter().any(|(k, _)| k == "record") {
+            return;
+        }
+        let Some(r) = s.recording.as_ref() else {
+            return;
+        };
+        let f = st
+            .ts()
+            .frames
+            .get(r.rec.root_fi + depth as usize)
+            .and_then(|f| f.closure);
+        let ev = Event {
+            what: "record",
+            tr: r.no,
+            func: f.map_or(lua_core::Value::Nil, lua_core::Value::LuaFn),
+            pc,
+            msg: None,
+            depth,
+            side: None,
+        };
+        s.events.push(ev);
+    }
+
+    /// Call the `jit.attach` handlers with the queued events, unless a recording is in
+    /// progress (the handlers' own code must not be recorded into it): "trace" handlers
+    /// get `(what, tr, func, pc, nil, msg)`, "record" handlers `(tr, func, pc, depth)`, as
+    /// LuaJIT calls them. Errors in a handler are ignored, as LuaJIT ignores them.
     fn deliver_events(&self, st: &mut State) {
         let (events, handlers) = {
             let mut s = self.state.borrow_mut();
             if s.events.is_empty() || s.recording.is_some() {
                 return;
             }
-            let handlers: Vec<lua_core::Value> = s
-                .attached
-                .iter()
-                .filter(|(e, _)| e == "trace")
-                .map(|(_, f)| *f)
-                .collect();
-            (std::mem::take(&mut s.events), handlers)
+            (std::mem::take(&mut s.events), s.attached.clone())
         };
-        for (what, tr, f, pc, msg) in events {
-            for h in &handlers {
-                let w = st.str_value(what);
-                let m = match &msg {
-                    Some(m) => st.str_value(m),
-                    None => lua_core::Value::Nil,
+        for e in events {
+            let kind = if e.what == "record" {
+                "record"
+            } else {
+                "trace"
+            };
+            for (_, h) in handlers.iter().filter(|(k, _)| k == kind) {
+                let tr = lua_core::Value::Int(e.tr as i64);
+                let pc = lua_core::Value::Int(e.pc as i64);
+                let args = if kind == "record" {
+                    vec![tr, e.func, pc, lua_core::Value::Int(e.depth as i64)]
+                } else {
+                    let m = match &e.msg {
+                        Some(m) => st.str_value(m),
+                        None => lua_core::Value::Nil,
+                    };
+                    let (x, y) = match e.side {
+                        // start: the parent trace and exit of a side trace.
+                        Some((p, x)) => (Value::Int(p as i64), Value::Int(x as i64)),
+                        // abort: (a code, which we do not have) and the reason.
+                        None => (Value::Nil, m),
+                    };
+                    vec![st.str_value(e.what), tr, e.func, pc, x, y]
                 };
-                let args = [
-                    w,
-                    lua_core::Value::Int(tr as i64),
-                    f,
-                    lua_core::Value::Int(pc as i64),
-                    lua_core::Value::Nil,
-                    m,
-                ];
-                let _ = st.call_value(*h, &args, 0);
+                st.jit_call_handler(*h, &args);
             }
         }
     }

@@ -142,9 +142,11 @@ fn jit_status(st: &mut State) -> NResults {
     Ok(st.ret(&out))
 }
 
-/// `jit.attach(f, event)`: call `f` on JIT events (`"trace"`: `f(what, tr, func, pc, nil,
-/// msg)` with what "stop" or "abort"); `jit.attach(f)` detaches it. Other events are kept
-/// but not delivered.
+/// `jit.attach(f, event)`: call `f` on JIT events, as LuaJIT does: `"trace"` gets
+/// `f("start", tr, func, pc, parent, exit)`, `f("stop", tr, func, pc)` and
+/// `f("abort", tr, func, pc, nil, reason)`; `"record"` gets `f(tr, func, pc, depth)` per
+/// recorded instruction. Events are delivered when the recording ends (never into it).
+/// `jit.attach(f)` detaches `f`. Other event names are kept but never delivered.
 fn jit_attach(st: &mut State) -> NResults {
     let f = st.check_any(1)?;
     let event = st.opt_str(2)?.map(|s| s.to_str_lossy().into_owned());
@@ -223,14 +225,21 @@ fn opt_start(st: &mut State) -> NResults {
         } else {
             words.iter().find(|w| !c.apply_o(w)).cloned()
         };
+        let hotloop = c.hotloop;
         if bad.is_none() {
             s.config = c;
         }
-        bad
-    })
-    .flatten();
+        (bad, hotloop)
+    });
     match bad {
-        Some(w) => Err(st.rt_error(format!("unknown or malformed optimization flag '{w}'"))),
+        Some((Some(w), _)) => {
+            Err(st.rt_error(format!("unknown or malformed optimization flag '{w}'")))
+        }
+        Some((None, hotloop)) => {
+            // Loops met from now on count from the new threshold.
+            st.hot_threshold = crate::hot_threshold(hotloop);
+            Ok(0)
+        }
         None => Ok(0),
     }
 }

@@ -842,6 +842,27 @@ impl State {
         }
     }
 
+    /// For a JIT calling an event handler from inside the interpreter loop (between two
+    /// instructions of the running frame): `f(args)` runs above the frame's registers,
+    /// protected and not yieldable; an error is dropped, as LuaJIT drops errors in its
+    /// event handlers. The stack top is left as it was.
+    pub fn jit_call_handler(&mut self, f: Value, args: &[Value]) {
+        let ts = self.ts();
+        let top = ts.top;
+        if let Some(fr) = ts.frames.last() {
+            if fr.closure.is_some() && ts.top < fr.top {
+                ts.top = fr.top;
+            }
+        }
+        ts.nny += 1;
+        if let Ok(func) = self.push_call(f, args) {
+            let _ = self.pcall_at(func, 0, None);
+        }
+        let ts = self.ts();
+        ts.nny -= 1;
+        ts.top = top;
+    }
+
     /// For a JIT that left compiled code in the middle of `n` metamethod calls (it rebuilt
     /// their frames as fresh `Meta` frames, as a yield leaves them): run each of them to its
     /// return and finish the instruction that called it, innermost first, as `unroll`
