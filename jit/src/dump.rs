@@ -95,8 +95,12 @@ pub fn parent_text(t: &Trace) -> String {
     }
 }
 
-/// How the trace ends: "loop", or "-> N" for a link to trace N.
+/// How the trace ends: "loop", or "-> N" for a link to trace N (directly, or through the
+/// dispatcher from an inlined frame).
 pub fn link_text(t: &Trace) -> String {
+    if let Some(n) = t.dispatch {
+        return format!("-> {n}");
+    }
     match t.link {
         Some(0) => "interpreter".to_string(),
         Some(n) => format!("-> {n}"),

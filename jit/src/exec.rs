@@ -73,6 +73,17 @@ impl ExecCtx {
         }
     }
 
+    /// Make a used context ready for another run. The register and spill areas keep
+    /// their old contents: compiled code writes a slot before any exit reads it.
+    pub fn reset(&mut self, st: &mut State, closure: Gc<LuaClosure>, nextra: u32) {
+        self.exitno = 0;
+        self.exit_trace = 0;
+        self.closure = closure.addr();
+        self.nextra = nextra as u64;
+        self.state = st as *mut State;
+        self.next_pair = [Value::Nil; 2];
+    }
+
     /// The raw 64 bits of value `r` at the exit.
     fn bits(&self, ir: &Ir, ra: &Alloc, r: Ref) -> u64 {
         if r.is_const() {
@@ -95,21 +106,22 @@ impl ExecCtx {
 }
 
 /// A Lua value of IR type `ty` from its payload bits.
+#[inline]
 pub fn box_value(ty: Ty, bits: u64) -> Value {
-    let tag = ty.tag().unwrap_or(lua_core::layout::TAG_NIL);
-    if ty == Ty::Nil {
-        return Value::Nil;
+    match ty {
+        Ty::Nil | Ty::Ptr | Ty::Void => Value::Nil,
+        Ty::Bool => Value::Bool(bits & 0xff != 0),
+        Ty::Int => Value::Int(bits as i64),
+        Ty::Num => Value::Float(f64::from_bits(bits)),
+        _ => {
+            let tag = ty.tag().unwrap_or(lua_core::layout::TAG_NIL) as u64;
+            // SAFETY: a Value is 16 bytes, its tag the low byte of the first word and its
+            // payload the second word (lua-core's layout; the rest of the first word is
+            // padding); `tag` is the tag of `ty` and `bits` a live object's address (or a
+            // light value) that compiled code produced from a value of that type.
+            unsafe { std::mem::transmute::<[u64; 2], Value>([tag, bits]) }
+        }
     }
-    if ty == Ty::Bool {
-        return Value::Bool(bits & 0xff != 0);
-    }
-    let mut raw = [0u8; 16];
-    raw[0] = tag;
-    raw[8..].copy_from_slice(&bits.to_le_bytes());
-    // SAFETY: a Value is 16 bytes, tag at 0 and payload at 8 (lua-core's layout); `tag`
-    // is the tag of `ty` and `bits` a payload of that type that compiled code produced
-    // from values of that type (an integer, a float's bits, or a live object's address).
-    unsafe { std::mem::transmute::<[u8; 16], Value>(raw) }
 }
 
 /// Rebuild the interpreter state for snapshot `snap` of trace IR `ir`, with the root frame

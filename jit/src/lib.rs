@@ -162,8 +162,21 @@ pub struct JitState {
 }
 
 /// The JIT installed in a state (see the module doc).
+/// What running one trace came to.
+enum Ran {
+    /// It could not be entered (no room on the stack or for frames).
+    No,
+    /// It ran, and the interpreter goes on where it left.
+    Yes,
+    /// It ran, and left where this trace goes on.
+    Then(Rc<Trace>),
+}
+
 pub struct Jit {
     pub state: RefCell<JitState>,
+    /// Execution contexts to reuse (one is taken per trace run: entering a trace then
+    /// costs no clearing of its spill area).
+    ctxs: RefCell<Vec<Box<exec::ExecCtx>>>,
 }
 
 /// The interpreter's loop counter start for option `hotloop`.
@@ -202,6 +215,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             max_slot: 0,
             max_depth: 0,
         }),
+        ctxs: RefCell::new(Vec::new()),
     };
     st.jit = Some(Rc::new(j));
 }
@@ -480,8 +494,49 @@ impl Jit {
         }
     }
 
-    /// Run trace `t` from the running frame (at its loop header). Returns whether it ran.
+    /// Run trace `t` from the running frame (at its loop header), and then every trace the
+    /// dispatcher goes on in. Returns whether `t` ran.
     fn enter(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<bool> {
+        let mut next = match self.run(st, t)? {
+            Ran::No => return Ok(false),
+            Ran::Yes => return Ok(true),
+            Ran::Then(n) => n,
+        };
+        loop {
+            next = match self.run(st, &next)? {
+                Ran::No | Ran::Yes => return Ok(true),
+                Ran::Then(n) => n,
+            };
+        }
+    }
+
+    /// The trace to go on in after exit `exitno` of `et` was restored: the exit is a link
+    /// to the interpreter at a loop header that has a trace (`Recorder::dispatch`), and
+    /// nothing the interpreter does between loops is due (a GC step, an interrupt, a hook).
+    fn dispatch_target(&self, st: &mut State, et: &Trace, exitno: u32) -> Option<Rc<Trace>> {
+        let i = *et.exit_ins.get(exitno as usize)?;
+        let ins = et.ir.ins[i as usize];
+        if ins.op != ir::Op::Link || ins.k != 0 || et.dispatch.is_none() {
+            return None;
+        }
+        if st.gc_due()
+            || st.interrupt.load(std::sync::atomic::Ordering::Relaxed)
+            || hooks_active(st)
+        {
+            return None;
+        }
+        let fr = st.ts().frames.last()?;
+        let cl = fr.closure?;
+        let no = cl.proto.trace_at(fr.pc);
+        let s = self.state.borrow();
+        if !s.config.enabled || s.disabled || s.recording.is_some() {
+            return None;
+        }
+        s.traces.get(no as usize).cloned().flatten()
+    }
+
+    /// Run trace `t` once, from its entry to an exit (restored).
+    fn run(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<Ran> {
         let (max_slot, max_depth) = {
             let s = self.state.borrow();
             (s.max_slot.max(t.max_slot), s.max_depth.max(t.max_depth))
@@ -493,10 +548,10 @@ impl Jit {
         if ts.frames.len() + max_depth >= lua_core::call::MAX_FRAMES
             || !ts.ensure_slot(base + max_slot as usize + 1)
         {
-            return Ok(false);
+            return Ok(Ran::No);
         }
         let Some(cl) = fr.closure else {
-            return Ok(false);
+            return Ok(Ran::No);
         };
         let depth = ts
             .exec
@@ -515,7 +570,13 @@ impl Jit {
             }
             s.stats.max_depth = s.stats.max_depth.max(depth + 1);
         }
-        let mut ctx = exec::ExecCtx::new(st, cl, fr.nextra);
+        let mut ctx = match self.ctxs.borrow_mut().pop() {
+            Some(mut c) => {
+                c.reset(st, cl, fr.nextra);
+                c
+            }
+            None => Box::new(exec::ExecCtx::new(st, cl, fr.nextra)),
+        };
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
         // SAFETY: the trace's code follows `TraceFn`; `base_ptr` is register 0 of the
@@ -523,7 +584,7 @@ impl Jit {
         // `ctx` lives across the call. The code reads and writes only the stack slots,
         // objects its guards checked, and the context; the helpers it calls use
         // `ctx.state`, which nothing else borrows until the call returns.
-        let exitno = unsafe { f(base_ptr, &mut ctx) };
+        let exitno = unsafe { f(base_ptr, &mut *ctx) };
         // Control may have passed to other traces (side traces, links): the exit names the
         // trace that took it.
         let et = {
@@ -562,6 +623,7 @@ impl Jit {
                 et.no
             )));
         }
+        self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
         if !gc_exit {
@@ -597,8 +659,15 @@ impl Jit {
             if st.out_of_memory() {
                 return Err(st.error_msg("not enough memory"));
             }
+            return Ok(Ran::Yes);
         }
-        Ok(true)
+        if nmeta > 0 {
+            return Ok(Ran::Yes);
+        }
+        Ok(match self.dispatch_target(st, &et, exitno) {
+            Some(n) => Ran::Then(n),
+            None => Ran::Yes,
+        })
     }
 
     /// An exit to the interpreter was taken: when it gets hot, record a side trace from

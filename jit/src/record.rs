@@ -152,6 +152,9 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The trace ends here, continuing in this trace (set by the instruction recorded last).
     pub link: Option<u32>,
+    /// A link to the interpreter at the header of a loop in an inlined frame that has this
+    /// trace: the exit rebuilds the frames and the dispatcher enters it (`Jit::enter`).
+    pub dispatch: Option<u32>,
     /// Address of the state's interrupt flag (Ctrl-C): every trace iteration checks it.
     pub interrupt: usize,
     /// Register liveness of the functions met so far (for pruning snapshots).
@@ -201,6 +204,7 @@ impl Recorder {
             protos: Vec::new(),
             side: None,
             link: None,
+            dispatch: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         }
@@ -247,6 +251,7 @@ impl Recorder {
             protos: Vec::new(),
             side: Some((parent, exit)),
             link: None,
+            dispatch: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         };
@@ -763,18 +768,24 @@ impl Recorder {
     }
 
     /// End the trace at loop header `target` of the current frame, linking to its trace.
+    /// In an inlined frame (side traces only: a root trace waits for the inner loop to
+    /// spawn a side trace back to it), the trace leaves to the interpreter there with the
+    /// frames rebuilt, and the dispatcher goes on in the header's trace.
     fn link_to(&mut self, target: usize) -> RecResult<()> {
-        if self.frames.len() != 1 {
+        let t = self.frame().closure.proto.trace_at(target);
+        if t == 0 {
             return Err(Reason::InnerLoop.into());
         }
-        match self.frame().closure.proto.trace_at(target) {
-            0 => Err(Reason::InnerLoop.into()),
-            t => {
-                self.link = Some(t);
-                self.pc = target;
-                Ok(())
-            }
+        if self.frames.len() == 1 {
+            self.link = Some(t);
+        } else if self.side.is_some() && self.frames.iter().all(|f| f.meta.is_none()) {
+            self.link = Some(0);
+            self.dispatch = Some(t);
+        } else {
+            return Err(Reason::InnerLoop.into());
         }
+        self.pc = target;
+        Ok(())
     }
 
     /// After a test: if its jump is taken backwards, that is a back-edge.

@@ -36,6 +36,9 @@ pub struct Trace {
     pub parent: Option<(u32, u32)>,
     /// The trace it continues in at its end (a trace that does not loop).
     pub link: Option<u32>,
+    /// A link to the interpreter at a loop header in an inlined frame, where the
+    /// dispatcher goes on in this trace (`Recorder::dispatch`).
+    pub dispatch: Option<u32>,
     pub ir: Ir,
     pub alloc: Alloc,
     /// Snapshot number of each exit.
@@ -276,6 +279,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
             Some(0) => Some(0),
             _ => pl.link.map(|t| t.no),
         },
+        dispatch: rec.dispatch,
         ir: c.ir,
         alloc: c.alloc,
         exits: code.exits,

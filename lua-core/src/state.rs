@@ -228,6 +228,12 @@ impl State {
         }
     }
 
+    /// Is a collection step due at the next safepoint?
+    #[inline]
+    pub fn gc_due(&mut self) -> bool {
+        self.heap.should_collect()
+    }
+
     /// One incremental step or generational collection (in stress mode: a full cycle, or
     /// in generational mode one collection, usually minor).
     pub fn gc_step(&mut self) {
