@@ -38,7 +38,8 @@
 
 use crate::abort::{Abort, Reason};
 use crate::exec::{
-    CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_NEXTRA, CTX_SPILL, CTX_XMM,
+    CTX_BASE_OFF, CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_NEXTRA, CTX_POPPED,
+    CTX_SPILL, CTX_XMM,
 };
 use crate::helpers;
 use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
@@ -97,6 +98,9 @@ pub struct Params<'a> {
     pub entry: Entry<'a>,
     /// Where a final `LINK` jumps to.
     pub link_addr: usize,
+    /// Before that jump: the slot of the target's base (relative to this trace's base) and
+    /// the frames this trace returned out of (RETF), when it did.
+    pub link_rebase: (i32, u32),
 }
 
 /// Number of exits the code of `ir` has (one per guard, one for a link to the
@@ -128,6 +132,8 @@ struct Asm<'a> {
     trace_no: u32,
     exit_table: usize,
     link_addr: usize,
+    /// Slot shift and frames popped before the final link (see `Params::link_rebase`).
+    link_rebase: (i32, u32),
     exits: Vec<u32>,
     exit_ins: Vec<u32>,
     exit_labels: Vec<DynamicLabel>,
@@ -153,6 +159,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         trace_no: p.trace_no,
         exit_table: p.exit_table as usize,
         link_addr: p.link_addr,
+        link_rebase: p.link_rebase,
         exits: Vec::new(),
         exit_ins: Vec::new(),
         exit_labels: Vec::new(),
@@ -355,6 +362,21 @@ impl Asm<'_> {
                 let s = self.gsrc(r);
                 self.store_slot(slot, ty, s);
             }
+        }
+        let (shift, popped) = self.link_rebase;
+        if popped > 0 {
+            // The trace returned out of `popped` frames (RETF): the target's base frame is
+            // the one at slot `shift`, a non-vararg Lua function whose closure is in the
+            // slot below its base.
+            let fslot = 16 * (shift - 1) + 8;
+            a!(self.ops
+                ; mov Rq(TMP), [r14 + fslot]
+                ; mov [r15 + CTX_CLOSURE], Rq(TMP)
+                ; mov QWORD [r15 + CTX_NEXTRA], 0
+                ; add QWORD [r15 + CTX_POPPED], popped as i32
+                ; add QWORD [r15 + CTX_BASE_OFF], shift
+                ; lea r14, [r14 + 16 * shift]
+            );
         }
         let target = self.link_addr as i64;
         a!(self.ops
@@ -1286,6 +1308,19 @@ impl Asm<'_> {
                 self.restore_regs(&live);
                 let e = self.exit();
                 a!(self.ops; jnz =>e);
+                return Ok(());
+            }
+            Op::RetF => {
+                let proto = self.ir.get(ins.a).k;
+                self.call_helper(
+                    helpers::jit_retf as *const () as usize,
+                    &[ctx, Src::Imm(proto), Src::Imm(ins.k)],
+                    &[],
+                );
+                a!(self.ops; test eax, eax);
+                self.restore_regs(&live);
+                let e = self.exit();
+                a!(self.ops; jz =>e);
                 return Ok(());
             }
             Op::GcCheck => {

@@ -26,6 +26,7 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
             exit_table: table.as_ptr(),
             entry: Entry::Root,
             link_addr: 0,
+            link_rebase: (0, 0),
         },
     )
     .expect("assembles");
@@ -40,7 +41,7 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
         Ok(Value::LuaFn(c)) => c,
         _ => unreachable!(),
     };
-    let mut ctx = ExecCtx::new(st, cl, 0);
+    let mut ctx = ExecCtx::new(st, cl, 0, 0);
     // SAFETY: the code was assembled for this calling convention and installed just above;
     // `stack` has room for every slot the IR touches (`max_slot`).
     let f: crate::trace::TraceFn = unsafe { std::mem::transmute::<usize, _>(r.addr) };

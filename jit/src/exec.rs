@@ -42,6 +42,11 @@ pub struct ExecCtx {
     pub closure: usize,
     /// The root frame's count of extra arguments (`NEXTRA`).
     pub nextra: u64,
+    /// The frame index of the base the trace was entered with, and how far links after
+    /// returns out of frames (RETF) moved the base since: frames, and stack slots.
+    pub root_fi: u64,
+    pub popped: u64,
+    pub base_off: i64,
     /// The interpreter state (for helpers that allocate).
     pub state: *mut State,
     /// Where `jit_next` leaves the next key and value of a traversal.
@@ -55,12 +60,17 @@ pub const CTX_GPR: i32 = std::mem::offset_of!(ExecCtx, gpr) as i32;
 pub const CTX_XMM: i32 = std::mem::offset_of!(ExecCtx, xmm) as i32;
 pub const CTX_CLOSURE: i32 = std::mem::offset_of!(ExecCtx, closure) as i32;
 pub const CTX_NEXTRA: i32 = std::mem::offset_of!(ExecCtx, nextra) as i32;
+pub const CTX_POPPED: i32 = std::mem::offset_of!(ExecCtx, popped) as i32;
+pub const CTX_BASE_OFF: i32 = std::mem::offset_of!(ExecCtx, base_off) as i32;
 pub const CTX_STATE: i32 = std::mem::offset_of!(ExecCtx, state) as i32;
 pub const CTX_SPILL: i32 = std::mem::offset_of!(ExecCtx, spill) as i32;
 
 impl ExecCtx {
-    pub fn new(st: &mut State, closure: Gc<LuaClosure>, nextra: u32) -> ExecCtx {
+    pub fn new(st: &mut State, closure: Gc<LuaClosure>, nextra: u32, root_fi: usize) -> ExecCtx {
         ExecCtx {
+            root_fi: root_fi as u64,
+            popped: 0,
+            base_off: 0,
             exitno: 0,
             exit_trace: 0,
             gpr: [0; 16],
@@ -75,7 +85,10 @@ impl ExecCtx {
 
     /// Make a used context ready for another run. The register and spill areas keep
     /// their old contents: compiled code writes a slot before any exit reads it.
-    pub fn reset(&mut self, st: &mut State, closure: Gc<LuaClosure>, nextra: u32) {
+    pub fn reset(&mut self, st: &mut State, closure: Gc<LuaClosure>, nextra: u32, root_fi: usize) {
+        self.root_fi = root_fi as u64;
+        self.popped = 0;
+        self.base_off = 0;
         self.exitno = 0;
         self.exit_trace = 0;
         self.closure = closure.addr();
@@ -124,9 +137,10 @@ pub fn box_value(ty: Ty, bits: u64) -> Value {
     }
 }
 
-/// Rebuild the interpreter state for snapshot `snap` of trace IR `ir`, with the root frame
-/// at frame index `root_fi` whose register 0 is stack slot `base`. An impossible state (a
-/// JIT bug) is reported as an error message.
+/// Rebuild the interpreter state for snapshot `snap` of trace IR `ir`, with the trace's
+/// base frame at frame index `root_fi` whose register 0 is stack slot `base`. Returns the
+/// index of the frame the snapshot's frames stand on (`root_fi`, or lower after returns
+/// out of it). An impossible state (a JIT bug) is reported as an error message.
 pub fn restore(
     st: &mut State,
     ir: &Ir,
@@ -135,19 +149,23 @@ pub fn restore(
     snap: usize,
     root_fi: usize,
     base: usize,
-) -> Result<(), String> {
+) -> Result<usize, String> {
     let sn = &ir.snaps[snap];
     let ts = st.ts();
+    let at = |slot: i32| (base as isize + slot as isize) as usize;
     for &(slot, r) in &sn.entries {
         let v = ctx.value(ir, ra, r);
-        ts.stack[base + slot as usize] = v;
+        ts.stack[at(slot)] = v;
     }
-    // Frames above the root: the interpreter's frames are exactly the root frame and the
-    // inlined ones now.
-    ts.frames.truncate(root_fi + 1);
-    let mut caller = root_fi;
+    // Frames above the bottom one: the interpreter's frames are exactly the bottom frame
+    // and the inlined ones now (the frames the trace returned out of are gone).
+    let bottom = root_fi
+        .checked_sub(sn.below as usize)
+        .ok_or("a snapshot below the first frame")?;
+    ts.frames.truncate(bottom + 1);
+    let mut caller = bottom;
     for (n, f) in sn.frames.iter().enumerate() {
-        let func = base + f.func as usize;
+        let func = at(f.func);
         let Value::LuaFn(cl) = ts.stack[func] else {
             // The call guarded that a Lua function is there; the snapshot restores it.
             return Err(format!(
@@ -187,8 +205,8 @@ pub fn restore(
     let top_frame = ts.frames.last_mut().expect("root frame");
     top_frame.pc = sn.pc as usize;
     ts.top = match sn.top {
-        Some(t) => base + t as usize,
+        Some(t) => at(t),
         None => top_frame.top,
     };
-    Ok(())
+    Ok(bottom)
 }

@@ -452,7 +452,7 @@ impl Emitter {
                 && !ins.op.allocates()
                 && !matches!(
                     ins.op,
-                    Op::Phi | Op::Loop | Op::GcCheck | Op::IntrCheck | Op::Nop
+                    Op::Phi | Op::Loop | Op::GcCheck | Op::IntrCheck | Op::RetF | Op::Nop
                 ))
     }
 

@@ -215,6 +215,39 @@ pub extern "C" fn jit_close_needed(ctx: *mut ExecCtx, addr: usize) -> u32 {
     })
 }
 
+/// Nonzero when the trace may return out of the frame `k & 0xff` frames below its base's
+/// frame into the frame under it: the frame is a plain Lua call (not the first frame of a
+/// nested run loop, not protected, no hook or continuation) made by a Lua function of
+/// prototype `proto` whose saved pc is `k >> 8` (the instruction after its CALL).
+pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
+    guarded("return check", || {
+        // SAFETY: as in jit_tnew.
+        let c = unsafe { &*ctx };
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *c.state };
+        let ts = st.ts();
+        let below = (k & 0xff) as usize;
+        let pc = (k >> 8) as usize;
+        let Some(fi) = (c.root_fi as usize).checked_sub(c.popped as usize + below) else {
+            return 0;
+        };
+        if fi == 0 || fi >= ts.frames.len() {
+            return 0;
+        }
+        let me = &ts.frames[fi];
+        let caller = &ts.frames[fi - 1];
+        let plain = me.kind == lua_core::thread::CallKind::Normal
+            && !me.fresh
+            && me.handler_slot == lua_core::thread::NO_HANDLER
+            && me.closure.is_some();
+        let from = caller
+            .closure
+            .is_some_and(|cl| std::rc::Rc::as_ptr(&cl.proto) as usize == proto)
+            && caller.pc == pc;
+        (plain && from) as u32
+    })
+}
+
 /// Nonzero when a garbage-collection step is due (the trace then leaves, and the
 /// interpreter collects at a safepoint).
 pub extern "C" fn jit_gc_due(ctx: *mut ExecCtx) -> u32 {

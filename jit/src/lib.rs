@@ -574,10 +574,10 @@ impl Jit {
         }
         let mut ctx = match self.ctxs.borrow_mut().pop() {
             Some(mut c) => {
-                c.reset(st, cl, fr.nextra);
+                c.reset(st, cl, fr.nextra, fi);
                 c
             }
-            None => Box::new(exec::ExecCtx::new(st, cl, fr.nextra)),
+            None => Box::new(exec::ExecCtx::new(st, cl, fr.nextra, fi)),
         };
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
@@ -619,16 +619,25 @@ impl Jit {
                 et.no
             )));
         };
-        if let Err(e) = exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base) {
-            return Err(st.error_msg(format!(
-                "internal JIT error: trace {} exit {exitno}: {e}",
-                et.no
-            )));
-        }
+        // Links after returns out of frames (RETF) moved the base down.
+        let (fi, base) = (
+            fi - ctx.popped as usize,
+            (base as i64 + ctx.base_off) as usize,
+        );
+        let bottom = match exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base) {
+            Ok(b) => b,
+            Err(e) => {
+                return Err(st.error_msg(format!(
+                    "internal JIT error: trace {} exit {exitno}: {e}",
+                    et.no
+                )))
+            }
+        };
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        if !gc_exit {
+        // (No side traces yet from exits below the trace's base frame.)
+        if !gc_exit && bottom == fi {
             // (A side trace may start recording here, at the exit's state.)
             self.count_exit(st, &et, exitno, fi);
         }
@@ -648,9 +657,10 @@ impl Jit {
             // the frame's live locals (the registers above hold dead temporaries, which
             // must not keep garbage alive: the interpreter's safepoints do the same).
             let ts = st.ts();
-            let fr = ts.frames[fi];
+            let fr = ts.frames[bottom];
             let pc = fr.pc;
-            let limit = match cl.proto.active_locals(pc) {
+            let locals = fr.closure.and_then(|c| c.proto.active_locals(pc));
+            let limit = match locals {
                 Some(n) => fr.base + n,
                 None => fr.top,
             };

@@ -5,7 +5,11 @@
 //! the slots above the callee's function slot (missing parameters are nil, as the
 //! interpreter sets them); the recorder then follows the callee's instructions. A return
 //! moves the results to the function slot, adjusted to the count the caller wants, and pops
-//! the frame. Returning out of the root frame leaves the loop and aborts.
+//! the frame. A root trace that returns out of its root frame ends there (the return runs
+//! interpreted). A side trace goes on in the interpreter frame below (LuaJIT's RETF): a
+//! helper guards that the frame returned out of is a plain call from the same prototype
+//! and pc as when recorded, and the caller's registers become slots below the trace's
+//! base.
 //!
 //! A library function is guarded by address and replaced by its IR (`math.sqrt` is a
 //! `SQRT`...); its results land in the function slot as the interpreter puts them.
@@ -185,24 +189,18 @@ impl Recorder {
     /// RETURN/RETURN0/RETURN1 of an inlined frame.
     pub fn ret(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
         if self.frames.len() == 1 {
-            return self.return_exit();
+            return match self.below_caller(st, i) {
+                Some((caller, call)) => self.ret_below(st, i, caller, call),
+                None => self.return_exit(),
+            };
         }
-        let a = i.a();
+        let vals = self.ret_values(st, i)?;
         let base = self.frame().base;
-        let n = match i.op() {
-            Bc::Return0 => 0,
-            Bc::Return1 => 1,
-            _ if i.b() != 0 => i.b() as i32 - 1,
-            _ => self.top.ok_or(Reason::FrameMismatch)? - (base + a as i32),
-        };
-        let mut vals = Vec::with_capacity(n as usize);
-        for j in 0..n {
-            vals.push(self.slot(st, base + a as i32 + j)?);
-        }
+        let a = i.a();
         // A comparison's metamethod: the truth of its result is guarded while its frame is
         // still there (an exit returns again and the interpreter finishes the comparison).
         let cond = match self.frame().meta {
-            Some(MetaRet::Cond) if n > 0 => {
+            Some(MetaRet::Cond) if !vals.is_empty() => {
                 let v = Opnd {
                     r: vals[0],
                     v: self.rt(st, base + a as i32),
@@ -220,6 +218,88 @@ impl Recorder {
             return self.take_jump(pc, truth == k);
         }
         self.finish_frame(&f, &vals)
+    }
+
+    /// The values return instruction `i` of the current frame returns.
+    fn ret_values(&mut self, st: &mut State, i: Instr) -> RecResult<Vec<Ref>> {
+        let a = i.a();
+        let base = self.frame().base;
+        let n = match i.op() {
+            Bc::Return0 => 0,
+            Bc::Return1 => 1,
+            _ if i.b() != 0 => i.b() as i32 - 1,
+            _ => self.top.ok_or(Reason::FrameMismatch)? - (base + a as i32),
+        };
+        let mut vals = Vec::with_capacity(n as usize);
+        for j in 0..n {
+            vals.push(self.slot(st, base + a as i32 + j)?);
+        }
+        Ok(vals)
+    }
+
+    /// Can this side trace follow return `i` out of its bottom frame into the interpreter
+    /// frame below? Then that frame's closure and the CALL instruction it made.
+    fn below_caller(&self, st: &State, i: Instr) -> Option<(Gc<LuaClosure>, Instr)> {
+        const MAX_BELOW: u32 = 8;
+        if self.side.is_none() || self.below >= MAX_BELOW || self.root_fi == 0 {
+            return None;
+        }
+        // A return that closes upvalues or to-be-closed variables stays interpreted.
+        if i.op() == Bc::Return && i.k() {
+            return None;
+        }
+        let ts = st.ts();
+        let me = &ts.frames[self.root_fi];
+        let caller = &ts.frames[self.root_fi - 1];
+        let cc = caller.closure?;
+        let plain = me.kind == lua_core::thread::CallKind::Normal
+            && !me.fresh
+            && me.handler_slot == lua_core::thread::NO_HANDLER
+            && !self.frames[0].closure.proto.is_vararg
+            && !cc.proto.is_vararg;
+        let call = *cc.proto.code.get(caller.pc.checked_sub(1)?)?;
+        let f0 = &self.frames[0];
+        let fits = call.op() == Bc::Call
+            && me.func == caller.base + call.a()
+            && me.base == me.func + 1
+            && self.base_abs as isize + f0.base as isize == me.base as isize;
+        (plain && fits).then_some((cc, call))
+    }
+
+    /// Return instruction `i` out of the bottom frame into `caller`, whose instruction
+    /// `call` made the call (checked by `below_caller`).
+    fn ret_below(
+        &mut self,
+        st: &mut State,
+        i: Instr,
+        caller: Gc<LuaClosure>,
+        call: Instr,
+    ) -> RecResult<()> {
+        let vals = self.ret_values(st, i)?;
+        let ret_pc = st.ts().frames[self.root_fi - 1].pc;
+        let proto = self.em.ir.kptr(std::rc::Rc::as_ptr(&caller.proto) as usize);
+        let k = (ret_pc as i64) << 8 | self.below as i64;
+        self.guard(Op::RetF, Ty::Void, proto, Ref::NONE, k)?;
+        self.protos.push(caller.proto.clone());
+        let func = self.frames[0].base - 1;
+        let base = func - call.a() as i32;
+        let limit = base + caller.maxstacksize as i32;
+        self.frames[0] = RecFrame {
+            base,
+            func: base - 1,
+            closure: caller,
+            fn_ref: Ref::NONE,
+            ret_pc: 0,
+            nresults: st.ts().frames[self.root_fi - 1].nresults,
+            limit,
+            nextra: 0,
+            meta: None,
+        };
+        self.root_fi -= 1;
+        self.below += 1;
+        self.ensure_slot(base - 1);
+        self.place_results(func, &vals, call.c() as i32 - 1);
+        Ok(())
     }
 
     /// Frame `f` (just popped) returned `vals`: results to its caller, or, for a

@@ -127,7 +127,13 @@ pub struct Recorder {
     /// Index of the root frame in the thread's frame list.
     pub root_fi: usize,
     pub frames: Vec<RecFrame>,
-    pub slots: Vec<Ref>,
+    /// The IR value of each slot, slot `s` at index `s + bias` (a side trace that returned
+    /// out of its root frame has slots below it).
+    slots: Vec<Ref>,
+    bias: i32,
+    /// Interpreter frames between `frames[0]` and the frame of the trace's base (side
+    /// traces that returned out of their root frame: LuaJIT's RETF).
+    pub below: u32,
     /// After an instruction that left a variable number of values: the slot of the top.
     pub top: Option<i32>,
     /// The instruction being recorded set `top` (else it is cleared after it).
@@ -192,6 +198,8 @@ impl Recorder {
                 meta: None,
             }],
             slots: vec![Ref::NONE; limit as usize],
+            bias: 0,
+            below: 0,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -239,6 +247,8 @@ impl Recorder {
             root_fi,
             frames: Vec::new(),
             slots: Vec::new(),
+            bias: 0,
+            below: 0,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -303,7 +313,7 @@ impl Recorder {
             && self.frames.iter().enumerate().all(|(i, f)| {
                 let tf = &ts.frames[self.root_fi + i];
                 tf.closure.is_some_and(|c| c.ptr_eq(f.closure))
-                    && tf.base == self.base_abs + f.base as usize
+                    && tf.base as isize == self.base_abs as isize + f.base as isize
             });
         if ok {
             Ok(())
@@ -380,15 +390,16 @@ impl Recorder {
         let extent = f.limit.max(self.top.unwrap_or(0)) as usize;
         let live = self.liveness(&f.closure.proto).live_at(pc as usize);
         let mut entries = Vec::new();
-        for (s, &r) in self.slots.iter().enumerate().take(extent) {
+        let extent = (extent as i32 + self.bias).max(0) as usize;
+        for (i, &r) in self.slots.iter().enumerate().take(extent) {
             if r.is_none() {
                 continue;
             }
+            let s = i as i32 - self.bias;
             let ins = self.em.ir.get(r);
             if !r.is_const() && ins.op == Op::SLoad && ins.k == s as i64 {
                 continue;
             }
-            let s = s as i32;
             let reg = s - f.base;
             if reg >= 0 && s < f.limit && self.top.is_none() && !live.contains(reg as usize) {
                 continue;
@@ -410,6 +421,7 @@ impl Recorder {
             entries,
             frames,
             top: self.top,
+            below: self.below,
         }
     }
 
@@ -417,20 +429,31 @@ impl Recorder {
 
     /// The interpreter's current value of slot `s`.
     pub fn rt(&self, st: &State, s: i32) -> Value {
-        st.ts().stack[self.base_abs + s as usize]
+        st.ts().stack[(self.base_abs as isize + s as isize) as usize]
     }
 
     pub fn ensure_slot(&mut self, s: i32) {
-        if s as usize >= self.slots.len() {
-            self.slots.resize(s as usize + 1, Ref::NONE);
+        if s + self.bias < 0 {
+            let more = -(s + self.bias) as usize;
+            self.slots
+                .splice(0..0, std::iter::repeat_n(Ref::NONE, more));
+            self.bias += more as i32;
+        }
+        let i = (s + self.bias) as usize;
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, Ref::NONE);
         }
         self.max_slot = self.max_slot.max(s + 1);
+    }
+
+    fn slot_ref(&self, s: i32) -> Ref {
+        self.slots[(s + self.bias) as usize]
     }
 
     /// The IR value of slot `s` (loaded and type-guarded on first use).
     pub fn slot(&mut self, st: &State, s: i32) -> RecResult<Ref> {
         self.ensure_slot(s);
-        let r = self.slots[s as usize];
+        let r = self.slot_ref(s);
         if !r.is_none() {
             return Ok(r);
         }
@@ -442,13 +465,13 @@ impl Recorder {
         }
         let ty = Ty::of_value(&self.rt(st, s));
         let r = self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, s as i64)?;
-        self.slots[s as usize] = r;
+        self.slots[(s + self.bias) as usize] = r;
         Ok(r)
     }
 
     pub fn set_slot(&mut self, s: i32, r: Ref) {
         self.ensure_slot(s);
-        self.slots[s as usize] = r;
+        self.slots[(s + self.bias) as usize] = r;
     }
 
     /// Register `r` of the current frame, with its current value.

@@ -256,6 +256,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         exit_table: exit_table.as_ptr(),
         entry,
         link_addr: pl.link.map_or(0, |t| t.body_addr()),
+        link_rebase: (rec.frames[0].base, rec.below),
     };
     let c_link = rec.link;
     let code = crate::asm::assemble(&c.ir, &c.alloc, params)?;

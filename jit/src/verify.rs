@@ -130,6 +130,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::GcCheck | Op::IntrCheck => true,
             Op::SetMeta => ta == Ty::Tab && matches!(tb, Ty::Tab | Ty::Nil),
             Op::CloseChk => true,
+            Op::RetF => ta == Ty::Ptr,
             Op::TNext => t == Ty::Ptr && ta == Ty::Tab && tb.tag().is_some(),
             Op::Link => i == n - 1 && ir.loop_start.is_none(),
             Op::KNil | Op::KBool | Op::KInt | Op::KNum | Op::KGc | Op::KPtr => false,
