@@ -12,9 +12,13 @@
 //! install the same Lua-level `print` replacement ([`CAPTURE_PRELUDE`]) so output is captured
 //! the same way in both VMs and the cost of capturing is the same.
 //!
+//! [`awfy`] describes the are-we-fast-yet benchmarks, which `compare` and `tests/awfy.rs` run
+//! from a checkout outside this repository when `AWFY_DIR` names one.
+//!
 //! Unsafe code: only [`reference`] (the C API of reference Lua) and the `wait4` call in the
 //! `compare` binary.
 
+pub mod awfy;
 pub mod manifest;
 pub mod ours;
 pub mod reference;

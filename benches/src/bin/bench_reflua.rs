@@ -45,10 +45,20 @@ fn run(argv: &[String]) -> Result<(), String> {
     if let Some(si) = script {
         let fname = &argv[si];
         let src = std::fs::read(fname).map_err(|e| format!("cannot open {fname}: {e}"))?;
-        // lua.c skips a first line starting with '#'; the benchmark scripts have none.
-        st.exec(&src, &format!("@{fname}"), &argv[si + 1..])?;
+        st.exec(skip_hash_line(&src), &format!("@{fname}"), &argv[si + 1..])?;
     }
     Ok(())
+}
+
+/// As lua.c (through `luaL_loadfile`) does: a first line starting with `#` (a `#!` line, as
+/// in are-we-fast-yet's `harness.lua`) is skipped, its newline kept so line numbers stay right.
+fn skip_hash_line(src: &[u8]) -> &[u8] {
+    if src.first() == Some(&b'#') {
+        let end = src.iter().position(|&b| b == b'\n').unwrap_or(src.len());
+        &src[end..]
+    } else {
+        src
+    }
 }
 
 fn main() -> ExitCode {

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p benches --bin compare -- [--runs N] [--filter SUBSTR]
 //!     [--size default|small|tiny] [--no-build] [--no-startup] [--record]
+//!     [--awfy DIR] [--awfy-long]
 //! ```
 //!
 //! Every script in `benches/scripts/checksums.txt` is run as a separate process under each
@@ -13,6 +14,15 @@
 //! resident set size (`ru_maxrss` from `wait4`, the largest over the runs) go into a markdown
 //! table with, for each of our modes, the ratio reference time / our time (above 1 means we
 //! are faster) and the geometric mean of each ratio column. A start-up row times `-e ''`.
+//!
+//! When `--awfy DIR` or the environment variable `AWFY_DIR` names a checkout of
+//! are-we-fast-yet (its `benchmarks/Lua` directory or its root; see `benches::awfy`), each of
+//! its Lua benchmarks adds a row `awfy/<Name>`, run through AWFY's own harness from that
+//! directory at the counts in `benches::awfy::BENCHMARKS` (the default ones, or the tiny ones
+//! with `--size tiny`); a run counts only when the harness reports all its runs checked.
+//! Those rows get their own geometric mean, `geometric mean (AWFY)`, so the first one keeps
+//! meaning "our scripts". Havlak takes about 12 s per run even at its smallest checked size
+//! and is only run with `--awfy-long`.
 //!
 //! The machine this runs on is noisy, so the implementations take turns: run 1 of every
 //! implementation, then run 2 of every implementation, and so on, so that a burst of
@@ -29,6 +39,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use benches::awfy;
 use benches::manifest::{self, Script};
 
 // ---------------------------------------------------------------------------------------------
@@ -210,10 +221,13 @@ struct Options {
     build: bool,
     startup: bool,
     record: bool,
+    /// `--awfy DIR`; `AWFY_DIR` when not given.
+    awfy: Option<PathBuf>,
+    awfy_long: bool,
 }
 
 const USAGE: &str = "usage: compare [--runs N] [--filter SUBSTR] [--size default|small|tiny] \
-                     [--no-build] [--no-startup] [--record]";
+                     [--no-build] [--no-startup] [--record] [--awfy DIR] [--awfy-long]";
 
 fn parse_options() -> Result<Options, String> {
     let mut o = Options {
@@ -223,6 +237,8 @@ fn parse_options() -> Result<Options, String> {
         build: true,
         startup: true,
         record: false,
+        awfy: None,
+        awfy_long: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -245,6 +261,8 @@ fn parse_options() -> Result<Options, String> {
             "--no-build" => o.build = false,
             "--no-startup" => o.startup = false,
             "--record" => o.record = true,
+            "--awfy" => o.awfy = Some(PathBuf::from(value("a directory")?)),
+            "--awfy-long" => o.awfy_long = true,
             "-h" | "--help" => return Err(USAGE.into()),
             _ => return Err(format!("unknown option {a}\n{USAGE}")),
         }
@@ -308,14 +326,15 @@ struct Row {
     cells: Vec<Cell>,
 }
 
-/// Run every implementation `runs` times, round-robin, checking output with `check`.
+/// Run every implementation `runs` times, round-robin, checking output with `check` (which
+/// says what is wrong with a run's stdout).
 fn measure_row(
     label: &str,
     impls: &[Impl],
     args: &[String],
     cwd: &Path,
     runs: usize,
-    check: &dyn Fn(&str) -> bool,
+    check: &dyn Fn(&str) -> Result<(), String>,
 ) -> Row {
     let mut cells: Vec<Cell> = impls.iter().map(|_| Cell::default()).collect();
     for _ in 0..runs {
@@ -326,13 +345,13 @@ fn measure_row(
             let mut full = imp.options.clone();
             full.extend(args.iter().cloned());
             match run_once(&imp.program, &full, cwd) {
-                Ok(m) if check(&m.stdout) => {
-                    cell.times.push(m.wall);
-                    cell.rss_kib = cell.rss_kib.max(m.rss_kib);
-                }
-                Ok(m) => {
-                    cell.error = Some(format!("wrong output: {}", first_line(&m.stdout)));
-                }
+                Ok(m) => match check(&m.stdout) {
+                    Ok(()) => {
+                        cell.times.push(m.wall);
+                        cell.rss_kib = cell.rss_kib.max(m.rss_kib);
+                    }
+                    Err(e) => cell.error = Some(e),
+                },
                 Err(e) => cell.error = Some(e),
             }
         }
@@ -375,11 +394,40 @@ fn ratio(row: &Row, ours: usize) -> Option<f64> {
     (o > 0.0).then(|| r / o)
 }
 
-fn print_table(impls: &[Impl], rows: &[Row], startup: Option<&Row>, size: &str, runs: usize) {
+/// The geometric-mean row over `rows`: one cell per ratio column (`what` names the rows).
+fn geo_row(label: &str, impls: &[Impl], ours: &[usize], rows: &[Row], what: &str) -> String {
+    let mut geo = vec![format!("**{label}**")];
+    geo.extend(impls.iter().map(|_| String::new()));
+    for &i in ours {
+        let rs: Vec<f64> = rows.iter().filter_map(|r| ratio(r, i)).collect();
+        geo.push(if rs.is_empty() {
+            "-".into()
+        } else {
+            let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
+            format!("**{g:.2}** ({} {what})", rs.len())
+        });
+    }
+    format!("| {} |", geo.join(" | "))
+}
+
+fn print_table(
+    impls: &[Impl],
+    rows: &[Row],
+    awfy_rows: &[Row],
+    startup: Option<&Row>,
+    size: &str,
+    runs: usize,
+) {
     let ours: Vec<usize> = (0..impls.len()).filter(|&i| impls[i].ours).collect();
+    let awfy_note = if awfy_rows.is_empty() {
+        ""
+    } else {
+        "; `awfy/` rows: are-we-fast-yet's harness at the counts in benches/src/awfy.rs \
+         (tiny ones with `--size tiny`)"
+    };
     println!(
-        "Median wall time / peak RSS of {runs} runs, size `{size}`; ratio = {} time / our time \
-         (above 1: we are faster).\n",
+        "Median wall time / peak RSS of {runs} runs, size `{size}`{awfy_note}; ratio = {} time \
+         / our time (above 1: we are faster).\n",
         impls[0].name
     );
     let mut header = vec!["script".to_string()];
@@ -399,23 +447,34 @@ fn print_table(impls: &[Impl], rows: &[Row], startup: Option<&Row>, size: &str, 
     for row in rows {
         line(row);
     }
-    let mut geo = vec!["**geometric mean**".to_string()];
-    geo.extend(impls.iter().map(|_| String::new()));
-    for &i in &ours {
-        let rs: Vec<f64> = rows.iter().filter_map(|r| ratio(r, i)).collect();
-        geo.push(if rs.is_empty() {
-            "-".into()
-        } else {
-            let g = (rs.iter().map(|r| r.ln()).sum::<f64>() / rs.len() as f64).exp();
-            format!("**{g:.2}** ({} scripts)", rs.len())
-        });
+    // With only AWFY rows (`--filter awfy`) an empty mean of our scripts says nothing.
+    if !rows.is_empty() || awfy_rows.is_empty() {
+        println!(
+            "{}",
+            geo_row("geometric mean", impls, &ours, rows, "scripts")
+        );
     }
-    println!("| {} |", geo.join(" | "));
+    if !awfy_rows.is_empty() {
+        for row in awfy_rows {
+            line(row);
+        }
+        println!(
+            "{}",
+            geo_row(
+                "geometric mean (AWFY)",
+                impls,
+                &ours,
+                awfy_rows,
+                "benchmarks"
+            )
+        );
+    }
     if let Some(s) = startup {
         line(s);
     }
     let failures: Vec<String> = rows
         .iter()
+        .chain(awfy_rows)
         .chain(startup)
         .flat_map(|row| {
             row.cells.iter().zip(impls).filter_map(move |(c, i)| {
@@ -494,18 +553,92 @@ fn main_result() -> Result<(), String> {
             continue;
         };
         let expected = size.expected.clone();
-        let check = move |out: &str| manifest::matches(out, &expected);
+        let check = move |out: &str| {
+            if manifest::matches(out, &expected) {
+                Ok(())
+            } else {
+                Err(format!("wrong output: {}", first_line(out)))
+            }
+        };
         let args = vec![s.file_name(), size.n.clone()];
         rows.push(measure_row(&s.name, &impls, &args, &dir, opts.runs, &check));
     }
+    let awfy_rows = match awfy_dir(&opts)? {
+        Some(awfy) => measure_awfy(&awfy, &impls, &opts),
+        None => Vec::new(),
+    };
     let startup = opts.startup.then(|| {
         let args = vec!["-e".to_string(), String::new()];
         measure_row("startup (-e '')", &impls, &args, &dir, opts.runs, &|out| {
-            out.is_empty()
+            if out.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("wrong output: {}", first_line(out)))
+            }
         })
     });
-    print_table(&impls, &rows, startup.as_ref(), &opts.size, opts.runs);
+    print_table(
+        &impls,
+        &rows,
+        &awfy_rows,
+        startup.as_ref(),
+        &opts.size,
+        opts.runs,
+    );
     Ok(())
+}
+
+/// The AWFY benchmark directory from `--awfy` or `AWFY_DIR`; `None` (with a note) when neither
+/// is given, an error when the one given is not an AWFY checkout.
+fn awfy_dir(opts: &Options) -> Result<Option<PathBuf>, String> {
+    let dir = match &opts.awfy {
+        Some(d) => Some(awfy::resolve_dir(d).map_err(|e| format!("--awfy: {e}"))?),
+        None => awfy::dir_from_env()?,
+    };
+    if dir.is_none() {
+        eprintln!(
+            "are-we-fast-yet benchmarks skipped: {} is not set (see docs/benchmarks.md)",
+            awfy::ENV
+        );
+    }
+    Ok(dir)
+}
+
+/// One row per AWFY benchmark present in `dir` and selected by the filter, each run through
+/// the harness in `dir` at its default counts (its tiny ones with `--size tiny`).
+fn measure_awfy(dir: &Path, impls: &[Impl], opts: &Options) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for b in awfy::BENCHMARKS {
+        let label = b.label();
+        if opts
+            .filter
+            .as_ref()
+            .is_some_and(|f| !label.contains(f.as_str()))
+        {
+            continue;
+        }
+        if !dir.join(b.file_name()).is_file() {
+            eprintln!(
+                "{label}: no {} in {}, skipped",
+                b.file_name(),
+                dir.display()
+            );
+            continue;
+        }
+        if b.long && !opts.awfy_long {
+            eprintln!("{label}: skipped, takes over 10 s per run (pass --awfy-long to run it)");
+            continue;
+        }
+        let counts = if opts.size == "tiny" {
+            b.tiny
+        } else {
+            b.default
+        };
+        let check = move |out: &str| awfy::check_output(b.name, counts.0, out);
+        let args = awfy::args(b, counts);
+        rows.push(measure_row(&label, impls, &args, dir, opts.runs, &check));
+    }
+    rows
 }
 
 fn main() -> std::process::ExitCode {
