@@ -286,7 +286,8 @@ impl Recorder {
                 nresults: f.nresults,
                 limit,
                 nextra: f.nextra,
-                meta: (f.kind == lua_core::thread::CallKind::Meta).then(|| {
+                // (The root frame's own caller is the interpreter's business.)
+                meta: (i > 0 && f.kind == lua_core::thread::CallKind::Meta).then(|| {
                     let caller = &ts.frames[root_fi + i - 1];
                     let cc = caller.closure.expect("a Lua frame");
                     let cbase = (caller.base - base_abs) as i32;
@@ -540,7 +541,9 @@ impl Recorder {
         let i = self.frame().closure.proto.code[pc];
         self.top_set = false;
         self.record_op(st, pc, i)?;
-        if !self.top_set {
+        // A trace that ends before this instruction (a link to the interpreter at a return
+        // or tail call) keeps the top the instruction reads.
+        if !self.top_set && self.link.is_none() {
             self.top = None;
         }
         Ok(())

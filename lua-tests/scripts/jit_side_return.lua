@@ -92,3 +92,22 @@ for i = 1, 200 do
   end
 end
 print("errors", errs)
+
+-- a side trace that ends at a tail call (or return) reading a variable number of values
+local cnt, sumr = 0, 0
+local tt = { 5, 7, 9, 11 }
+repeat
+  cnt = cnt + 1
+  local ok, r = pcall(function()
+    for j = 1, #tt do sumr = sumr + tt[j] end
+    return math.min(3, rawlen(tt))
+  end)
+  sumr = sumr + (ok and r or -1000)
+  local function all(...) return select("#", ...), ... end
+  local ok2, n = pcall(function()
+    for j = 1, 2 do sumr = sumr + j end
+    return all(table.unpack(tt))
+  end)
+  sumr = sumr + (ok2 and n or -1000)
+until cnt >= 40
+print("tail", cnt, sumr)
