@@ -114,10 +114,13 @@ pub fn traceback_handler(st: &mut State) -> crate::state::NResults {
         Value::Str(s) => s.to_str_lossy().into_owned(),
         Value::Int(_) | Value::Float(_) => st.tostring_basic(&v),
         _ => {
+            // lua.c's luaL_callmeta, unprotected: an error in `__tostring` is the handler's
+            // own error, which the handler is called on next (so the report shows it with a
+            // traceback); a result is used only if it is a string.
             let tm = st.get_tm(&v, crate::tm::Tm::ToString);
             if !tm.is_nil() {
-                if let Ok(s) = st.tostring(v) {
-                    return Ok(st.ret(&[Value::Str(s)]));
+                if let Some(Value::Str(s)) = st.call_value(tm, &[v], 1)?.first() {
+                    return Ok(st.ret(&[Value::Str(*s)]));
                 }
             }
             format!("(error object is a {} value)", st.obj_typename(&v))

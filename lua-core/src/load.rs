@@ -11,6 +11,12 @@ use std::rc::Rc;
 /// First byte of a binary chunk (as Lua's LUA_SIGNATURE).
 pub const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
 
+/// The bytes before the first NUL: what C sees of a name passed as a C string (chunk
+/// names, file names).
+pub fn until_nul(s: &[u8]) -> &[u8] {
+    &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())]
+}
+
 impl State {
     /// Compile `source` into a closure whose first upvalue (_ENV) is `env` (default: the
     /// globals table). Errors are the messages `load` returns.
@@ -21,6 +27,8 @@ impl State {
         mode: &[u8],
         env: Option<Value>,
     ) -> Result<Value, String> {
+        // lua_load takes the name as a C string: it ends at the first NUL.
+        let chunkname = until_nul(chunkname);
         // As PUC: the first byte alone decides, so a mangled chunk gets a binary-format error.
         let is_binary = source.first() == Some(&BINARY_SIGNATURE[0]);
         if is_binary && !mode.contains(&b'b') {

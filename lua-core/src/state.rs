@@ -35,7 +35,6 @@ pub struct State {
     pub tm_names: [Gc<LuaStr>; TM_COUNT],
     pub c_depth: u32,
     pub out: std::io::BufWriter<std::io::Stdout>,
-    out_is_tty: bool,
     /// The JIT (see `jitif`); None when no JIT is installed.
     pub jit: Option<std::rc::Rc<dyn crate::jitif::JitHook>>,
     /// Back-edges a loop runs before it is hot: a new loop slot counts down from
@@ -78,7 +77,6 @@ impl State {
             tm_names,
             c_depth: 0,
             out: std::io::BufWriter::with_capacity(32 * 1024, std::io::stdout()),
-            out_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             jit: None,
             hot_threshold: 56,
             hooked: false,
@@ -118,18 +116,29 @@ impl State {
     }
 
     // ----- output -----
+    //
+    // Lua's stdout is `out`, a buffer in front of the process's stdout (C's `stdout` FILE in
+    // PUC). `print` uses the infallible forms, as PUC's `lua_writestring`/`lua_writeline`
+    // ignore errors; `io.write`/`io.stdout:flush` use the `try_` forms, which report them
+    // (a full disk, a reader gone with SIGPIPE ignored: "Broken pipe").
 
     pub fn write_out(&mut self, b: &[u8]) {
         let _ = self.out.write_all(b);
     }
+    /// `lua_writeline`: a newline, then a flush (always, as PUC's `print` does, so output is
+    /// not lost when the process is killed or stuck).
     pub fn end_line_out(&mut self) {
         let _ = self.out.write_all(b"\n");
-        if self.out_is_tty {
-            let _ = self.out.flush();
-        }
+        let _ = self.out.flush();
     }
     pub fn flush_out(&mut self) {
         let _ = self.out.flush();
+    }
+    pub fn try_write_out(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(b)
+    }
+    pub fn try_flush_out(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 
     // ----- native function interface -----

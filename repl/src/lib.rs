@@ -17,8 +17,6 @@ mod complete;
 mod interactive;
 mod signal;
 
-pub use signal::default_sigpipe;
-
 use lua_core::{Lua, Value};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -27,7 +25,8 @@ use std::io::{IsTerminal, Write};
 pub const VERSION: &str = "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio";
 
 /// The program name in error reports. lua.c uses argv[0]; we say "lua" whatever the binary is
-/// called, so reports read the same from `lua`, `ourlua` and the reference runner.
+/// called, so reports read the same from `lua`, `ourlua` and the reference runner. (The usage
+/// text, which nothing compares, names argv[0] as lua.c's does.)
 const PROGNAME: &str = "lua";
 
 /// Run the `lua` command with `args` (args[0] is the program name); returns the exit status.
@@ -36,7 +35,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let opts = match args::parse(&argv) {
         Ok(o) => o,
         Err(bad) => {
-            args::print_usage(PROGNAME, &bad);
+            // lua.c's progname: argv[0] if there is one.
+            let progname = match argv.first() {
+                Some(a) if !a.is_empty() => &a[..],
+                _ => PROGNAME.as_bytes(),
+            };
+            args::print_usage(progname, &bad);
             return 1;
         }
     };

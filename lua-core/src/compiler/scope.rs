@@ -57,6 +57,12 @@ pub(crate) struct LabelDesc {
     pub(crate) nactvar: usize,
 }
 
+impl crate::labels::Named for LabelDesc {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 pub(crate) struct GotoDesc {
     pub(crate) name: Rc<str>,
     pub(crate) jumps: JumpList,
@@ -372,9 +378,7 @@ impl Compiler<'_> {
     }
 
     fn find_label(&self, name: &str) -> Option<&LabelDesc> {
-        self.labels[self.fs().firstlabel..]
-            .iter()
-            .find(|l| &*l.name == name)
+        self.labels.find(name, self.fs().firstlabel)
     }
 
     /// `goto name`: backward jumps resolve now, forward ones wait for their label.

@@ -865,6 +865,19 @@ impl Heap {
         out
     }
 
+    /// Every userdata in the heap, reachable or not (for `os.exit`, which flushes all open
+    /// files as C's `exit` does).
+    pub(crate) fn all_userdata(&self) -> Vec<Gc<UserData>> {
+        let mut out = Vec::new();
+        self.for_each_object(|h, _| {
+            // SAFETY: `h` is a live node of a heap list.
+            if let Value::UserData(u) = unsafe { header_value(h) } {
+                out.push(u);
+            }
+        });
+        out
+    }
+
     /// Visit every object header (for the verifier).
     pub(crate) fn for_each_object(&self, mut f: impl FnMut(NonNull<GcHeader>, usize)) {
         for (l, head) in self.lists.iter().enumerate() {

@@ -35,6 +35,9 @@ use scope::{FuncState, LabelDesc, VarDesc, VarKind};
 /// PUC's LUAI_MAXCCALLS: the nesting depth at which parsing fails with "C stack overflow".
 pub const MAX_C_CALLS: u32 = 200;
 
+/// The message of a nesting too deep (PUC's luaE_checkcstack).
+pub const C_STACK_OVERFLOW: &str = "C stack overflow";
+
 /// C-call depth PUC already has when `load` is called from a main chunk run by `lua`; the
 /// `lua` program loading a script from the command line is at depth 1.
 pub const LOAD_C_CALLS: u32 = 2;
@@ -61,7 +64,7 @@ pub fn parse_at_depth(source: &[u8], chunkname: &[u8], c_calls: u32) -> Result<C
         level: c_calls,
         funcs: Vec::new(),
         actvar: Vec::new(),
-        labels: Vec::new(),
+        labels: crate::labels::LabelStack::new(),
         gotos: Vec::new(),
     };
     p.main_func()
@@ -80,7 +83,7 @@ pub(crate) struct Parser<'a> {
     /// Declared variables of all open functions (PUC's `dyd->actvar`).
     actvar: Vec<VarDesc>,
     /// Visible labels of all open blocks (PUC's `dyd->label`).
-    labels: Vec<LabelDesc>,
+    labels: crate::labels::LabelStack<LabelDesc>,
     /// Pending gotos (PUC's `dyd->gt`).
     gotos: Vec<LabelDesc>,
 }
@@ -197,7 +200,7 @@ impl<'a> Parser<'a> {
     fn enter_level(&mut self) -> Result<(), SyntaxError> {
         self.level += 1;
         if self.level >= MAX_C_CALLS {
-            return Err(SyntaxError("C stack overflow".to_string()));
+            return Err(SyntaxError(C_STACK_OVERFLOW.to_string()));
         }
         Ok(())
     }

@@ -72,6 +72,12 @@ pub struct LabelDesc {
     pub nactvar: usize,
 }
 
+impl crate::labels::Named for LabelDesc {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 #[derive(Debug)]
 pub struct FuncState {
     /// 0 for the main function.
@@ -290,9 +296,7 @@ impl Parser<'_> {
     }
 
     fn find_label(&self, name: &str) -> Option<&LabelDesc> {
-        self.labels[self.fs().firstlabel..]
-            .iter()
-            .find(|l| l.name == name)
+        self.labels.find(name, self.fs().firstlabel)
     }
 
     /// A `goto name` at `line`: backward jumps resolve at once, forward ones wait.

@@ -130,15 +130,6 @@ fn check_stack(st: &mut State, n: usize, what: &str) -> Result<(), LuaError> {
     }
 }
 
-/// A buffer of `n` bytes, or PUC's "not enough memory" instead of an abort.
-fn try_buffer(st: &mut State, n: usize) -> Result<Vec<u8>, LuaError> {
-    let mut v = Vec::new();
-    if v.try_reserve_exact(n).is_err() {
-        return Err(st.error_msg("not enough memory"));
-    }
-    Ok(v)
-}
-
 // ----- positions -----
 
 /// PUC's `posrelatI`: a 1-based start position clipped to `[1, inf)`.
@@ -235,7 +226,7 @@ fn str_rep(st: &mut State) -> NResults {
         let v = st.str_value(b"");
         return Ok(st.ret(&[v]));
     }
-    let mut out = try_buffer(st, total)?;
+    let mut out = st.try_buffer(total)?;
     out.extend_from_slice(s.as_bytes());
     out.extend_from_slice(sepb);
     out.extend_from_slice(s.as_bytes());
