@@ -55,9 +55,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         jit_config.apply_option(o);
     }
     let mut lua = Lua::new();
-    // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
-    // overflow" strikes at the same depth as in PUC's `lua`.
-    lua.state().c_depth = 2;
+    // lua.c runs the script two C calls deep (pmain, docall); `pmain` below is one of them,
+    // count the other so "C stack overflow" strikes at the same depth as in PUC's `lua`.
+    lua.state().c_depth = 1;
     // lua.c switches the collector to generational mode at start (LUA_GC_MODE may say
     // otherwise, for tests).
     lua.state().set_default_gc_mode(true);
@@ -140,14 +140,20 @@ fn report<T>(lua: &mut Lua, r: Result<T, String>) -> Result<T, ()> {
 fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
     let flag = lua.state().interrupt.clone();
     let _guard = signal::InterruptGuard::install(&flag);
-    lua.call_traceback(f, args).map_err(|mut m| {
-        // lua.c runs everything inside the C function `pmain`, so PUC's tracebacks end with
-        // that frame; our calls start from Rust with no frame below, so add its line.
-        if m.contains("\nstack traceback:\n") && !m.ends_with("\n\t[C]: in ?") {
-            m.push_str("\n\t[C]: in ?");
-        }
-        m
-    })
+    let mut pargs = Vec::with_capacity(args.len() + 1);
+    pargs.push(f);
+    pargs.extend_from_slice(args);
+    lua.call_traceback(Value::LightFn(pmain), &pargs)
+}
+
+/// lua.c runs everything inside the C function `pmain`, so Lua code sees that frame below
+/// its main chunk: a traceback ends with `[C]: in ?`, `debug.getinfo(2)` from a main chunk
+/// is a C function. Every chunk is called through this native to have the same frame.
+fn pmain(st: &mut lua_core::state::State) -> lua_core::state::NResults {
+    // The chunk and its arguments are this native's arguments; its results are ours.
+    let base = st.frame().base;
+    st.call_at(base, -1)?;
+    Ok(st.ts().top - base)
 }
 
 fn dochunk(lua: &mut Lua, f: Result<Value, String>) -> Result<(), ()> {

@@ -205,6 +205,59 @@ impl Drop for State {
     }
 }
 
+/// What `pmain` needs, and whether everything it ran succeeded.
+struct Run<'a> {
+    argv: &'a [String],
+    opts: &'a Options,
+    ok: bool,
+}
+
+/// lua.c's `pmain`: everything runs inside this C function, so Lua code sees its frame below
+/// the main chunk (a traceback ends with `[C]: in ?`, `debug.getinfo(2)` from a main chunk is
+/// a C function), as under PUC's `lua`.
+unsafe extern "C-unwind" fn pmain(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by lua_pcall in `main` with a light userdata pointing to a live `Run`
+    // that nothing else touches during the call.
+    let run = unsafe { &mut *ffi::lua_touserdata(l, 1).cast::<Run>() };
+    // Borrowed: `main` owns (and closes) the state.
+    let state = std::mem::ManuallyDrop::new(State(l));
+    run.ok = state.run(run.argv, run.opts);
+    0
+}
+
+impl State {
+    /// The body of `pmain`: the `arg` table, the `-e` chunks, then the script; false if one
+    /// of them failed (the error is reported).
+    fn run(&self, argv: &[String], opts: &Options) -> bool {
+        // With no script, lua.c puts the program name at arg[0].
+        self.create_arg_table(argv, opts.script.unwrap_or(0));
+        let mut ok = true;
+        for code in &opts.exec {
+            if self.dostring(code) != ffi::LUA_OK {
+                self.report();
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            if let Some(script) = opts.script {
+                match self.handle_script(argv, script) {
+                    Ok(ffi::LUA_OK) => {}
+                    Ok(_) => {
+                        self.report();
+                        ok = false;
+                    }
+                    Err(e) => {
+                        eprintln!("{PROGNAME}: {e}");
+                        ok = false;
+                    }
+                }
+            }
+        }
+        ok
+    }
+}
+
 /// Public so that `jitfuzz`, which includes this file as a module, can run the reference by
 /// re-executing itself.
 pub fn main() -> ExitCode {
@@ -223,31 +276,22 @@ pub fn main() -> ExitCode {
         eprintln!("{PROGNAME}: cannot create state: not enough memory");
         return ExitCode::FAILURE;
     };
-    // With no script, lua.c puts the program name at arg[0].
-    state.create_arg_table(&argv, opts.script.unwrap_or(0));
-    let mut ok = true;
-    for code in &opts.exec {
-        if state.dostring(code) != ffi::LUA_OK {
-            state.report();
-            ok = false;
-            break;
-        }
+    let mut run = Run {
+        argv: &argv,
+        opts: &opts,
+        ok: false,
+    };
+    // SAFETY: valid state; `pmain` gets a pointer to `run`, which outlives the call, and is
+    // the only user of it while the call lasts.
+    let status = unsafe {
+        ffi::lua_pushcfunction(state.0, pmain);
+        ffi::lua_pushlightuserdata(state.0, (&mut run as *mut Run).cast());
+        ffi::lua_pcall(state.0, 1, 0, 0)
+    };
+    if status != ffi::LUA_OK {
+        state.report();
     }
-    if ok {
-        if let Some(script) = opts.script {
-            match state.handle_script(&argv, script) {
-                Ok(ffi::LUA_OK) => {}
-                Ok(_) => {
-                    state.report();
-                    ok = false;
-                }
-                Err(e) => {
-                    eprintln!("{PROGNAME}: {e}");
-                    ok = false;
-                }
-            }
-        }
-    }
+    let ok = status == ffi::LUA_OK && run.ok;
     drop(state);
     // Lua's print writes through C stdio; process exit flushes it (ExitCode returns from main,
     // which runs the C exit path).
