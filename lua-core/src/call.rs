@@ -462,7 +462,9 @@ impl State {
         let nframes = self.ts().frames.len();
         let nny = self.ts().nny;
         let depth = self.c_depth;
+        let errfunc = std::mem::replace(&mut self.ts().errfunc, handler);
         let r = self.call_at_k_protected(func, nresults, handler);
+        self.ts().errfunc = errfunc;
         match r {
             Ok(()) => Ok(Ok(())),
             Err(LuaError::Yield) => Err(LuaError::Yield),

@@ -113,6 +113,10 @@ pub struct ThreadState {
     pub error: Option<Value>,
     /// A message handler is running: limits are raised so it can run after a stack overflow.
     pub handling_error: bool,
+    /// The message handler of the innermost `State::pcall_at` running on this thread (PUC's
+    /// `L->errfunc`), for a native called directly in protected mode, whose frame cannot
+    /// hold it (a Lua function's protected frame holds its own: `Frame::handler`).
+    pub errfunc: Option<usize>,
     /// debug.sethook state: the hook function, its event mask (`HOOK_*`), the count for
     /// count hooks and the instructions left until the next one.
     pub hook: Value,
@@ -156,6 +160,7 @@ impl ThreadState {
             nny: 0,
             error: None,
             handling_error: false,
+            errfunc: None,
             hook: Value::Nil,
             hook_mask: 0,
             base_hook_count: 0,

@@ -76,6 +76,7 @@ print(debug.getinfo(load("return 1", "@file\0rest"), "S").source)
 local deep = "return " .. ("{"):rep(300) .. ("}"):rep(300)
 print(pcall(load, deep))
 print(xpcall(function() return load(deep) end, function(m) return "handled: " .. m end))
+print(xpcall(load, function(m) return "handled directly: " .. m end, deep))
 
 -- Many labels and gotos load in linear time.
 local src = {}

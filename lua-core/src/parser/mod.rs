@@ -9,10 +9,12 @@
 //! - The first error found is the one PUC Lua 5.4 reports, worded the same, at the same line,
 //!   with the same "near" token: the parser follows the order of PUC's `lparser.c`.
 //! - Recursion is bounded: nesting is counted as PUC counts C calls (`enter_level`) and fails
-//!   with "C stack overflow" at the same depth; and the height of the AST, which iterative
-//!   rules (`a.b.c...`, `a+b+c...`) can grow without recursion, is capped at
-//!   [`MAX_AST_DEPTH`] so that recursive consumers (the compiler, `Drop`) stay within the
-//!   stack. PUC has no such cap; only absurd programs reach it.
+//!   with "C stack overflow" at the same depth; and the height of the AST is capped at
+//!   [`MAX_AST_DEPTH`] so that recursive consumers (the compiler, constant folding) stay
+//!   within the stack. Left-deep chains (`a.b.c...`, `a+b+c...`, `f()()...`), which PUC's
+//!   parser builds in loops, are walked along their left spine iteratively by every consumer
+//!   (and by `Expr`'s `Drop`), so a chain is only one level higher than its tallest part,
+//!   however long; PUC has no such cap, and only absurd programs reach it.
 //! - Never panics, on any input.
 //!
 //! Lines: a token's line is the line the lexer is on after reading it (PUC's

@@ -387,20 +387,28 @@ impl Parser<'_> {
                     UnOp::Len => None,
                 }
             }
-            ExprKind::Bin(op, a, b) => {
-                let arith = match op {
-                    BinOp::And | BinOp::Or => {
-                        let ca = self.const_value(a)?;
-                        let falsy = matches!(ca, Const::Nil | Const::Bool(false));
-                        return if falsy == (*op == BinOp::Or) {
-                            self.const_value(b)
-                        } else {
-                            None
-                        };
-                    }
-                    other => other.arith_op()?,
-                };
-                fold(arith, &self.const_value(a)?, &self.const_value(b)?)
+            ExprKind::Bin(..) => {
+                // Along the left spine, iteratively: chains are unbounded (see `subexpr`).
+                let mut spine = Vec::new();
+                let mut cur = e;
+                while let ExprKind::Bin(op, a, b) = &cur.kind {
+                    spine.push((*op, &**b));
+                    cur = a;
+                }
+                let mut c = self.const_value(cur)?;
+                for &(op, b) in spine.iter().rev() {
+                    c = match op {
+                        BinOp::And | BinOp::Or => {
+                            let falsy = matches!(c, Const::Nil | Const::Bool(false));
+                            if falsy != (op == BinOp::Or) {
+                                return None;
+                            }
+                            self.const_value(b)?
+                        }
+                        other => fold(other.arith_op()?, &c, &self.const_value(b)?)?,
+                    };
+                }
+                Some(c)
             }
             _ => None,
         }

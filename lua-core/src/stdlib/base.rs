@@ -327,12 +327,17 @@ fn through_message_handler(st: &mut State, m: Value) -> Value {
 /// innermost protected call of the running thread, if it has one.
 fn current_handler(st: &State) -> Option<usize> {
     use crate::thread::CallKind;
-    st.ts()
+    let fr = st
+        .ts()
         .frames
         .iter()
         .rev()
-        .find(|f| matches!(f.kind, CallKind::Protected | CallKind::Closing))
-        .and_then(|f| f.handler())
+        .find(|f| matches!(f.kind, CallKind::Protected | CallKind::Closing))?;
+    match fr.closure {
+        Some(_) => fr.handler(),
+        // A native called protected: its `pcall_at` is still running and keeps the handler.
+        None => st.ts().errfunc,
+    }
 }
 
 fn load(st: &mut State) -> NResults {
