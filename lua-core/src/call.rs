@@ -439,7 +439,8 @@ impl State {
     fn call_error(&mut self, func: usize, f: Value) -> LuaError {
         if let Some((kind, name)) = crate::debug::calling_name(self) {
             let t = self.obj_typename(&f);
-            return self.lua_rt_error(format!("attempt to call a {t} value ({kind} '{name}')"));
+            let head = format!("attempt to call a {t} value ({kind} '");
+            return self.lua_rt_error([head.as_bytes(), &name, b"')"].concat());
         }
         let slot = crate::debug::slot_of_stack(self, func);
         self.type_error(&f, "call", slot, None)

@@ -26,22 +26,18 @@ impl State {
         chunkname: &[u8],
         mode: &[u8],
         env: Option<Value>,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, Vec<u8>> {
         // lua_load takes the name as a C string: it ends at the first NUL.
         let chunkname = until_nul(chunkname);
         // As PUC: the first byte alone decides, so a mangled chunk gets a binary-format error.
         let is_binary = source.first() == Some(&BINARY_SIGNATURE[0]);
         if is_binary && !mode.contains(&b'b') {
-            return Err(format!(
-                "attempt to load a binary chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            ));
+            let mode = until_nul(mode);
+            return Err([b"attempt to load a binary chunk (mode is '", mode, b"')"].concat());
         }
         if !is_binary && !mode.contains(&b't') {
-            return Err(format!(
-                "attempt to load a text chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            ));
+            let mode = until_nul(mode);
+            return Err([b"attempt to load a text chunk (mode is '", mode, b"')"].concat());
         }
         if is_binary {
             // Verified by the loader before it returns.

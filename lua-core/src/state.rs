@@ -203,16 +203,16 @@ impl State {
 
     /// `luaL_error`: message prefixed with the position of the Lua code that called the
     /// running native (level 1).
-    pub fn rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
-        let pos = crate::debug::where_lib(self, 1);
-        let s = format!("{}{}", pos, msg.as_ref());
+    pub fn rt_error(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        let mut s = crate::debug::where_lib(self, 1);
+        s.extend_from_slice(msg.as_ref());
         self.error_msg(s)
     }
 
     /// `luaG_runerror`: message prefixed with the position of the running Lua function.
-    pub fn lua_rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
-        let pos = crate::debug::where_(self, 0);
-        let s = format!("{}{}", pos, msg.as_ref());
+    pub fn lua_rt_error(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        let mut s = crate::debug::where_(self, 0);
+        s.extend_from_slice(msg.as_ref());
         self.error_msg(s)
     }
 

@@ -330,9 +330,8 @@ impl State {
                         reg_b
                     };
                     let vi = crate::debug::varinfo(self, slot);
-                    return Err(
-                        self.lua_rt_error(format!("number{vi} has no integer representation"))
-                    );
+                    let m = [&b"number"[..], &vi, b" has no integer representation"].concat();
+                    return Err(self.lua_rt_error(m));
                 }
                 // The culprit is the first operand unless it is a number (luaG_opinterror).
                 let (bad, slot) = if is_num(&a) { (b, reg_b) } else { (a, reg_a) };
@@ -526,7 +525,8 @@ impl State {
         let _ = key;
         let t = self.obj_typename(v);
         let vi = crate::debug::varinfo(self, slot);
-        self.lua_rt_error(format!("attempt to {op} a {t} value{vi}"))
+        let head = format!("attempt to {op} a {t} value");
+        self.lua_rt_error([head.as_bytes(), &vi].concat())
     }
 }
 

@@ -223,3 +223,41 @@ fn script_that_is_a_directory() {
     same_as_reference("dir-script", "mkdir d; $LUA d");
     same_as_reference("dir-dofile", "mkdir d; $LUA -e 'print(loadfile(\"d\"))'");
 }
+
+#[test]
+fn bytes_are_bytes() {
+    // File names, chunk names, tokens and names in messages keep every byte (none of these
+    // is valid UTF-8), from the script name on the command line to the report on stderr.
+    let script = r#"
+print(pcall(dofile, "\255.lua"))
+print(select(2, loadfile("nonexistent\255.lua")))
+package.path = "./?.lua"
+print(pcall(require, "m\254"))
+print(pcall(require, "nomod\254"))
+print(load("x = = 1", "=name\255"))
+print(load("x = 'abc\255", "=n"))
+print(load("x = \255", "=n"))
+print(pcall(load("error('e')", "@file\255.lua")))
+print(debug.getinfo(load("return 1", "@src\255.lua"), "S").short_src)
+print(pcall(load("local t = {} return t['\255'].x")))
+print(pcall(load("return _ENV['\255'].x")))
+print(pcall(load("local t = {} t['\255']()")))
+print(select(2, pcall(error, "\255msg")))
+print(load("goto \255"))
+print((debug.traceback(load("return debug.traceback('\254')", "=tb\255")())))
+"#;
+    let cmd = format!(
+        r#"cat > bytes.lua <<'EOS'
+{script}
+EOS
+printf 'error("boom")\n' > "$(printf '\377.lua')"
+printf 'return "mod\\255"\n' > "$(printf 'm\376.lua')"
+$LUA bytes.lua; echo "status $?"
+$LUA "$(printf '\377.lua')"; echo "status $?"
+$LUA "$(printf 'nofile\377.lua')"; echo "status $?"
+$LUA -e 'error("\255")'
+$LUA -e "$(printf 'x = = \377')"
+$LUA -e 'error(setmetatable({{}}, {{__tostring = function() return "\254" end}}))'"#
+    );
+    same_as_reference("bytes", &cmd);
+}

@@ -119,25 +119,29 @@ fn print_version(lua: &mut Lua) {
     st.flush_out();
 }
 
-/// lua.c's `l_message`: `progname: msg` (no prefix in the REPL) on stderr.
-fn message(lua: &mut Lua, progname: Option<&str>, msg: &str) {
+/// lua.c's `l_message`: `progname: msg` (no prefix in the REPL) on stderr. The message is
+/// bytes, written as they are.
+fn message(lua: &mut Lua, progname: Option<&str>, msg: &[u8]) {
     lua.state().flush_out();
-    let text = match progname {
-        Some(p) => format!("{p}: {msg}\n"),
-        None => format!("{msg}\n"),
-    };
+    let mut text = Vec::with_capacity(msg.len() + 8);
+    if let Some(p) = progname {
+        text.extend_from_slice(p.as_bytes());
+        text.extend_from_slice(b": ");
+    }
+    text.extend_from_slice(msg);
+    text.push(b'\n');
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(&text);
     let _ = err.flush();
 }
 
 /// Report an error of the non-interactive part (with the program name); passes `r` through.
-fn report<T>(lua: &mut Lua, r: Result<T, String>) -> Result<T, ()> {
+fn report<T>(lua: &mut Lua, r: Result<T, Vec<u8>>) -> Result<T, ()> {
     r.map_err(|m| message(lua, Some(PROGNAME), &m))
 }
 
 /// lua.c's `docall`: call `f` with a traceback handler, Ctrl-C interrupting it.
-fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, Vec<u8>> {
     let flag = lua.state().interrupt.clone();
     let _guard = signal::InterruptGuard::install(&flag);
     let mut pargs = Vec::with_capacity(args.len() + 1);
@@ -156,13 +160,13 @@ fn pmain(st: &mut lua_core::state::State) -> lua_core::state::NResults {
     Ok(st.ts().top - base)
 }
 
-fn dochunk(lua: &mut Lua, f: Result<Value, String>) -> Result<(), ()> {
+fn dochunk(lua: &mut Lua, f: Result<Value, Vec<u8>>) -> Result<(), ()> {
     let r = f.and_then(|f| docall(lua, f, &[]).map(|_| ()));
     report(lua, r)
 }
 
 fn dostring(lua: &mut Lua, code: &[u8], name: &str) -> Result<(), ()> {
-    let f = lua.load(code, name);
+    let f = lua.state().load_chunk(code, name.as_bytes(), b"bt", None);
     dochunk(lua, f)
 }
 
@@ -233,7 +237,7 @@ fn handle_script(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
             let n = t.len();
             (1..=n).map(|i| t.get_int(i)).collect::<Vec<_>>()
         }
-        _ => return report(lua, Err("'arg' is not a table".into())),
+        _ => return report(lua, Err(b"'arg' is not a table".to_vec())),
     };
     let r = docall(lua, f, &args).map(|_| ());
     report(lua, r)

@@ -53,7 +53,7 @@ mod stat;
 mod tests;
 
 use crate::ast;
-use crate::error::{chunkid, SyntaxError};
+use crate::error::{chunkid_bytes, SyntaxError};
 use crate::gc::Heap;
 use crate::opcodes::Op;
 use crate::proto::{Proto, UpvalDesc};
@@ -145,7 +145,15 @@ impl Compiler<'_> {
 
     /// A compile error at the current line.
     fn error(&self, msg: &str) -> SyntaxError {
-        SyntaxError(format!("{}:{}: {}", chunkid(&self.source), self.line, msg))
+        let pos = format!(":{}: ", self.line);
+        SyntaxError(
+            [
+                &chunkid_bytes(&self.source)[..],
+                pos.as_bytes(),
+                msg.as_bytes(),
+            ]
+            .concat(),
+        )
     }
 
     /// PUC's errorlimit: "too many <what> (limit is <limit>) in <function>".

@@ -129,8 +129,8 @@ impl<'a> Parser<'a> {
         if self.t.tok == Tok::Char(0) {
             return self.sem_error(msg);
         }
-        self.lex
-            .error_at(self.line(), &format!("{} near {}", msg, self.t.near()))
+        let text = [msg.as_bytes(), b" near ", &self.t.near()].concat();
+        self.lex.error_at(self.line(), text)
     }
 
     /// A semantic error: no "near" part (PUC's `luaK_semerror`).
@@ -202,7 +202,7 @@ impl<'a> Parser<'a> {
     fn enter_level(&mut self) -> Result<(), SyntaxError> {
         self.level += 1;
         if self.level >= MAX_C_CALLS {
-            return Err(SyntaxError(C_STACK_OVERFLOW.to_string()));
+            return Err(SyntaxError(C_STACK_OVERFLOW.into()));
         }
         Ok(())
     }

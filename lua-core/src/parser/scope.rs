@@ -433,7 +433,7 @@ impl Parser<'_> {
 /// A size limit hit while growing one of PUC's arrays: a plain runtime error there, so the
 /// message has no position.
 fn too_many(what: &str, limit: usize) -> SyntaxError {
-    SyntaxError(format!("too many {what} (limit is {limit})"))
+    SyntaxError(format!("too many {what} (limit is {limit})").into_bytes())
 }
 
 /// PUC's `constfolding`: numeric operands only, no division by zero, bitwise operands with

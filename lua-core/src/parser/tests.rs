@@ -15,7 +15,7 @@ fn dump_cases() {
             .collect();
         match parse(&src, b"=t") {
             Ok(_) => println!("OK"),
-            Err(e) => println!("{}", e.0.replace('\n', "\\n")),
+            Err(e) => println!("{}", e.to_string().replace('\n', "\\n")),
         }
     }
 }
@@ -270,7 +270,7 @@ fn err(src: &str) -> String {
 fn err_bytes(src: &[u8]) -> String {
     match parse(src, b"=t") {
         Ok(_) => panic!("{:?} parsed", String::from_utf8_lossy(src)),
-        Err(e) => e.0,
+        Err(e) => e.to_string(),
     }
 }
 

@@ -245,8 +245,7 @@ fn error(st: &mut State) -> NResults {
     let level = st.opt_int(2, 1)?;
     if let Value::Str(s) = v {
         if level > 0 {
-            let pos = crate::debug::where_lib(st, level as usize);
-            let mut b = pos.into_bytes();
+            let mut b = crate::debug::where_lib(st, level as usize);
             b.extend_from_slice(s.as_bytes());
             return Err(st.error_msg(b));
         }
@@ -300,12 +299,12 @@ fn xpcall(st: &mut State) -> NResults {
     }
 }
 
-fn load_result(st: &mut State, r: Result<Value, String>) -> NResults {
+fn load_result(st: &mut State, r: Result<Value, Vec<u8>>) -> NResults {
     match r {
         Ok(f) => Ok(st.ret(&[f])),
         Err(msg) => {
             let mut m = st.str_value(&msg);
-            if msg == crate::parser::C_STACK_OVERFLOW {
+            if msg == crate::parser::C_STACK_OVERFLOW.as_bytes() {
                 m = through_message_handler(st, m);
             }
             Ok(st.ret(&[Value::Nil, m]))
@@ -398,9 +397,9 @@ fn load(st: &mut State) -> NResults {
                     v => {
                         if !crate::tm::append_str_form(&v, &mut buf) {
                             // luaL_error: with the position of load's caller.
-                            let pos = crate::debug::where_lib(st, 1);
-                            let m =
-                                st.str_value(format!("{pos}reader function must return a string"));
+                            let mut m = crate::debug::where_lib(st, 1);
+                            m.extend_from_slice(b"reader function must return a string");
+                            let m = st.str_value(m);
                             let m = through_message_handler(st, m);
                             return Ok(st.ret(&[Value::Nil, m]));
                         }
@@ -421,14 +420,12 @@ pub fn load_file(
     fname: Option<&[u8]>,
     mode: &[u8],
     env: Option<Value>,
-) -> Result<Value, String> {
+) -> Result<Value, Vec<u8>> {
     // lauxlib's errfile: "cannot open|read <name>: <strerror>", the name without its '@'.
     let fail = |what: &str, name: &[u8], e: &std::io::Error| {
-        format!(
-            "cannot {what} {}: {}",
-            String::from_utf8_lossy(name),
-            crate::stdlib::os_error_text(e)
-        )
+        let what = format!("cannot {what} ");
+        let why = format!(": {}", crate::stdlib::os_error_text(e));
+        [what.as_bytes(), name, why.as_bytes()].concat()
     };
     let (data, chunkname) = match fname {
         Some(f) => {

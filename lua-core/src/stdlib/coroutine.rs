@@ -150,7 +150,7 @@ fn wrap_aux(st: &mut State) -> NResults {
             }
             if let Value::Str(s) = e {
                 let pos = crate::debug::where_lib(st, 1);
-                let mut b = pos.into_bytes();
+                let mut b = pos;
                 b.extend_from_slice(s.as_bytes());
                 e = st.str_value(b);
             }
