@@ -3,6 +3,8 @@
 //! ignored test, so `cargo test` reports it as "ignored" with the reason, never as "ok" for a
 //! suite that did not run. Changing a variable rebuilds the tests.
 
+#![forbid(unsafe_code)]
+
 fn main() {
     for (var, cfg) in [
         ("LUA_TESTSUITE_DIR", "lua_testsuite"),

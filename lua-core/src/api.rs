@@ -6,6 +6,8 @@
 //! assert_eq!(lua.global_int("x"), Some(42));
 //! ```
 
+#![forbid(unsafe_code)]
+
 use crate::object::NativeFn;
 use crate::state::State;
 use crate::value::Value;

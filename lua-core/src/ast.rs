@@ -10,6 +10,8 @@
 //!   start (the `(`, string or `{`, as Lua 5.4.7+), for others the line of their first token.
 //! - Names are identifiers as written; strings are raw bytes after escape processing.
 
+#![forbid(unsafe_code)]
+
 pub type Name = String;
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! Argument checking and error helpers for natives (PUC's lauxlib), with PUC's messages:
 //! "bad argument #1 to 'insert' (number expected, got nil)".
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaError;
 use crate::gc::Gc;
 use crate::number;

@@ -6,6 +6,8 @@
 //! instruction that last set a register before `pc` and reads the name off it, as Lua 5.4
 //! does, so messages match PUC's for the same code shapes.
 
+#![forbid(unsafe_code)]
+
 use crate::error::chunkid_bytes;
 use crate::opcodes::Op;
 use crate::proto::Proto;

@@ -7,6 +7,8 @@
 //!
 //! Internal errors (bugs) are not represented: they are panics, and a panic is always a bug.
 
+#![forbid(unsafe_code)]
+
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug)]

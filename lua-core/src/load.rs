@@ -2,6 +2,8 @@
 //! Binary chunks are recognised by their first byte, checked against the `mode`, then loaded
 //! and verified by `undump` (format in `dump.rs`, safety guarantees in `bcverify.rs`).
 
+#![forbid(unsafe_code)]
+
 use crate::gc::Gc;
 use crate::object::{LuaClosure, UpVal};
 use crate::state::State;

@@ -10,6 +10,8 @@
 //! - `c_depth` counts nested Rust run loops (natives calling Lua, metamethods): it is bounded
 //!   by `MAX_C_DEPTH`, beyond which Lua gets "C stack overflow", never a native overflow.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{LuaError, LuaResult};
 use crate::gc::{Gc, Heap, Marker};
 use crate::object::{LuaStr, NativeClosure, NativeFn, Thread};

@@ -10,6 +10,8 @@
 //! - Error messages follow PUC's ldebug.c wording; `reg_*` arguments name the register that
 //!   held an operand so messages can say "(local 'x')" etc.
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaResult;
 use crate::gc::Gc;
 use crate::number::{self, ArithError, ArithOp};

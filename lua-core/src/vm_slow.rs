@@ -12,6 +12,8 @@
 //!   registers starting at stack slot `base`, and `k` its prototype's constants.
 //! - Only the opcodes named in each function's comment reach it.
 
+#![forbid(unsafe_code)]
+
 use crate::debug::Slot;
 use crate::error::LuaResult;
 use crate::opcodes::{Instr, Op};

@@ -8,6 +8,8 @@
 //! (it is a Rust program: Rust's start-up code ignores SIGPIPE and reopens closed standard
 //! descriptors) compare with PUC's output written out, and say so.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

@@ -22,6 +22,8 @@
 //! containing it), `LUA_TESTS_JOBS` (processes at once). Run with `-- --nocapture` to see the
 //! report when everything passes.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 use std::time::Duration;
 

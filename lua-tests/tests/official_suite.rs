@@ -27,6 +27,8 @@
 //! (only file names containing it), `LUA_TESTS_JOBS` (processes at once). Run with
 //! `-- --nocapture` to see the report when everything passes.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

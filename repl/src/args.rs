@@ -11,6 +11,8 @@
 //!
 //! Parsing is pure: it only classifies arguments. `crate::run` executes the result.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 
 /// An option that runs, in command-line order (lua.c's `runargs`).

@@ -8,6 +8,8 @@
 //! line, Ctrl-D at an empty prompt ending the session. Otherwise (`lua -i < file`) prompts go
 //! to stdout and lines are read from stdin like lua.c without readline.
 
+#![forbid(unsafe_code)]
+
 use crate::complete::LuaHelper;
 use crate::{docall, message};
 use lua_core::{Lua, Value};

@@ -5,6 +5,8 @@
 //! Every process gets stdin from a pipe (never the terminal) and a fixed environment for the
 //! variables that matter (LUA_INIT*, LUA_PATH*), so results do not depend on the caller.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -10,6 +10,8 @@
 //! - Pending gotos move outwards block by block; a goto leaving a block with `upval` set
 //!   gets `close`, and the label that resolves it emits CLOSE at its position.
 
+#![forbid(unsafe_code)]
+
 use super::expdesc::{ExpDesc, EK};
 use super::jumps::JumpList;
 use super::{Compiler, R};

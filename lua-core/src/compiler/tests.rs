@@ -1,6 +1,8 @@
 //! Compiler tests: listings of our bytecode in `luac -l -l`'s normalised form, compared with
 //! fixed expectations and (when `luac5.4` is installed) with PUC Lua's own output.
 
+#![forbid(unsafe_code)]
+
 use crate::gc::Heap;
 use crate::opcodes::Op;
 use crate::proto::Proto;

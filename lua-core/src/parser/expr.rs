@@ -4,6 +4,8 @@
 //! Every function here returns the expression with its height (see `MAX_AST_DEPTH`); every
 //! node is built through `Parser::depth`, which refuses heights above the cap.
 
+#![forbid(unsafe_code)]
+
 use super::Parser;
 use crate::ast::{BinOp, Expr, ExprKind, Field, UnOp};
 use crate::error::SyntaxError;

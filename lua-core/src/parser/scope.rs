@@ -8,6 +8,8 @@
 //! errors. Checks happen at the same moments as in PUC so that the first error reported, its
 //! line and its "near" token are the same.
 
+#![forbid(unsafe_code)]
+
 use super::Parser;
 use crate::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::error::SyntaxError;

@@ -1,3 +1,5 @@
+#![forbid(unsafe_code)]
+
 use super::*;
 
 /// Developer harness: `CASES=/path cargo test -p lua-core dump_cases -- --ignored --nocapture`

@@ -2,6 +2,8 @@
 //! select, raw*, metatables, assert, error, pcall, xpcall, load, loadfile, dofile,
 //! collectgarbage, warn, _VERSION.
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaError;
 use crate::state::{NResults, State};
 use crate::tm::Tm;

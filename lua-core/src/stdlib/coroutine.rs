@@ -1,6 +1,8 @@
 //! The coroutine library (PUC's lcorolib) on top of `State::resume` and yields that unwind
 //! as `LuaError::Yield`.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::object::Thread;

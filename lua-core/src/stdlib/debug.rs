@@ -16,6 +16,8 @@
 //!   table (weak keys: thread -> hook function) mirrors them only because PUC keeps one
 //!   there and programs may look at it.
 
+#![forbid(unsafe_code)]
+
 use crate::debug::{frame_line, func_name, traceback as vm_traceback};
 use crate::error::{chunkid_bytes, LuaError};
 use crate::gc::Gc;

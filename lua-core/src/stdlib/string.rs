@@ -20,6 +20,8 @@
 //! whole string returns the argument itself, and nothing builds more than one buffer for the
 //! result (which `intern` then copies into the string object).
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 
 use super::lformat::{self, FormatArgs, FormatError, Literal};
