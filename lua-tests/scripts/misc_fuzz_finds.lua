@@ -85,3 +85,10 @@ print("labels", load(table.concat(src, " ")) ~= nil)
 src = {}
 for n = 1, 20000 do src[n] = "::l" .. n .. ":: do goto l" .. n .. " end" end
 print("backward", load(table.concat(src, " ")) ~= nil)
+
+-- assert's message gets the position of its caller, as error's does (PUC's assert calls it).
+print(pcall(function() assert(false, "with position") end))
+print(pcall(function() assert(nil) end))
+print(pcall(assert, false, "called from C: no position"))
+print(pcall(function() assert(false, 42) end))
+print(pcall(function() assert(false, {}) end) == false)

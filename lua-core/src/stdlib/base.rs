@@ -236,10 +236,21 @@ fn assert(st: &mut State) -> NResults {
     if v.truthy() {
         return Ok(st.nargs());
     }
-    if st.nargs() < 2 {
-        return Err(st.rt_error("assertion failed!"));
+    // PUC's assert calls `error` with the message (default "assertion failed!") at level
+    // 1: a string message gets the position of assert's caller, if that is a Lua function.
+    let msg = if st.nargs() < 2 {
+        st.str_value("assertion failed!")
+    } else {
+        st.arg(2)
+    };
+    match msg {
+        Value::Str(s) => {
+            let mut b = crate::debug::where_lib(st, 1);
+            b.extend_from_slice(s.as_bytes());
+            Err(st.error_msg(b))
+        }
+        v => Err(LuaError::Error(v)),
     }
-    Err(LuaError::Error(st.arg(2)))
 }
 
 fn error(st: &mut State) -> NResults {
