@@ -34,8 +34,10 @@ use crate::thread::{CallKind, CoStatus, MIN_STACK};
 use crate::tm::Tm;
 use crate::value::Value;
 
-/// Maximum number of frames per thread (beyond it: "stack overflow").
-pub const MAX_FRAMES: usize = 200_000;
+/// Maximum number of frames per thread (beyond it: "stack overflow"). Every frame holds at
+/// least its function's stack slot, so this never binds before the stack size limit
+/// (`thread::MAX_STACK`, PUC's LUAI_MAXSTACK), which alone decides, as in PUC.
+pub const MAX_FRAMES: usize = crate::thread::MAX_STACK;
 
 /// The rest of a native after a yieldable call it made with [`State::call_k`]: runs in the
 /// native's frame and returns the native's result count, like the native itself.
@@ -478,6 +480,7 @@ impl State {
                 self.ts().nny = nny;
                 let v = self.unwind_to(nframes, func, handler, v)?;
                 self.ts().top = func;
+                self.ts().shrink_after_error();
                 Ok(Err(v))
             }
         }

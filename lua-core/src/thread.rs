@@ -205,9 +205,9 @@ impl ThreadState {
             return false;
         }
         let old = self.stack.as_ptr();
-        let newlen = (self.stack.len() * 2)
-            .max(need)
-            .min(MAX_STACK + ERROR_STACK + 200);
+        // Never past the limit: `ensure` trusts the length, so slots beyond MAX_STACK would
+        // let ordinary code eat the room a message handler needs after an overflow.
+        let newlen = (self.stack.len() * 2).max(need).min(limit);
         crate::gc::note_alloc((newlen.saturating_sub(self.stack.len()) * 16) as isize);
         self.stack.resize(newlen, Value::Nil);
         if !std::ptr::eq(old, self.stack.as_ptr()) {
@@ -218,6 +218,15 @@ impl ThreadState {
             }
         }
         true
+    }
+
+    /// After an error was caught: give back the room beyond MAX_STACK that the message
+    /// handler had (PUC's luaD_shrinkstack), so the next overflow leaves it to its handler too.
+    /// The allocation stays, so open upvalues' pointers stay valid.
+    pub fn shrink_after_error(&mut self) {
+        if self.stack.len() > MAX_STACK && self.top <= MAX_STACK {
+            self.stack.truncate(MAX_STACK);
+        }
     }
 
     /// Stack space beyond MAX_STACK for the error handler (Lua's EXTRA_STACK / error handling).
