@@ -102,6 +102,12 @@ impl State {
                 pc = 0;
                 // SAFETY: as in load_frame!.
                 sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
+                // A call is a control point for Ctrl-C too (PUC's interrupt hook fires on
+                // calls): recursion without loops stays interruptible.
+                if self.interrupt.load(Ordering::Relaxed) {
+                    std::hint::cold_path();
+                    return Err(self.interrupted());
+                }
             }};
         }
         // After a return whose results were placed from the callee's function slot up to
@@ -229,9 +235,8 @@ impl State {
                 () => {{
                     if self.interrupt.load(Ordering::Relaxed) {
                         std::hint::cold_path();
-                        self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
-                        return Err(self.error_msg("interrupted!"));
+                        return Err(self.interrupted());
                     }
                     if self.jit.is_some() {
                         let c = &cl.proto.hot_slot(pc, self.hot_threshold - 1).count;

@@ -263,3 +263,28 @@ $LUA -e 'error(setmetatable({{}}, {{__tostring = function() return "\254" end}})
     );
     same_as_reference("bytes", &cmd);
 }
+
+#[test]
+fn ctrl_c_interrupts_anywhere() {
+    // reflua has no SIGINT handler; PUC's `lua` reports these (its interrupt hook fires on
+    // calls, lines and counts; the message has luaL_error's position of the running
+    // function's caller).
+    let cases = [
+        (
+            "local function g() return g() end g()",
+            "lua: (command line):1: interrupted!",
+        ),
+        ("while true do end", "lua: interrupted!"),
+        (
+            "local function f()\n while true do end\nend\nf()",
+            "lua: (command line):4: interrupted!",
+        ),
+    ];
+    for (code, first) in cases {
+        let cmd = format!(
+            "$LUA -e '{code}' 2>err.txt & pid=$!; sleep 1; kill -INT $pid; wait $pid; \
+             echo \"status $?\"; head -1 err.txt; grep -c 'stack traceback:' err.txt"
+        );
+        same_as_puc("interrupt", &cmd, &format!("status 1\n{first}\n1\n"), "", 0);
+    }
+}

@@ -1,7 +1,7 @@
 //! Signals, the only unsafe code in the `lua` command.
 //!
 //! - `InterruptGuard`: while Lua code runs, SIGINT (Ctrl-C) sets the state's interrupt flag,
-//!   which makes the VM raise "interrupted!" at the next loop back-edge (lua.c's `laction` +
+//!   which makes the VM raise "interrupted!" at the next Lua call or loop back-edge (lua.c's `laction` +
 //!   `lstop`). As in lua.c the handler then restores the default action, so a second Ctrl-C
 //!   kills a program stuck where the flag is never looked at. Dropping the guard restores the
 //!   previous handler; at the REPL prompt the terminal is in raw mode and Ctrl-C is a key.
