@@ -12,6 +12,8 @@ use std::ffi::{c_char, c_int};
 
 #[no_mangle]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    // std reads the arguments itself (glibc passes them to its initialisers too).
-    repl::run(std::env::args_os().collect())
+    // std reads the arguments itself (glibc passes them to its initialisers too). A panic
+    // (always a bug) ends the process with status 101 after its message, as under Rust's
+    // own `main`, instead of finding no frame to unwind to.
+    std::panic::catch_unwind(|| repl::run(std::env::args_os().collect())).unwrap_or(101)
 }

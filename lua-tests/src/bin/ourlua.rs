@@ -11,5 +11,6 @@ use std::ffi::{c_char, c_int};
 
 #[no_mangle]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    repl::run(std::env::args_os().collect())
+    // A panic (always a bug) exits with 101, as under Rust's own `main`.
+    std::panic::catch_unwind(|| repl::run(std::env::args_os().collect())).unwrap_or(101)
 }
