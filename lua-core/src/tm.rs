@@ -290,12 +290,13 @@ impl State {
         Err(self.lua_rt_error("'__newindex' chain too long; possible loop"))
     }
 
-    /// Raw set with Lua's key errors.
+    /// Raw set with Lua's key errors, and PUC's memory error when the table cannot grow.
     pub fn raw_set(&mut self, t: Gc<Table>, key: Value, val: Value) -> LuaResult<()> {
-        match t.set(key, val) {
+        match t.try_set(key, val) {
             Ok(()) => Ok(()),
             Err(crate::table::KeyError::Nil) => Err(self.lua_rt_error("table index is nil")),
             Err(crate::table::KeyError::NaN) => Err(self.lua_rt_error("table index is NaN")),
+            Err(crate::table::KeyError::NoMemory) => Err(self.error_msg("not enough memory")),
         }
     }
 

@@ -288,3 +288,28 @@ fn ctrl_c_interrupts_anywhere() {
         same_as_puc("interrupt", &cmd, &format!("status 1\n{first}\n1\n"), "", 0);
     }
 }
+
+#[test]
+fn out_of_memory_in_table_growth_is_an_error() {
+    // Under a 400 MB address-space limit, a table that cannot grow raises PUC's catchable
+    // "not enough memory" and the program goes on. Interpreter only (LUA_JIT=-joff; reflua
+    // ignores it): a compiled trace's table store still aborts (the JIT's NEWREF helpers
+    // have no error path yet).
+    let script = r#"
+local t = {}
+local ok, err = pcall(function() for i = 1, 1e8 do t[i] = i end end)
+print(ok, err, #t > 1000000)
+t = nil
+collectgarbage()
+local h = {}
+ok, err = pcall(function() for i = 1, 1e8 do h["k" .. i] = i end end)
+print(ok, err)
+h = nil
+collectgarbage()
+print("still running", #{1, 2, 3})
+"#;
+    let cmd = format!(
+        "cat > oom.lua <<'EOS'\n{script}\nEOS\n(ulimit -v 400000; LUA_JIT=-joff $LUA oom.lua); echo \"status $?\""
+    );
+    same_as_reference("oom", &cmd);
+}
