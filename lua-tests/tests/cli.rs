@@ -312,4 +312,17 @@ print("still running", #{1, 2, 3})
         "cat > oom.lua <<'EOS'\n{script}\nEOS\n(ulimit -v 400000; LUA_JIT=-joff $LUA oom.lua); echo \"status $?\""
     );
     same_as_reference("oom", &cmd);
+    // Concatenation: the result's buffer is allocated once, where failing is an error.
+    let script = r#"
+local s = string.rep("x", 2^26)
+local ok, err = pcall(function() local t = s .. s .. s .. s .. s .. s .. s .. s return #t end)
+print(ok, err)
+ok, err = pcall(function() local u = s for i = 1, 10 do u = u .. u end return #u end)
+print(ok, err)
+print(#(s .. "y" .. 1 .. 2.5), ("a" .. 1 .. "b" .. 2.0 .. -3 .. math.mininteger .. 1e300))
+"#;
+    let cmd = format!(
+        "cat > oom.lua <<'EOS'\n{script}\nEOS\n(ulimit -v 400000; $LUA oom.lua); echo \"status $?\""
+    );
+    same_as_reference("oom-concat", &cmd);
 }

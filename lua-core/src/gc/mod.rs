@@ -493,6 +493,17 @@ impl Heap {
         g
     }
 
+    /// `intern` for a buffer the caller built: a long string keeps the buffer's memory
+    /// instead of copying it (so a big result is allocated once, where that can fail as a
+    /// Lua error: see `State::try_buffer`).
+    pub fn intern_vec(&mut self, v: Vec<u8>) -> Gc<LuaStr> {
+        if v.len() > MAX_SHORT_LEN {
+            self.alloc(LuaStr::from_vec(v))
+        } else {
+            self.intern(&v)
+        }
+    }
+
     pub fn new_str_value(&mut self, s: &[u8]) -> Value {
         Value::Str(self.intern(s))
     }
