@@ -2,6 +2,8 @@
 //!
 //! Run with `cargo run -p examples --example embed`.
 
+#![forbid(unsafe_code)]
+
 use lua_core::{Lua, State, Value};
 
 /// A native function: returns the sum of its integer arguments.

@@ -1,1 +1,3 @@
 //! Embedding examples.
+
+#![forbid(unsafe_code)]

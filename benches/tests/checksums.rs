@@ -2,6 +2,8 @@
 //! scripts, reference Lua prints the recorded checksum at each script's `tiny` size, and so
 //! does our VM. Timing is not tested here; see `cargo bench -p benches` and `compare`.
 
+#![forbid(unsafe_code)]
+
 use benches::{manifest, Engine};
 
 fn scripts() -> Vec<manifest::Script> {

@@ -6,6 +6,8 @@
 //! assert_eq!(lua.global_int("x"), Some(42));
 //! ```
 
+#![forbid(unsafe_code)]
+
 use crate::object::NativeFn;
 use crate::state::State;
 use crate::value::Value;
@@ -32,9 +34,12 @@ impl Lua {
         &mut self.st
     }
 
-    /// Compile a chunk; Err is the message `load` would return.
+    /// Compile a chunk; Err is the message `load` would return (as text: bytes that are not
+    /// UTF-8 are shown lossily; `State::load_chunk` keeps them).
     pub fn load(&mut self, src: &[u8], chunkname: &str) -> Result<Value, String> {
-        self.st.load_chunk(src, chunkname.as_bytes(), b"bt", None)
+        self.st
+            .load_chunk(src, chunkname.as_bytes(), b"bt", None)
+            .map_err(|e| String::from_utf8_lossy(&e).into_owned())
     }
 
     /// Compile and run a chunk; Err is the error message (tostring of the error object).
@@ -111,16 +116,19 @@ impl Lua {
 pub fn traceback_handler(st: &mut State) -> crate::state::NResults {
     let v = st.arg(1);
     let msg = match v {
-        Value::Str(s) => s.to_str_lossy().into_owned(),
-        Value::Int(_) | Value::Float(_) => st.tostring_basic(&v),
+        Value::Str(s) => s.as_bytes().to_vec(),
+        Value::Int(_) | Value::Float(_) => st.tostring_basic(&v).into_bytes(),
         _ => {
+            // lua.c's luaL_callmeta, unprotected: an error in `__tostring` is the handler's
+            // own error, which the handler is called on next (so the report shows it with a
+            // traceback); a result is used only if it is a string.
             let tm = st.get_tm(&v, crate::tm::Tm::ToString);
             if !tm.is_nil() {
-                if let Ok(s) = st.tostring(v) {
-                    return Ok(st.ret(&[Value::Str(s)]));
+                if let Some(Value::Str(s)) = st.call_value(tm, &[v], 1)?.first() {
+                    return Ok(st.ret(&[Value::Str(*s)]));
                 }
             }
-            format!("(error object is a {} value)", st.obj_typename(&v))
+            format!("(error object is a {} value)", st.obj_typename(&v)).into_bytes()
         }
     };
     let tb = crate::debug::traceback(st, Some(&msg), 1);
@@ -129,13 +137,14 @@ pub fn traceback_handler(st: &mut State) -> crate::state::NResults {
 }
 
 impl Lua {
-    /// Call `f` protected, with a message handler that adds a traceback; Err is the text.
-    pub fn call_traceback(&mut self, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+    /// Call `f` protected, with a message handler that adds a traceback; Err is the message
+    /// (bytes, as the error string is).
+    pub fn call_traceback(&mut self, f: Value, args: &[Value]) -> Result<Vec<Value>, Vec<u8>> {
         let st = &mut self.st;
         let ts = st.ts();
         let func = ts.top;
         if !ts.ensure(args.len() + 2 + crate::thread::MIN_STACK) {
-            return Err("stack overflow".into());
+            return Err(b"stack overflow".to_vec());
         }
         ts.stack[func] = Value::LightFn(traceback_handler);
         ts.stack[func + 1] = f;
@@ -147,18 +156,18 @@ impl Lua {
                 Ok(ts.stack[func + 1..ts.top].to_vec())
             }
             Ok(Err(e)) => Err(self.display_err(e)),
-            Err(_) => Err("attempt to yield from outside a coroutine".into()),
+            Err(_) => Err(b"attempt to yield from outside a coroutine".to_vec()),
         };
         self.st.ts().top = func;
         self.st.flush_out();
         r
     }
 
-    fn display_err(&mut self, e: Value) -> String {
+    fn display_err(&mut self, e: Value) -> Vec<u8> {
         match e {
-            Value::Str(s) => s.to_str_lossy().into_owned(),
-            Value::Nil => "nil".into(),
-            _ => format!("(error object is a {} value)", self.st.obj_typename(&e)),
+            Value::Str(s) => s.as_bytes().to_vec(),
+            Value::Nil => b"nil".to_vec(),
+            _ => format!("(error object is a {} value)", self.st.obj_typename(&e)).into_bytes(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //!   start (the `(`, string or `{`, as Lua 5.4.7+), for others the line of their first token.
 //! - Names are identifiers as written; strings are raw bytes after escape processing.
 
+#![forbid(unsafe_code)]
+
 pub type Name = String;
 
 #[derive(Debug, Clone)]
@@ -172,6 +174,40 @@ pub enum UnOp {
 pub struct Expr {
     pub kind: ExprKind,
     pub line: u32,
+}
+
+/// Chains of operators, indexing and calls (`a + b + c ...`, `a.b.c ...`, `f()() ...`) are
+/// left-deep and as long as the source makes them, so dropping one must not recurse along
+/// its left spine: the spine is unlinked node by node here.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        let mut next = take_chain_link(&mut self.kind);
+        while let Some(mut e) = next {
+            next = take_chain_link(&mut e.kind);
+        }
+    }
+}
+
+/// The left operand of a chain node when it is a chain node itself (replaced by `nil`).
+fn take_chain_link(kind: &mut ExprKind) -> Option<Box<Expr>> {
+    match kind {
+        ExprKind::Bin(_, l, _)
+        | ExprKind::Index(l, _)
+        | ExprKind::Call(l, _)
+        | ExprKind::Method(l, _, _)
+            if matches!(
+                l.kind,
+                ExprKind::Bin(..) | ExprKind::Index(..) | ExprKind::Call(..) | ExprKind::Method(..)
+            ) =>
+        {
+            let nil = Box::new(Expr {
+                kind: ExprKind::Nil,
+                line: 0,
+            });
+            Some(std::mem::replace(l, nil))
+        }
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone)]

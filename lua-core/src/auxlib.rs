@@ -1,6 +1,8 @@
 //! Argument checking and error helpers for natives (PUC's lauxlib), with PUC's messages:
 //! "bad argument #1 to 'insert' (number expected, got nil)".
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaError;
 use crate::gc::Gc;
 use crate::number;
@@ -10,6 +12,16 @@ use crate::table::Table;
 use crate::value::Value;
 
 impl State {
+    /// An empty buffer with room for `n` bytes, or PUC's "not enough memory" error where
+    /// the allocation fails (as luaL_prepbuffsize's), instead of an abort.
+    pub fn try_buffer(&mut self, n: usize) -> Result<Vec<u8>, LuaError> {
+        let mut v = Vec::new();
+        if v.try_reserve_exact(n).is_err() {
+            return Err(self.error_msg("not enough memory"));
+        }
+        Ok(v)
+    }
+
     /// "bad argument #n to 'f' (msg)", adjusting for method calls like luaL_argerror.
     pub fn arg_error(&mut self, n: usize, msg: &str) -> LuaError {
         let (what, name) = crate::debug::current_func_name(self);

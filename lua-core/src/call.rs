@@ -34,8 +34,10 @@ use crate::thread::{CallKind, CoStatus, MIN_STACK};
 use crate::tm::Tm;
 use crate::value::Value;
 
-/// Maximum number of frames per thread (beyond it: "stack overflow").
-pub const MAX_FRAMES: usize = 200_000;
+/// Maximum number of frames per thread (beyond it: "stack overflow"). Every frame holds at
+/// least its function's stack slot, so this never binds before the stack size limit
+/// (`thread::MAX_STACK`, PUC's LUAI_MAXSTACK), which alone decides, as in PUC.
+pub const MAX_FRAMES: usize = crate::thread::MAX_STACK;
 
 /// The rest of a native after a yieldable call it made with [`State::call_k`]: runs in the
 /// native's frame and returns the native's result count, like the native itself.
@@ -439,7 +441,8 @@ impl State {
     fn call_error(&mut self, func: usize, f: Value) -> LuaError {
         if let Some((kind, name)) = crate::debug::calling_name(self) {
             let t = self.obj_typename(&f);
-            return self.lua_rt_error(format!("attempt to call a {t} value ({kind} '{name}')"));
+            let head = format!("attempt to call a {t} value ({kind} '");
+            return self.lua_rt_error([head.as_bytes(), &name, b"')"].concat());
         }
         let slot = crate::debug::slot_of_stack(self, func);
         self.type_error(&f, "call", slot, None)
@@ -462,7 +465,9 @@ impl State {
         let nframes = self.ts().frames.len();
         let nny = self.ts().nny;
         let depth = self.c_depth;
+        let errfunc = std::mem::replace(&mut self.ts().errfunc, handler);
         let r = self.call_at_k_protected(func, nresults, handler);
+        self.ts().errfunc = errfunc;
         match r {
             Ok(()) => Ok(Ok(())),
             Err(LuaError::Yield) => Err(LuaError::Yield),
@@ -475,6 +480,7 @@ impl State {
                 self.ts().nny = nny;
                 let v = self.unwind_to(nframes, func, handler, v)?;
                 self.ts().top = func;
+                self.ts().shrink_after_error();
                 Ok(Err(v))
             }
         }

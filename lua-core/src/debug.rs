@@ -6,7 +6,9 @@
 //! instruction that last set a register before `pc` and reads the name off it, as Lua 5.4
 //! does, so messages match PUC's for the same code shapes.
 
-use crate::error::chunkid;
+#![forbid(unsafe_code)]
+
+use crate::error::chunkid_bytes;
 use crate::opcodes::Op;
 use crate::proto::Proto;
 use crate::state::State;
@@ -33,21 +35,24 @@ pub fn frame_line(fr: &Frame) -> i64 {
 
 /// "chunk:line: " for the frame `level` levels below the top (0 = running function), or ""
 /// if that frame is not a Lua function.
-pub fn where_(st: &State, level: usize) -> String {
+pub fn where_(st: &State, level: usize) -> Vec<u8> {
     let ts = st.ts();
     if ts.frames.len() <= level {
-        return String::new();
+        return Vec::new();
     }
     let fr = &ts.frames[ts.frames.len() - 1 - level];
     match fr.closure {
-        Some(cl) => format!("{}:{}: ", chunkid(&cl.proto.source), frame_line(fr)),
-        None => String::new(),
+        Some(cl) => {
+            let line = format!(":{}: ", frame_line(fr));
+            [&chunkid_bytes(&cl.proto.source)[..], line.as_bytes()].concat()
+        }
+        None => Vec::new(),
     }
 }
 
 /// The position prefix library code adds (PUC's luaL_where): like `where_`, but empty when
 /// the line is unknown (a stripped function), where runtime errors would say "?:-1:".
-pub fn where_lib(st: &State, level: usize) -> String {
+pub fn where_lib(st: &State, level: usize) -> Vec<u8> {
     let ts = st.ts();
     match ts
         .frames
@@ -56,18 +61,18 @@ pub fn where_lib(st: &State, level: usize) -> String {
         .map(|i| &ts.frames[i])
     {
         Some(fr) if fr.closure.is_some() && frame_line(fr) > 0 => where_(st, level),
-        _ => String::new(),
+        _ => Vec::new(),
     }
 }
 
 /// " (kind 'name')" for an operand of the running Lua frame, or "".
-pub fn varinfo(st: &State, slot: Option<Slot>) -> String {
+pub fn varinfo(st: &State, slot: Option<Slot>) -> Vec<u8> {
     let ts = st.ts();
     let Some(fr) = ts.frames.last() else {
-        return String::new();
+        return Vec::new();
     };
     let Some(cl) = fr.closure else {
-        return String::new();
+        return Vec::new();
     };
     let found = match slot {
         Some(Slot::Upval(i)) => upval_name(&cl.proto, i).map(|n| ("upvalue", n)),
@@ -75,8 +80,8 @@ pub fn varinfo(st: &State, slot: Option<Slot>) -> String {
         None => None,
     };
     match found {
-        Some((kind, name)) => format!(" ({kind} '{name}')"),
-        None => String::new(),
+        Some((kind, name)) => [format!(" ({kind} '").as_bytes(), &name, b"')"].concat(),
+        None => Vec::new(),
     }
 }
 
@@ -101,15 +106,16 @@ pub fn local_name_at(st: &State, idx: usize) -> Option<String> {
         .map(|s| s.to_string())
 }
 
-fn upval_name(p: &Proto, i: usize) -> Option<String> {
+fn upval_name(p: &Proto, i: usize) -> Option<Vec<u8>> {
     p.upvalues
         .get(i)
-        .map(|u| u.name.as_deref().unwrap_or("?").to_string())
+        .map(|u| u.name.as_deref().unwrap_or("?").as_bytes().to_vec())
 }
 
-fn kstr(p: &Proto, i: usize) -> Option<String> {
+/// A string constant, as bytes: names in messages keep every byte.
+fn kstr(p: &Proto, i: usize) -> Option<Vec<u8>> {
     match p.k.get(i) {
-        Some(Value::Str(s)) => Some(s.to_str_lossy().into_owned()),
+        Some(Value::Str(s)) => Some(s.as_bytes().to_vec()),
         _ => None,
     }
 }
@@ -155,13 +161,13 @@ fn is_env(p: &Proto, pc: usize, table: usize, upval: bool) -> bool {
             _ => None, // a constant "_ENV" is not the variable _ENV
         }
     };
-    name.as_deref() == Some("_ENV")
+    name.as_deref() == Some(&b"_ENV"[..])
 }
 
 /// Names from locals, upvalues, constants and moves only (PUC's basicgetobjname).
-fn basic_obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, String)> {
+fn basic_obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, Vec<u8>)> {
     if let Some(n) = p.local_name(reg + 1, lastpc) {
-        return Some(("local", n.to_string()));
+        return Some(("local", n.as_bytes().to_vec()));
     }
     let pc = find_set_reg(p, lastpc, reg)?;
     let i = p.code[pc];
@@ -175,9 +181,9 @@ fn basic_obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str,
 }
 
 /// Kind and name of the value in register `reg` at `lastpc` (PUC's getobjname).
-pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, String)> {
+pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, Vec<u8>)> {
     if let Some(n) = p.local_name(reg + 1, lastpc) {
-        return Some(("local", n.to_string()));
+        return Some(("local", n.as_bytes().to_vec()));
     }
     let pc = find_set_reg(p, lastpc, reg)?;
     let i = p.code[pc];
@@ -248,14 +254,14 @@ pub fn obj_name(p: &Proto, lastpc: usize, reg: usize) -> Option<(&'static str, S
 }
 
 /// How the instruction the running Lua frame is executing makes its call (for call errors).
-pub fn calling_name(st: &State) -> Option<(&'static str, String)> {
+pub fn calling_name(st: &State) -> Option<(&'static str, Vec<u8>)> {
     let idx = st.ts().frames.len();
     func_name_from(st, idx)
 }
 
 /// How the function running in frame `idx` was called, judged from its caller's code:
 /// (namewhat, name), e.g. ("global", "print"), ("method", "push"), ("metamethod", "index").
-pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, String)> {
+pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, Vec<u8>)> {
     let ts = st.ts();
     let fr = ts.frames.get(idx)?;
     if fr.tailcalled {
@@ -271,7 +277,7 @@ pub fn func_name(st: &State, idx: usize) -> Option<(&'static str, String)> {
 }
 
 /// The name the Lua frame `idx - 1` gives the callee of its current instruction.
-fn func_name_from(st: &State, idx: usize) -> Option<(&'static str, String)> {
+fn func_name_from(st: &State, idx: usize) -> Option<(&'static str, Vec<u8>)> {
     let ts = st.ts();
     let caller = ts.frames.get(idx.checked_sub(1)?)?;
     let cl = caller.closure?;
@@ -339,7 +345,7 @@ pub fn global_func_name(st: &State, f: &Value) -> Option<String> {
 pub fn current_func_name(st: &State) -> (Option<&'static str>, String) {
     let idx = st.ts().frames.len().saturating_sub(1);
     if let Some((what, name)) = func_name(st, idx) {
-        return (Some(what), name);
+        return (Some(what), String::from_utf8_lossy(&name).into_owned());
     }
     let f = st
         .ts()
@@ -351,55 +357,55 @@ pub fn current_func_name(st: &State) -> (Option<&'static str>, String) {
 }
 
 /// A traceback of the running thread from frame `level` down (luaL_traceback's format).
-pub fn traceback(st: &State, msg: Option<&str>, level: usize) -> String {
-    let mut out = String::new();
+pub fn traceback(st: &State, msg: Option<&[u8]>, level: usize) -> Vec<u8> {
+    let mut out = Vec::new();
     if let Some(m) = msg {
-        out.push_str(m);
-        out.push('\n');
+        out.extend_from_slice(m);
+        out.push(b'\n');
     }
-    out.push_str("stack traceback:");
+    out.extend_from_slice(b"stack traceback:");
     let ts = st.ts();
     let n = ts.frames.len();
     let frames: Vec<usize> = (0..n.saturating_sub(level)).rev().collect();
     let total = frames.len();
     for (count, &idx) in frames.iter().enumerate() {
         if total > 22 && count == 10 {
-            out.push_str(&format!("\n\t...\t(skipping {} levels)", total - 21));
+            let skip = format!("\n\t...\t(skipping {} levels)", total - 21);
+            out.extend_from_slice(skip.as_bytes());
         }
         if total > 22 && count >= 10 && count < total - 11 {
             continue;
         }
         let fr = &ts.frames[idx];
-        out.push_str("\n\t");
+        out.extend_from_slice(b"\n\t");
         let f = ts.stack[fr.func];
         match fr.closure {
-            Some(cl) => out.push_str(&format!(
-                "{}:{}: in ",
-                chunkid(&cl.proto.source),
-                frame_line(fr)
-            )),
-            None => out.push_str("[C]: in "),
+            Some(cl) => {
+                out.extend_from_slice(&chunkid_bytes(&cl.proto.source));
+                out.extend_from_slice(format!(":{}: in ", frame_line(fr)).as_bytes());
+            }
+            None => out.extend_from_slice(b"[C]: in "),
         }
         let gname = global_func_name(st, &f);
         if let Some(g) = gname {
-            out.push_str(&format!("function '{g}'"));
+            out.extend_from_slice(format!("function '{g}'").as_bytes());
         } else if let Some((what, name)) = func_name(st, idx) {
-            out.push_str(&format!("{what} '{name}'"));
+            out.extend_from_slice(format!("{what} '").as_bytes());
+            out.extend_from_slice(&name);
+            out.push(b'\'');
         } else if let Some(cl) = fr.closure {
             if cl.proto.linedefined == 0 {
-                out.push_str("main chunk");
+                out.extend_from_slice(b"main chunk");
             } else {
-                out.push_str(&format!(
-                    "function <{}:{}>",
-                    chunkid(&cl.proto.source),
-                    cl.proto.linedefined
-                ));
+                out.extend_from_slice(b"function <");
+                out.extend_from_slice(&chunkid_bytes(&cl.proto.source));
+                out.extend_from_slice(format!(":{}>", cl.proto.linedefined).as_bytes());
             }
         } else {
-            out.push('?');
+            out.push(b'?');
         }
         if fr.tailcalled {
-            out.push_str("\n\t(...tail calls...)");
+            out.extend_from_slice(b"\n\t(...tail calls...)");
         }
     }
     out

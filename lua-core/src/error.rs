@@ -7,6 +7,8 @@
 //!
 //! Internal errors (bugs) are not represented: they are panics, and a panic is always a bug.
 
+#![forbid(unsafe_code)]
+
 use crate::value::Value;
 
 #[derive(Clone, Copy, Debug)]
@@ -17,13 +19,14 @@ pub enum LuaError {
 
 pub type LuaResult<T> = Result<T, LuaError>;
 
-/// A compile-time error: the full message, e.g. `input:3: unexpected symbol near 'x'`.
+/// A compile-time error: the full message, e.g. `input:3: unexpected symbol near 'x'`, as
+/// bytes (a chunk name or a token may be any bytes; Display shows them lossily).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError(pub String);
+pub struct SyntaxError(pub Vec<u8>);
 
 impl std::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&String::from_utf8_lossy(&self.0))
     }
 }
 
@@ -31,17 +34,17 @@ impl std::fmt::Display for SyntaxError {
 const IDSIZE: usize = 59;
 
 /// The chunk name as messages show it (Lua's `luaO_chunkid`): `@file` -> `file`,
-/// `=name` -> `name`, source text -> `[string "first line..."]`.
-pub fn chunkid(source: &[u8]) -> String {
-    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+/// `=name` -> `name`, source text -> `[string "first line..."]`; bytes, as the name is.
+pub fn chunkid_bytes(source: &[u8]) -> Vec<u8> {
+    let cat = |parts: &[&[u8]]| parts.concat();
     match source.first() {
-        Some(b'=') => lossy(&source[1..source.len().min(IDSIZE + 1)]),
+        Some(b'=') => source[1..source.len().min(IDSIZE + 1)].to_vec(),
         Some(b'@') => {
             let s = &source[1..];
             if s.len() <= IDSIZE {
-                lossy(s)
+                s.to_vec()
             } else {
-                format!("...{}", lossy(&s[s.len() - (IDSIZE - 3)..]))
+                cat(&[b"...", &s[s.len() - (IDSIZE - 3)..]])
             }
         }
         _ => {
@@ -49,13 +52,18 @@ pub fn chunkid(source: &[u8]) -> String {
             let avail = IDSIZE - "[string \"...\"]".len();
             let line = &source[..nl.unwrap_or(source.len())];
             if nl.is_none() && source.len() <= avail {
-                format!("[string \"{}\"]", lossy(source))
+                cat(&[b"[string \"", source, b"\"]"])
             } else {
                 let cut = line.len().min(avail);
-                format!("[string \"{}...\"]", lossy(&line[..cut]))
+                cat(&[b"[string \"", &line[..cut], b"...\"]"])
             }
         }
     }
+}
+
+/// `chunkid_bytes` as text, for displays that need it (invalid UTF-8 shown lossily).
+pub fn chunkid(source: &[u8]) -> String {
+    String::from_utf8_lossy(&chunkid_bytes(source)).into_owned()
 }
 
 #[cfg(test)]

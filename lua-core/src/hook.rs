@@ -13,6 +13,8 @@
 //!   not restore it). So after a count hook the line hook may fire again for the same line,
 //!   exactly when PUC's does.
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaResult;
 use crate::state::State;
 use crate::thread::{HOOK_COUNT, HOOK_LINE};

@@ -29,6 +29,8 @@
 //! - No hook method is called while a debug hook can fire on the running thread, except
 //!   `record`, which must then stop recording (`hooks_changed` is called first).
 
+#![forbid(unsafe_code)]
+
 use crate::gc::Marker;
 use crate::proto::Proto;
 use crate::state::State;

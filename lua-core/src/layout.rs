@@ -25,6 +25,8 @@
 //! - An upvalue's value lives at `*UPVAL_V`; it points at `UPVAL_CLOSED` inside the upvalue
 //!   once closed, else into a thread's stack.
 
+#![forbid(unsafe_code)]
+
 use crate::gc::GCBOX_DATA_OFFSET;
 use crate::object::{LuaClosure, NativeClosure, UpVal};
 use std::mem::{offset_of, size_of};

@@ -20,7 +20,7 @@
 
 #![forbid(unsafe_code)]
 
-use crate::error::{chunkid, SyntaxError};
+use crate::error::{chunkid_bytes, SyntaxError};
 use crate::numparse;
 use crate::value::Value;
 
@@ -149,19 +149,19 @@ pub struct Token {
 
 impl Token {
     /// The token as messages show it after "near" (PUC's `txtToken`).
-    pub fn near(&self) -> String {
+    pub fn near(&self) -> Vec<u8> {
         match &self.tok {
             Tok::Name(n) => quote_text(n.as_bytes()),
             Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => quote_text(&self.text),
-            _ => self.tok.describe(),
+            _ => self.tok.describe().into_bytes(),
         }
     }
 }
 
-/// `'text'`, cut at the first NUL as C's `%s` would.
-fn quote_text(text: &[u8]) -> String {
+/// `'text'`, cut at the first NUL as C's `%s` would; bytes kept as they are.
+fn quote_text(text: &[u8]) -> Vec<u8> {
     let end = text.iter().position(|&c| c == 0).unwrap_or(text.len());
-    format!("'{}'", String::from_utf8_lossy(&text[..end]))
+    [b"'", &text[..end], b"'"].concat()
 }
 
 /// What a lexer error prints after "near".
@@ -182,7 +182,7 @@ pub struct Lexer<'a> {
     line: u32,
     /// PUC's scanner buffer (see the module doc).
     buf: Vec<u8>,
-    chunkid: String,
+    chunkid: Vec<u8>,
 }
 
 #[inline]
@@ -241,7 +241,7 @@ impl<'a> Lexer<'a> {
             pos: 0,
             line: 1,
             buf: Vec::new(),
-            chunkid: chunkid(chunkname),
+            chunkid: chunkid_bytes(chunkname),
         }
     }
 
@@ -250,21 +250,22 @@ impl<'a> Lexer<'a> {
         self.line
     }
 
-    pub fn chunkid(&self) -> &str {
+    pub fn chunkid(&self) -> &[u8] {
         &self.chunkid
     }
 
     /// `<chunkid>:<line>: <msg>`
-    pub fn error_at(&self, line: u32, msg: &str) -> SyntaxError {
-        SyntaxError(format!("{}:{}: {}", self.chunkid, line, msg))
+    pub fn error_at(&self, line: u32, msg: impl AsRef<[u8]>) -> SyntaxError {
+        let pos = format!(":{line}: ");
+        SyntaxError([&self.chunkid[..], pos.as_bytes(), msg.as_ref()].concat())
     }
 
     fn lex_error(&self, msg: &str, near: Near) -> SyntaxError {
         let near = match near {
-            Near::Eof => "<eof>".to_string(),
+            Near::Eof => b"<eof>".to_vec(),
             Near::Buffer => quote_text(&self.buf),
         };
-        self.error_at(self.line, &format!("{msg} near {near}"))
+        self.error_at(self.line, [msg.as_bytes(), b" near ", &near].concat())
     }
 
     #[inline]
@@ -782,8 +783,8 @@ mod tests {
         assert_eq!(Tok::Char(b'\x01').describe(), "'<\\1>'");
         assert_eq!(Tok::Char(0xff).describe(), "'<\\255>'");
         let mut lex = Lexer::new(b"0x1F 'a\\tb'", b"=t");
-        assert_eq!(lex.next_token().unwrap().near(), "'0x1F'");
-        assert_eq!(lex.next_token().unwrap().near(), "''a\tb''");
+        assert_eq!(lex.next_token().unwrap().near(), b"'0x1F'");
+        assert_eq!(lex.next_token().unwrap().near(), b"''a\tb''");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod error;
 pub mod gc;
 pub mod hook;
 pub mod jitif;
+mod labels;
 pub mod layout;
 pub mod lexer;
 pub mod load;

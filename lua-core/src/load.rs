@@ -2,6 +2,8 @@
 //! Binary chunks are recognised by their first byte, checked against the `mode`, then loaded
 //! and verified by `undump` (format in `dump.rs`, safety guarantees in `bcverify.rs`).
 
+#![forbid(unsafe_code)]
+
 use crate::gc::Gc;
 use crate::object::{LuaClosure, UpVal};
 use crate::state::State;
@@ -10,6 +12,12 @@ use std::rc::Rc;
 
 /// First byte of a binary chunk (as Lua's LUA_SIGNATURE).
 pub const BINARY_SIGNATURE: &[u8] = b"\x1bLua";
+
+/// The bytes before the first NUL: what C sees of a name passed as a C string (chunk
+/// names, file names).
+pub fn until_nul(s: &[u8]) -> &[u8] {
+    &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())]
+}
 
 impl State {
     /// Compile `source` into a closure whose first upvalue (_ENV) is `env` (default: the
@@ -20,20 +28,18 @@ impl State {
         chunkname: &[u8],
         mode: &[u8],
         env: Option<Value>,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, Vec<u8>> {
+        // lua_load takes the name as a C string: it ends at the first NUL.
+        let chunkname = until_nul(chunkname);
         // As PUC: the first byte alone decides, so a mangled chunk gets a binary-format error.
         let is_binary = source.first() == Some(&BINARY_SIGNATURE[0]);
         if is_binary && !mode.contains(&b'b') {
-            return Err(format!(
-                "attempt to load a binary chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            ));
+            let mode = until_nul(mode);
+            return Err([b"attempt to load a binary chunk (mode is '", mode, b"')"].concat());
         }
         if !is_binary && !mode.contains(&b't') {
-            return Err(format!(
-                "attempt to load a text chunk (mode is '{}')",
-                String::from_utf8_lossy(mode)
-            ));
+            let mode = until_nul(mode);
+            return Err([b"attempt to load a text chunk (mode is '", mode, b"')"].concat());
         }
         if is_binary {
             // Verified by the loader before it returns.

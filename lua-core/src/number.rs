@@ -43,6 +43,8 @@
 //! [`float_floor_to_int`], [`float_ceil_to_int`], [`to_int_strict`], [`to_number`],
 //! [`as_float`], [`int_float_eq`]; text: [`fmt_int`], [`fmt_float`].
 
+#![forbid(unsafe_code)]
+
 use crate::value::Value;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

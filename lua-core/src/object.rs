@@ -48,6 +48,14 @@ impl LuaStr {
             data: RawSlice::new(s.into()),
         }
     }
+    /// A long string taking over `v`'s bytes (no copy when `v` has no spare capacity).
+    pub(crate) fn from_vec(v: Vec<u8>) -> LuaStr {
+        LuaStr {
+            hash: hash_bytes(&v),
+            short: false,
+            data: RawSlice::new(v.into_boxed_slice()),
+        }
+    }
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         &self.data

@@ -9,6 +9,8 @@
 //!   the loop's first instruction (the back-edge target). A prototype that dies with traces
 //!   named in its slots reports them to the JIT (`jitif::proto_died`).
 
+#![forbid(unsafe_code)]
+
 use crate::jitif::HotSlot;
 use crate::opcodes::Instr;
 use crate::value::Value;

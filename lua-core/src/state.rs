@@ -10,6 +10,8 @@
 //! - `c_depth` counts nested Rust run loops (natives calling Lua, metamethods): it is bounded
 //!   by `MAX_C_DEPTH`, beyond which Lua gets "C stack overflow", never a native overflow.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{LuaError, LuaResult};
 use crate::gc::{Gc, Heap, Marker};
 use crate::object::{LuaStr, NativeClosure, NativeFn, Thread};
@@ -35,7 +37,6 @@ pub struct State {
     pub tm_names: [Gc<LuaStr>; TM_COUNT],
     pub c_depth: u32,
     pub out: std::io::BufWriter<std::io::Stdout>,
-    out_is_tty: bool,
     /// The JIT (see `jitif`); None when no JIT is installed.
     pub jit: Option<std::rc::Rc<dyn crate::jitif::JitHook>>,
     /// Back-edges a loop runs before it is hot: a new loop slot counts down from
@@ -78,7 +79,6 @@ impl State {
             tm_names,
             c_depth: 0,
             out: std::io::BufWriter::with_capacity(32 * 1024, std::io::stdout()),
-            out_is_tty: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             jit: None,
             hot_threshold: 56,
             hooked: false,
@@ -118,18 +118,29 @@ impl State {
     }
 
     // ----- output -----
+    //
+    // Lua's stdout is `out`, a buffer in front of the process's stdout (C's `stdout` FILE in
+    // PUC). `print` uses the infallible forms, as PUC's `lua_writestring`/`lua_writeline`
+    // ignore errors; `io.write`/`io.stdout:flush` use the `try_` forms, which report them
+    // (a full disk, a reader gone with SIGPIPE ignored: "Broken pipe").
 
     pub fn write_out(&mut self, b: &[u8]) {
         let _ = self.out.write_all(b);
     }
+    /// `lua_writeline`: a newline, then a flush (always, as PUC's `print` does, so output is
+    /// not lost when the process is killed or stuck).
     pub fn end_line_out(&mut self) {
         let _ = self.out.write_all(b"\n");
-        if self.out_is_tty {
-            let _ = self.out.flush();
-        }
+        let _ = self.out.flush();
     }
     pub fn flush_out(&mut self) {
         let _ = self.out.flush();
+    }
+    pub fn try_write_out(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(b)
+    }
+    pub fn try_flush_out(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 
     // ----- native function interface -----
@@ -194,16 +205,16 @@ impl State {
 
     /// `luaL_error`: message prefixed with the position of the Lua code that called the
     /// running native (level 1).
-    pub fn rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
-        let pos = crate::debug::where_lib(self, 1);
-        let s = format!("{}{}", pos, msg.as_ref());
+    pub fn rt_error(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        let mut s = crate::debug::where_lib(self, 1);
+        s.extend_from_slice(msg.as_ref());
         self.error_msg(s)
     }
 
     /// `luaG_runerror`: message prefixed with the position of the running Lua function.
-    pub fn lua_rt_error(&mut self, msg: impl AsRef<str>) -> LuaError {
-        let pos = crate::debug::where_(self, 0);
-        let s = format!("{}{}", pos, msg.as_ref());
+    pub fn lua_rt_error(&mut self, msg: impl AsRef<[u8]>) -> LuaError {
+        let mut s = crate::debug::where_(self, 0);
+        s.extend_from_slice(msg.as_ref());
         self.error_msg(s)
     }
 

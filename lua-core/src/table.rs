@@ -61,6 +61,21 @@ pub enum KeyError {
     Nil,
     /// "index is NaN"
     NaN,
+    /// The table had to grow and the allocation failed ("not enough memory"); the table is
+    /// as it was (only [`Table::try_set`] reports it).
+    NoMemory,
+}
+
+/// A table could not grow: its new parts could not be allocated. Nothing was changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NoMemory;
+
+/// An allocation the infallible entry points cannot report failed: abort as the allocator
+/// does (they are used by library code that has no error path; Lua assignments go through
+/// [`Table::try_set`]).
+#[cold]
+fn out_of_memory() -> ! {
+    std::alloc::handle_alloc_error(std::alloc::Layout::new::<Node>())
 }
 
 /// One slot of the hash part. A nil key means never used; a nil value with a non-nil key is a
@@ -190,12 +205,15 @@ fn main_pos(len: usize, k: &Value) -> usize {
     }
 }
 
-fn alloc_nodes(n: usize) -> RawSlice<Node> {
-    RawSlice::new(if n == 0 {
-        Box::new([])
-    } else {
-        vec![FREE; n.next_power_of_two()].into_boxed_slice()
-    })
+fn alloc_nodes(n: usize) -> Result<RawSlice<Node>, NoMemory> {
+    if n == 0 {
+        return Ok(RawSlice::new(Box::new([])));
+    }
+    let n = n.checked_next_power_of_two().ok_or(NoMemory)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| NoMemory)?;
+    v.resize(n, FREE);
+    Ok(RawSlice::new(v.into_boxed_slice()))
 }
 
 /// `ceil(log2(x))` for `x >= 1`.
@@ -323,8 +341,9 @@ impl Parts {
     }
 
     /// Insert a key known to be absent from both parts and outside the array range; `mp` is
-    /// its main position for the current node size. `val` is not nil. May rehash.
-    fn insert_new(&mut self, key: Value, val: Value, mut mp: usize) {
+    /// its main position for the current node size. `val` is not nil. May rehash (which
+    /// fails, changing nothing, when the new parts cannot be allocated).
+    fn insert_new(&mut self, key: Value, val: Value, mut mp: usize) -> Result<(), NoMemory> {
         let len = self.node.len();
         if len == 0 {
             return self.grow_and_set(key, val);
@@ -354,24 +373,25 @@ impl Parts {
         let n = &mut self.node[mp];
         n.key = key;
         n.val = val;
+        Ok(())
     }
 
     /// Store a key known to be absent from the table (normalised; `val` not nil).
-    fn set_absent(&mut self, key: Value, val: Value) {
+    fn set_absent(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
         if let Value::Int(k) = key {
             let idx = (k as u64).wrapping_sub(1);
             if idx < self.array.len() as u64 {
                 self.array[idx as usize] = val;
-                return;
+                return Ok(());
             }
         }
         let mp = main_pos(self.node.len(), &key);
-        self.insert_new(key, val, mp);
+        self.insert_new(key, val, mp)
     }
 
-    fn grow_and_set(&mut self, key: Value, val: Value) {
-        self.rehash(&key);
-        self.set_absent(key, val);
+    fn grow_and_set(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
+        self.rehash(&key)?;
+        self.set_absent(key, val)
     }
 
     /// Count the present keys of the array part into `nums` (PUC's `numusearray`).
@@ -396,7 +416,7 @@ impl Parts {
     }
 
     /// Resize both parts for the live keys plus `extra`, which is about to be inserted.
-    fn rehash(&mut self, extra: &Value) {
+    fn rehash(&mut self, extra: &Value) -> Result<(), NoMemory> {
         let mut nums = [0usize; MAX_ABITS + 1];
         let mut na = self.count_array(&mut nums);
         let mut total = na;
@@ -411,15 +431,15 @@ impl Parts {
         }
         total += 1;
         let (asize, in_array) = compute_sizes(&nums, na);
-        self.resize(asize, total - in_array);
+        self.resize(asize, total - in_array)
     }
 
     /// Give the array part exactly `new_asize` slots and the hash part room for `nhash` keys,
     /// moving entries between the parts (PUC's `luaH_resize`, same reinsertion order).
-    fn resize(&mut self, new_asize: usize, nhash: usize) {
+    /// Allocation comes first: if it fails, the table is unchanged.
+    fn resize(&mut self, new_asize: usize, nhash: usize) -> Result<(), NoMemory> {
         let old_bytes = self.bytes();
-        let old_node = std::mem::replace(&mut self.node, alloc_nodes(nhash));
-        self.lastfree = self.node.len();
+        let new_node = alloc_nodes(nhash)?;
         let mut vanishing = Vec::new();
         if new_asize != self.array.len() {
             // Grow or shrink in place with realloc: large arrays are remapped, not copied.
@@ -428,22 +448,34 @@ impl Parts {
                 .into_vec();
             if new_asize < v.len() {
                 vanishing = v.split_off(new_asize);
+            } else if v.try_reserve_exact(new_asize - v.len()).is_err() {
+                // Put the array back as it was (its capacity is its length).
+                self.array = RawSlice::new(v.into_boxed_slice());
+                return Err(NoMemory);
             } else {
-                v.reserve_exact(new_asize - v.len());
                 v.resize(new_asize, Value::Nil);
             }
             self.array = RawSlice::new(v.into_boxed_slice());
         }
+        let old_node = std::mem::replace(&mut self.node, new_node);
+        self.lastfree = self.node.len();
         self.limit = new_asize;
         crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
+        // The new sizes were computed to hold every entry: reinsertion never grows again.
+        let reinsert = |t: &mut Self, k: Value, v: Value| {
+            if t.set_absent(k, v).is_err() {
+                out_of_memory();
+            }
+        };
         for (i, v) in vanishing.into_iter().enumerate() {
             if !v.is_nil() {
-                self.set_absent(Value::Int((new_asize + i) as i64 + 1), v);
+                reinsert(self, Value::Int((new_asize + i) as i64 + 1), v);
             }
         }
         for n in old_node.iter().filter(|n| !n.val.is_nil()) {
-            self.set_absent(n.key, n.val);
+            reinsert(self, n.key, n.val);
         }
+        Ok(())
     }
 
     /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
@@ -499,7 +531,7 @@ impl Table {
     /// Its initial size is counted by `Heap::alloc` through `size_hint`; later resizes report
     /// their difference with `gc::note_alloc`.
     pub fn new(narr: usize, nhash: usize) -> Table {
-        let node = alloc_nodes(nhash);
+        let node = alloc_nodes(nhash).unwrap_or_else(|_| out_of_memory());
         Table {
             parts: UnsafeCell::new(Parts {
                 array: RawSlice::new(vec![Value::Nil; narr].into_boxed_slice()),
@@ -584,56 +616,77 @@ impl Table {
     }
 
     /// Raw set (`rawset`). Assigning nil leaves a dead entry: a key being traversed by `next`
-    /// stays valid. May rehash, which moves the array part (see [`Table::array_ptr`]).
+    /// stays valid. May rehash, which moves the array part (see [`Table::array_ptr`]); if
+    /// the table cannot grow, the process aborts (see [`Table::try_set`]).
     pub fn set(&self, k: Value, v: Value) -> Result<(), KeyError> {
+        match self.try_set(k, v) {
+            Err(KeyError::NoMemory) => out_of_memory(),
+            r => r,
+        }
+    }
+
+    /// `set`, reporting a table that cannot grow as [`KeyError::NoMemory`] (the table is
+    /// then unchanged): Lua assignments raise "not enough memory", as PUC's.
+    pub fn try_set(&self, k: Value, v: Value) -> Result<(), KeyError> {
         crate::gc::write_barrier(self);
         let k = match k {
             Value::Nil => return Err(KeyError::Nil),
-            Value::Str(s) => {
-                self.set_str(s, v);
-                return Ok(());
-            }
+            Value::Str(s) => return self.try_set_str(s, v).map_err(|_| KeyError::NoMemory),
             _ => normalise(&k).ok_or(KeyError::NaN)?,
         };
         if let Value::Int(i) = k {
-            self.set_int(i, v);
-            return Ok(());
+            return self.try_set_int(i, v).map_err(|_| KeyError::NoMemory);
         }
         let p = self.parts_mut();
         let mp = main_pos(p.node.len(), &k);
         match p.find_from(mp, &k) {
             Some(i) => p.node[i].val = v,
             None if v.is_nil() => {}
-            None => p.insert_new(k, v, mp),
+            None => p.insert_new(k, v, mp).map_err(|_| KeyError::NoMemory)?,
         }
         Ok(())
     }
 
     #[inline(always)]
     pub fn set_int(&self, k: i64, v: Value) {
+        if self.try_set_int(k, v).is_err() {
+            out_of_memory();
+        }
+    }
+
+    #[inline(always)]
+    fn try_set_int(&self, k: i64, v: Value) -> Result<(), NoMemory> {
         crate::gc::write_barrier(self);
         let p = self.parts_mut();
         let idx = (k as u64).wrapping_sub(1);
         if idx < p.limit as u64 {
             // SAFETY: idx < limit <= array.len() (Parts invariant); field-wise write.
             unsafe { Value::store(p.array.as_mut_ptr().add(idx as usize), v) };
-            return;
+            return Ok(());
         }
         if idx < p.array.len() as u64 {
             p.limit = k as usize;
             p.array[idx as usize] = v;
-            return;
+            return Ok(());
         }
         let mp = mod_pos(k as u64, p.node.len());
         match p.find_int(mp, k) {
             Some(i) => p.node[i].val = v,
             None if v.is_nil() => {}
-            None => p.insert_new(Value::Int(k), v, mp),
+            None => p.insert_new(Value::Int(k), v, mp)?,
         }
+        Ok(())
     }
 
     #[inline]
     pub fn set_str(&self, k: Gc<LuaStr>, v: Value) {
+        if self.try_set_str(k, v).is_err() {
+            out_of_memory();
+        }
+    }
+
+    #[inline]
+    fn try_set_str(&self, k: Gc<LuaStr>, v: Value) -> Result<(), NoMemory> {
         crate::gc::write_barrier(self);
         self.flags.set(0);
         let p = self.parts_mut();
@@ -642,9 +695,10 @@ impl Table {
             None if v.is_nil() => {}
             None => {
                 let mp = mask_pos(k.hash() as usize, p.node.len());
-                p.insert_new(Value::Str(k), v, mp)
+                p.insert_new(Value::Str(k), v, mp)?
             }
         }
+        Ok(())
     }
 
     /// Assign `v` to string key `k` only if `k` is present with a non-nil value (returns
@@ -668,12 +722,13 @@ impl Table {
     /// (overwritten in place, the commonest store), or on a table without a metatable;
     /// false: the caller takes the metamethod path.
     #[inline(always)]
+    /// false also when the table could not grow (the caller's slow path raises "not enough
+    /// memory").
     pub fn fast_set_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
         if self.replace_str(k, v) {
             true
         } else if self.metatable().is_none() {
-            self.set_str(k, v);
-            true
+            self.try_set_str(k, v).is_ok()
         } else {
             false
         }
@@ -683,8 +738,7 @@ impl Table {
     #[inline(always)]
     pub fn fast_set_int(&self, k: i64, v: Value) -> bool {
         if self.metatable().is_none() {
-            self.set_int(k, v);
-            true
+            self.try_set_int(k, v).is_ok()
         } else {
             self.replace_int(k, v)
         }
@@ -792,7 +846,9 @@ impl Table {
     /// Resize both parts (PUC's `luaH_resize`): exactly `narr` array slots, and a hash part of
     /// the next power of two of `nhash` nodes. Entries move to wherever they now belong.
     pub fn resize(&self, narr: usize, nhash: usize) {
-        self.parts_mut().resize(narr, nhash);
+        if self.parts_mut().resize(narr, nhash).is_err() {
+            out_of_memory();
+        }
     }
 
     /// Set the array part to exactly `narr` slots, keeping the hash part's size (PUC's
@@ -801,7 +857,9 @@ impl Table {
     pub fn resize_array(&self, narr: usize) {
         let p = self.parts_mut();
         let nhash = p.node.len();
-        p.resize(narr, nhash);
+        if p.resize(narr, nhash).is_err() {
+            out_of_memory();
+        }
     }
 
     /// Number of slots in the array part (integer keys `1..=array_len()` live there).

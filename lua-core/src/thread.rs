@@ -113,6 +113,10 @@ pub struct ThreadState {
     pub error: Option<Value>,
     /// A message handler is running: limits are raised so it can run after a stack overflow.
     pub handling_error: bool,
+    /// The message handler of the innermost `State::pcall_at` running on this thread (PUC's
+    /// `L->errfunc`), for a native called directly in protected mode, whose frame cannot
+    /// hold it (a Lua function's protected frame holds its own: `Frame::handler`).
+    pub errfunc: Option<usize>,
     /// debug.sethook state: the hook function, its event mask (`HOOK_*`), the count for
     /// count hooks and the instructions left until the next one.
     pub hook: Value,
@@ -156,6 +160,7 @@ impl ThreadState {
             nny: 0,
             error: None,
             handling_error: false,
+            errfunc: None,
             hook: Value::Nil,
             hook_mask: 0,
             base_hook_count: 0,
@@ -200,9 +205,9 @@ impl ThreadState {
             return false;
         }
         let old = self.stack.as_ptr();
-        let newlen = (self.stack.len() * 2)
-            .max(need)
-            .min(MAX_STACK + ERROR_STACK + 200);
+        // Never past the limit: `ensure` trusts the length, so slots beyond MAX_STACK would
+        // let ordinary code eat the room a message handler needs after an overflow.
+        let newlen = (self.stack.len() * 2).max(need).min(limit);
         crate::gc::note_alloc((newlen.saturating_sub(self.stack.len()) * 16) as isize);
         self.stack.resize(newlen, Value::Nil);
         if !std::ptr::eq(old, self.stack.as_ptr()) {
@@ -213,6 +218,15 @@ impl ThreadState {
             }
         }
         true
+    }
+
+    /// After an error was caught: give back the room beyond MAX_STACK that the message
+    /// handler had (PUC's luaD_shrinkstack), so the next overflow leaves it to its handler too.
+    /// The allocation stays, so open upvalues' pointers stay valid.
+    pub fn shrink_after_error(&mut self) {
+        if self.stack.len() > MAX_STACK && self.top <= MAX_STACK {
+            self.stack.truncate(MAX_STACK);
+        }
     }
 
     /// Stack space beyond MAX_STACK for the error handler (Lua's EXTRA_STACK / error handling).

@@ -10,6 +10,8 @@
 //! - Error messages follow PUC's ldebug.c wording; `reg_*` arguments name the register that
 //!   held an operand so messages can say "(local 'x')" etc.
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaResult;
 use crate::gc::Gc;
 use crate::number::{self, ArithError, ArithOp};
@@ -90,12 +92,12 @@ impl State {
     /// where the general path (`index_from`) goes on.
     #[inline(always)]
     pub(crate) fn index_str_fast(&self, t: Gc<Table>, s: Gc<LuaStr>) -> Result<Value, Gc<Table>> {
-        self.index_str_chain(t, s, 2)
+        self.index_str_chain(t, s, 2).map_err(|(stop, _)| stop)
     }
 
     /// Look string key `s` up in `tab` and then through `__index` tables, visiting at most
     /// `levels` tables. Ok: the result, found without calling anything. Err: the table the
-    /// walk stopped at, not finished (its `__index` is not a table, or it is the last table
+    /// walk stopped at and the `__index` hops it took to get there, not finished (its `__index` is not a table, or it is the last table
     /// the budget allowed and it has a metatable); lookups have no side effects, so the
     /// general path can go on from there.
     #[inline(always)]
@@ -104,7 +106,7 @@ impl State {
         mut tab: Gc<Table>,
         s: Gc<LuaStr>,
         levels: usize,
-    ) -> Result<Value, Gc<Table>> {
+    ) -> Result<Value, (Gc<Table>, usize)> {
         // (Interned short strings compare by address: checked once, not at every table.)
         let short = s.is_short();
         for level in 1..=levels {
@@ -120,15 +122,15 @@ impl State {
                 return Ok(Value::Nil);
             };
             if level == levels {
-                break;
+                return Err((tab, level - 1));
             }
             match self.tm_of_table(mt, Tm::Index) {
                 Value::Nil => return Ok(Value::Nil),
                 Value::Table(next) => tab = next,
-                _ => break,
+                _ => return Err((tab, level - 1)),
             }
         }
-        Err(tab)
+        unreachable!("the loop returns at its last level")
     }
 
     /// Type name for messages, honouring a string `__name` in the metatable (luaT_objtypename).
@@ -154,12 +156,12 @@ impl State {
     ) -> LuaResult<Value> {
         match obj {
             Value::Table(tab) => self.index_from(tab, obj, key, reg),
-            _ => self.index_loop(obj, obj, key, reg),
+            _ => self.index_loop(obj, obj, key, reg, 0),
         }
     }
 
     /// `obj[key]` with metamethods, going on from table `tab` (`obj` itself, or where
-    /// `index_str_fast` stopped on its chain).
+    /// `index_str_fast` stopped on its chain: at most one hop from `obj`).
     #[inline(never)]
     pub(crate) fn index_from(
         &mut self,
@@ -169,31 +171,43 @@ impl State {
         reg: Option<crate::debug::Slot>,
     ) -> LuaResult<Value> {
         let mut t = Value::Table(tab);
+        let mut hops = usize::from(!t.raw_eq(&obj));
         if let Value::Str(s) = key {
             // The common chain (string key, `__index` tables) without the general loop's
             // generality; anything else goes on in the general loop from where it stopped.
-            match self.index_str_chain(tab, s, MAX_TAG_LOOP) {
+            // (It stops a hop short of the limit: past it, a table without a metatable
+            // no longer means nil.)
+            match self.index_str_chain(tab, s, MAX_TAG_LOOP - hops) {
                 Ok(v) => return Ok(v),
-                Err(stop) => t = Value::Table(stop),
+                Err((stop, more)) => {
+                    t = Value::Table(stop);
+                    hops += more;
+                }
             }
         }
-        self.index_loop(obj, t, key, reg)
+        self.index_loop(obj, t, key, reg, hops)
     }
 
-    /// The general `__index` walk from `t` (on the chain of `obj`).
+    /// The general `__index` walk from `t`, `hops` links down the chain of `obj`. As PUC's
+    /// luaV_finishget, the walk takes at most MAX_TAG_LOOP hops, whatever the key: the table
+    /// reached by the last one is still looked in, then the chain is too long.
     fn index_loop(
         &mut self,
         obj: Value,
         mut t: Value,
         key: Value,
         reg: Option<crate::debug::Slot>,
+        mut hops: usize,
     ) -> LuaResult<Value> {
-        for _ in 0..MAX_TAG_LOOP {
+        loop {
             let tm = match t {
                 Value::Table(tab) => {
                     let v = tab.get(&key);
                     if !v.is_nil() {
                         return Ok(v);
+                    }
+                    if hops >= MAX_TAG_LOOP {
+                        break;
                     }
                     match tab.metatable() {
                         None => return Ok(Value::Nil),
@@ -206,6 +220,7 @@ impl State {
                         }
                     }
                 }
+                _ if hops >= MAX_TAG_LOOP => break,
                 _ => {
                     let tm = self.get_tm(&t, Tm::Index);
                     if tm.is_nil() {
@@ -219,6 +234,7 @@ impl State {
                 return self.call_meta1(tm, &[t, key]);
             }
             t = tm;
+            hops += 1;
         }
         Err(self.lua_rt_error("'__index' chain too long; possible loop"))
     }
@@ -231,11 +247,16 @@ impl State {
         val: Value,
         reg: Option<crate::debug::Slot>,
     ) -> LuaResult<()> {
+        // Hops counted as in `index_loop`.
         let mut t = obj;
-        for _ in 0..MAX_TAG_LOOP {
+        let mut hops = 0;
+        loop {
             let tm = match t {
                 Value::Table(tab) => {
                     let existing = tab.get(&key);
+                    if existing.is_nil() && hops >= MAX_TAG_LOOP {
+                        break;
+                    }
                     let tm = if existing.is_nil() {
                         match tab.metatable() {
                             Some(mt) => self.tm_of_table(mt, Tm::NewIndex),
@@ -249,6 +270,7 @@ impl State {
                     }
                     tm
                 }
+                _ if hops >= MAX_TAG_LOOP => break,
                 _ => {
                     let tm = self.get_tm(&t, Tm::NewIndex);
                     if tm.is_nil() {
@@ -263,16 +285,18 @@ impl State {
                 return Ok(());
             }
             t = tm;
+            hops += 1;
         }
         Err(self.lua_rt_error("'__newindex' chain too long; possible loop"))
     }
 
-    /// Raw set with Lua's key errors.
+    /// Raw set with Lua's key errors, and PUC's memory error when the table cannot grow.
     pub fn raw_set(&mut self, t: Gc<Table>, key: Value, val: Value) -> LuaResult<()> {
-        match t.set(key, val) {
+        match t.try_set(key, val) {
             Ok(()) => Ok(()),
             Err(crate::table::KeyError::Nil) => Err(self.lua_rt_error("table index is nil")),
             Err(crate::table::KeyError::NaN) => Err(self.lua_rt_error("table index is NaN")),
+            Err(crate::table::KeyError::NoMemory) => Err(self.error_msg("not enough memory")),
         }
     }
 
@@ -309,9 +333,8 @@ impl State {
                         reg_b
                     };
                     let vi = crate::debug::varinfo(self, slot);
-                    return Err(
-                        self.lua_rt_error(format!("number{vi} has no integer representation"))
-                    );
+                    let m = [&b"number"[..], &vi, b" has no integer representation"].concat();
+                    return Err(self.lua_rt_error(m));
                 }
                 // The culprit is the first operand unless it is a number (luaG_opinterror).
                 let (bad, slot) = if is_num(&a) { (b, reg_b) } else { (a, reg_a) };
@@ -505,7 +528,8 @@ impl State {
         let _ = key;
         let t = self.obj_typename(v);
         let vi = crate::debug::varinfo(self, slot);
-        self.lua_rt_error(format!("attempt to {op} a {t} value{vi}"))
+        let head = format!("attempt to {op} a {t} value");
+        self.lua_rt_error([head.as_bytes(), &vi].concat())
     }
 }
 

@@ -43,11 +43,11 @@ pub const MAX_DEPTH: usize = 200;
 
 /// The name PUC's messages use for a chunk: `@f`/`=f` lose their first character, a
 /// chunk name that is itself a binary string is "binary string".
-fn display_name(chunkname: &[u8]) -> String {
+fn display_name(chunkname: &[u8]) -> &[u8] {
     match chunkname.first() {
-        Some(b'@' | b'=') => String::from_utf8_lossy(&chunkname[1..]).into_owned(),
-        Some(&c) if c == crate::load::BINARY_SIGNATURE[0] => "binary string".to_string(),
-        _ => String::from_utf8_lossy(chunkname).into_owned(),
+        Some(b'@' | b'=') => &chunkname[1..],
+        Some(&c) if c == crate::load::BINARY_SIGNATURE[0] => b"binary string",
+        _ => chunkname,
     }
 }
 
@@ -280,7 +280,7 @@ impl<'a> Reader<'a> {
 
 /// Load the binary chunk `data` (which starts with the signature) named `chunkname`;
 /// the prototype returned has passed the bytecode verifier.
-pub fn undump(heap: &mut Heap, data: &[u8], chunkname: &[u8]) -> Result<Proto, String> {
+pub fn undump(heap: &mut Heap, data: &[u8], chunkname: &[u8]) -> Result<Proto, Vec<u8>> {
     let mut r = Reader { data, pos: 0, heap };
     let load = |r: &mut Reader| -> Result<Proto, Why> {
         let nup = r.header()?;
@@ -292,7 +292,10 @@ pub fn undump(heap: &mut Heap, data: &[u8], chunkname: &[u8]) -> Result<Proto, S
         crate::bcverify::verify(&p).map_err(|e| format!("bad code: {e}"))?;
         Ok(p)
     };
-    load(&mut r).map_err(|w| format!("{}: bad binary format ({w})", display_name(chunkname)))
+    load(&mut r).map_err(|w| {
+        let why = format!(": bad binary format ({w})");
+        [display_name(chunkname), why.as_bytes()].concat()
+    })
 }
 
 #[cfg(test)]
@@ -304,7 +307,7 @@ mod tests {
         match st.load_chunk(src.as_bytes(), b"=test", b"t", None) {
             Ok(Value::LuaFn(cl)) => cl.proto.clone(),
             Ok(_) => unreachable!("load returns a Lua function"),
-            Err(e) => panic!("compile error: {e}"),
+            Err(e) => panic!("compile error: {}", String::from_utf8_lossy(&e)),
         }
     }
 
@@ -352,6 +355,7 @@ mod tests {
                     let e = undump(&mut st.heap, &bytes[..n], b"=t")
                         .err()
                         .expect("truncated");
+                    let e = String::from_utf8_lossy(&e).into_owned();
                     assert!(e.starts_with("t: bad binary format ("), "{e}");
                 }
             }
@@ -367,6 +371,7 @@ mod tests {
             let mut bad = good.clone();
             bad[at] = b;
             let e = undump(&mut st.heap, &bad, b"@f.lua").err().expect("bad");
+            let e = String::from_utf8_lossy(&e).into_owned();
             assert_eq!(e, format!("f.lua: bad binary format ({msg})"));
         };
         check(&mut st, 1, b'X', "not a binary chunk");
@@ -386,6 +391,7 @@ mod tests {
         let e = undump(&mut st.heap, &good[..20], &good)
             .err()
             .expect("name");
+        let e = String::from_utf8_lossy(&e).into_owned();
         assert!(e.starts_with("binary string: "), "{e}");
     }
 
@@ -406,11 +412,13 @@ mod tests {
         bad.push(n as u8);
         bad.extend_from_slice(&good[at + 1..]);
         let e = undump(&mut st.heap, &bad, b"=x").err().expect("huge");
+        let e = String::from_utf8_lossy(&e).into_owned();
         assert_eq!(e, "x: bad binary format (truncated chunk)");
         // An over-long varint.
         let mut bad = good[..at].to_vec();
         bad.extend_from_slice(&[0xff; 12]);
         let e = undump(&mut st.heap, &bad, b"=x").err().expect("overflow");
+        let e = String::from_utf8_lossy(&e).into_owned();
         assert_eq!(e, "x: bad binary format (integer overflow)");
     }
 

@@ -102,6 +102,12 @@ impl State {
                 pc = 0;
                 // SAFETY: as in load_frame!.
                 sp = unsafe { self.cur.st().stack.as_mut_ptr().add(base) };
+                // A call is a control point for Ctrl-C too (PUC's interrupt hook fires on
+                // calls): recursion without loops stays interruptible.
+                if self.interrupt.load(Ordering::Relaxed) {
+                    std::hint::cold_path();
+                    return Err(self.interrupted());
+                }
             }};
         }
         // After a return whose results were placed from the callee's function slot up to
@@ -229,9 +235,8 @@ impl State {
                 () => {{
                     if self.interrupt.load(Ordering::Relaxed) {
                         std::hint::cold_path();
-                        self.interrupt.store(false, Ordering::Relaxed);
                         savepc!();
-                        return Err(self.error_msg("interrupted!"));
+                        return Err(self.interrupted());
                     }
                     if self.jit.is_some() {
                         let c = &cl.proto.hot_slot(pc, self.hot_threshold - 1).count;
@@ -1482,11 +1487,19 @@ impl State {
                 while k < n && is_sn(&ts.stack[first + n - k - 1]) {
                     k += 1;
                 }
-                let mut buf: Vec<u8> = Vec::new();
-                for v in &ts.stack[first + n - k..first + n] {
+                // One buffer for the whole result, allocated where failing is PUC's "not
+                // enough memory" (numbers take at most 24 bytes of text), then kept as the
+                // string's own memory.
+                let run = &ts.stack[first + n - k..first + n];
+                let size = run.iter().fold(0usize, |acc, v| match v {
+                    Value::Str(s) => acc.saturating_add(s.len()),
+                    _ => acc.saturating_add(24),
+                });
+                let mut buf = self.try_buffer(size)?;
+                for v in &self.ts().stack[first + n - k..first + n] {
                     crate::tm::append_str_form(v, &mut buf);
                 }
-                let r = self.str_value(&buf);
+                let r = Value::Str(self.heap.intern_vec(buf));
                 self.ts().stack[first + n - k] = r;
                 n -= k - 1;
             } else {

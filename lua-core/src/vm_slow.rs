@@ -12,6 +12,8 @@
 //!   registers starting at stack slot `base`, and `k` its prototype's constants.
 //! - Only the opcodes named in each function's comment reach it.
 
+#![forbid(unsafe_code)]
+
 use crate::debug::Slot;
 use crate::error::LuaResult;
 use crate::opcodes::{Instr, Op};
@@ -19,6 +21,19 @@ use crate::state::State;
 use crate::value::Value;
 
 impl State {
+    /// The interrupt flag (Ctrl-C) was seen at a control point: clear it and raise
+    /// "interrupted!" where lua.c's interrupt hook would (`luaL_error` from a hook: the
+    /// position of the running function's caller, if that is a Lua function).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn interrupted(&mut self) -> crate::error::LuaError {
+        self.interrupt
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        let mut m = crate::debug::where_lib(self, 1);
+        m.extend_from_slice(b"interrupted!");
+        self.error_msg(m)
+    }
+
     /// GETTABLE, GETI, GETFIELD: indexing that may run `__index` (or raise).
     #[inline(never)]
     pub(crate) fn get_slow(&mut self, i: Instr, base: usize, k: &[Value]) -> LuaResult<Value> {

@@ -5,6 +5,8 @@
 //! The scenarios are deterministic: no JIT is installed (lua-core alone), the parameters are
 //! fixed here, and the allocation sequence is the same on every run.
 
+#![forbid(unsafe_code)]
+
 use lua_core::object::UserData;
 use lua_core::{Lua, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};

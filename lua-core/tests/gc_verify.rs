@@ -18,6 +18,8 @@
 //!
 //! A last test checks `State::close`: pending finalizers run at close, newest first.
 
+#![forbid(unsafe_code)]
+
 use lua_core::Lua;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -1,5 +1,7 @@
 //! The JIT interface: loop back-edges report to an installed hook with the prototype and pc.
 
+#![forbid(unsafe_code)]
+
 use lua_core::jitif::JitHook;
 use std::cell::RefCell;
 use std::rc::Rc;

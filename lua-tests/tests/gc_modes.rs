@@ -16,6 +16,8 @@
 //! The `known_bug_*` tests are ignored: each reproduces a collector bug reported to the
 //! collector's owner (see docs/gc.md); run them with `cargo test -- --ignored`.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

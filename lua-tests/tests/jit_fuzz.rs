@@ -8,6 +8,8 @@
 //!
 //! `LUA_TESTS_JOBS` and `LUA_TESTS_TIMEOUT` apply as for the script runner.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use lua_tests::fuzz::harness::{jit_modes, reproduce, Failure, Fuzzer, LuaCommand, Mode};

@@ -17,6 +17,8 @@
 //!
 //! `LUA_TESTS_FILTER=substring` restricts both tests to matching script names.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 
 use lua_tests::{

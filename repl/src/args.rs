@@ -11,6 +11,8 @@
 //!
 //! Parsing is pure: it only classifies arguments. `crate::run` executes the result.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 
 /// An option that runs, in command-line order (lua.c's `runargs`).
@@ -138,28 +140,33 @@ fn jit_option_ok(opt: &str) -> bool {
 
 /// lua.c's `print_usage`, to stderr. The text is PUC's exactly (JIT options are in docs/cli.md),
 /// so scripts and people that parse it see what they expect; `-j` is reported like `-e`/`-l`.
-pub fn print_usage(progname: &str, bad: &BadOption) {
-    let badopt = String::from_utf8_lossy(&bad.0);
-    let mut msg = format!("{progname}: ");
-    if matches!(bad.0.get(1), Some(b'e' | b'l' | b'j')) {
-        msg.push_str(&format!("'{badopt}' needs argument\n"));
+pub fn print_usage(progname: &[u8], bad: &BadOption) {
+    let mut msg = progname.to_vec();
+    msg.extend_from_slice(b": ");
+    let (before, after): (&[u8], &[u8]) = if matches!(bad.0.get(1), Some(b'e' | b'l' | b'j')) {
+        (b"'", b"' needs argument\n")
     } else {
-        msg.push_str(&format!("unrecognized option '{badopt}'\n"));
-    }
-    msg.push_str(&format!(
-        "usage: {progname} [options] [script [args]]\n\
-         Available options are:\n\
-         \x20 -e stat   execute string 'stat'\n\
-         \x20 -i        enter interactive mode after executing 'script'\n\
-         \x20 -l mod    require library 'mod' into global 'mod'\n\
-         \x20 -l g=mod  require library 'mod' into global 'g'\n\
-         \x20 -v        show version information\n\
-         \x20 -E        ignore environment variables\n\
-         \x20 -W        turn warnings on\n\
-         \x20 --        stop handling options\n\
-         \x20 -         stop handling options and execute stdin\n"
-    ));
-    let _ = std::io::stderr().write_all(msg.as_bytes());
+        (b"unrecognized option '", b"'\n")
+    };
+    msg.extend_from_slice(before);
+    msg.extend_from_slice(&bad.0);
+    msg.extend_from_slice(after);
+    msg.extend_from_slice(b"usage: ");
+    msg.extend_from_slice(progname);
+    msg.extend_from_slice(
+        b" [options] [script [args]]\n\
+          Available options are:\n\
+          \x20 -e stat   execute string 'stat'\n\
+          \x20 -i        enter interactive mode after executing 'script'\n\
+          \x20 -l mod    require library 'mod' into global 'mod'\n\
+          \x20 -l g=mod  require library 'mod' into global 'g'\n\
+          \x20 -v        show version information\n\
+          \x20 -E        ignore environment variables\n\
+          \x20 -W        turn warnings on\n\
+          \x20 --        stop handling options\n\
+          \x20 -         stop handling options and execute stdin\n",
+    );
+    let _ = std::io::stderr().write_all(&msg);
 }
 
 /// Split a `-l` value into (global name, module name) as lua.c 5.4.8's `dolibrary` does:

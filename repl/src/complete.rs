@@ -7,6 +7,8 @@
 //! `readline`, when no Lua code runs and so no collection can free what is reachable from the
 //! globals; the REPL outlives its helper.
 
+#![forbid(unsafe_code)]
+
 use lua_core::gc::Gc;
 use lua_core::table::Table;
 use lua_core::Value;

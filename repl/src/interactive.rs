@@ -8,6 +8,8 @@
 //! line, Ctrl-D at an empty prompt ending the session. Otherwise (`lua -i < file`) prompts go
 //! to stdout and lines are read from stdin like lua.c without readline.
 
+#![forbid(unsafe_code)]
+
 use crate::complete::LuaHelper;
 use crate::{docall, message};
 use lua_core::{Lua, Value};
@@ -118,7 +120,7 @@ impl Input {
 
 /// What `load_line` produced.
 enum Loaded {
-    Chunk(Result<Value, String>),
+    Chunk(Result<Value, Vec<u8>>),
     /// Ctrl-C at a prompt: nothing to run.
     Cancelled,
     Eof,
@@ -164,7 +166,7 @@ fn load_line(lua: &mut Lua, input: &mut Input) -> Loaded {
     };
     // An expression line: print its values.
     let ret = [&b"return "[..], &line, b";"].concat();
-    if let Ok(f) = lua.load(&ret, "=stdin") {
+    if let Ok(f) = load(lua, &ret) {
         input.save(&typed);
         return Loaded::Chunk(Ok(f));
     }
@@ -172,9 +174,9 @@ fn load_line(lua: &mut Lua, input: &mut Input) -> Loaded {
     let mut chunk = line;
     let mut history = typed;
     loop {
-        let r = lua.load(&chunk, "=stdin");
+        let r = load(lua, &chunk);
         match r {
-            Err(m) if m.ends_with("<eof>") => {
+            Err(m) if m.ends_with(b"<eof>") => {
                 let p2 = prompt(lua, false);
                 match input.read(lua, &p2) {
                     Read::Line(l) => {
@@ -198,6 +200,11 @@ fn load_line(lua: &mut Lua, input: &mut Input) -> Loaded {
     }
 }
 
+/// Compile a chunk read from stdin (the message keeps its bytes).
+fn load(lua: &mut Lua, chunk: &[u8]) -> Result<Value, Vec<u8>> {
+    lua.state().load_chunk(chunk, b"=stdin", b"bt", None)
+}
+
 /// lua.c's `l_print`: the chunk's values through the global `print`.
 fn print_values(lua: &mut Lua, vals: &[Value]) {
     if vals.is_empty() {
@@ -206,7 +213,8 @@ fn print_values(lua: &mut Lua, vals: &[Value]) {
     let print = lua.global("print");
     if let Err(e) = lua.call(print, vals) {
         let msg = lua.display(e);
-        message(lua, None, &format!("error calling 'print' ({msg})"));
+        let text = [b"error calling 'print' (", msg.as_bytes(), b")"].concat();
+        message(lua, None, &text);
     }
 }
 

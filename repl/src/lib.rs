@@ -17,8 +17,6 @@ mod complete;
 mod interactive;
 mod signal;
 
-pub use signal::default_sigpipe;
-
 use lua_core::{Lua, Value};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -27,7 +25,8 @@ use std::io::{IsTerminal, Write};
 pub const VERSION: &str = "Lua 5.4.8  Copyright (C) 1994-2025 Lua.org, PUC-Rio";
 
 /// The program name in error reports. lua.c uses argv[0]; we say "lua" whatever the binary is
-/// called, so reports read the same from `lua`, `ourlua` and the reference runner.
+/// called, so reports read the same from `lua`, `ourlua` and the reference runner. (The usage
+/// text, which nothing compares, names argv[0] as lua.c's does.)
 const PROGNAME: &str = "lua";
 
 /// Run the `lua` command with `args` (args[0] is the program name); returns the exit status.
@@ -36,7 +35,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
     let opts = match args::parse(&argv) {
         Ok(o) => o,
         Err(bad) => {
-            args::print_usage(PROGNAME, &bad);
+            // lua.c's progname: argv[0] if there is one.
+            let progname = match argv.first() {
+                Some(a) if !a.is_empty() => &a[..],
+                _ => PROGNAME.as_bytes(),
+            };
+            args::print_usage(progname, &bad);
             return 1;
         }
     };
@@ -51,9 +55,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
         jit_config.apply_option(o);
     }
     let mut lua = Lua::new();
-    // lua.c runs the script two C calls deep (pmain, docall); count them so "C stack
-    // overflow" strikes at the same depth as in PUC's `lua`.
-    lua.state().c_depth = 2;
+    // lua.c runs the script two C calls deep (pmain, docall); `pmain` below is one of them,
+    // count the other so "C stack overflow" strikes at the same depth as in PUC's `lua`.
+    lua.state().c_depth = 1;
     // lua.c switches the collector to generational mode at start (LUA_GC_MODE may say
     // otherwise, for tests).
     lua.state().set_default_gc_mode(true);
@@ -115,44 +119,54 @@ fn print_version(lua: &mut Lua) {
     st.flush_out();
 }
 
-/// lua.c's `l_message`: `progname: msg` (no prefix in the REPL) on stderr.
-fn message(lua: &mut Lua, progname: Option<&str>, msg: &str) {
+/// lua.c's `l_message`: `progname: msg` (no prefix in the REPL) on stderr. The message is
+/// bytes, written as they are.
+fn message(lua: &mut Lua, progname: Option<&str>, msg: &[u8]) {
     lua.state().flush_out();
-    let text = match progname {
-        Some(p) => format!("{p}: {msg}\n"),
-        None => format!("{msg}\n"),
-    };
+    let mut text = Vec::with_capacity(msg.len() + 8);
+    if let Some(p) = progname {
+        text.extend_from_slice(p.as_bytes());
+        text.extend_from_slice(b": ");
+    }
+    text.extend_from_slice(msg);
+    text.push(b'\n');
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(&text);
     let _ = err.flush();
 }
 
 /// Report an error of the non-interactive part (with the program name); passes `r` through.
-fn report<T>(lua: &mut Lua, r: Result<T, String>) -> Result<T, ()> {
+fn report<T>(lua: &mut Lua, r: Result<T, Vec<u8>>) -> Result<T, ()> {
     r.map_err(|m| message(lua, Some(PROGNAME), &m))
 }
 
 /// lua.c's `docall`: call `f` with a traceback handler, Ctrl-C interrupting it.
-fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, String> {
+fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, Vec<u8>> {
     let flag = lua.state().interrupt.clone();
     let _guard = signal::InterruptGuard::install(&flag);
-    lua.call_traceback(f, args).map_err(|mut m| {
-        // lua.c runs everything inside the C function `pmain`, so PUC's tracebacks end with
-        // that frame; our calls start from Rust with no frame below, so add its line.
-        if m.contains("\nstack traceback:\n") && !m.ends_with("\n\t[C]: in ?") {
-            m.push_str("\n\t[C]: in ?");
-        }
-        m
-    })
+    let mut pargs = Vec::with_capacity(args.len() + 1);
+    pargs.push(f);
+    pargs.extend_from_slice(args);
+    lua.call_traceback(Value::LightFn(pmain), &pargs)
 }
 
-fn dochunk(lua: &mut Lua, f: Result<Value, String>) -> Result<(), ()> {
+/// lua.c runs everything inside the C function `pmain`, so Lua code sees that frame below
+/// its main chunk: a traceback ends with `[C]: in ?`, `debug.getinfo(2)` from a main chunk
+/// is a C function. Every chunk is called through this native to have the same frame.
+fn pmain(st: &mut lua_core::state::State) -> lua_core::state::NResults {
+    // The chunk and its arguments are this native's arguments; its results are ours.
+    let base = st.frame().base;
+    st.call_at(base, -1)?;
+    Ok(st.ts().top - base)
+}
+
+fn dochunk(lua: &mut Lua, f: Result<Value, Vec<u8>>) -> Result<(), ()> {
     let r = f.and_then(|f| docall(lua, f, &[]).map(|_| ()));
     report(lua, r)
 }
 
 fn dostring(lua: &mut Lua, code: &[u8], name: &str) -> Result<(), ()> {
-    let f = lua.load(code, name);
+    let f = lua.state().load_chunk(code, name.as_bytes(), b"bt", None);
     dochunk(lua, f)
 }
 
@@ -223,7 +237,7 @@ fn handle_script(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
             let n = t.len();
             (1..=n).map(|i| t.get_int(i)).collect::<Vec<_>>()
         }
-        _ => return report(lua, Err("'arg' is not a table".into())),
+        _ => return report(lua, Err(b"'arg' is not a table".to_vec())),
     };
     let r = docall(lua, f, &args).map(|_| ());
     report(lua, r)

@@ -1,12 +1,10 @@
 //! Signals, the only unsafe code in the `lua` command.
 //!
 //! - `InterruptGuard`: while Lua code runs, SIGINT (Ctrl-C) sets the state's interrupt flag,
-//!   which makes the VM raise "interrupted!" at the next loop back-edge (lua.c's `laction` +
+//!   which makes the VM raise "interrupted!" at the next Lua call or loop back-edge (lua.c's `laction` +
 //!   `lstop`). As in lua.c the handler then restores the default action, so a second Ctrl-C
 //!   kills a program stuck where the flag is never looked at. Dropping the guard restores the
 //!   previous handler; at the REPL prompt the terminal is in raw mode and Ctrl-C is a key.
-//! - `default_sigpipe`: a C program (PUC's `lua`) dies quietly of SIGPIPE when its reader goes
-//!   away (`lua -e 'print(1)' | head -c0`); Rust ignores SIGPIPE, so the binary puts it back.
 //!
 //! The handler only loads an atomic pointer, stores an atomic bool and calls `signal`, all
 //! async-signal-safe. The pointer is to the `AtomicBool` inside the state's
@@ -17,7 +15,6 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
 
 const SIGINT: c_int = 2;
-const SIGPIPE: c_int = 13;
 const SIG_DFL: usize = 0;
 const SIG_ERR: usize = usize::MAX;
 
@@ -72,10 +69,4 @@ impl Drop for InterruptGuard {
         // A Ctrl-C that came after the code finished must not hit the next chunk.
         self.flag.store(false, Ordering::SeqCst);
     }
-}
-
-/// Die of SIGPIPE on a closed stdout, as a C program does (call once, at start of `main`).
-pub fn default_sigpipe() {
-    // SAFETY: sets the default disposition for SIGPIPE; no handler code runs.
-    unsafe { signal(SIGPIPE, SIG_DFL) };
 }

@@ -5,6 +5,8 @@
 //! Each session gets its own HOME (a temporary directory) and TERM=xterm. Every wait is an
 //! expect with a generous timeout (no fixed sleeps); a test that hangs fails at the timeout.
 
+#![forbid(unsafe_code)]
+
 use rexpect::session::{spawn_command, PtySession};
 use std::path::PathBuf;
 use std::process::Command;

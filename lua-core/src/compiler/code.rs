@@ -8,6 +8,8 @@
 //!   `r == freereg - 1`; registers of active locals are never freed here.
 //! - Constants are deduplicated by (type, value): integer 1 and float 1.0 are distinct.
 
+#![forbid(unsafe_code)]
+
 use super::{Compiler, R};
 use crate::opcodes::{Instr, Op, MAXARG_AX, MAXARG_BX, MAX_REGS, OFFSET_SBX};
 use crate::value::Value;

@@ -11,6 +11,8 @@
 //!   (or key) register stays reserved until the access is discharged or stored.
 //! - `t`/`f`: jumps to take when the value is true/false (see `jumps`).
 
+#![forbid(unsafe_code)]
+
 use super::code::MAXINDEXRK;
 use super::jumps::JumpList;
 use super::{Compiler, R};

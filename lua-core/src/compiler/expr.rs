@@ -10,6 +10,8 @@
 //! line of the last token PUC's parser would have read; operators and calls fix their own
 //! instruction's line to the operator's / call's line.
 
+#![forbid(unsafe_code)]
+
 use super::expdesc::{ExpDesc, EK};
 use super::{Compiler, R};
 use crate::ast::{Expr, ExprKind, Field, FuncBody};

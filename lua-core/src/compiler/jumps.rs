@@ -11,6 +11,8 @@
 //!
 //! Invariants: every pc in a jump list is a JMP; a jump list is patched exactly once.
 
+#![forbid(unsafe_code)]
+
 use super::expdesc::{ExpDesc, EK};
 use super::{Compiler, R};
 use crate::opcodes::{Instr, Op, MAXARG_AX, OFFSET_SJ};

@@ -53,7 +53,7 @@ mod stat;
 mod tests;
 
 use crate::ast;
-use crate::error::{chunkid, SyntaxError};
+use crate::error::{chunkid_bytes, SyntaxError};
 use crate::gc::Heap;
 use crate::opcodes::Op;
 use crate::proto::{Proto, UpvalDesc};
@@ -74,7 +74,7 @@ pub fn compile(chunk: &ast::Chunk, source: Rc<[u8]>, heap: &mut Heap) -> R<Proto
         fs: Vec::new(),
         actvar: Vec::new(),
         gotos: Vec::new(),
-        labels: Vec::new(),
+        labels: crate::labels::LabelStack::new(),
         kcache: HashMap::new(),
         long_strings: HashMap::new(),
     };
@@ -123,7 +123,7 @@ pub(crate) struct Compiler<'h> {
     /// Pending (unresolved) gotos and breaks.
     gotos: Vec<GotoDesc>,
     /// Visible labels.
-    labels: Vec<LabelDesc>,
+    labels: crate::labels::LabelStack<LabelDesc>,
     /// Constant cache shared by all functions, as PUC's scanner table: value -> the index it
     /// last got in some function's `k`. An entry is reused only if the current function's
     /// `k` holds that value at that index, so (exactly as PUC) a constant used by a nested
@@ -145,7 +145,15 @@ impl Compiler<'_> {
 
     /// A compile error at the current line.
     fn error(&self, msg: &str) -> SyntaxError {
-        SyntaxError(format!("{}:{}: {}", chunkid(&self.source), self.line, msg))
+        let pos = format!(":{}: ", self.line);
+        SyntaxError(
+            [
+                &chunkid_bytes(&self.source)[..],
+                pos.as_bytes(),
+                msg.as_bytes(),
+            ]
+            .concat(),
+        )
     }
 
     /// PUC's errorlimit: "too many <what> (limit is <limit>) in <function>".

@@ -8,6 +8,8 @@
 //! Operand order is never swapped for arithmetic (see the module doc of `compiler` for why):
 //! the VM calls metamethods with the operands of the instruction in instruction order.
 
+#![forbid(unsafe_code)]
+
 use super::code::fits_c;
 use super::expdesc::{ExpDesc, EK};
 use super::{Compiler, R};

@@ -10,6 +10,8 @@
 //! - Pending gotos move outwards block by block; a goto leaving a block with `upval` set
 //!   gets `close`, and the label that resolves it emits CLOSE at its position.
 
+#![forbid(unsafe_code)]
+
 use super::expdesc::{ExpDesc, EK};
 use super::jumps::JumpList;
 use super::{Compiler, R};
@@ -55,6 +57,12 @@ pub(crate) struct LabelDesc {
     pub(crate) pc: usize,
     pub(crate) line: u32,
     pub(crate) nactvar: usize,
+}
+
+impl crate::labels::Named for LabelDesc {
+    fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 pub(crate) struct GotoDesc {
@@ -372,9 +380,7 @@ impl Compiler<'_> {
     }
 
     fn find_label(&self, name: &str) -> Option<&LabelDesc> {
-        self.labels[self.fs().firstlabel..]
-            .iter()
-            .find(|l| &*l.name == name)
+        self.labels.find(name, self.fs().firstlabel)
     }
 
     /// `goto name`: backward jumps resolve now, forward ones wait for their label.

@@ -4,6 +4,8 @@
 //! Invariants: after each statement `freereg == nvarstack()` (temporaries are released);
 //! a loop block is marked `isloop` so that leaving it resolves pending `break`s.
 
+#![forbid(unsafe_code)]
+
 use super::expdesc::{ExpDesc, EK};
 use super::jumps::JumpList;
 use super::scope::VarKind;

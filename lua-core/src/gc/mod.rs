@@ -493,6 +493,17 @@ impl Heap {
         g
     }
 
+    /// `intern` for a buffer the caller built: a long string keeps the buffer's memory
+    /// instead of copying it (so a big result is allocated once, where that can fail as a
+    /// Lua error: see `State::try_buffer`).
+    pub fn intern_vec(&mut self, v: Vec<u8>) -> Gc<LuaStr> {
+        if v.len() > MAX_SHORT_LEN {
+            self.alloc(LuaStr::from_vec(v))
+        } else {
+            self.intern(&v)
+        }
+    }
+
     pub fn new_str_value(&mut self, s: &[u8]) -> Value {
         Value::Str(self.intern(s))
     }
@@ -862,6 +873,19 @@ impl Heap {
             // SAFETY: kind names payload.
             out.push(unsafe { header_value(h) });
         }
+        out
+    }
+
+    /// Every userdata in the heap, reachable or not (for `os.exit`, which flushes all open
+    /// files as C's `exit` does).
+    pub(crate) fn all_userdata(&self) -> Vec<Gc<UserData>> {
+        let mut out = Vec::new();
+        self.for_each_object(|h, _| {
+            // SAFETY: `h` is a live node of a heap list.
+            if let Value::UserData(u) = unsafe { header_value(h) } {
+                out.push(u);
+            }
+        });
         out
     }
 

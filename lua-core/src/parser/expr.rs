@@ -4,6 +4,8 @@
 //! Every function here returns the expression with its height (see `MAX_AST_DEPTH`); every
 //! node is built through `Parser::depth`, which refuses heights above the cap.
 
+#![forbid(unsafe_code)]
+
 use super::Parser;
 use crate::ast::{BinOp, Expr, ExprKind, Field, UnOp};
 use crate::error::SyntaxError;
@@ -102,6 +104,9 @@ impl Parser<'_> {
 
     /// `subexpr -> (simpleexp | unop subexpr) { binop subexpr }`, taking binary operators
     /// whose left priority exceeds `limit`.
+    ///
+    /// A chain of operators is a loop here, as in PUC, and its consumers walk its left spine
+    /// iteratively, so its height is one more than its tallest operand, however long it is.
     fn subexpr(&mut self, limit: u8) -> Result<(Expr, u32), SyntaxError> {
         self.enter_level()?;
         let (mut e, mut d) = if let Some(op) = unop(&self.t.tok) {
@@ -112,6 +117,8 @@ impl Parser<'_> {
         } else {
             self.simple_exp()?
         };
+        // The tallest operand of the chain so far.
+        let mut operands = d;
         while let Some(op) = binop(&self.t.tok) {
             let (left, right) = priority(op);
             if left <= limit {
@@ -120,7 +127,8 @@ impl Parser<'_> {
             let line = self.line();
             self.next()?;
             let (b, d2) = self.subexpr(right)?;
-            d = self.depth(d.max(d2) + 1)?;
+            operands = operands.max(d2);
+            d = self.depth(operands + 1)?;
             e = mk(ExprKind::Bin(op, Box::new(e), Box::new(b)), line);
         }
         self.leave_level();
@@ -180,9 +188,13 @@ impl Parser<'_> {
     }
 
     /// `suffixedexp -> primaryexp { '.' NAME | '[' exp ']' | ':' NAME funcargs | funcargs }`
+    ///
+    /// A loop, as in PUC; its height is one more than its tallest part (see `subexpr`).
     pub(super) fn suffixed_exp(&mut self) -> Result<(Expr, u32), SyntaxError> {
         let line = self.line();
         let (mut e, mut d) = self.primary_exp()?;
+        // The tallest part of the chain so far (its primary expression, keys, arguments).
+        let mut parts = d;
         loop {
             let (kind, d2) = match self.t.tok {
                 Tok::Char(b'.') => {
@@ -204,20 +216,23 @@ impl Parser<'_> {
                     // As Lua 5.4.7+: a call's line is where its arguments start.
                     let cline = self.line();
                     let (args, da) = self.func_args()?;
-                    d = self.depth(d.max(da) + 1)?;
+                    parts = parts.max(da);
+                    d = self.depth(parts + 1)?;
                     e = mk(ExprKind::Method(Box::new(e), name, args), cline);
                     continue;
                 }
                 Tok::Char(b'(') | Tok::Str(_) | Tok::Char(b'{') => {
                     let cline = self.line();
                     let (args, da) = self.func_args()?;
-                    d = self.depth(d.max(da) + 1)?;
+                    parts = parts.max(da);
+                    d = self.depth(parts + 1)?;
                     e = mk(ExprKind::Call(Box::new(e), args), cline);
                     continue;
                 }
                 _ => return Ok((e, d)),
             };
-            d = self.depth(d.max(d2) + 1)?;
+            parts = parts.max(d2);
+            d = self.depth(parts + 1)?;
             e = mk(kind, line);
         }
     }

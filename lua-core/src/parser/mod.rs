@@ -9,10 +9,12 @@
 //! - The first error found is the one PUC Lua 5.4 reports, worded the same, at the same line,
 //!   with the same "near" token: the parser follows the order of PUC's `lparser.c`.
 //! - Recursion is bounded: nesting is counted as PUC counts C calls (`enter_level`) and fails
-//!   with "C stack overflow" at the same depth; and the height of the AST, which iterative
-//!   rules (`a.b.c...`, `a+b+c...`) can grow without recursion, is capped at
-//!   [`MAX_AST_DEPTH`] so that recursive consumers (the compiler, `Drop`) stay within the
-//!   stack. PUC has no such cap; only absurd programs reach it.
+//!   with "C stack overflow" at the same depth; and the height of the AST is capped at
+//!   [`MAX_AST_DEPTH`] so that recursive consumers (the compiler, constant folding) stay
+//!   within the stack. Left-deep chains (`a.b.c...`, `a+b+c...`, `f()()...`), which PUC's
+//!   parser builds in loops, are walked along their left spine iteratively by every consumer
+//!   (and by `Expr`'s `Drop`), so a chain is only one level higher than its tallest part,
+//!   however long; PUC has no such cap, and only absurd programs reach it.
 //! - Never panics, on any input.
 //!
 //! Lines: a token's line is the line the lexer is on after reading it (PUC's
@@ -34,6 +36,9 @@ use scope::{FuncState, LabelDesc, VarDesc, VarKind};
 
 /// PUC's LUAI_MAXCCALLS: the nesting depth at which parsing fails with "C stack overflow".
 pub const MAX_C_CALLS: u32 = 200;
+
+/// The message of a nesting too deep (PUC's luaE_checkcstack).
+pub const C_STACK_OVERFLOW: &str = "C stack overflow";
 
 /// C-call depth PUC already has when `load` is called from a main chunk run by `lua`; the
 /// `lua` program loading a script from the command line is at depth 1.
@@ -61,7 +66,7 @@ pub fn parse_at_depth(source: &[u8], chunkname: &[u8], c_calls: u32) -> Result<C
         level: c_calls,
         funcs: Vec::new(),
         actvar: Vec::new(),
-        labels: Vec::new(),
+        labels: crate::labels::LabelStack::new(),
         gotos: Vec::new(),
     };
     p.main_func()
@@ -80,7 +85,7 @@ pub(crate) struct Parser<'a> {
     /// Declared variables of all open functions (PUC's `dyd->actvar`).
     actvar: Vec<VarDesc>,
     /// Visible labels of all open blocks (PUC's `dyd->label`).
-    labels: Vec<LabelDesc>,
+    labels: crate::labels::LabelStack<LabelDesc>,
     /// Pending gotos (PUC's `dyd->gt`).
     gotos: Vec<LabelDesc>,
 }
@@ -124,8 +129,8 @@ impl<'a> Parser<'a> {
         if self.t.tok == Tok::Char(0) {
             return self.sem_error(msg);
         }
-        self.lex
-            .error_at(self.line(), &format!("{} near {}", msg, self.t.near()))
+        let text = [msg.as_bytes(), b" near ", &self.t.near()].concat();
+        self.lex.error_at(self.line(), text)
     }
 
     /// A semantic error: no "near" part (PUC's `luaK_semerror`).
@@ -197,7 +202,7 @@ impl<'a> Parser<'a> {
     fn enter_level(&mut self) -> Result<(), SyntaxError> {
         self.level += 1;
         if self.level >= MAX_C_CALLS {
-            return Err(SyntaxError("C stack overflow".to_string()));
+            return Err(SyntaxError(C_STACK_OVERFLOW.into()));
         }
         Ok(())
     }

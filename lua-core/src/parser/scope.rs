@@ -8,6 +8,8 @@
 //! errors. Checks happen at the same moments as in PUC so that the first error reported, its
 //! line and its "near" token are the same.
 
+#![forbid(unsafe_code)]
+
 use super::Parser;
 use crate::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::error::SyntaxError;
@@ -70,6 +72,12 @@ pub struct LabelDesc {
     pub name: String,
     pub line: u32,
     pub nactvar: usize,
+}
+
+impl crate::labels::Named for LabelDesc {
+    fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 #[derive(Debug)]
@@ -290,9 +298,7 @@ impl Parser<'_> {
     }
 
     fn find_label(&self, name: &str) -> Option<&LabelDesc> {
-        self.labels[self.fs().firstlabel..]
-            .iter()
-            .find(|l| l.name == name)
+        self.labels.find(name, self.fs().firstlabel)
     }
 
     /// A `goto name` at `line`: backward jumps resolve at once, forward ones wait.
@@ -383,20 +389,28 @@ impl Parser<'_> {
                     UnOp::Len => None,
                 }
             }
-            ExprKind::Bin(op, a, b) => {
-                let arith = match op {
-                    BinOp::And | BinOp::Or => {
-                        let ca = self.const_value(a)?;
-                        let falsy = matches!(ca, Const::Nil | Const::Bool(false));
-                        return if falsy == (*op == BinOp::Or) {
-                            self.const_value(b)
-                        } else {
-                            None
-                        };
-                    }
-                    other => other.arith_op()?,
-                };
-                fold(arith, &self.const_value(a)?, &self.const_value(b)?)
+            ExprKind::Bin(..) => {
+                // Along the left spine, iteratively: chains are unbounded (see `subexpr`).
+                let mut spine = Vec::new();
+                let mut cur = e;
+                while let ExprKind::Bin(op, a, b) = &cur.kind {
+                    spine.push((*op, &**b));
+                    cur = a;
+                }
+                let mut c = self.const_value(cur)?;
+                for &(op, b) in spine.iter().rev() {
+                    c = match op {
+                        BinOp::And | BinOp::Or => {
+                            let falsy = matches!(c, Const::Nil | Const::Bool(false));
+                            if falsy != (op == BinOp::Or) {
+                                return None;
+                            }
+                            self.const_value(b)?
+                        }
+                        other => fold(other.arith_op()?, &c, &self.const_value(b)?)?,
+                    };
+                }
+                Some(c)
             }
             _ => None,
         }
@@ -421,7 +435,7 @@ impl Parser<'_> {
 /// A size limit hit while growing one of PUC's arrays: a plain runtime error there, so the
 /// message has no position.
 fn too_many(what: &str, limit: usize) -> SyntaxError {
-    SyntaxError(format!("too many {what} (limit is {limit})"))
+    SyntaxError(format!("too many {what} (limit is {limit})").into_bytes())
 }
 
 /// PUC's `constfolding`: numeric operands only, no division by zero, bitwise operands with

@@ -2,6 +2,8 @@
 //! select, raw*, metatables, assert, error, pcall, xpcall, load, loadfile, dofile,
 //! collectgarbage, warn, _VERSION.
 
+#![forbid(unsafe_code)]
+
 use crate::error::LuaError;
 use crate::state::{NResults, State};
 use crate::tm::Tm;
@@ -143,14 +145,14 @@ fn next(st: &mut State) -> NResults {
     match t.next(&k) {
         Ok(Some((k, v))) => Ok(st.ret(&[k, v])),
         Ok(None) => Ok(st.ret(&[Value::Nil])),
-        Err(()) => Err(st.rt_error("invalid key to 'next'")),
+        Err(()) => Err(st.error_msg("invalid key to 'next'")),
     }
 }
 
 fn select(st: &mut State) -> NResults {
     let n = st.nargs() as i64;
     if let Value::Str(s) = st.arg(1) {
-        if s.as_bytes() == b"#" {
+        if s.as_bytes().first() == Some(&b'#') {
             return Ok(st.ret(&[Value::Int(n - 1)]));
         }
     }
@@ -234,10 +236,21 @@ fn assert(st: &mut State) -> NResults {
     if v.truthy() {
         return Ok(st.nargs());
     }
-    if st.nargs() < 2 {
-        return Err(st.rt_error("assertion failed!"));
+    // PUC's assert calls `error` with the message (default "assertion failed!") at level
+    // 1: a string message gets the position of assert's caller, if that is a Lua function.
+    let msg = if st.nargs() < 2 {
+        st.str_value("assertion failed!")
+    } else {
+        st.arg(2)
+    };
+    match msg {
+        Value::Str(s) => {
+            let mut b = crate::debug::where_lib(st, 1);
+            b.extend_from_slice(s.as_bytes());
+            Err(st.error_msg(b))
+        }
+        v => Err(LuaError::Error(v)),
     }
-    Err(LuaError::Error(st.arg(2)))
 }
 
 fn error(st: &mut State) -> NResults {
@@ -245,8 +258,7 @@ fn error(st: &mut State) -> NResults {
     let level = st.opt_int(2, 1)?;
     if let Value::Str(s) = v {
         if level > 0 {
-            let pos = crate::debug::where_lib(st, level as usize);
-            let mut b = pos.into_bytes();
+            let mut b = crate::debug::where_lib(st, level as usize);
             b.extend_from_slice(s.as_bytes());
             return Err(st.error_msg(b));
         }
@@ -300,13 +312,43 @@ fn xpcall(st: &mut State) -> NResults {
     }
 }
 
-fn load_result(st: &mut State, r: Result<Value, String>) -> NResults {
+fn load_result(st: &mut State, r: Result<Value, Vec<u8>>) -> NResults {
     match r {
         Ok(f) => Ok(st.ret(&[f])),
         Err(msg) => {
-            let m = st.str_value(msg);
+            let mut m = st.str_value(&msg);
+            if msg == crate::parser::C_STACK_OVERFLOW.as_bytes() {
+                m = through_message_handler(st, m);
+            }
             Ok(st.ret(&[Value::Nil, m]))
         }
+    }
+}
+
+/// PUC's parser raises "C stack overflow" as a runtime error (luaE_checkcstack), so the
+/// message handler of the innermost protected call (xpcall's, or the `lua` command's) is
+/// applied to it before `load` gets it back; `pcall` has none.
+fn through_message_handler(st: &mut State, m: Value) -> Value {
+    match current_handler(st) {
+        Some(h) => st.call_handler(h, m),
+        None => m,
+    }
+}
+
+/// The stack slot of the message handler in force (PUC's `L->errfunc`): that of the
+/// innermost protected call of the running thread, if it has one.
+fn current_handler(st: &State) -> Option<usize> {
+    use crate::thread::CallKind;
+    let fr = st
+        .ts()
+        .frames
+        .iter()
+        .rev()
+        .find(|f| matches!(f.kind, CallKind::Protected | CallKind::Closing))?;
+    match fr.closure {
+        Some(_) => fr.handler(),
+        // A native called protected: its `pcall_at` is still running and keeps the handler.
+        None => st.ts().errfunc,
     }
 }
 
@@ -343,14 +385,15 @@ fn load(st: &mut State) -> NResults {
                 None => b"=(load)".to_vec(),
             };
             let mut buf = Vec::new();
+            let handler = current_handler(st);
             loop {
-                // The reader runs protected, as inside lua_load: its error becomes
-                // load's (nil, message) result.
+                // The reader runs protected, as inside lua_load: its error, through the
+                // enclosing message handler, becomes load's (nil, message) result.
                 let top = st.ts().top;
                 st.push(f);
                 // Not yieldable, as PUC's lua_load calls the reader with lua_call.
                 st.ts().nny += 1;
-                let r = st.pcall_at(top, 1, None);
+                let r = st.pcall_at(top, 1, handler);
                 st.ts().nny -= 1;
                 let r = match r? {
                     Ok(()) => st.ts().stack[top],
@@ -363,10 +406,16 @@ fn load(st: &mut State) -> NResults {
                 match r {
                     Value::Nil => break,
                     Value::Str(s) if s.is_empty() => break,
-                    Value::Str(s) => buf.extend_from_slice(s.as_bytes()),
-                    _ => {
-                        let m = st.str_value("reader function must return a string");
-                        return Ok(st.ret(&[Value::Nil, m]));
+                    // lua_isstring: a number counts, converted as lua_tolstring does.
+                    v => {
+                        if !crate::tm::append_str_form(&v, &mut buf) {
+                            // luaL_error: with the position of load's caller.
+                            let mut m = crate::debug::where_lib(st, 1);
+                            m.extend_from_slice(b"reader function must return a string");
+                            let m = st.str_value(m);
+                            let m = through_message_handler(st, m);
+                            return Ok(st.ret(&[Value::Nil, m]));
+                        }
                     }
                 }
             }
@@ -384,31 +433,32 @@ pub fn load_file(
     fname: Option<&[u8]>,
     mode: &[u8],
     env: Option<Value>,
-) -> Result<Value, String> {
+) -> Result<Value, Vec<u8>> {
+    // lauxlib's errfile: "cannot open|read <name>: <strerror>", the name without its '@'.
+    let fail = |what: &str, name: &[u8], e: &std::io::Error| {
+        let what = format!("cannot {what} ");
+        let why = format!(": {}", crate::stdlib::os_error_text(e));
+        [what.as_bytes(), name, why.as_bytes()].concat()
+    };
     let (data, chunkname) = match fname {
         Some(f) => {
-            let path = String::from_utf8_lossy(f).into_owned();
-            match std::fs::read(&path) {
-                Ok(d) => (d, {
-                    let mut n = b"@".to_vec();
-                    n.extend_from_slice(f);
-                    n
-                }),
-                Err(e) => {
-                    return Err(format!(
-                        "cannot open {}: {}",
-                        path,
-                        crate::stdlib::os_error_text(&e)
-                    ))
-                }
-            }
+            use std::io::Read;
+            let f = crate::load::until_nul(f);
+            // The name is bytes, as C's fopen takes it.
+            let path = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(f);
+            let mut file = std::fs::File::open(path).map_err(|e| fail("open", f, &e))?;
+            let mut d = Vec::new();
+            file.read_to_end(&mut d).map_err(|e| fail("read", f, &e))?;
+            let mut n = b"@".to_vec();
+            n.extend_from_slice(f);
+            (d, n)
         }
         None => {
             let mut d = Vec::new();
             st.flush_out();
-            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut d) {
-                return Err(format!("cannot read stdin: {e}"));
-            }
+            crate::stdlib::io::stdin_open()
+                .and_then(|()| std::io::Read::read_to_end(&mut std::io::stdin(), &mut d))
+                .map_err(|e| fail("read", b"stdin", &e))?;
             (d, b"=stdin".to_vec())
         }
     };
@@ -512,14 +562,15 @@ fn collectgarbage(st: &mut State) -> NResults {
             // minormul, majormul (generational); 0 keeps the current value.
             if opt == "incremental" {
                 let (p, m, s) = (st.opt_int(2, 0)?, st.opt_int(3, 0)?, st.opt_int(4, 0)?);
-                if p > 0 {
-                    st.heap.pause = p as usize;
+                if p as i32 != 0 {
+                    st.heap.pause = gc_param(p);
                 }
-                if m > 0 {
-                    st.heap.stepmul = m as usize;
+                if m as i32 != 0 {
+                    st.heap.stepmul = gc_param(m);
                 }
-                if s > 0 {
-                    st.heap.stepsize = s.min(40) as u32;
+                if s as i32 != 0 {
+                    // A byte in PUC too (a log2 of the step size).
+                    st.heap.stepsize = u32::from(s as i32 as u8).min(40);
                 }
             } else {
                 let (mi, ma) = (st.opt_int(2, 0)?, st.opt_int(3, 0)?);
@@ -540,17 +591,23 @@ fn collectgarbage(st: &mut State) -> NResults {
         }
         "setpause" => {
             let old = st.heap.pause as i64;
-            st.heap.pause = st.opt_int(2, 200)?.max(0) as usize;
+            st.heap.pause = gc_param(st.opt_int(2, 0)?);
             Value::Int(old)
         }
         "setstepmul" => {
             let old = st.heap.stepmul as i64;
-            st.heap.stepmul = st.opt_int(2, 100)?.max(0) as usize;
+            st.heap.stepmul = gc_param(st.opt_int(2, 0)?);
             Value::Int(old)
         }
         _ => return Err(st.arg_error(1, &format!("invalid option '{opt}'"))),
     };
     Ok(st.ret(&[r]))
+}
+
+/// A pause or step multiplier as PUC keeps it: the C `int` argument divided by 4 in a byte
+/// (`setgcparam`), read back times 4; so -1 is 0 and 1024 is 0, as there.
+fn gc_param(v: i64) -> usize {
+    usize::from(((v as i32) / 4) as u8) * 4
 }
 
 fn warn(st: &mut State) -> NResults {

@@ -1,6 +1,8 @@
 //! The coroutine library (PUC's lcorolib) on top of `State::resume` and yields that unwind
 //! as `LuaError::Yield`.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
 use crate::object::Thread;
@@ -71,21 +73,28 @@ fn take_results(
     Ok(n + extra)
 }
 
-/// The resumer's stack cannot take the `n` values: they are dropped, and it is an error.
+/// The resumer's stack cannot take the `n` values: they are dropped, and it is an error
+/// (the plain message: `resume` returns it, `wrap` raises it with a position).
 #[cold]
 #[inline(never)]
 fn too_many_results(st: &mut State, co: Gc<Thread>, n: usize) -> LuaError {
     co.st().top -= n;
-    st.rt_error("too many results to resume")
+    st.error_msg(TOO_MANY_RESULTS)
 }
+
+const TOO_MANY_RESULTS: &str = "too many results to resume";
 
 fn resume(st: &mut State) -> NResults {
     let co = check_co(st, 1)?;
     let nargs = st.nargs() - 1;
-    match st.resume(co, nargs) {
-        Ok(n) => take_results(st, co, n, Some(Value::Bool(true))),
-        Err(e) => Ok(st.ret(&[Value::Bool(false), e])),
-    }
+    let e = match st.resume(co, nargs) {
+        Ok(n) => match take_results(st, co, n, Some(Value::Bool(true))) {
+            Err(LuaError::Error(e)) => e,
+            r => return r,
+        },
+        Err(e) => e,
+    };
+    Ok(st.ret(&[Value::Bool(false), e]))
 }
 
 fn yield_(st: &mut State) -> NResults {
@@ -128,7 +137,10 @@ fn wrap_aux(st: &mut State) -> NResults {
     };
     let nargs = st.nargs();
     match st.resume(co, nargs) {
-        Ok(n) => take_results(st, co, n, None),
+        Ok(n) => match take_results(st, co, n, None) {
+            Err(LuaError::Error(_)) => Err(st.rt_error(TOO_MANY_RESULTS)),
+            r => r,
+        },
         Err(e) => {
             // An error inside the coroutine kills it: close its pending variables first. (A
             // failed resume of a running/dead coroutine leaves it alone.)
@@ -140,7 +152,7 @@ fn wrap_aux(st: &mut State) -> NResults {
             }
             if let Value::Str(s) = e {
                 let pos = crate::debug::where_lib(st, 1);
-                let mut b = pos.into_bytes();
+                let mut b = pos;
                 b.extend_from_slice(s.as_bytes());
                 e = st.str_value(b);
             }

@@ -16,8 +16,10 @@
 //!   table (weak keys: thread -> hook function) mirrors them only because PUC keeps one
 //!   there and programs may look at it.
 
+#![forbid(unsafe_code)]
+
 use crate::debug::{frame_line, func_name, traceback as vm_traceback};
-use crate::error::{chunkid, LuaError};
+use crate::error::{chunkid_bytes, LuaError};
 use crate::gc::Gc;
 use crate::jitif::HOOK_RECORD;
 use crate::object::Thread;
@@ -84,7 +86,7 @@ fn in_thread<R>(st: &mut State, co: Gc<Thread>, f: impl FnOnce(&mut State) -> R)
 }
 
 /// (namewhat, name) of how frame `idx` of `co` was called, as getinfo's "n".
-fn frame_name(st: &mut State, co: Gc<Thread>, idx: usize) -> Option<(&'static str, String)> {
+fn frame_name(st: &mut State, co: Gc<Thread>, idx: usize) -> Option<(&'static str, Vec<u8>)> {
     in_thread(st, co, |st| func_name(st, idx))
 }
 
@@ -133,7 +135,7 @@ fn getinfo(st: &mut State) -> NResults {
             }
             _ => (b"=[C]".to_vec(), "C", -1, -1),
         };
-        let short = chunkid(&source);
+        let short = chunkid_bytes(&source);
         let v = st.str_value(&source);
         set(st, t, "source", v);
         let v = st.str_value(short);
@@ -562,7 +564,7 @@ fn traceback(st: &mut State) -> NResults {
         out.extend_from_slice(m.as_bytes());
         out.push(b'\n');
     }
-    out.extend_from_slice(tb.as_bytes());
+    out.extend_from_slice(&tb);
     let v = st.str_value(out);
     Ok(st.ret(&[v]))
 }

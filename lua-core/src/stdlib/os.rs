@@ -174,7 +174,12 @@ fn exit(st: &mut State) -> NResults {
         }
         _ => st.opt_int(1, 0)? as i32,
     };
-    st.flush_out();
+    if st.arg(2).truthy() {
+        // lua_close: pending `__close` handlers of the main thread, then every finalizer
+        // (which closes the files still open).
+        st.close();
+    }
+    super::io::flush_all(st);
     std::process::exit(status)
 }
 

@@ -203,13 +203,17 @@ fn find_file(
 }
 
 /// PUC's `checkload` failure: "error loading module ... from file ...".
-fn load_error(st: &mut State, name: &[u8], filename: &[u8], msg: &str) -> LuaError {
-    st.rt_error(format!(
-        "error loading module '{}' from file '{}':\n\t{}",
-        String::from_utf8_lossy(name),
-        String::from_utf8_lossy(filename),
-        msg
-    ))
+fn load_error(st: &mut State, name: &[u8], filename: &[u8], msg: &[u8]) -> LuaError {
+    let m = [
+        b"error loading module '",
+        name,
+        b"' from file '",
+        filename,
+        b"':\n\t",
+        msg,
+    ]
+    .concat();
+    st.rt_error(m)
 }
 
 fn searcher_preload(st: &mut State) -> NResults {
@@ -220,7 +224,7 @@ fn searcher_preload(st: &mut State) -> NResults {
         _ => Value::Nil,
     };
     if v.is_nil() {
-        let m = format!("no field package.preload['{}']", name.to_str_lossy());
+        let m = [b"no field package.preload['", name.as_bytes(), b"']"].concat();
         let m = st.str_value(m);
         return Ok(st.ret(&[m]));
     }
@@ -252,7 +256,12 @@ fn searcher_c(st: &mut State) -> NResults {
             let m = st.str_value(m);
             Ok(st.ret(&[m]))
         }
-        Ok(file) => Err(load_error(st, name.as_bytes(), &file, NATIVE_UNSUPPORTED)),
+        Ok(file) => Err(load_error(
+            st,
+            name.as_bytes(),
+            &file,
+            NATIVE_UNSUPPORTED.as_bytes(),
+        )),
     }
 }
 
@@ -267,7 +276,12 @@ fn searcher_croot(st: &mut State) -> NResults {
             let m = st.str_value(m);
             Ok(st.ret(&[m]))
         }
-        Ok(file) => Err(load_error(st, name.as_bytes(), &file, NATIVE_UNSUPPORTED)),
+        Ok(file) => Err(load_error(
+            st,
+            name.as_bytes(),
+            &file,
+            NATIVE_UNSUPPORTED.as_bytes(),
+        )),
     }
 }
 
@@ -292,11 +306,8 @@ fn find_loader(st: &mut State, name: Gc<LuaStr>) -> Result<(Value, Value), LuaEr
     loop {
         let s = searchers.get_int(i);
         if s.is_nil() {
-            return Err(st.rt_error(format!(
-                "module '{}' not found:{}",
-                name.to_str_lossy(),
-                String::from_utf8_lossy(&msg)
-            )));
+            let m = [b"module '", name.as_bytes(), b"' not found:", &msg].concat();
+            return Err(st.rt_error(m));
         }
         let r = st.call_value(s, &[Value::Str(name)], 2)?;
         let a = r.first().copied().unwrap_or(Value::Nil);

@@ -20,6 +20,8 @@
 //! whole string returns the argument itself, and nothing builds more than one buffer for the
 //! result (which `intern` then copies into the string object).
 
+#![forbid(unsafe_code)]
+
 use std::borrow::Cow;
 
 use super::lformat::{self, FormatArgs, FormatError, Literal};
@@ -130,15 +132,6 @@ fn check_stack(st: &mut State, n: usize, what: &str) -> Result<(), LuaError> {
     }
 }
 
-/// A buffer of `n` bytes, or PUC's "not enough memory" instead of an abort.
-fn try_buffer(st: &mut State, n: usize) -> Result<Vec<u8>, LuaError> {
-    let mut v = Vec::new();
-    if v.try_reserve_exact(n).is_err() {
-        return Err(st.error_msg("not enough memory"));
-    }
-    Ok(v)
-}
-
 // ----- positions -----
 
 /// PUC's `posrelatI`: a 1-based start position clipped to `[1, inf)`.
@@ -235,7 +228,7 @@ fn str_rep(st: &mut State) -> NResults {
         let v = st.str_value(b"");
         return Ok(st.ret(&[v]));
     }
-    let mut out = try_buffer(st, total)?;
+    let mut out = st.try_buffer(total)?;
     out.extend_from_slice(s.as_bytes());
     out.extend_from_slice(sepb);
     out.extend_from_slice(s.as_bytes());

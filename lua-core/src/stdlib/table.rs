@@ -17,6 +17,8 @@
 //! stored in a stack slot of this native (`sort`'s root slots, `remove`'s pushed result);
 //! values copied by `move`/`insert` are passed straight to the next `set_index`.
 
+#![forbid(unsafe_code)]
+
 use crate::error::{LuaError, LuaResult};
 use crate::state::{NResults, State};
 use crate::tm::Tm;

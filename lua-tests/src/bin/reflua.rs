@@ -48,28 +48,29 @@ unsafe extern "C-unwind" fn msghandler(l: *mut ffi::lua_State) -> c_int {
 /// What to run, parsed from the command line.
 struct Options {
     /// Chunks given with `-e`, in order.
-    exec: Vec<String>,
+    exec: Vec<Vec<u8>>,
     /// Index in argv of the script name, if any.
     script: Option<usize>,
 }
 
-fn parse_args(argv: &[String]) -> Result<Options, String> {
+fn parse_args(argv: &[Vec<u8>]) -> Result<Options, String> {
     let mut exec = Vec::new();
     let mut i = 1;
     while i < argv.len() {
-        let a = &argv[i];
-        if a == "-e" {
+        let a = &argv[i][..];
+        if a == b"-e" {
             i += 1;
             match argv.get(i) {
                 Some(code) => exec.push(code.clone()),
                 None => return Err("'-e' needs argument".into()),
             }
-        } else if let Some(code) = a.strip_prefix("-e") {
-            exec.push(code.to_string());
-        } else if a == "--" {
+        } else if let Some(code) = a.strip_prefix(b"-e") {
+            exec.push(code.to_vec());
+        } else if a == b"--" {
             i += 1;
             break;
-        } else if a.starts_with('-') && a != "-" {
+        } else if a.starts_with(b"-") && a != b"-" {
+            let a = String::from_utf8_lossy(a);
             return Err(format!("unrecognized option '{a}'"));
         } else {
             break;
@@ -101,7 +102,7 @@ impl State {
 
     /// lua.c's `createargtable`: the script at index 0, its arguments at 1.., everything before
     /// it (program name and options) at negative indices.
-    fn create_arg_table(&self, argv: &[String], script: usize) {
+    fn create_arg_table(&self, argv: &[Vec<u8>], script: usize) {
         let l = self.0;
         let narg = (argv.len() - (script + 1)) as c_int;
         // SAFETY: valid state; the table stays on top of the stack while we fill it, each
@@ -109,7 +110,7 @@ impl State {
         unsafe {
             ffi::lua_createtable(l, narg, (script + 1) as c_int);
             for (i, a) in argv.iter().enumerate() {
-                let s = if i == 0 { PROGNAME } else { a.as_str() };
+                let s = if i == 0 { PROGNAME.as_bytes() } else { &a[..] };
                 ffi::lua_pushlstring(l, s.as_ptr().cast(), s.len());
                 ffi::lua_rawseti(l, -2, i as ffi::lua_Integer - script as ffi::lua_Integer);
             }
@@ -141,17 +142,19 @@ impl State {
             let p = ffi::lua_tostring(l, -1);
             let msg = if p.is_null() {
                 let t = CStr::from_ptr(ffi::luaL_typename(l, -1)).to_string_lossy();
-                format!("(error object is a {t} value)")
+                format!("(error object is a {t} value)").into_bytes()
             } else {
-                CStr::from_ptr(p).to_string_lossy().into_owned()
+                CStr::from_ptr(p).to_bytes().to_vec()
             };
             ffi::lua_pop(l, 1);
             msg
         };
-        eprintln!("{PROGNAME}: {msg}");
+        // Bytes, as lua.c's fprintf writes them.
+        let line = [PROGNAME.as_bytes(), b": ", &msg, b"\n"].concat();
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), &line);
     }
 
-    fn dostring(&self, code: &str) -> c_int {
+    fn dostring(&self, code: &[u8]) -> c_int {
         let l = self.0;
         // SAFETY: the buffer pointer/length describe `code`, which outlives the call; the
         // chunkname is a NUL-terminated literal.
@@ -172,11 +175,11 @@ impl State {
     }
 
     /// lua.c's `handle_script`: load the file, push the script arguments, call it.
-    fn handle_script(&self, argv: &[String], script: usize) -> Result<c_int, String> {
+    fn handle_script(&self, argv: &[Vec<u8>], script: usize) -> Result<c_int, String> {
         let l = self.0;
         let fname = &argv[script];
-        let cname = CString::new(fname.as_str()).map_err(|_| "script name contains NUL")?;
-        let fname_ptr = if fname == "-" {
+        let cname = CString::new(fname.clone()).map_err(|_| "script name contains NUL")?;
+        let fname_ptr = if fname == b"-" {
             std::ptr::null()
         } else {
             cname.as_ptr()
@@ -205,11 +208,65 @@ impl Drop for State {
     }
 }
 
+/// What `pmain` needs, and whether everything it ran succeeded.
+struct Run<'a> {
+    argv: &'a [Vec<u8>],
+    opts: &'a Options,
+    ok: bool,
+}
+
+/// lua.c's `pmain`: everything runs inside this C function, so Lua code sees its frame below
+/// the main chunk (a traceback ends with `[C]: in ?`, `debug.getinfo(2)` from a main chunk is
+/// a C function), as under PUC's `lua`.
+unsafe extern "C-unwind" fn pmain(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by lua_pcall in `main` with a light userdata pointing to a live `Run`
+    // that nothing else touches during the call.
+    let run = unsafe { &mut *ffi::lua_touserdata(l, 1).cast::<Run>() };
+    // Borrowed: `main` owns (and closes) the state.
+    let state = std::mem::ManuallyDrop::new(State(l));
+    run.ok = state.run(run.argv, run.opts);
+    0
+}
+
+impl State {
+    /// The body of `pmain`: the `arg` table, the `-e` chunks, then the script; false if one
+    /// of them failed (the error is reported).
+    fn run(&self, argv: &[Vec<u8>], opts: &Options) -> bool {
+        // With no script, lua.c puts the program name at arg[0].
+        self.create_arg_table(argv, opts.script.unwrap_or(0));
+        let mut ok = true;
+        for code in &opts.exec {
+            if self.dostring(code) != ffi::LUA_OK {
+                self.report();
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            if let Some(script) = opts.script {
+                match self.handle_script(argv, script) {
+                    Ok(ffi::LUA_OK) => {}
+                    Ok(_) => {
+                        self.report();
+                        ok = false;
+                    }
+                    Err(e) => {
+                        eprintln!("{PROGNAME}: {e}");
+                        ok = false;
+                    }
+                }
+            }
+        }
+        ok
+    }
+}
+
 /// Public so that `jitfuzz`, which includes this file as a module, can run the reference by
 /// re-executing itself.
 pub fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
+    // Arguments are bytes, as C's argv is.
+    let argv: Vec<Vec<u8>> = std::env::args_os()
+        .map(std::os::unix::ffi::OsStringExt::into_vec)
         .collect();
     let opts = match parse_args(&argv) {
         Ok(o) => o,
@@ -223,31 +280,22 @@ pub fn main() -> ExitCode {
         eprintln!("{PROGNAME}: cannot create state: not enough memory");
         return ExitCode::FAILURE;
     };
-    // With no script, lua.c puts the program name at arg[0].
-    state.create_arg_table(&argv, opts.script.unwrap_or(0));
-    let mut ok = true;
-    for code in &opts.exec {
-        if state.dostring(code) != ffi::LUA_OK {
-            state.report();
-            ok = false;
-            break;
-        }
+    let mut run = Run {
+        argv: &argv,
+        opts: &opts,
+        ok: false,
+    };
+    // SAFETY: valid state; `pmain` gets a pointer to `run`, which outlives the call, and is
+    // the only user of it while the call lasts.
+    let status = unsafe {
+        ffi::lua_pushcfunction(state.0, pmain);
+        ffi::lua_pushlightuserdata(state.0, (&mut run as *mut Run).cast());
+        ffi::lua_pcall(state.0, 1, 0, 0)
+    };
+    if status != ffi::LUA_OK {
+        state.report();
     }
-    if ok {
-        if let Some(script) = opts.script {
-            match state.handle_script(&argv, script) {
-                Ok(ffi::LUA_OK) => {}
-                Ok(_) => {
-                    state.report();
-                    ok = false;
-                }
-                Err(e) => {
-                    eprintln!("{PROGNAME}: {e}");
-                    ok = false;
-                }
-            }
-        }
-    }
+    let ok = status == ffi::LUA_OK && run.ok;
     drop(state);
     // Lua's print writes through C stdio; process exit flushes it (ExitCode returns from main,
     // which runs the C exit path).

@@ -15,6 +15,8 @@
 //! Variables keep their kind for their whole life even when their dynamic type changes: a
 //! *num* variable may go from integer to float, a *arith* variable from number to string.
 
+#![forbid(unsafe_code)]
+
 use super::Rng;
 
 /// The largest product of the trip counts of nested loops (counting function calls made from

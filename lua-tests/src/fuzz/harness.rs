@@ -10,6 +10,8 @@
 //! How a mode is run is a function ([`Fuzzer::ours`]), so tests can substitute one that
 //! tampers with a mode's outcome and check that the comparison catches it.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};

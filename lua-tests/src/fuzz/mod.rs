@@ -59,6 +59,8 @@
 //!   their messages (deterministic, with line numbers) are printed. The generator is checked
 //!   against reference Lua 5.4 (`jitfuzz --reference`, and tests/jit_fuzz.rs).
 
+#![forbid(unsafe_code)]
+
 mod gen;
 pub mod harness;
 

@@ -19,6 +19,8 @@
 
 mod stream;
 
+pub use stream::stdin_open;
+
 use crate::error::LuaError;
 use crate::gc::Gc;
 use crate::object::UserData;
@@ -81,6 +83,17 @@ pub fn open(st: &mut State) {
     st.set_field(lib, "stdin", stdin);
     st.set_field(lib, "stdout", stdout);
     st.set_field(lib, "stderr", stderr);
+}
+
+/// What C's `exit` does to stdio (PUC's `os.exit` relies on it): flush the pending output of
+/// every open file, reachable or not, and of the interpreter's stdout buffer.
+pub fn flush_all(st: &mut State) {
+    for u in st.heap.all_userdata() {
+        if stream_of(&Value::UserData(u)).is_some() {
+            let _ = ls(&u).flush(st);
+        }
+    }
+    st.flush_out();
 }
 
 // ----- handles -----
@@ -436,7 +449,8 @@ fn io_output(st: &mut State) -> NResults {
 // ----- reading -----
 
 enum Fmt {
-    Count(u64),
+    /// A byte count, with a buffer that has room for it.
+    Count(Vec<u8>, u64),
     Eof,
     Num,
     Line(bool),
@@ -453,12 +467,13 @@ fn parse_fmt(st: &mut State, i: usize) -> Result<Fmt, LuaError> {
     match st.arg(i) {
         Value::Int(_) | Value::Float(_) => {
             let l = st.check_int(i)?;
-            // A negative count is a huge size_t in C: read everything.
-            Ok(if l == 0 {
-                Fmt::Eof
-            } else {
-                Fmt::Count(l as u64)
-            })
+            if l == 0 {
+                return Ok(Fmt::Eof);
+            }
+            // As PUC's read_chars, the buffer for the whole count comes first: a count that
+            // cannot be allocated (a negative one is a huge size_t) is "not enough memory".
+            let n = usize::try_from(l as u64).unwrap_or(usize::MAX);
+            Ok(Fmt::Count(st.try_buffer(n)?, n as u64))
         }
         _ => {
             let s = st.check_str(i)?;
@@ -505,8 +520,8 @@ fn g_read(st: &mut State, u: Gc<UserData>, first: usize) -> Result<Vec<Value>, L
                 }
             };
             let (out, ok) = match f {
-                Fmt::Count(n) => {
-                    let b = stream::read_chars(r, n)?;
+                Fmt::Count(buf, n) => {
+                    let b = stream::read_chars(r, n, buf)?;
                     let ok = !b.is_empty();
                     (Out::Bytes(b), ok)
                 }

@@ -203,6 +203,7 @@ impl LStream {
             Some(Kind::File(fb)) => f(fb),
             Some(Kind::Stdin) => {
                 st.flush_out();
+                stdin_open()?;
                 let mut lock = std::io::stdin().lock();
                 f(&mut lock)
             }
@@ -219,14 +220,14 @@ impl LStream {
         match &mut self.kind {
             Some(Kind::File(fb)) => fb.write(b, vbuf),
             Some(Kind::Stdout) => {
-                st.write_out(b);
+                st.try_write_out(b)?;
                 let flush = match vbuf {
                     VBuf::No => true,
                     VBuf::Line => b.contains(&b'\n'),
                     VBuf::Full => false,
                 };
                 if flush {
-                    st.flush_out();
+                    st.try_flush_out()?;
                 }
                 Ok(())
             }
@@ -257,10 +258,7 @@ impl LStream {
                 fb.flush_w()?;
                 fb.file.flush()
             }
-            Some(Kind::Stdout) => {
-                st.flush_out();
-                Ok(())
-            }
+            Some(Kind::Stdout) => st.try_flush_out(),
             Some(Kind::PipeWrite(_, w)) => {
                 st.flush_out();
                 w.flush()
@@ -318,6 +316,17 @@ impl LStream {
     }
 }
 
+/// Rust's stdin reads a closed descriptor 0 as end of file; C's stdin (PUC's `io.read`)
+/// reports EBADF. Whether fd 0 is open is asked once: Lua cannot close or reopen it.
+pub fn stdin_open() -> io::Result<()> {
+    static OPEN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *OPEN.get_or_init(|| std::io::stdin().as_fd_owned().is_ok()) {
+        Ok(())
+    } else {
+        Err(ebadf())
+    }
+}
+
 fn wait_child(mut child: Child) -> CloseResult {
     match child.wait() {
         Ok(status) => {
@@ -369,9 +378,8 @@ pub fn read_all(r: &mut dyn BufRead) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Read up to `n` bytes; success iff at least one was read.
-pub fn read_chars(r: &mut dyn BufRead, n: u64) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
+/// Read up to `n` bytes, appended to `out`; success iff at least one was read.
+pub fn read_chars(r: &mut dyn BufRead, n: u64, mut out: Vec<u8>) -> io::Result<Vec<u8>> {
     r.take(n).read_to_end(&mut out)?;
     Ok(out)
 }
