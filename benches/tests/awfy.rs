@@ -9,6 +9,8 @@
 //! Our `lua` is `target/release/lua` (this package does not build it): build it first with
 //! `cargo build --release -p repl`, or set `AWFY_LUA` to another binary.
 
+#![forbid(unsafe_code)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
