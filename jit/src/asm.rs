@@ -38,7 +38,7 @@
 
 use crate::abort::{Abort, Reason};
 use crate::exec::{
-    CTX_BASE_OFF, CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_NEXTRA, CTX_POPPED,
+    CTX_BASE_OFF, CTX_CLOSURE, CTX_EXITNO, CTX_EXITTRACE, CTX_GPR, CTX_NEXTRA, CTX_ROOT_FI,
     CTX_SPILL, CTX_XMM,
 };
 use crate::helpers;
@@ -101,6 +101,9 @@ pub struct Params<'a> {
     /// Before that jump: the slot of the target's base (relative to this trace's base) and
     /// the frames this trace returned out of (RETF), when it did.
     pub link_rebase: (i32, u32),
+    /// A link into the loop of an inlined frame: the frames to push first (they live as
+    /// long as the code), and the loop header's pc.
+    pub link_frames: Option<(*const crate::ir::SnapFrame, usize, u32)>,
 }
 
 /// Number of exits the code of `ir` has (one per guard, one for a link to the
@@ -108,7 +111,10 @@ pub struct Params<'a> {
 pub fn count_exits(ir: &Ir) -> usize {
     ir.ins
         .iter()
-        .filter(|i| i.op.is_guard() || (i.op == Op::Link && i.k == 0))
+        .filter(|i| {
+            i.op.is_guard()
+                || (i.op == Op::Link && (i.k == 0 || !ir.snaps[i.snap as usize].frames.is_empty()))
+        })
         .count()
 }
 
@@ -134,6 +140,7 @@ struct Asm<'a> {
     link_addr: usize,
     /// Slot shift and frames popped before the final link (see `Params::link_rebase`).
     link_rebase: (i32, u32),
+    link_frames: Option<(*const crate::ir::SnapFrame, usize, u32)>,
     exits: Vec<u32>,
     exit_ins: Vec<u32>,
     exit_labels: Vec<DynamicLabel>,
@@ -160,6 +167,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         exit_table: p.exit_table as usize,
         link_addr: p.link_addr,
         link_rebase: p.link_rebase,
+        link_frames: p.link_frames,
         exits: Vec::new(),
         exit_ins: Vec::new(),
         exit_labels: Vec::new(),
@@ -364,7 +372,7 @@ impl Asm<'_> {
             }
         }
         let (shift, popped) = self.link_rebase;
-        if popped > 0 {
+        if popped > 0 && self.link_frames.is_none() {
             // The trace returned out of `popped` frames (RETF): the target's base frame is
             // the one at slot `shift`, a non-vararg Lua function whose closure is in the
             // slot below its base.
@@ -373,9 +381,33 @@ impl Asm<'_> {
                 ; mov Rq(TMP), [r14 + fslot]
                 ; mov [r15 + CTX_CLOSURE], Rq(TMP)
                 ; mov QWORD [r15 + CTX_NEXTRA], 0
-                ; add QWORD [r15 + CTX_POPPED], popped as i32
+                ; sub QWORD [r15 + CTX_ROOT_FI], popped as i32
                 ; add QWORD [r15 + CTX_BASE_OFF], shift
                 ; lea r14, [r14 + 16 * shift]
+            );
+        }
+        if let Some((frames, n, pc)) = self.link_frames {
+            // The target runs in the innermost inlined frame: a helper pushes the frames
+            // and returns its base (the stack may have moved), or 0 to leave instead.
+            a!(self.ops; mov Rq(TMP2), r14);
+            self.call_helper(
+                helpers::jit_link_frames as *const () as usize,
+                &[
+                    Src::Reg(CTX),
+                    Src::Imm(frames as i64),
+                    Src::Imm(n as i64),
+                    Src::Reg(TMP2),
+                    Src::Imm(((pc as i64) << 8) | popped as i64),
+                ],
+                &[],
+            );
+            a!(self.ops; test rax, rax);
+            // The slots are stored already (and the registers clobbered): leave through
+            // the same snapshot without its slots, which follows it.
+            let e = self.exit_at(ins.snap + 1);
+            a!(self.ops
+                ; jz =>e
+                ; mov r14, rax
             );
         }
         let target = self.link_addr as i64;
@@ -408,7 +440,11 @@ impl Asm<'_> {
 
     /// The exit label for the current guard (a new exit number).
     fn exit(&mut self) -> DynamicLabel {
-        let snap = self.ir.ins[self.cur].snap;
+        self.exit_at(self.ir.ins[self.cur].snap)
+    }
+
+    /// An exit of the current instruction with snapshot `snap`.
+    fn exit_at(&mut self, snap: u32) -> DynamicLabel {
         let l = self.ops.new_dynamic_label();
         self.exits.push(snap);
         self.exit_ins.push(self.cur as u32);

@@ -27,6 +27,7 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
             entry: Entry::Root,
             link_addr: 0,
             link_rebase: (0, 0),
+            link_frames: None,
         },
     )
     .expect("assembles");

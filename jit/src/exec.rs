@@ -19,7 +19,7 @@
 //! - The stack has room for every slot the trace touches before the code is entered
 //!   (checked by the caller; the trace never grows the stack).
 
-use crate::ir::{Ir, Ref, Ty};
+use crate::ir::{Ir, Ref, SnapFrame, Ty};
 use crate::regalloc::{Alloc, Loc};
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
@@ -42,11 +42,15 @@ pub struct ExecCtx {
     pub closure: usize,
     /// The root frame's count of extra arguments (`NEXTRA`).
     pub nextra: u64,
-    /// The frame index of the base the trace was entered with, and how far links after
-    /// returns out of frames (RETF) moved the base since: frames, and stack slots.
+    /// The frame index of the running trace's base frame, and how far links moved the
+    /// base since the first trace was entered (in stack slots): links after returns out of
+    /// frames (RETF) move it down, links into loops of inlined frames up.
     pub root_fi: u64,
-    pub popped: u64,
     pub base_off: i64,
+    /// Stack slots any trace may touch above its base, and frames any exit may rebuild
+    /// above it (the stack and the frame list have room for them).
+    pub max_slot: u64,
+    pub max_depth: u64,
     /// The interpreter state (for helpers that allocate).
     pub state: *mut State,
     /// Where `jit_next` leaves the next key and value of a traversal.
@@ -60,7 +64,7 @@ pub const CTX_GPR: i32 = std::mem::offset_of!(ExecCtx, gpr) as i32;
 pub const CTX_XMM: i32 = std::mem::offset_of!(ExecCtx, xmm) as i32;
 pub const CTX_CLOSURE: i32 = std::mem::offset_of!(ExecCtx, closure) as i32;
 pub const CTX_NEXTRA: i32 = std::mem::offset_of!(ExecCtx, nextra) as i32;
-pub const CTX_POPPED: i32 = std::mem::offset_of!(ExecCtx, popped) as i32;
+pub const CTX_ROOT_FI: i32 = std::mem::offset_of!(ExecCtx, root_fi) as i32;
 pub const CTX_BASE_OFF: i32 = std::mem::offset_of!(ExecCtx, base_off) as i32;
 pub const CTX_STATE: i32 = std::mem::offset_of!(ExecCtx, state) as i32;
 pub const CTX_SPILL: i32 = std::mem::offset_of!(ExecCtx, spill) as i32;
@@ -69,7 +73,8 @@ impl ExecCtx {
     pub fn new(st: &mut State, closure: Gc<LuaClosure>, nextra: u32, root_fi: usize) -> ExecCtx {
         ExecCtx {
             root_fi: root_fi as u64,
-            popped: 0,
+            max_slot: 0,
+            max_depth: 0,
             base_off: 0,
             exitno: 0,
             exit_trace: 0,
@@ -87,7 +92,6 @@ impl ExecCtx {
     /// their old contents: compiled code writes a slot before any exit reads it.
     pub fn reset(&mut self, st: &mut State, closure: Gc<LuaClosure>, nextra: u32, root_fi: usize) {
         self.root_fi = root_fi as u64;
-        self.popped = 0;
         self.base_off = 0;
         self.exitno = 0;
         self.exit_trace = 0;
@@ -163,11 +167,30 @@ pub fn restore(
         .checked_sub(sn.below as usize)
         .ok_or("a snapshot below the first frame")?;
     ts.frames.truncate(bottom + 1);
-    let mut caller = bottom;
-    for (n, f) in sn.frames.iter().enumerate() {
-        let func = at(f.func);
+    push_frames(ts, &sn.frames, base, sn.pc)?;
+    let top_frame = ts.frames.last_mut().expect("root frame");
+    top_frame.pc = sn.pc as usize;
+    ts.top = match sn.top {
+        Some(t) => at(t),
+        None => top_frame.top,
+    };
+    Ok(bottom)
+}
+
+/// Push real frames for inlined `frames` (outermost first) above the thread's top frame,
+/// whose register 0 is stack slot `base` (the frames' function slots are relative to it),
+/// setting each caller's pc to its return pc and the innermost frame's to `pc`. The
+/// function slots must hold the closures (the calls guarded them).
+pub fn push_frames(
+    ts: &mut lua_core::thread::ThreadState,
+    frames: &[SnapFrame],
+    base: usize,
+    pc: u32,
+) -> Result<(), String> {
+    let mut caller = ts.frames.len() - 1;
+    for (n, f) in frames.iter().enumerate() {
+        let func = (base as isize + f.func as isize) as usize;
         let Value::LuaFn(cl) = ts.stack[func] else {
-            // The call guarded that a Lua function is there; the snapshot restores it.
             return Err(format!(
                 "no closure in the function slot {} of an inlined frame",
                 f.func
@@ -176,8 +199,8 @@ pub fn restore(
         ts.frames[caller].pc = f.ret_pc as usize;
         // A vararg function's registers start above its extra arguments once VARARGPREP
         // (its first instruction) has run.
-        let pc = sn.frames.get(n + 1).map_or(sn.pc, |g| g.ret_pc);
-        let fbase = if cl.proto.is_vararg && pc > 0 {
+        let fpc = frames.get(n + 1).map_or(pc, |g| g.ret_pc);
+        let fbase = if cl.proto.is_vararg && fpc > 0 {
             func + 1 + cl.proto.numparams as usize + f.nextra as usize
         } else {
             func + 1
@@ -186,7 +209,7 @@ pub fn restore(
             func,
             base: fbase,
             top: fbase + cl.maxstacksize as usize,
-            pc: 0,
+            pc: fpc as usize,
             nresults: f.nresults,
             closure: Some(cl),
             nextra: f.nextra,
@@ -202,11 +225,5 @@ pub fn restore(
         });
         caller = ts.frames.len() - 1;
     }
-    let top_frame = ts.frames.last_mut().expect("root frame");
-    top_frame.pc = sn.pc as usize;
-    ts.top = match sn.top {
-        Some(t) => at(t),
-        None => top_frame.top,
-    };
-    Ok(bottom)
+    Ok(())
 }

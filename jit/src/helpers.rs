@@ -228,7 +228,7 @@ pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
         let ts = st.ts();
         let below = (k & 0xff) as usize;
         let pc = (k >> 8) as usize;
-        let Some(fi) = (c.root_fi as usize).checked_sub(c.popped as usize + below) else {
+        let Some(fi) = (c.root_fi as usize).checked_sub(below) else {
             return 0;
         };
         if fi == 0 || fi >= ts.frames.len() {
@@ -245,6 +245,66 @@ pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
             .is_some_and(|cl| std::rc::Rc::as_ptr(&cl.proto) as usize == proto)
             && caller.pc == pc;
         (plain && from) as u32
+    })
+}
+
+/// A link into the loop of an inlined frame: push real frames for the `n` inlined frames
+/// at `frames` (function slots relative to `base`, the running trace's register 0), the
+/// innermost at loop header `pc_popped >> 8`, on the frame `pc_popped & 0xff` frames below
+/// the trace's base frame (it returned out of them first: RETF); frames above that one in
+/// the thread's list are ones traces returned out of, and go. Returns
+/// the address of the innermost frame's register 0 (the linked trace's base), or 0 when
+/// the stack or the frame list cannot take the frames (the trace then leaves through the
+/// link's snapshot instead). The stack may move.
+pub extern "C" fn jit_link_frames(
+    ctx: *mut ExecCtx,
+    frames: *const crate::ir::SnapFrame,
+    n: usize,
+    base: usize,
+    pc_popped: u64,
+) -> usize {
+    guarded("link frames", || {
+        // SAFETY: as in jit_tnew.
+        let c = unsafe { &mut *ctx };
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *c.state };
+        // SAFETY: `frames` is the linking trace's own list of `n` frames, which lives as
+        // long as its code.
+        let frames = unsafe { std::slice::from_raw_parts(frames, n) };
+        let ts = st.ts();
+        let stack = ts.stack.as_ptr() as usize;
+        let base_slot = (base - stack) / 16;
+        // The trace may have returned out of frames first (RETF): the frames it pushes
+        // stand on the one it returned to.
+        let pc = (pc_popped >> 8) as u32;
+        let Some(root) = (c.root_fi as usize).checked_sub((pc_popped & 0xff) as usize) else {
+            return 0;
+        };
+        if root >= ts.frames.len()
+            || root + 1 + n + c.max_depth as usize >= lua_core::call::MAX_FRAMES
+        {
+            return 0;
+        }
+        ts.frames.truncate(root + 1);
+        if crate::exec::push_frames(ts, frames, base_slot, pc).is_err() {
+            ts.frames.truncate(c.root_fi as usize + 1);
+            return 0;
+        }
+        let top = *ts.frames.last().expect("pushed");
+        if !ts.ensure_slot(top.base + c.max_slot as usize + 1) {
+            ts.frames.truncate(c.root_fi as usize + 1);
+            return 0;
+        }
+        let Some(cl) = top.closure else {
+            return 0;
+        };
+        // (Helpers that use the stack above the top must not meet the frames' registers.)
+        ts.top = top.top;
+        c.root_fi = ts.frames.len() as u64 - 1;
+        c.base_off += top.base as i64 - base_slot as i64;
+        c.closure = cl.addr();
+        c.nextra = top.nextra as u64;
+        ts.stack.as_ptr() as usize + top.base * 16
     })
 }
 

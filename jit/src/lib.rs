@@ -356,7 +356,15 @@ impl Jit {
 
     /// Start recording a side trace from exit `exit` of trace `parent`, whose snapshot the
     /// interpreter state now is (root frame at `root_fi`).
-    fn start_side(&self, st: &mut State, parent: &Rc<Trace>, exit: u32, root_fi: usize) {
+    fn start_side(
+        &self,
+        st: &mut State,
+        parent: &Rc<Trace>,
+        exit: u32,
+        root_fi: usize,
+        base: usize,
+        below: u32,
+    ) {
         let mut s = self.state.borrow_mut();
         let no = s.traces.len() as u32;
         let limits = record::Limits {
@@ -364,8 +372,16 @@ impl Jit {
             maxsnap: s.config.maxsnap,
             ..record::Limits::default()
         };
-        let rec =
-            record::Recorder::new_side(st, root_fi, parent.no, exit, s.builtins.clone(), limits);
+        let rec = record::Recorder::new_side(
+            st,
+            root_fi,
+            base,
+            below,
+            parent.no,
+            exit,
+            s.builtins.clone(),
+            limits,
+        );
         s.queue_start(st, no, rec.start_pc, Some((parent.no, exit)));
         let ts = st.ts();
         let proto = ts.frames[root_fi]
@@ -518,7 +534,7 @@ impl Jit {
     fn dispatch_target(&self, st: &mut State, et: &Trace, exitno: u32) -> Option<Rc<Trace>> {
         let i = *et.exit_ins.get(exitno as usize)?;
         let ins = et.ir.ins[i as usize];
-        if ins.op != ir::Op::Link || ins.k != 0 || et.dispatch.is_none() {
+        if ins.op != ir::Op::Link || et.dispatch.is_none() {
             return None;
         }
         if st.gc_due()
@@ -579,6 +595,8 @@ impl Jit {
             }
             None => Box::new(exec::ExecCtx::new(st, cl, fr.nextra, fi)),
         };
+        ctx.max_slot = max_slot as u64;
+        ctx.max_depth = max_depth as u64;
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
         // SAFETY: the trace's code follows `TraceFn`; `base_ptr` is register 0 of the
@@ -619,11 +637,8 @@ impl Jit {
                 et.no
             )));
         };
-        // Links after returns out of frames (RETF) moved the base down.
-        let (fi, base) = (
-            fi - ctx.popped as usize,
-            (base as i64 + ctx.base_off) as usize,
-        );
+        // Links may have moved the base (see `ExecCtx::root_fi`).
+        let (fi, base) = (ctx.root_fi as usize, (base as i64 + ctx.base_off) as usize);
         let bottom = match exec::restore(st, &et.ir, &et.alloc, &ctx, snap as usize, fi, base) {
             Ok(b) => b,
             Err(e) => {
@@ -636,10 +651,10 @@ impl Jit {
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        // (No side traces yet from exits below the trace's base frame.)
-        if !gc_exit && bottom == fi {
+        if !gc_exit {
             // (A side trace may start recording here, at the exit's state.)
-            self.count_exit(st, &et, exitno, fi);
+            let below = et.ir.snaps[snap as usize].below;
+            self.count_exit(st, &et, exitno, bottom, base, below);
         }
         // Metamethod calls left in the middle run to their end now, finishing the
         // instructions that called them (as after a coroutine resume; a recording started
@@ -657,7 +672,7 @@ impl Jit {
             // the frame's live locals (the registers above hold dead temporaries, which
             // must not keep garbage alive: the interpreter's safepoints do the same).
             let ts = st.ts();
-            let fr = ts.frames[bottom];
+            let fr = *ts.frames.last().expect("a Lua frame");
             let pc = fr.pc;
             let locals = fr.closure.and_then(|c| c.proto.active_locals(pc));
             let limit = match locals {
@@ -684,7 +699,15 @@ impl Jit {
 
     /// An exit to the interpreter was taken: when it gets hot, record a side trace from
     /// it (the interpreter state is now exactly that exit's).
-    fn count_exit(&self, st: &mut State, et: &Rc<Trace>, exitno: u32, root_fi: usize) {
+    fn count_exit(
+        &self,
+        st: &mut State,
+        et: &Rc<Trace>,
+        exitno: u32,
+        root_fi: usize,
+        base: usize,
+        below: u32,
+    ) {
         let k = exitno as usize;
         let n = et.exit_counts[k].get() + 1;
         et.exit_counts[k].set(n);
@@ -714,7 +737,7 @@ impl Jit {
                 && st.ts().frames.last().is_some_and(|f| f.closure.is_some())
         };
         if ok {
-            self.start_side(st, et, exitno, root_fi);
+            self.start_side(st, et, exitno, root_fi, base, below);
         }
     }
 }

@@ -158,8 +158,9 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The trace ends here, continuing in this trace (set by the instruction recorded last).
     pub link: Option<u32>,
-    /// A link to the interpreter at the header of a loop in an inlined frame that has this
-    /// trace: the exit rebuilds the frames and the dispatcher enters it (`Jit::enter`).
+    /// A link into the loop of an inlined frame, which has this trace: the link pushes
+    /// the inlined frames first; when it cannot, the trace leaves with the frames rebuilt
+    /// and the dispatcher enters the loop's trace (`Jit::enter`).
     pub dispatch: Option<u32>,
     /// Address of the state's interrupt flag (Ctrl-C): every trace iteration checks it.
     pub interrupt: usize,
@@ -219,11 +220,15 @@ impl Recorder {
     }
 
     /// Start recording a side trace at the interpreter's current state, which the exit
-    /// `exit` of trace `parent` just restored: the root frame is frame `root_fi`, and the
-    /// frames above it are the parent's inlined frames at that exit.
+    /// `exit` of trace `parent` just restored: the bottom frame is frame `root_fi`, and the
+    /// frames above it are the parent's inlined frames at that exit. The code runs with the
+    /// parent's base, stack slot `base_abs`, whose frame the parent had returned out of
+    /// when `below` is not 0 (RETF).
     pub fn new_side(
         st: &State,
         root_fi: usize,
+        base_abs: usize,
+        below: u32,
         parent: u32,
         exit: u32,
         builtins: std::rc::Rc<Builtins>,
@@ -238,7 +243,6 @@ impl Recorder {
             Emitted::Ref(r) => r,
             Emitted::Fail => unreachable!("FNROOT never fails"),
         };
-        let base_abs = root.base;
         let mut r = Recorder {
             em,
             limits,
@@ -248,7 +252,7 @@ impl Recorder {
             frames: Vec::new(),
             slots: Vec::new(),
             bias: 0,
-            below: 0,
+            below,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -267,15 +271,20 @@ impl Recorder {
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {
             let c = f.closure.expect("inlined frames are Lua frames");
-            let base = (f.base - base_abs) as i32;
+            let rel = |abs: usize| (abs as isize - base_abs as isize) as i32;
+            let base = rel(f.base);
             let limit = base + c.maxstacksize as i32;
-            let (fref, func, ret_pc) = if i == 0 {
+            let (fref, func, ret_pc) = if i == 0 && below == 0 {
                 (fn_ref, -1, 0)
+            } else if i == 0 {
+                // (The base frame's closure, FNROOT, is not this one: loaded from the
+                // function slot when first needed.)
+                (Ref::NONE, rel(f.func), 0)
             } else {
                 // (Loaded from the function slot when first needed: the parent guarded
                 // only the prototype.)
                 let caller = &ts.frames[root_fi + i - 1];
-                (Ref::NONE, (f.func - base_abs) as i32, caller.pc as u32)
+                (Ref::NONE, rel(f.func), caller.pc as u32)
             };
             r.frames.push(RecFrame {
                 base,
@@ -290,7 +299,7 @@ impl Recorder {
                 meta: (i > 0 && f.kind == lua_core::thread::CallKind::Meta).then(|| {
                     let caller = &ts.frames[root_fi + i - 1];
                     let cc = caller.closure.expect("a Lua frame");
-                    let cbase = (caller.base - base_abs) as i32;
+                    let cbase = rel(caller.base);
                     meta_ret_of(cc.proto.code[caller.pc.saturating_sub(1)], cbase)
                 }),
             });
@@ -795,8 +804,8 @@ impl Recorder {
 
     /// End the trace at loop header `target` of the current frame, linking to its trace.
     /// In an inlined frame (side traces only: a root trace waits for the inner loop to
-    /// spawn a side trace back to it), the trace leaves to the interpreter there with the
-    /// frames rebuilt, and the dispatcher goes on in the header's trace.
+    /// spawn a side trace back to it), the link pushes the inlined frames first (see
+    /// `dispatch`).
     fn link_to(&mut self, target: usize) -> RecResult<()> {
         let t = self.frame().closure.proto.trace_at(target);
         if t == 0 {
@@ -804,8 +813,11 @@ impl Recorder {
         }
         if self.frames.len() == 1 {
             self.link = Some(t);
-        } else if self.side.is_some() && self.frames.iter().all(|f| f.meta.is_none()) {
-            self.link = Some(0);
+        } else if self.side.is_some()
+            && self.top.is_none()
+            && self.frames.iter().all(|f| f.meta.is_none())
+        {
+            self.link = Some(t);
             self.dispatch = Some(t);
         } else {
             return Err(Reason::InnerLoop.into());

@@ -77,6 +77,8 @@ pub struct Trace {
     pub gc_consts: Vec<Value>,
     /// Prototypes of inlined functions (kept alive: their code pointers are guarded).
     pub protos: Vec<Rc<Proto>>,
+    /// The frames a link into the loop of an inlined frame pushes (its code points here).
+    pub link_frames: Option<Box<[crate::ir::SnapFrame]>>,
 }
 
 impl Trace {
@@ -135,7 +137,8 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
     rec.em.opt.fwd = passes.fwd;
     let mut gc_snaps = Vec::new();
     if let Some(target) = rec.link {
-        if target != 0 && (rec.frames.len() != 1 || rec.top.is_some()) {
+        let deep = rec.dispatch.is_some();
+        if target != 0 && (rec.frames.len() != 1 && !deep || rec.top.is_some()) {
             return Err(Abort::with(
                 Reason::NyiBytecode,
                 "link from an inlined frame",
@@ -171,6 +174,12 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
         }
         let mut l = Ins::new(Op::Link, Ty::Void, Ref::NONE, Ref::NONE, target as i64);
         l.snap = rec.em.ir.snaps.len() as u32 - 1;
+        if deep {
+            // Its exit when the frames cannot be pushed: the slots are stored by then.
+            let mut bare = rec.em.ir.snaps[l.snap as usize].clone();
+            bare.entries.clear();
+            rec.em.ir.snaps.push(bare);
+        }
         rec.em.ir.push(l);
         check(&rec.em.ir, "recording")?;
     } else {
@@ -240,6 +249,14 @@ pub struct Placement<'a> {
 
 /// Assemble and install a compiled recording.
 pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> RecResult<Trace> {
+    // A link into the loop of an inlined frame pushes these frames (kept with the trace).
+    let link_frames: Option<(Box<[crate::ir::SnapFrame]>, u32)> =
+        c.ir.ins
+            .last()
+            .filter(|l| l.op == Op::Link && l.k != 0)
+            .map(|l| &c.ir.snaps[l.snap as usize])
+            .filter(|sn| !sn.frames.is_empty())
+            .map(|sn| (sn.frames.clone().into_boxed_slice(), sn.pc));
     let nexits = crate::asm::count_exits(&c.ir);
     let exit_table: Box<[Cell<usize>]> = (0..nexits).map(|_| Cell::new(0)).collect();
     let entry = match pl.parent {
@@ -257,6 +274,9 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         entry,
         link_addr: pl.link.map_or(0, |t| t.body_addr()),
         link_rebase: (rec.frames[0].base, rec.below),
+        link_frames: link_frames
+            .as_ref()
+            .map(|(f, pc)| (f.as_ptr(), f.len(), *pc)),
     };
     let c_link = rec.link;
     let code = crate::asm::assemble(&c.ir, &c.alloc, params)?;
@@ -302,5 +322,6 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         gc_snaps: c.gc_snaps,
         gc_consts: rec.gc_consts.clone(),
         protos: rec.protos.clone(),
+        link_frames: link_frames.map(|(f, _)| f),
     })
 }
