@@ -1197,6 +1197,22 @@ impl Asm<'_> {
         );
     }
 
+    /// A guard that is a helper call: leave through the current instruction's exit when
+    /// the helper's (32-bit) result is nonzero, or zero when `exit_on_nonzero` is false.
+    /// The caller saved `live` before.
+    fn helper_guard(&mut self, f: usize, args: &[Src], live: &[usize], exit_on_nonzero: bool) {
+        self.call_helper(f, args, &[]);
+        // Test before restoring (a restored register may be rax; moves keep the flags).
+        a!(self.ops; test eax, eax);
+        self.restore_regs(live);
+        let e = self.exit();
+        if exit_on_nonzero {
+            a!(self.ops; jnz =>e);
+        } else {
+            a!(self.ops; jz =>e);
+        }
+    }
+
     fn call_op(&mut self, ins: Ins) -> Result<(), Abort> {
         let live = self.live_across();
         if ins.op == Op::Barrier {
@@ -1335,38 +1351,19 @@ impl Asm<'_> {
             }
             Op::CloseChk => {
                 a!(self.ops; lea Rq(TMP2), [r14 + 16 * ins.k as i32]);
-                self.call_helper(
-                    helpers::jit_close_needed as *const () as usize,
-                    &[ctx, Src::Reg(TMP2)],
-                    &[],
-                );
-                a!(self.ops; test eax, eax);
-                self.restore_regs(&live);
-                let e = self.exit();
-                a!(self.ops; jnz =>e);
+                let f = helpers::jit_close_needed as *const () as usize;
+                self.helper_guard(f, &[ctx, Src::Reg(TMP2)], &live, true);
                 return Ok(());
             }
             Op::RetF => {
                 let proto = self.ir.get(ins.a).k;
-                self.call_helper(
-                    helpers::jit_retf as *const () as usize,
-                    &[ctx, Src::Imm(proto), Src::Imm(ins.k)],
-                    &[],
-                );
-                a!(self.ops; test eax, eax);
-                self.restore_regs(&live);
-                let e = self.exit();
-                a!(self.ops; jz =>e);
+                let f = helpers::jit_retf as *const () as usize;
+                self.helper_guard(f, &[ctx, Src::Imm(proto), Src::Imm(ins.k)], &live, false);
                 return Ok(());
             }
             Op::GcCheck => {
-                self.call_helper(helpers::jit_gc_due as *const () as usize, &[ctx], &[]);
-                // Test before restoring (a restored register may be rax; moves keep the
-                // flags).
-                a!(self.ops; test eax, eax);
-                self.restore_regs(&live);
-                let e = self.exit();
-                a!(self.ops; jnz =>e);
+                let f = helpers::jit_gc_due as *const () as usize;
+                self.helper_guard(f, &[ctx], &live, true);
                 return Ok(());
             }
             _ => {

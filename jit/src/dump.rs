@@ -95,12 +95,8 @@ pub fn parent_text(t: &Trace) -> String {
     }
 }
 
-/// How the trace ends: "loop", or "-> N" for a link to trace N (directly, or through the
-/// dispatcher from an inlined frame).
+/// How the trace ends: "loop", or "-> N" for a link to trace N.
 pub fn link_text(t: &Trace) -> String {
-    if let Some(n) = t.dispatch {
-        return format!("-> {n}");
-    }
     match t.link {
         Some(0) => "interpreter".to_string(),
         Some(n) => format!("-> {n}"),

@@ -286,16 +286,12 @@ pub extern "C" fn jit_link_frames(
             return 0;
         }
         ts.frames.truncate(root + 1);
-        if crate::exec::push_frames(ts, frames, base_slot, pc).is_err() {
-            ts.frames.truncate(c.root_fi as usize + 1);
-            return 0;
-        }
-        let top = *ts.frames.last().expect("pushed");
-        if !ts.ensure_slot(top.base + c.max_slot as usize + 1) {
-            ts.frames.truncate(c.root_fi as usize + 1);
-            return 0;
-        }
-        let Some(cl) = top.closure else {
+        let pushed = crate::exec::push_frames(ts, frames, base_slot, pc).ok();
+        let top = *ts.frames.last().expect("the root frame at least");
+        let room = pushed.is_some() && ts.ensure_slot(top.base + c.max_slot as usize + 1);
+        let (true, Some(cl)) = (room, top.closure) else {
+            // Leave with only the frames the trace stands on (the exit rebuilds the rest).
+            ts.frames.truncate(root + 1);
             return 0;
         };
         // (Helpers that use the stack above the top must not meet the frames' registers.)
@@ -314,6 +310,6 @@ pub extern "C" fn jit_gc_due(ctx: *mut ExecCtx) -> u32 {
     guarded("gc check", || {
         // SAFETY: as in jit_tnew.
         let st = unsafe { &mut *(*ctx).state };
-        st.heap.should_collect() as u32
+        st.gc_due() as u32
     })
 }

@@ -104,15 +104,26 @@ impl JitState {
             return;
         }
         let f = st.ts().frames.last().and_then(|f| f.closure);
+        let func = f.map_or(Value::Nil, Value::LuaFn);
         self.events.push(Event {
-            what: "start",
-            tr: no,
-            func: f.map_or(Value::Nil, Value::LuaFn),
+            side,
+            ..Event::new("start", no, func, pc)
+        });
+    }
+}
+
+impl Event {
+    /// Event `what` of trace `tr` in function `func` at `pc`, without the optional parts.
+    fn new(what: &'static str, tr: u32, func: Value, pc: usize) -> Event {
+        Event {
+            what,
+            tr,
+            func,
             pc,
             msg: None,
             depth: 0,
-            side,
-        });
+            side: None,
+        }
     }
 }
 
@@ -276,13 +287,8 @@ impl Jit {
                     .first()
                     .map_or(lua_core::Value::Nil, |f| lua_core::Value::LuaFn(f.closure));
                 s.events.push(Event {
-                    what: "abort",
-                    tr: r.no,
-                    func: f,
-                    pc: r.rec.start_pc,
                     msg: Some(ab.message()),
-                    depth: 0,
-                    side: None,
+                    ..Event::new("abort", r.no, f, r.rec.start_pc)
                 });
             }
         }
@@ -356,15 +362,7 @@ impl Jit {
 
     /// Start recording a side trace from exit `exit` of trace `parent`, whose snapshot the
     /// interpreter state now is (root frame at `root_fi`).
-    fn start_side(
-        &self,
-        st: &mut State,
-        parent: &Rc<Trace>,
-        exit: u32,
-        root_fi: usize,
-        base: usize,
-        below: u32,
-    ) {
+    fn start_side(&self, st: &mut State, parent: &Rc<Trace>, exit: u32, root_fi: usize) {
         let mut s = self.state.borrow_mut();
         let no = s.traces.len() as u32;
         let limits = record::Limits {
@@ -372,16 +370,8 @@ impl Jit {
             maxsnap: s.config.maxsnap,
             ..record::Limits::default()
         };
-        let rec = record::Recorder::new_side(
-            st,
-            root_fi,
-            base,
-            below,
-            parent.no,
-            exit,
-            s.builtins.clone(),
-            limits,
-        );
+        let rec =
+            record::Recorder::new_side(st, root_fi, parent.no, exit, s.builtins.clone(), limits);
         s.queue_start(st, no, rec.start_pc, Some((parent.no, exit)));
         let ts = st.ts();
         let proto = ts.frames[root_fi]
@@ -493,15 +483,7 @@ impl Jit {
                         .last()
                         .and_then(|f| f.closure)
                         .map_or(lua_core::Value::Nil, lua_core::Value::LuaFn);
-                    s.events.push(Event {
-                        what: "stop",
-                        tr: t.no,
-                        func: f,
-                        pc: t.start_pc,
-                        msg: None,
-                        depth: 0,
-                        side: None,
-                    });
+                    s.events.push(Event::new("stop", t.no, f, t.start_pc));
                 }
                 Some(t)
             }
@@ -515,26 +497,24 @@ impl Jit {
     /// Run trace `t` from the running frame (at its loop header), and then every trace the
     /// dispatcher goes on in. Returns whether `t` ran.
     fn enter(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<bool> {
-        let mut next = match self.run(st, t)? {
-            Ran::No => return Ok(false),
-            Ran::Yes => return Ok(true),
-            Ran::Then(n) => n,
-        };
+        let (mut t, mut ran) = (t.clone(), false);
         loop {
-            next = match self.run(st, &next)? {
-                Ran::No | Ran::Yes => return Ok(true),
-                Ran::Then(n) => n,
-            };
+            match self.run(st, &t)? {
+                Ran::No => return Ok(ran),
+                Ran::Yes => return Ok(true),
+                Ran::Then(n) => (t, ran) = (n, true),
+            }
         }
     }
 
-    /// The trace to go on in after exit `exitno` of `et` was restored: the exit is a link
-    /// to the interpreter at a loop header that has a trace (`Recorder::dispatch`), and
-    /// nothing the interpreter does between loops is due (a GC step, an interrupt, a hook).
+    /// The trace to go on in after exit `exitno` of `et` was restored: the exit is that of a
+    /// link into the loop of an inlined frame that could not push the frames
+    /// (`Trace::link_frames`), and nothing the interpreter does between loops is due (a GC
+    /// step, an interrupt, a hook).
     fn dispatch_target(&self, st: &mut State, et: &Trace, exitno: u32) -> Option<Rc<Trace>> {
         let i = *et.exit_ins.get(exitno as usize)?;
         let ins = et.ir.ins[i as usize];
-        if ins.op != ir::Op::Link || et.dispatch.is_none() {
+        if ins.op != ir::Op::Link || et.link_frames.is_none() {
             return None;
         }
         if st.gc_due()
@@ -651,12 +631,12 @@ impl Jit {
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        // (Exits below the base frame start no side trace: such side traces gave wrong
-        // results on are-we-fast-yet CD with shape-guarded metatables; not understood yet.)
+        // (Exits below the base frame, after a return out of it, start no side trace: such
+        // side traces gave wrong results on are-we-fast-yet CD with shape-guarded metatables;
+        // not understood yet.)
         if !gc_exit && bottom == fi {
             // (A side trace may start recording here, at the exit's state.)
-            let below = et.ir.snaps[snap as usize].below;
-            self.count_exit(st, &et, exitno, bottom, base, below);
+            self.count_exit(st, &et, exitno, fi);
         }
         // Metamethod calls left in the middle run to their end now, finishing the
         // instructions that called them (as after a coroutine resume; a recording started
@@ -701,15 +681,7 @@ impl Jit {
 
     /// An exit to the interpreter was taken: when it gets hot, record a side trace from
     /// it (the interpreter state is now exactly that exit's).
-    fn count_exit(
-        &self,
-        st: &mut State,
-        et: &Rc<Trace>,
-        exitno: u32,
-        root_fi: usize,
-        base: usize,
-        below: u32,
-    ) {
+    fn count_exit(&self, st: &mut State, et: &Rc<Trace>, exitno: u32, root_fi: usize) {
         let k = exitno as usize;
         let n = et.exit_counts[k].get() + 1;
         et.exit_counts[k].set(n);
@@ -739,7 +711,7 @@ impl Jit {
                 && st.ts().frames.last().is_some_and(|f| f.closure.is_some())
         };
         if ok {
-            self.start_side(st, et, exitno, root_fi, base, below);
+            self.start_side(st, et, exitno, root_fi);
         }
     }
 }
@@ -958,14 +930,10 @@ impl Jit {
             .frames
             .get(r.rec.root_fi + depth as usize)
             .and_then(|f| f.closure);
+        let func = f.map_or(Value::Nil, Value::LuaFn);
         let ev = Event {
-            what: "record",
-            tr: r.no,
-            func: f.map_or(lua_core::Value::Nil, lua_core::Value::LuaFn),
-            pc,
-            msg: None,
             depth,
-            side: None,
+            ..Event::new("record", r.no, func, pc)
         };
         s.events.push(ev);
     }

@@ -158,10 +158,6 @@ pub struct Recorder {
     pub side: Option<(u32, u32)>,
     /// The trace ends here, continuing in this trace (set by the instruction recorded last).
     pub link: Option<u32>,
-    /// A link into the loop of an inlined frame, which has this trace: the link pushes
-    /// the inlined frames first; when it cannot, the trace leaves with the frames rebuilt
-    /// and the dispatcher enters the loop's trace (`Jit::enter`).
-    pub dispatch: Option<u32>,
     /// Address of the state's interrupt flag (Ctrl-C): every trace iteration checks it.
     pub interrupt: usize,
     /// Register liveness of the functions met so far (for pruning snapshots).
@@ -213,22 +209,17 @@ impl Recorder {
             protos: Vec::new(),
             side: None,
             link: None,
-            dispatch: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         }
     }
 
     /// Start recording a side trace at the interpreter's current state, which the exit
-    /// `exit` of trace `parent` just restored: the bottom frame is frame `root_fi`, and the
-    /// frames above it are the parent's inlined frames at that exit. The code runs with the
-    /// parent's base, stack slot `base_abs`, whose frame the parent had returned out of
-    /// when `below` is not 0 (RETF).
+    /// `exit` of trace `parent` just restored: the root frame is frame `root_fi`, and the
+    /// frames above it are the parent's inlined frames at that exit.
     pub fn new_side(
         st: &State,
         root_fi: usize,
-        base_abs: usize,
-        below: u32,
         parent: u32,
         exit: u32,
         builtins: std::rc::Rc<Builtins>,
@@ -243,6 +234,7 @@ impl Recorder {
             Emitted::Ref(r) => r,
             Emitted::Fail => unreachable!("FNROOT never fails"),
         };
+        let base_abs = root.base;
         let mut r = Recorder {
             em,
             limits,
@@ -252,7 +244,7 @@ impl Recorder {
             frames: Vec::new(),
             slots: Vec::new(),
             bias: 0,
-            below,
+            below: 0,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -265,7 +257,6 @@ impl Recorder {
             protos: Vec::new(),
             side: Some((parent, exit)),
             link: None,
-            dispatch: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness: Default::default(),
         };
@@ -274,12 +265,8 @@ impl Recorder {
             let rel = |abs: usize| (abs as isize - base_abs as isize) as i32;
             let base = rel(f.base);
             let limit = base + c.maxstacksize as i32;
-            let (fref, func, ret_pc) = if i == 0 && below == 0 {
+            let (fref, func, ret_pc) = if i == 0 {
                 (fn_ref, -1, 0)
-            } else if i == 0 {
-                // (The base frame's closure, FNROOT, is not this one: loaded from the
-                // function slot when first needed.)
-                (Ref::NONE, rel(f.func), 0)
             } else {
                 // (Loaded from the function slot when first needed: the parent guarded
                 // only the prototype.)
@@ -804,24 +791,21 @@ impl Recorder {
 
     /// End the trace at loop header `target` of the current frame, linking to its trace.
     /// In an inlined frame (side traces only: a root trace waits for the inner loop to
-    /// spawn a side trace back to it), the link pushes the inlined frames first (see
-    /// `dispatch`).
+    /// spawn a side trace back to it), the link pushes the inlined frames first; when it
+    /// cannot, the trace leaves with the frames rebuilt and the dispatcher enters the
+    /// loop's trace (`Jit::enter`).
     fn link_to(&mut self, target: usize) -> RecResult<()> {
         let t = self.frame().closure.proto.trace_at(target);
         if t == 0 {
             return Err(Reason::InnerLoop.into());
         }
-        if self.frames.len() == 1 {
-            self.link = Some(t);
-        } else if self.side.is_some()
+        let deep_ok = self.side.is_some()
             && self.top.is_none()
-            && self.frames.iter().all(|f| f.meta.is_none())
-        {
-            self.link = Some(t);
-            self.dispatch = Some(t);
-        } else {
+            && self.frames.iter().all(|f| f.meta.is_none());
+        if self.frames.len() != 1 && !deep_ok {
             return Err(Reason::InnerLoop.into());
         }
+        self.link = Some(t);
         self.pc = target;
         Ok(())
     }

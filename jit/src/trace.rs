@@ -36,9 +36,6 @@ pub struct Trace {
     pub parent: Option<(u32, u32)>,
     /// The trace it continues in at its end (a trace that does not loop).
     pub link: Option<u32>,
-    /// A link to the interpreter at a loop header in an inlined frame, where the
-    /// dispatcher goes on in this trace (`Recorder::dispatch`).
-    pub dispatch: Option<u32>,
     pub ir: Ir,
     pub alloc: Alloc,
     /// Snapshot number of each exit.
@@ -137,8 +134,9 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
     rec.em.opt.fwd = passes.fwd;
     let mut gc_snaps = Vec::new();
     if let Some(target) = rec.link {
-        let deep = rec.dispatch.is_some();
-        if target != 0 && (rec.frames.len() != 1 && !deep || rec.top.is_some()) {
+        // A link into the loop of an inlined frame (`Recorder::link_to`).
+        let deep = target != 0 && rec.frames.len() != 1;
+        if target != 0 && rec.top.is_some() {
             return Err(Abort::with(
                 Reason::NyiBytecode,
                 "link from an inlined frame",
@@ -300,7 +298,6 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
             Some(0) => Some(0),
             _ => pl.link.map(|t| t.no),
         },
-        dispatch: rec.dispatch,
         ir: c.ir,
         alloc: c.alloc,
         exits: code.exits,
