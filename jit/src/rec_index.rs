@@ -8,8 +8,9 @@
 //! - anything else: a lookup helper (`TGETINT`/`TGETSTR`) that returns where the value
 //!   lives, or a shared nil.
 //!
-//! An absent key (nil) with a metatable guards the metatable's identity and continues with
-//! its `__index` table, looked up the same way. Writes follow PUC's fast path: a store to a
+//! An absent key (nil) with a metatable guards only that there is one and looks up its
+//! `__index` field like any string key (by the metatable's shape, so objects that each have
+//! their own `{__index = Class}` share a trace), then continues with that table. Writes follow PUC's fast path: a store to a
 //! present non-nil entry needs no metatable check; otherwise the metatable must be absent
 //! (guarded) or have no `__newindex`.
 //!
@@ -110,10 +111,18 @@ impl Recorder {
                     }
                     let mref =
                         self.emit(Op::FLoad, Ty::Ptr, obj.r, Ref::NONE, Field::TabMeta as i64)?;
-                    self.guard_meta(mref, tab.metatable())?;
                     match tab.metatable() {
-                        None => return Ok(Some(self.em.ir.knil())),
-                        Some(mt) => mt,
+                        None => {
+                            self.guard_meta(mref, None)?;
+                            return Ok(Some(self.em.ir.knil()));
+                        }
+                        // Not the metatable's identity but its shape: objects that each
+                        // have their own `{__index = Class}` share one trace.
+                        Some(mt) => {
+                            let null = self.em.ir.kptr(0);
+                            self.guard(Op::Ne, Ty::Ptr, mref, null, 0)?;
+                            (mt, mref)
+                        }
                     }
                 }
                 Value::Str(_) => {
@@ -126,13 +135,13 @@ impl Recorder {
                     self.guard_meta(mref, mt)?;
                     match mt {
                         None => return Err(Abort::with(Reason::NyiType, "index")),
-                        Some(mt) => mt,
+                        Some(mt) => (mt, self.konst(Value::Table(mt))),
                     }
                 }
                 _ => return Err(Abort::with(Reason::NyiType, "index")),
             };
             // Follow __index: a table, or a function called (inlined) with (t, key).
-            let (h, href) = self.meta_field(st, mt, Tm::Index)?;
+            let (h, href) = self.meta_field_in(st, mt.1, mt.0, Tm::Index)?;
             match h {
                 Value::Nil => return Ok(Some(self.em.ir.knil())),
                 Value::Table(_) => {
@@ -179,8 +188,20 @@ impl Recorder {
     /// Metatable `mt`'s field for event `tm` (the metatable's identity is already guarded):
     /// its value now and its IR (guarded like any table read).
     fn meta_field(&mut self, st: &mut State, mt: Gc<Table>, tm: Tm) -> RecResult<(Value, Ref)> {
-        let name = st.tm_name(tm);
         let mr = self.konst(Value::Table(mt));
+        self.meta_field_in(st, mr, mt, tm)
+    }
+
+    /// The field for event `tm` of metatable `mt`, whose IR is `mr` (a constant when its
+    /// identity is guarded, else a loaded pointer: the lookup then guards its shape).
+    fn meta_field_in(
+        &mut self,
+        st: &mut State,
+        mr: Ref,
+        mt: Gc<Table>,
+        tm: Tm,
+    ) -> RecResult<(Value, Ref)> {
+        let name = st.tm_name(tm);
         let key = Opnd {
             r: self.konst(Value::Str(name)),
             v: Value::Str(name),
