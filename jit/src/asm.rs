@@ -320,23 +320,19 @@ impl Asm<'_> {
                     Loc::None => Src::Imm(0),
                 }
             };
-            let src = match (ty, src) {
-                // A float in memory moves as 8 bytes.
+            match (ty, src) {
+                // A float in memory moves as 8 bytes, through the GPR scratch. (Not through
+                // `store_slot`: for a float, `Src::Reg` names an XMM register.)
                 (Ty::Num, Src::Mem(m)) => {
                     self.gload(TMP, Src::Mem(m));
-                    Src::Reg(TMP)
+                    let off = 16 * slot;
+                    let tag = layout::TAG_FLOAT as i8;
+                    a!(self.ops
+                        ; mov BYTE [r14 + off], tag
+                        ; mov [r14 + off + 8], Rq(TMP)
+                    );
                 }
-                (_, s) => s,
-            };
-            if ty == Ty::Num && src == Src::Reg(TMP) {
-                let off = 16 * slot;
-                let tag = layout::TAG_FLOAT as i8;
-                a!(self.ops
-                    ; mov BYTE [r14 + off], tag
-                    ; mov [r14 + off + 8], Rq(TMP)
-                );
-            } else {
-                self.store_slot(slot, ty, src);
+                (_, src) => self.store_slot(slot, ty, src),
             }
         }
     }

@@ -362,7 +362,7 @@ impl Jit {
 
     /// Start recording a side trace from exit `exit` of trace `parent`, whose snapshot the
     /// interpreter state now is (root frame at `root_fi`).
-    fn start_side(&self, st: &mut State, parent: &Rc<Trace>, exit: u32, root_fi: usize) {
+    fn start_side(&self, st: &mut State, parent: &Rc<Trace>, at: record::SideStart) {
         let mut s = self.state.borrow_mut();
         let no = s.traces.len() as u32;
         let limits = record::Limits {
@@ -370,11 +370,10 @@ impl Jit {
             maxsnap: s.config.maxsnap,
             ..record::Limits::default()
         };
-        let rec =
-            record::Recorder::new_side(st, root_fi, parent.no, exit, s.builtins.clone(), limits);
-        s.queue_start(st, no, rec.start_pc, Some((parent.no, exit)));
+        let rec = record::Recorder::new_side(st, at, s.builtins.clone(), limits);
+        s.queue_start(st, no, rec.start_pc, Some((parent.no, at.exit)));
         let ts = st.ts();
-        let proto = ts.frames[root_fi]
+        let proto = ts.frames[at.root_fi]
             .closure
             .expect("Lua root frame")
             .proto
@@ -383,7 +382,7 @@ impl Jit {
         let start = format!(
             "({}/{}) {}",
             parent.no,
-            exit,
+            at.exit,
             dump::location(&top.proto, rec.start_pc)
         );
         ts.hook_mask |= HOOK_RECORD;
@@ -631,12 +630,18 @@ impl Jit {
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        // (Exits below the base frame, after a return out of it, start no side trace: such
-        // side traces gave wrong results on are-we-fast-yet CD with shape-guarded metatables;
-        // not understood yet.)
-        if !gc_exit && bottom == fi {
-            // (A side trace may start recording here, at the exit's state.)
-            self.count_exit(st, &et, exitno, fi);
+        if !gc_exit {
+            // (A side trace may start recording here, at the exit's state: on the frame
+            // the exit left as the bottom one, which is below the trace's base frame after
+            // a return out of it.)
+            let at = record::SideStart {
+                parent: et.no,
+                exit: exitno,
+                root_fi: bottom,
+                base_abs: base,
+                below: et.ir.snaps[snap as usize].below,
+            };
+            self.count_exit(st, &et, at);
         }
         // Metamethod calls left in the middle run to their end now, finishing the
         // instructions that called them (as after a coroutine resume; a recording started
@@ -681,8 +686,8 @@ impl Jit {
 
     /// An exit to the interpreter was taken: when it gets hot, record a side trace from
     /// it (the interpreter state is now exactly that exit's).
-    fn count_exit(&self, st: &mut State, et: &Rc<Trace>, exitno: u32, root_fi: usize) {
-        let k = exitno as usize;
+    fn count_exit(&self, st: &mut State, et: &Rc<Trace>, at: record::SideStart) {
+        let k = at.exit as usize;
         let n = et.exit_counts[k].get() + 1;
         et.exit_counts[k].set(n);
         let ok = {
@@ -711,7 +716,7 @@ impl Jit {
                 && st.ts().frames.last().is_some_and(|f| f.closure.is_some())
         };
         if ok {
-            self.start_side(st, et, exitno, root_fi);
+            self.start_side(st, et, at);
         }
     }
 }

@@ -117,6 +117,20 @@ pub struct Opnd {
     pub v: Value,
 }
 
+/// Where a side trace starts: exit `exit` of trace `parent`, just restored. The bottom
+/// frame is frame `root_fi` and the frames above it are the parent's inlined frames at the
+/// exit. The code runs with the parent's base, stack slot `base_abs`; after the parent
+/// returned out of its base frame (RETF), `below` is not 0 and the bottom frame is that many
+/// frames below the one at `base_abs`.
+#[derive(Clone, Copy, Debug)]
+pub struct SideStart {
+    pub parent: u32,
+    pub exit: u32,
+    pub root_fi: usize,
+    pub base_abs: usize,
+    pub below: u32,
+}
+
 pub struct Recorder {
     pub em: Emitter,
     pub limits: Limits,
@@ -214,17 +228,21 @@ impl Recorder {
         }
     }
 
-    /// Start recording a side trace at the interpreter's current state, which the exit
-    /// `exit` of trace `parent` just restored: the root frame is frame `root_fi`, and the
-    /// frames above it are the parent's inlined frames at that exit.
+    /// Start recording a side trace at the interpreter's current state, which an exit of
+    /// its parent just restored (`at` says which and where).
     pub fn new_side(
         st: &State,
-        root_fi: usize,
-        parent: u32,
-        exit: u32,
+        at: SideStart,
         builtins: std::rc::Rc<Builtins>,
         limits: Limits,
     ) -> Recorder {
+        let SideStart {
+            parent,
+            exit,
+            root_fi,
+            base_abs,
+            below,
+        } = at;
         let ts = st.ts();
         let root = &ts.frames[root_fi];
         let pc = ts.frames.last().expect("frames").pc;
@@ -234,7 +252,6 @@ impl Recorder {
             Emitted::Ref(r) => r,
             Emitted::Fail => unreachable!("FNROOT never fails"),
         };
-        let base_abs = root.base;
         let mut r = Recorder {
             em,
             limits,
@@ -244,7 +261,7 @@ impl Recorder {
             frames: Vec::new(),
             slots: Vec::new(),
             bias: 0,
-            below: 0,
+            below,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -265,8 +282,12 @@ impl Recorder {
             let rel = |abs: usize| (abs as isize - base_abs as isize) as i32;
             let base = rel(f.base);
             let limit = base + c.maxstacksize as i32;
-            let (fref, func, ret_pc) = if i == 0 {
+            let (fref, func, ret_pc) = if i == 0 && below == 0 {
                 (fn_ref, -1, 0)
+            } else if i == 0 {
+                // (FNROOT is the closure of the frame the parent returned out of, not
+                // this one: loaded from the function slot when first needed.)
+                (Ref::NONE, rel(f.func), 0)
             } else {
                 // (Loaded from the function slot when first needed: the parent guarded
                 // only the prototype.)
