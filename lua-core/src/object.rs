@@ -13,7 +13,7 @@ use crate::error::LuaResult;
 use crate::gc::Gc;
 use crate::gc::{BarrierLog, Barriered, GcObject, Kind};
 use crate::proto::Proto;
-use crate::rawslice::RawSlice;
+use crate::rawslice::{NulBytes, RawSlice};
 use crate::state::State;
 use crate::table::Table;
 use crate::thread::ThreadState;
@@ -29,8 +29,9 @@ pub type NativeFn = fn(&mut State) -> LuaResult<usize>;
 pub struct LuaStr {
     hash: u32,
     short: bool,
-    /// The bytes (a `RawSlice` so compiled code finds the length: `layout::STR_LEN`).
-    data: RawSlice<u8>,
+    /// The bytes, NUL-terminated for C (a `NulBytes` has a `RawSlice`'s layout, so compiled
+    /// code finds the length: `layout::STR_LEN`).
+    data: NulBytes,
 }
 
 /// Offsets in a string object's payload, for the JIT (see `layout`).
@@ -45,20 +46,28 @@ impl LuaStr {
         LuaStr {
             hash: hash_bytes(s),
             short,
-            data: RawSlice::new(s.into()),
+            data: NulBytes::new({
+                let mut v = Vec::with_capacity(s.len() + 1);
+                v.extend_from_slice(s);
+                v
+            }),
         }
     }
-    /// A long string taking over `v`'s bytes (no copy when `v` has no spare capacity).
+    /// A long string taking over `v`'s bytes (no copy when `v` has room for the NUL).
     pub(crate) fn from_vec(v: Vec<u8>) -> LuaStr {
         LuaStr {
             hash: hash_bytes(&v),
             short: false,
-            data: RawSlice::new(v.into_boxed_slice()),
+            data: NulBytes::new(v),
         }
     }
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         &self.data
+    }
+    /// The bytes followed by a NUL (for C: `lua_tolstring`).
+    pub fn as_bytes_with_nul(&self) -> &[u8] {
+        self.data.with_nul()
     }
     #[inline(always)]
     pub fn hash(&self) -> u32 {
@@ -257,6 +266,9 @@ impl GcObject for LuaClosure {
 
 pub struct NativeClosure {
     pub f: NativeFn,
+    /// An opaque word for the glue that created the closure: the C API keeps the address of
+    /// the `lua_CFunction` a closure stands for here (0 for Rust natives).
+    pub host: usize,
     pub upvals: UnsafeCell<Vec<Value>>,
     /// Write barrier: non-null while the closure is black (see gc/mod.rs).
     pub barrier: Cell<*const BarrierLog>,

@@ -67,3 +67,55 @@ pub const RAWSLICE_PTR_OFFSET: usize = std::mem::offset_of!(RawSlice<u8>, ptr);
 /// Offset of the length (`usize`) in a `RawSlice`.
 pub const RAWSLICE_LEN_OFFSET: usize = std::mem::offset_of!(RawSlice<u8>, len);
 const _: () = assert!(RAWSLICE_PTR_OFFSET == 0 && RAWSLICE_LEN_OFFSET == 8);
+
+/// A string's bytes followed by one NUL byte that is not part of them: `len` counts the bytes
+/// only, so compiled code reads the length at the same offsets as a `RawSlice`'s, and C code
+/// given the pointer (`lua_tolstring`) may treat it as a C string, as PUC guarantees.
+///
+/// Invariant: `ptr`/`len + 1` come from a leaked `Box<[u8]>` this value owns, whose last byte
+/// is 0; it is rebuilt and dropped exactly once.
+#[repr(C)]
+pub struct NulBytes {
+    ptr: NonNull<u8>,
+    len: usize,
+    _own: PhantomData<Box<[u8]>>,
+}
+
+const _: () = assert!(std::mem::offset_of!(NulBytes, ptr) == RAWSLICE_PTR_OFFSET);
+const _: () = assert!(std::mem::offset_of!(NulBytes, len) == RAWSLICE_LEN_OFFSET);
+
+impl NulBytes {
+    /// Takes `v`'s bytes (no copy when `v` has room for the NUL).
+    pub fn new(mut v: Vec<u8>) -> NulBytes {
+        let len = v.len();
+        v.push(0);
+        NulBytes {
+            len,
+            ptr: NonNull::from(Box::leak(v.into_boxed_slice())).cast(),
+            _own: PhantomData,
+        }
+    }
+
+    /// The bytes and their NUL terminator.
+    pub fn with_nul(&self) -> &[u8] {
+        // SAFETY: the owned box holds `len + 1` initialised bytes (the invariant).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len + 1) }
+    }
+}
+
+impl std::ops::Deref for NulBytes {
+    type Target = [u8];
+    #[inline(always)]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: the owned box holds at least `len` initialised bytes (the invariant).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for NulBytes {
+    fn drop(&mut self) {
+        let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len + 1);
+        // SAFETY: reconstitutes the box leaked in `new`, exactly once.
+        drop(unsafe { Box::from_raw(raw) });
+    }
+}

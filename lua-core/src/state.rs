@@ -51,6 +51,9 @@ pub struct State {
     pub warn_buf: Vec<u8>,
     /// Set asynchronously (e.g. Ctrl-C) to interrupt running code at the next control point.
     pub interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Loads native libraries for `package.loadlib` and the C searchers (installed by the C
+    /// API crate); None: native modules are unsupported.
+    pub c_loader: Option<crate::stdlib::package::CLoader>,
 }
 
 impl State {
@@ -85,6 +88,7 @@ impl State {
             warn_on: false,
             warn_buf: Vec::new(),
             interrupt: Default::default(),
+            c_loader: None,
         });
         crate::stdlib::open_libs(&mut st);
         st
@@ -107,8 +111,13 @@ impl State {
         self.heap.alloc(Table::new(narr, nhash))
     }
     pub fn new_native(&mut self, f: NativeFn, upvals: Vec<Value>) -> Value {
+        self.new_native_host(f, upvals, 0)
+    }
+    /// A native closure carrying an opaque `host` word (see `NativeClosure::host`).
+    pub fn new_native_host(&mut self, f: NativeFn, upvals: Vec<Value>, host: usize) -> Value {
         Value::NativeFn(self.heap.alloc(NativeClosure {
             f,
+            host,
             upvals: std::cell::UnsafeCell::new(upvals),
             barrier: std::cell::Cell::new(std::ptr::null()),
         }))

@@ -141,6 +141,9 @@ pub struct ThreadState {
     /// The trace-execution stack (see `jitif::ExecEntry`): never empty, its bottom entry
     /// `Interpreting`.
     pub exec: Vec<crate::jitif::ExecEntry>,
+    /// Data the embedding glue keeps per thread, dropped with the thread: the C API keeps
+    /// the thread's `lua_State` handle here.
+    pub host: Option<Box<dyn std::any::Any>>,
 }
 
 pub const HOOK_CALL: u8 = 1;
@@ -172,6 +175,7 @@ impl ThreadState {
             oldpc: 0,
             tail_call_pending: false,
             exec: vec![crate::jitif::ExecEntry::Interpreting],
+            host: None,
         }
     }
 

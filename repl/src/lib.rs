@@ -31,6 +31,12 @@ const PROGNAME: &str = "lua";
 
 /// Run the `lua` command with `args` (args[0] is the program name); returns the exit status.
 pub fn run(args: Vec<OsString>) -> i32 {
+    run_with(args, None)
+}
+
+/// `run`, calling `setup` on the new state before anything runs in it (the `lua` binary
+/// installs the C API there: this crate must not link it, see lua-capi's link rule).
+pub fn run_with(args: Vec<OsString>, setup: Option<fn(&mut lua_core::State)>) -> i32 {
     let argv: Vec<Vec<u8>> = args.into_iter().map(os_bytes).collect();
     let opts = match args::parse(&argv) {
         Ok(o) => o,
@@ -62,6 +68,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
     // otherwise, for tests).
     lua.state().set_default_gc_mode(true);
     jit::install(lua.state(), jit_config);
+    if let Some(setup) = setup {
+        setup(lua.state());
+    }
     if opts.version {
         print_version(&mut lua);
     }

@@ -1,13 +1,15 @@
-//! The package library and `require` (PUC's loadlib), without native modules.
+//! The package library and `require` (PUC's loadlib).
 //!
 //! `require(name)` consults `registry._LOADED` (= `package.loaded` = `State::loaded`), then
 //! asks each function in `package.searchers` for a loader, concatenating their "not found"
 //! messages exactly as PUC 5.4 does. The searchers are PUC's four: preload
 //! (`registry._PRELOAD`, which `package.preload` also names), Lua files along `package.path`,
-//! C libraries along `package.cpath`, and the all-in-one C root searcher. This implementation
-//! cannot load native code: the C searchers still walk `cpath` (so not-found messages list
-//! the same files as PUC's), but a C library that is actually found raises an error saying
-//! native modules are unsupported, and `package.loadlib` always fails.
+//! C libraries along `package.cpath`, and the all-in-one C root searcher. Native code is
+//! loaded by `State::c_loader`, which the C API crate (`lua-capi`) installs; this module keeps
+//! PUC's naming rules (`luaopen_` + the name with `.` as `_`, the part before a `-` first).
+//! Without a loader the C searchers still walk `cpath` (so not-found messages list the same
+//! files as PUC's), but a C library that is actually found raises an error saying native
+//! modules are unsupported, and `package.loadlib` fails.
 //!
 //! Every searcher and `require` are closures whose upvalue 1 is the package table, as in PUC,
 //! so replacing `package.path`/`package.searchers` affects later requires. Values a search
@@ -26,6 +28,39 @@ const PATH_DEFAULT: &str = "/usr/local/share/lua/5.4/?.lua;/usr/local/share/lua/
 /usr/local/lib/lua/5.4/?.lua;/usr/local/lib/lua/5.4/?/init.lua;./?.lua;./?/init.lua";
 const CPATH_DEFAULT: &str = "/usr/local/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so;./?.so";
 const NATIVE_UNSUPPORTED: &str = "native C modules are not supported by this implementation";
+
+/// Why a native library gave no function (PUC's ERRLIB and ERRFUNC), with the message.
+pub enum CLoadError {
+    Lib(Vec<u8>),
+    Func(Vec<u8>),
+}
+
+/// Load the library at `path` (a loader keeps it loaded) and return its C function `sym` as
+/// a Lua value; for `sym` "*" only load it, with its symbols global, and return `true`.
+pub type CLoader = fn(&mut State, &[u8], &[u8]) -> Result<Value, CLoadError>;
+
+/// PUC's `lookforfunc`.
+fn look_for_func(st: &mut State, path: &[u8], sym: &[u8]) -> Result<Value, CLoadError> {
+    match st.c_loader {
+        Some(load) => load(st, path, sym),
+        None => Err(CLoadError::Lib(NATIVE_UNSUPPORTED.as_bytes().to_vec())),
+    }
+}
+
+/// PUC's `loadfunc`: the open function of module `modname` in library `path`:
+/// `luaopen_` and the name with dots as underscores; with a hyphen, first the part before
+/// it, then (if that function is absent) the part after it.
+fn load_func(st: &mut State, path: &[u8], modname: &[u8]) -> Result<Value, CLoadError> {
+    let name = gsub(modname, b".", b"_");
+    let mut rest = &name[..];
+    if let Some(p) = name.iter().position(|&c| c == b'-') {
+        match look_for_func(st, path, &[b"luaopen_", &name[..p]].concat()) {
+            Err(CLoadError::Func(_)) => rest = &name[p + 1..],
+            r => return r,
+        }
+    }
+    look_for_func(st, path, &[b"luaopen_", rest].concat())
+}
 
 pub fn open(st: &mut State) {
     let pkg = super::new_lib(
@@ -171,8 +206,18 @@ fn searchpath_fn(st: &mut State) -> NResults {
 }
 
 fn loadlib(st: &mut State) -> NResults {
-    st.check_str(1)?;
-    st.check_str(2)?;
+    let path = st.check_str(1)?;
+    let init = st.check_str(2)?;
+    if st.c_loader.is_some() {
+        let (m, what) = match look_for_func(st, path.as_bytes(), init.as_bytes()) {
+            Ok(f) => return Ok(st.ret(&[f])),
+            Err(CLoadError::Lib(m)) => (m, "open"),
+            Err(CLoadError::Func(m)) => (m, "init"),
+        };
+        let m = st.str_value(m);
+        let w = st.str_value(what);
+        return Ok(st.ret(&[Value::Nil, m, w]));
+    }
     let m = st.str_value("native modules are not supported");
     let w = st.str_value("absent");
     Ok(st.ret(&[Value::Nil, m, w]))
@@ -256,12 +301,15 @@ fn searcher_c(st: &mut State) -> NResults {
             let m = st.str_value(m);
             Ok(st.ret(&[m]))
         }
-        Ok(file) => Err(load_error(
-            st,
-            name.as_bytes(),
-            &file,
-            NATIVE_UNSUPPORTED.as_bytes(),
-        )),
+        Ok(file) => match load_func(st, &file, name.as_bytes()) {
+            Ok(f) => {
+                let fv = st.str_value(&file);
+                Ok(st.ret(&[f, fv]))
+            }
+            Err(CLoadError::Lib(m) | CLoadError::Func(m)) => {
+                Err(load_error(st, name.as_bytes(), &file, &m))
+            }
+        },
     }
 }
 
@@ -276,12 +324,18 @@ fn searcher_croot(st: &mut State) -> NResults {
             let m = st.str_value(m);
             Ok(st.ret(&[m]))
         }
-        Ok(file) => Err(load_error(
-            st,
-            name.as_bytes(),
-            &file,
-            NATIVE_UNSUPPORTED.as_bytes(),
-        )),
+        Ok(file) => match load_func(st, &file, name.as_bytes()) {
+            Ok(f) => {
+                let fv = st.str_value(&file);
+                Ok(st.ret(&[f, fv]))
+            }
+            Err(CLoadError::Func(_)) => {
+                let m = [b"no module '", name.as_bytes(), b"' in file '", &file, b"'"].concat();
+                let m = st.str_value(m);
+                Ok(st.ret(&[m]))
+            }
+            Err(CLoadError::Lib(m)) => Err(load_error(st, name.as_bytes(), &file, &m)),
+        },
     }
 }
 
