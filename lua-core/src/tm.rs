@@ -513,6 +513,8 @@ impl State {
             Value::LightFn(_) | Value::NativeFn(_) => {
                 format!("function: {:#x}", v.ptr_addr().unwrap_or(0))
             }
+            // glibc's %p, which PUC uses, writes a null pointer (a light userdata) as "(nil)".
+            Value::LightUserData(p) if p.is_null() => format!("{}: (nil)", self.obj_typename(v)),
             _ => format!("{}: {:#x}", self.obj_typename(v), v.ptr_addr().unwrap_or(0)),
         }
     }
