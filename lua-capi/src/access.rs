@@ -57,6 +57,8 @@ impl Api<'_> {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_getglobal(l: *mut LuaState, name: *const c_char) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let k = a.str_key(name);
@@ -68,6 +70,8 @@ pub unsafe extern "C" fn lua_getglobal(l: *mut LuaState, name: *const c_char) ->
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_gettable(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -80,6 +84,8 @@ pub unsafe extern "C" fn lua_gettable(l: *mut LuaState, idx: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_getfield(l: *mut LuaState, idx: c_int, k: *const c_char) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let t = a.val(idx);
@@ -91,6 +97,8 @@ pub unsafe extern "C" fn lua_getfield(l: *mut LuaState, idx: c_int, k: *const c_
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_geti(l: *mut LuaState, idx: c_int, n: i64) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let t = a.val(idx);
@@ -101,6 +109,8 @@ pub unsafe extern "C" fn lua_geti(l: *mut LuaState, idx: c_int, n: i64) -> c_int
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawget(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -115,6 +125,8 @@ pub unsafe extern "C" fn lua_rawget(l: *mut LuaState, idx: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawgeti(l: *mut LuaState, idx: c_int, n: i64) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.table_at(idx)?.get_int(n);
@@ -126,6 +138,8 @@ pub unsafe extern "C" fn lua_rawgeti(l: *mut LuaState, idx: c_int, n: i64) -> c_
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawgetp(l: *mut LuaState, idx: c_int, p: *const c_void) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a
@@ -139,6 +153,8 @@ pub unsafe extern "C" fn lua_rawgetp(l: *mut LuaState, idx: c_int, p: *const c_v
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_createtable(l: *mut LuaState, narr: c_int, nrec: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let t = a.st.new_table(narr.max(0) as usize, nrec.max(0) as usize);
@@ -155,6 +171,8 @@ pub unsafe extern "C" fn lua_newuserdatauv(
     size: usize,
     nuv: c_int,
 ) -> *mut c_void {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let mut b = CBlock::new(size);
@@ -171,6 +189,8 @@ pub unsafe extern "C" fn lua_newuserdatauv(
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_getmetatable(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -187,6 +207,8 @@ pub unsafe extern "C" fn lua_getmetatable(l: *mut LuaState, idx: c_int) -> c_int
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_getiuservalue(l: *mut LuaState, idx: c_int, n: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = match a.val(idx) {
@@ -203,6 +225,8 @@ pub unsafe extern "C" fn lua_getiuservalue(l: *mut LuaState, idx: c_int, n: c_in
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_setglobal(l: *mut LuaState, name: *const c_char) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -219,6 +243,8 @@ pub unsafe extern "C" fn lua_setglobal(l: *mut LuaState, name: *const c_char) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_settable(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(2)?;
@@ -233,6 +259,8 @@ pub unsafe extern "C" fn lua_settable(l: *mut LuaState, idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_setfield(l: *mut LuaState, idx: c_int, k: *const c_char) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -249,6 +277,8 @@ pub unsafe extern "C" fn lua_setfield(l: *mut LuaState, idx: c_int, k: *const c_
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_seti(l: *mut LuaState, idx: c_int, n: i64) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -263,6 +293,8 @@ pub unsafe extern "C" fn lua_seti(l: *mut LuaState, idx: c_int, n: i64) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawset(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(2)?;
@@ -277,6 +309,8 @@ pub unsafe extern "C" fn lua_rawset(l: *mut LuaState, idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawseti(l: *mut LuaState, idx: c_int, n: i64) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -291,6 +325,8 @@ pub unsafe extern "C" fn lua_rawseti(l: *mut LuaState, idx: c_int, n: i64) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawsetp(l: *mut LuaState, idx: c_int, p: *const c_void) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -305,6 +341,8 @@ pub unsafe extern "C" fn lua_rawsetp(l: *mut LuaState, idx: c_int, p: *const c_v
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_setmetatable(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -323,6 +361,8 @@ pub unsafe extern "C" fn lua_setmetatable(l: *mut LuaState, idx: c_int) -> c_int
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_setiuservalue(l: *mut LuaState, idx: c_int, n: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -358,6 +398,8 @@ pub unsafe extern "C" fn lua_callk(
     _ctx: isize,
     _k: KFunction,
 ) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let func = call_slot(a, nargs)?;
@@ -377,6 +419,8 @@ pub unsafe extern "C" fn lua_pcallk(
     _ctx: isize,
     _k: KFunction,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let func = call_slot(a, nargs)?;
@@ -410,6 +454,8 @@ pub unsafe extern "C" fn lua_pcallk(
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_error(l: *mut LuaState) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -421,6 +467,8 @@ pub unsafe extern "C" fn lua_error(l: *mut LuaState) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_next(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -441,6 +489,8 @@ pub unsafe extern "C" fn lua_next(l: *mut LuaState, idx: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_concat(l: *mut LuaState, n: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let n = n.max(0) as usize;
@@ -468,6 +518,8 @@ pub unsafe extern "C" fn lua_concat(l: *mut LuaState, n: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_len(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -480,6 +532,8 @@ pub unsafe extern "C" fn lua_len(l: *mut LuaState, idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawequal(l: *mut LuaState, i1: c_int, i2: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(match (a.get(i1), a.get(i2)) {
@@ -492,6 +546,8 @@ pub unsafe extern "C" fn lua_rawequal(l: *mut LuaState, i1: c_int, i2: c_int) ->
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_compare(l: *mut LuaState, i1: c_int, i2: c_int, op: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let (Some(x), Some(y)) = (a.get(i1), a.get(i2)) else {
@@ -527,6 +583,8 @@ const ARITH_OPS: [ArithOp; 14] = [
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_arith(l: *mut LuaState, op: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let Some(&aop) = ARITH_OPS.get(op as usize) else {
@@ -551,6 +609,8 @@ pub unsafe extern "C" fn lua_arith(l: *mut LuaState, op: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn capi_bad_format(l: *mut LuaState, c: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let m = format!(
@@ -571,6 +631,8 @@ pub unsafe extern "C" fn capi_gc(
     _b: c_int,
     _c: c_int,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let h = &mut a.st.heap;
@@ -609,6 +671,8 @@ pub unsafe extern "C" fn lua_atpanic(
     l: *mut LuaState,
     f: Option<crate::CFunction>,
 ) -> Option<crate::CFunction> {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(std::mem::replace(&mut a.global().panic, f))) }
 }
 
@@ -648,6 +712,8 @@ pub unsafe extern "C" fn lua_getallocf(_l: *mut LuaState, ud: *mut *mut c_void) 
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_toclose(l: *mut LuaState, _idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Err::<(), _>(a.st.error_msg("lua_toclose is not supported yet"))
@@ -657,6 +723,8 @@ pub unsafe extern "C" fn lua_toclose(l: *mut LuaState, _idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_closeslot(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| a.put(idx, Value::Nil)) }
 }
 

@@ -83,6 +83,8 @@ impl Api<'_> {
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checkversion_(l: *mut LuaState, ver: f64, sz: usize) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             if sz != NUMSIZES {
@@ -105,6 +107,8 @@ pub unsafe extern "C" fn luaL_argerror(
     arg: c_int,
     extramsg: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let m = String::from_utf8_lossy(Api::cstr(extramsg)).into_owned();
         api(l, move |a| Err::<c_int, _>(a.arg_err(arg, &m)))
@@ -117,6 +121,8 @@ pub unsafe extern "C" fn luaL_typeerror(
     arg: c_int,
     tname: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let t = Api::cstr(tname);
         api(l, |a| Err::<c_int, _>(a.type_error(arg, t)))
@@ -129,6 +135,8 @@ pub unsafe extern "C" fn luaL_checklstring(
     arg: c_int,
     len: *mut usize,
 ) -> *const c_char {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let (p, n) = api(l, |a| a.check_str(arg));
         if !len.is_null() {
@@ -145,6 +153,8 @@ pub unsafe extern "C" fn luaL_optlstring(
     def: *const c_char,
     len: *mut usize,
 ) -> *const c_char {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let r = api(l, |a| {
             if a.is_none_or_nil(arg) {
@@ -167,11 +177,15 @@ pub unsafe extern "C" fn luaL_optlstring(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checknumber(l: *mut LuaState, arg: c_int) -> f64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| a.check_num(arg)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_optnumber(l: *mut LuaState, arg: c_int, def: f64) -> f64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             if a.is_none_or_nil(arg) {
@@ -185,11 +199,15 @@ pub unsafe extern "C" fn luaL_optnumber(l: *mut LuaState, arg: c_int, def: f64) 
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checkinteger(l: *mut LuaState, arg: c_int) -> i64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| a.check_int(arg)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_optinteger(l: *mut LuaState, arg: c_int, def: i64) -> i64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             if a.is_none_or_nil(arg) {
@@ -203,6 +221,8 @@ pub unsafe extern "C" fn luaL_optinteger(l: *mut LuaState, arg: c_int, def: i64)
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checkstack(l: *mut LuaState, sz: c_int, msg: *const c_char) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let m = if msg.is_null() {
             None
@@ -224,6 +244,8 @@ pub unsafe extern "C" fn luaL_checkstack(l: *mut LuaState, sz: c_int, msg: *cons
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checktype(l: *mut LuaState, arg: c_int, t: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             if type_code(a.get(arg)) != t {
@@ -238,6 +260,8 @@ pub unsafe extern "C" fn luaL_checktype(l: *mut LuaState, arg: c_int, t: c_int) 
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_checkany(l: *mut LuaState, arg: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             if a.get(arg).is_none() {
@@ -250,6 +274,8 @@ pub unsafe extern "C" fn luaL_checkany(l: *mut LuaState, arg: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_newmetatable(l: *mut LuaState, tname: *const c_char) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let name = Api::cstr(tname);
         api(l, |a| {
@@ -271,6 +297,8 @@ pub unsafe extern "C" fn luaL_newmetatable(l: *mut LuaState, tname: *const c_cha
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_setmetatable(l: *mut LuaState, tname: *const c_char) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let name = Api::cstr(tname);
         api(l, |a| {
@@ -289,6 +317,8 @@ pub unsafe extern "C" fn luaL_testudata(
     ud: c_int,
     tname: *const c_char,
 ) -> *mut c_void {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let name = Api::cstr(tname);
         api(l, |a| Ok(a.test_udata(ud, name)))
@@ -301,6 +331,8 @@ pub unsafe extern "C" fn luaL_checkudata(
     ud: c_int,
     tname: *const c_char,
 ) -> *mut c_void {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let name = Api::cstr(tname);
         api(l, |a| {
@@ -315,6 +347,8 @@ pub unsafe extern "C" fn luaL_checkudata(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_where(l: *mut LuaState, lvl: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let w = lua_core::debug::where_lib(a.st, lvl.max(0) as usize);
@@ -332,6 +366,8 @@ pub unsafe extern "C" fn luaL_checkoption(
     def: *const c_char,
     lst: *const *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let name = if def.is_null() {
             luaL_checklstring(l, arg, std::ptr::null_mut())
@@ -357,6 +393,8 @@ pub unsafe extern "C" fn luaL_getmetafield(
     obj: c_int,
     e: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let e = Api::cstr(e);
         api(l, |a| {
@@ -373,6 +411,8 @@ pub unsafe extern "C" fn luaL_getmetafield(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_callmeta(l: *mut LuaState, obj: c_int, e: *const c_char) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let obj = crate::stack::lua_absindex(l, obj);
         if luaL_getmetafield(l, obj, e) == 0 {
@@ -390,6 +430,8 @@ pub unsafe extern "C" fn luaL_tolstring(
     idx: c_int,
     len: *mut usize,
 ) -> *const c_char {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -403,6 +445,8 @@ pub unsafe extern "C" fn luaL_tolstring(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_len(l: *mut LuaState, idx: c_int) -> i64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -423,6 +467,8 @@ pub unsafe extern "C" fn luaL_getsubtable(
     idx: c_int,
     fname: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let idx = crate::stack::lua_absindex(l, idx);
         if crate::access::lua_getfield(l, idx, fname) == 5 {
@@ -438,6 +484,8 @@ pub unsafe extern "C" fn luaL_getsubtable(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_setfuncs(l: *mut LuaState, mut reg: *const LuaLReg, nup: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         luaL_checkstack(l, nup, c"too many upvalues".as_ptr());
         while !(*reg).name.is_null() {
@@ -464,6 +512,8 @@ pub unsafe extern "C" fn luaL_requiref(
     openf: CFunction,
     glb: c_int,
 ) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         luaL_getsubtable(l, LUA_REGISTRYINDEX, c"_LOADED".as_ptr());
         crate::access::lua_getfield(l, -1, modname);
@@ -491,6 +541,8 @@ pub unsafe extern "C" fn luaL_traceback(
     msg: *const c_char,
     level: c_int,
 ) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let m = if msg.is_null() {
             None
@@ -518,6 +570,8 @@ const FREELIST: i64 = 3;
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_ref(l: *mut LuaState, t: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             a.need(1)?;
@@ -556,6 +610,8 @@ pub unsafe extern "C" fn luaL_unref(l: *mut LuaState, t: c_int, r: c_int) {
     if r < 0 {
         return;
     }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let tab = match a.val(t) {
@@ -578,6 +634,8 @@ pub unsafe extern "C" fn luaL_unref(l: *mut LuaState, t: c_int, r: c_int) {
 /// # Safety
 /// `l` must be live.
 unsafe fn load_bytes(l: *mut LuaState, src: &[u8], name: &[u8], mode: &[u8]) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(match a.st.load_chunk(src, name, mode, None) {
@@ -603,6 +661,8 @@ pub unsafe extern "C" fn luaL_loadbufferx(
     name: *const c_char,
     mode: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let src: &[u8] = if sz == 0 {
             &[]
@@ -621,6 +681,8 @@ pub unsafe extern "C" fn luaL_loadbufferx(
 
 #[no_mangle]
 pub unsafe extern "C" fn luaL_loadstring(l: *mut LuaState, s: *const c_char) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let b = Api::cstr(s);
         load_bytes(l, b, b, b"bt")
@@ -633,6 +695,8 @@ pub unsafe extern "C" fn luaL_loadfilex(
     filename: *const c_char,
     mode: *const c_char,
 ) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let f = if filename.is_null() {
             None

@@ -219,7 +219,12 @@ pub fn type_code(v: Option<Value>) -> c_int {
 /// `l` must be a live `lua_State *`.
 pub unsafe fn push_value(l: *mut LuaState, v: Value) {
     // SAFETY: caller.
-    unsafe { api(l, |a| Ok(a.push(v))) }
+    unsafe {
+        api(l, |a| {
+            a.push(v);
+            Ok(())
+        })
+    }
 }
 
 /// The address C sees for a userdata's memory.
@@ -241,18 +246,22 @@ pub fn udata_ptr(v: Value) -> *mut c_void {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_absindex(l: *mut LuaState, idx: c_int) -> c_int {
-    // SAFETY (for every API function below): `l` is a lua_State this library gave out, as
-    // lua.h requires of callers.
+    // SAFETY: `l` is a lua_State this library gave out, as lua.h requires of callers (the
+    // same holds for every API function below).
     unsafe { api(l, |a| Ok(a.abs(idx))) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_gettop(l: *mut LuaState) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok((a.top() - a.base()) as c_int)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_settop(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let base = a.base();
@@ -280,6 +289,8 @@ pub unsafe extern "C" fn lua_settop(l: *mut LuaState, idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushvalue(l: *mut LuaState, idx: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -291,6 +302,8 @@ pub unsafe extern "C" fn lua_pushvalue(l: *mut LuaState, idx: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rotate(l: *mut LuaState, idx: c_int, n: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let Some(start) = a.slot(idx) else {
@@ -315,6 +328,8 @@ pub unsafe extern "C" fn lua_rotate(l: *mut LuaState, idx: c_int, n: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_copy(l: *mut LuaState, from: c_int, to: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(from);
@@ -325,6 +340,8 @@ pub unsafe extern "C" fn lua_copy(l: *mut LuaState, from: c_int, to: c_int) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_checkstack(l: *mut LuaState, n: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let ts = a.ts();
@@ -370,6 +387,8 @@ pub unsafe extern "C" fn lua_xmove(from: *mut LuaState, to: *mut LuaState, n: c_
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_type(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(type_code(a.get(idx)))) }
 }
 
@@ -394,11 +413,15 @@ pub extern "C" fn lua_typename(_l: *mut LuaState, t: c_int) -> *const c_char {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_isnumber(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(number::to_number(a.val(idx)).is_some() as c_int)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_isstring(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(matches!(a.val(idx), Value::Str(_) | Value::Int(_) | Value::Float(_)) as c_int)
@@ -408,6 +431,8 @@ pub unsafe extern "C" fn lua_isstring(l: *mut LuaState, idx: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_iscfunction(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(matches!(a.val(idx), Value::LightFn(_) | Value::NativeFn(_)) as c_int)
@@ -417,11 +442,15 @@ pub unsafe extern "C" fn lua_iscfunction(l: *mut LuaState, idx: c_int) -> c_int 
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_isinteger(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(matches!(a.val(idx), Value::Int(_)) as c_int)) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_isuserdata(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(matches!(a.val(idx), Value::UserData(_) | Value::LightUserData(_)) as c_int)
@@ -442,6 +471,8 @@ unsafe fn set_out<T>(p: *mut T, v: T) {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_tonumberx(l: *mut LuaState, idx: c_int, isnum: *mut c_int) -> f64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let r = api(l, |a| {
             Ok(number::to_number(a.val(idx)).and_then(number::as_float))
@@ -463,6 +494,8 @@ pub fn to_integer(v: Value) -> Option<i64> {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_tointegerx(l: *mut LuaState, idx: c_int, isnum: *mut c_int) -> i64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let r = api(l, |a| Ok(to_integer(a.val(idx))));
         set_out(isnum, r.is_some() as c_int);
@@ -472,6 +505,8 @@ pub unsafe extern "C" fn lua_tointegerx(l: *mut LuaState, idx: c_int, isnum: *mu
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_toboolean(l: *mut LuaState, idx: c_int) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(a.val(idx).truthy() as c_int)) }
 }
 
@@ -481,6 +516,8 @@ pub unsafe extern "C" fn lua_tolstring(
     idx: c_int,
     len: *mut usize,
 ) -> *const c_char {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let r = api(l, |a| {
             Ok(a.tostr_inplace(idx)?
@@ -501,6 +538,8 @@ pub unsafe extern "C" fn lua_tolstring(
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_rawlen(l: *mut LuaState, idx: c_int) -> u64 {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(match a.val(idx) {
@@ -518,6 +557,8 @@ pub unsafe extern "C" fn lua_rawlen(l: *mut LuaState, idx: c_int) -> u64 {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_tocfunction(l: *mut LuaState, idx: c_int) -> Option<CFunction> {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(match a.val(idx) {
@@ -533,11 +574,15 @@ pub unsafe extern "C" fn lua_tocfunction(l: *mut LuaState, idx: c_int) -> Option
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_touserdata(l: *mut LuaState, idx: c_int) -> *mut c_void {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe { api(l, |a| Ok(udata_ptr(a.val(idx)))) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_tothread(l: *mut LuaState, idx: c_int) -> *mut LuaState {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             Ok(match a.val(idx) {
@@ -550,6 +595,8 @@ pub unsafe extern "C" fn lua_tothread(l: *mut LuaState, idx: c_int) -> *mut LuaS
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_topointer(l: *mut LuaState, idx: c_int) -> *const c_void {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.val(idx);
@@ -566,17 +613,38 @@ pub unsafe extern "C" fn lua_topointer(l: *mut LuaState, idx: c_int) -> *const c
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushnil(l: *mut LuaState) {
-    unsafe { api(l, |a| Ok(a.push(Value::Nil))) }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
+    unsafe {
+        api(l, |a| {
+            a.push(Value::Nil);
+            Ok(())
+        })
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushnumber(l: *mut LuaState, n: f64) {
-    unsafe { api(l, |a| Ok(a.push(Value::Float(n)))) }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
+    unsafe {
+        api(l, |a| {
+            a.push(Value::Float(n));
+            Ok(())
+        })
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushinteger(l: *mut LuaState, n: i64) {
-    unsafe { api(l, |a| Ok(a.push(Value::Int(n)))) }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
+    unsafe {
+        api(l, |a| {
+            a.push(Value::Int(n));
+            Ok(())
+        })
+    }
 }
 
 #[no_mangle]
@@ -585,6 +653,8 @@ pub unsafe extern "C" fn lua_pushlstring(
     s: *const c_char,
     len: usize,
 ) -> *const c_char {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let bytes: &[u8] = if len == 0 {
@@ -604,9 +674,13 @@ pub unsafe extern "C" fn lua_pushlstring(
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushstring(l: *mut LuaState, s: *const c_char) -> *const c_char {
     if s.is_null() {
+        // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+        // readable/writable buffers of the stated sizes).
         unsafe { lua_pushnil(l) };
         return std::ptr::null();
     }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let b = Api::cstr(s);
         lua_pushlstring(l, b.as_ptr() as *const c_char, b.len())
@@ -615,6 +689,8 @@ pub unsafe extern "C" fn lua_pushstring(l: *mut LuaState, s: *const c_char) -> *
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushcclosure(l: *mut LuaState, f: CFunction, n: c_int) {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let v = a.cclosure_value(f, n.max(0) as usize)?;
@@ -627,16 +703,32 @@ pub unsafe extern "C" fn lua_pushcclosure(l: *mut LuaState, f: CFunction, n: c_i
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushboolean(l: *mut LuaState, b: c_int) {
-    unsafe { api(l, |a| Ok(a.push(Value::Bool(b != 0)))) }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
+    unsafe {
+        api(l, |a| {
+            a.push(Value::Bool(b != 0));
+            Ok(())
+        })
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushlightuserdata(l: *mut LuaState, p: *mut c_void) {
-    unsafe { api(l, |a| Ok(a.push(Value::LightUserData(p)))) }
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
+    unsafe {
+        api(l, |a| {
+            a.push(Value::LightUserData(p));
+            Ok(())
+        })
+    }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_pushthread(l: *mut LuaState) -> c_int {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let th = a.thread();
@@ -648,6 +740,8 @@ pub unsafe extern "C" fn lua_pushthread(l: *mut LuaState) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn lua_stringtonumber(l: *mut LuaState, s: *const c_char) -> usize {
+    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
+    // readable/writable buffers of the stated sizes).
     unsafe {
         let b = Api::cstr(s);
         api(l, |a| {

@@ -156,7 +156,7 @@ impl Api<'_> {
         // SAFETY: `h` is live while the API call runs (Api is built by `api`).
         unsafe { (*self.h).thread }
     }
-    pub fn global(&self) -> &mut Global {
+    pub fn global(&mut self) -> &mut Global {
         // SAFETY: the main handle owns the Global for the universe's lifetime; single-threaded.
         unsafe { &mut *(*self.h).g }
     }

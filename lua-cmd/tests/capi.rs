@@ -79,15 +79,30 @@ fn run(exe: &Path, opts: &[&str], script: &Path, arg: &Path) -> Run {
 /// Run `script` under our `lua` in every mode and under reflua (when built); the outputs
 /// must match. Returns our output (JIT off).
 fn compare(script: &Path, arg: &Path) -> String {
-    let ours: Vec<Run> = MODES.iter().map(|m| run(Path::new(LUA), m, script, arg)).collect();
+    let ours: Vec<Run> = MODES
+        .iter()
+        .map(|m| run(Path::new(LUA), m, script, arg))
+        .collect();
     for (m, r) in MODES.iter().zip(&ours) {
-        assert_eq!(r.status, Some(0), "lua {m:?} failed:\n{}\n{}", r.stdout, r.stderr);
+        assert_eq!(
+            r.status,
+            Some(0),
+            "lua {m:?} failed:\n{}\n{}",
+            r.stdout,
+            r.stderr
+        );
     }
     match reflua() {
         None => eprintln!("capi: reflua not built (cargo build -p lua-tests): not compared"),
         Some(rl) => {
             let r = run(&rl, &[], script, arg);
-            assert_eq!(r.status, Some(0), "reflua failed:\n{}\n{}", r.stdout, r.stderr);
+            assert_eq!(
+                r.status,
+                Some(0),
+                "reflua failed:\n{}\n{}",
+                r.stdout,
+                r.stderr
+            );
             for (m, o) in MODES.iter().zip(&ours) {
                 if o.stdout != r.stdout {
                     let (i, (a, b)) = o
@@ -106,7 +121,10 @@ fn compare(script: &Path, arg: &Path) -> String {
             }
         }
     }
-    ours.into_iter().next().map(|r| r.stdout).unwrap_or_default()
+    ours.into_iter()
+        .next()
+        .map(|r| r.stdout)
+        .unwrap_or_default()
 }
 
 #[test]
