@@ -7,7 +7,7 @@
 //! smallest checked size, runs only when `AWFY_LONG=1`.
 //!
 //! Our `lua` is `target/release/lua` (this package does not build it): build it first with
-//! `cargo build --release -p repl`, or set `AWFY_LUA` to another binary.
+//! `cargo build --release -p lua-cmd`, or set `AWFY_LUA` to another binary.
 
 #![forbid(unsafe_code)]
 
@@ -104,7 +104,7 @@ fn awfy_benchmarks_pass_their_own_checks() {
     let lua = our_lua();
     assert!(
         lua.is_file(),
-        "{} not found: run `cargo build --release -p repl` first (or set AWFY_LUA)",
+        "{} not found: run `cargo build --release -p lua-cmd` first (or set AWFY_LUA)",
         lua.display()
     );
     let long = std::env::var_os("AWFY_LONG").is_some_and(|v| v != "0");

@@ -93,7 +93,10 @@ pub unsafe extern "C" fn luaL_checkversion_(l: *mut LuaState, ver: f64, sz: usiz
                     .rt_error("core and library have incompatible numeric types"));
             }
             if ver != 504.0 {
-                let m = format!("version mismatch: app. needs {ver}, Lua core provides 504");
+                let m = format!(
+                    "version mismatch: app. needs {}, Lua core provides 504.0",
+                    lua_core::number::fmt_float(ver)
+                );
                 return Err(a.st.rt_error(m));
             }
             Ok(())

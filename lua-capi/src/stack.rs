@@ -191,7 +191,9 @@ impl Api<'_> {
     /// GC step if one is due, where the API allocates (PUC's luaC_checkGC); only on the
     /// running thread, whose stack roots everything C holds.
     pub fn gc_check(&mut self) {
-        self.st.gc_safepoint();
+        if !self.swapped {
+            self.st.gc_safepoint();
+        }
     }
 }
 

@@ -149,6 +149,8 @@ pub unsafe fn handle(l: *mut LuaState) -> *mut Handle {
 pub struct Api<'a> {
     pub st: &'a mut State,
     pub h: *mut Handle,
+    /// `l`'s thread is not the one that was running (it was made current for this call).
+    pub swapped: bool,
 }
 
 impl Api<'_> {
@@ -182,7 +184,11 @@ pub unsafe fn api<R: Copy>(
         if swap {
             st.cur = th;
         }
-        let mut a = Api { st, h };
+        let mut a = Api {
+            st,
+            h,
+            swapped: swap,
+        };
         let r = f(&mut a);
         if swap {
             a.st.cur = prev;

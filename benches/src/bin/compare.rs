@@ -28,7 +28,7 @@
 //! implementation, then run 2 of every implementation, and so on, so that a burst of
 //! background load spreads over all of them instead of penalising one.
 //!
-//! Unless `--no-build` is given it first runs `cargo build --release -p repl -p benches --bins`
+//! Unless `--no-build` is given it first runs `cargo build --release -p lua-cmd -p benches --bins`
 //! (a no-op when up to date) so the binaries it times are current. `--record` instead rewrites
 //! the expected lines of `checksums.txt` from reference Lua (in-process) and exits.
 //!
@@ -500,7 +500,7 @@ fn build_binaries() -> Result<(), String> {
             "build",
             "--release",
             "-p",
-            "repl",
+            "lua-cmd",
             "-p",
             "benches",
             "--bins",
