@@ -565,6 +565,72 @@ pub unsafe extern "C" fn luaL_traceback(
     }
 }
 
+// ----- results of system calls -----
+
+/// `luaL_fileresult`: true, or nil, "fname: message" (or the message) and errno.
+#[no_mangle]
+pub unsafe extern "C" fn luaL_fileresult(
+    l: *mut LuaState,
+    stat: c_int,
+    fname: *const c_char,
+) -> c_int {
+    let err = std::io::Error::last_os_error();
+    // SAFETY: l is live; fname is null or NUL-terminated (lauxlib's contract).
+    unsafe {
+        let name = if fname.is_null() {
+            None
+        } else {
+            Some(Api::cstr(fname))
+        };
+        api(l, move |a| {
+            if stat != 0 {
+                a.push(Value::Bool(true));
+                return Ok(1);
+            }
+            let text = lua_core::stdlib::os_error_text(&err);
+            let msg = match name {
+                Some(n) => [n, b": ", text.as_bytes()].concat(),
+                None => text.into_bytes(),
+            };
+            let m = a.st.str_value(msg);
+            a.push(Value::Nil);
+            a.push(m);
+            a.push(Value::Int(err.raw_os_error().unwrap_or(0) as i64));
+            Ok(3)
+        })
+    }
+}
+
+/// `luaL_execresult`: the result of `system`/`pclose` as `os.execute` reports it.
+#[no_mangle]
+pub unsafe extern "C" fn luaL_execresult(l: *mut LuaState, stat: c_int) -> c_int {
+    if stat == -1 {
+        // SAFETY: as luaL_fileresult.
+        return unsafe { luaL_fileresult(l, 0, std::ptr::null()) };
+    }
+    // SAFETY: l is live.
+    unsafe {
+        api(l, |a| {
+            let (what, code) = if libc::WIFEXITED(stat) {
+                ("exit", libc::WEXITSTATUS(stat))
+            } else if libc::WIFSIGNALED(stat) {
+                ("signal", libc::WTERMSIG(stat))
+            } else {
+                ("exit", stat)
+            };
+            if what == "exit" && code == 0 {
+                a.push(Value::Bool(true));
+            } else {
+                a.push(Value::Nil);
+            }
+            let w = a.st.str_value(what);
+            a.push(w);
+            a.push(Value::Int(code as i64));
+            Ok(3)
+        })
+    }
+}
+
 // ----- references -----
 
 /// Index in a reference table of the free-list head (as PUC 5.4.8: after the registry's

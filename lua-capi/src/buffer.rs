@@ -48,7 +48,7 @@ unsafe fn prep(b: *mut LuaLBuffer, sz: usize, boxidx: c_int) -> *mut c_char {
     // SAFETY: b is a live buffer (caller); fields are plain data.
     unsafe {
         let buf = &mut *b;
-        if buf.size - buf.n >= sz {
+        if buf.size.saturating_sub(buf.n) >= sz {
             return buf.b.add(buf.n);
         }
         let on_init = std::ptr::eq(buf.b as *const u8, buf.init.0.as_ptr());
@@ -164,6 +164,7 @@ pub unsafe extern "C" fn luaL_pushresult(b: *mut LuaLBuffer) {
                 }
             }
             // Remove the box or placeholder under the result.
+            a.need(2)?;
             let top = a.top();
             let ts = a.ts();
             ts.stack[top - 2] = ts.stack[top - 1];

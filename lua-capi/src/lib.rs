@@ -16,10 +16,12 @@
 //! - `loadlib`: dlopen/dlsym for `package.loadlib` and the C searchers.
 //! - `shim.c`: setjmp/longjmp and the variadic functions (pushfstring, luaL_error, lua_gc).
 //!
-//! Not yet: yields across C functions (`lua_yieldk`, `lua_resume`, continuations of
-//! `lua_callk`/`lua_pcallk`: calls from C are not yieldable), `lua_newthread`, `lua_load`
-//! with a reader, `lua_dump`, the debug interface (`lua_getinfo`, `lua_sethook`...),
-//! `lua_toclose`, warnings, a caller's allocator in `lua_newstate`.
+//! - `thread`: coroutines from C (`lua_newthread`, `lua_resume`, `lua_yield` without a
+//!   continuation) and `lua_load`/`lua_dump` with C callbacks.
+//!
+//! Not yet: continuations (`lua_yieldk` with `k`, `lua_callk`/`lua_pcallk`'s: calls from C
+//! are not yieldable), the debug interface (`lua_getinfo`, `lua_sethook`...), `lua_toclose`,
+//! warnings, a caller's allocator in `lua_newstate`.
 //!
 //! Unsafe code is confined to this crate's FFI surface: every `extern "C"` function takes
 //! raw pointers from C and is `unsafe`; each block names what it relies on.
@@ -33,6 +35,7 @@ pub mod buffer;
 pub mod loadlib;
 pub mod stack;
 pub mod state;
+pub mod thread;
 
 use std::ffi::c_int;
 
@@ -170,6 +173,15 @@ pub fn keep_symbols() -> usize {
         buffer::luaL_pushresultsize as *const () as usize,
         buffer::luaL_addgsub as *const () as usize,
         buffer::luaL_gsub as *const () as usize,
+        thread::lua_newthread as *const () as usize,
+        thread::lua_resume as *const () as usize,
+        thread::lua_yieldk as *const () as usize,
+        thread::lua_status as *const () as usize,
+        thread::lua_isyieldable as *const () as usize,
+        thread::lua_load as *const () as usize,
+        thread::lua_dump as *const () as usize,
+        aux::luaL_fileresult as *const () as usize,
+        aux::luaL_execresult as *const () as usize,
         shim_symbols(),
     ];
     std::hint::black_box(syms).len()

@@ -1,5 +1,6 @@
 /* A C module exercising the Lua 5.4 C API group by group; capitest.lua drives it, and the
  * test compares its output under our `lua` and under reference Lua. */
+#include <stdio.h>
 #include <string.h>
 #include "lua_min.h"
 
@@ -273,6 +274,92 @@ static int t_subtable(lua_State *L) {
   return 3;
 }
 
+/* coroutines driven from C: resume the function in arg 1 with arg 2 until it ends */
+static int t_coro(lua_State *L) {
+  lua_State *co = lua_newthread(L);
+  int status, nres = 0, rounds = 0;
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  lua_pushvalue(L, 2);
+  lua_xmove(L, co, 1);
+  lua_newtable(L); /* collects what happens */
+  do {
+    status = lua_resume(co, L, rounds == 0 ? 1 : 1, &nres);
+    if (status > 1) nres = 1; /* the error object (nres is meaningless then) */
+    lua_pushfstring(L, "status=%d nres=%d costatus=%d", status, nres, lua_status(co));
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    if (nres > 0) {
+      lua_xmove(co, L, nres);
+      lua_concat(L, nres);
+      lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    }
+    lua_pushinteger(L, ++rounds * 10); /* the next resume's argument */
+    lua_xmove(L, co, 1);
+  } while (status == 1 && rounds < 10);
+  return 1;
+}
+
+/* a C function that yields its arguments (no continuation) */
+static int t_yield(lua_State *L) {
+  lua_pushinteger(L, lua_isyieldable(L));
+  return lua_yield(L, lua_gettop(L));
+}
+
+/* lua_load with a reader giving one line at a time, lua_dump with a writer */
+typedef struct { const char *const *parts; int i; } Parts;
+static const char *reader(lua_State *L, void *ud, size_t *sz) {
+  Parts *p = (Parts *)ud;
+  const char *s = p->parts[p->i];
+  (void)L;
+  if (s == NULL) { *sz = 0; return NULL; }
+  p->i++;
+  *sz = strlen(s);
+  return s;
+}
+static int writer(lua_State *L, const void *b, size_t sz, void *ud) {
+  luaL_addlstring((luaL_Buffer *)ud, (const char *)b, sz);
+  (void)L;
+  return 0;
+}
+static int t_load(lua_State *L) {
+  static const char *const good[] = {"local a, b = ...\n", "return a * b, ", "'loaded'", NULL};
+  static const char *const bad[] = {"return +", NULL};
+  Parts p1 = {good, 0}, p2 = {bad, 0};
+  luaL_Buffer b;
+  int st = lua_load(L, reader, &p1, "=parts", NULL);
+  lua_pushinteger(L, 6);
+  lua_pushinteger(L, 7);
+  lua_call(L, 2, 2);
+  lua_pushinteger(L, st);
+  lua_pushinteger(L, lua_load(L, reader, &p2, "=bad", "t"));
+  /* dump the function in arg 1 and load it back as binary */
+  lua_pushvalue(L, 1);
+  luaL_buffinit(L, &b);
+  lua_rotate(L, -2, 1); /* keep the function on top for lua_dump, buffer slot below */
+  lua_dump(L, writer, &b, 1);
+  lua_pop(L, 1);
+  luaL_pushresult(&b);
+  lua_pushboolean(L, lua_tostring(L, -1)[0] == 0x1b);
+  {
+    size_t len;
+    const char *chunk = lua_tolstring(L, -2, &len);
+    int st2 = luaL_loadbufferx(L, chunk, len, "=dumped", "b");
+    lua_pushinteger(L, 41);
+    lua_call(L, 1, 1);
+    lua_pushinteger(L, st2);
+  }
+  lua_remove(L, -4); /* the chunk's bytes */
+  return 7;
+}
+
+static int t_fileresult(lua_State *L) {
+  FILE *f = fopen(luaL_checkstring(L, 1), "r");
+  int n;
+  if (f) fclose(f);
+  n = luaL_fileresult(L, f != NULL, luaL_checkstring(L, 1));
+  return n;
+}
+
 static const luaL_Reg point_methods[] = {
   {"x", p_x}, {"uv", p_uv}, {"__add", p_add}, {"__tostring", p_tostring}, {"__gc", p_gc},
   {"placeholder", NULL}, {NULL, NULL}
@@ -282,7 +369,8 @@ static const luaL_Reg funcs[] = {
   {"stack", t_stack}, {"types", t_types}, {"tables", t_tables}, {"meta", t_meta},
   {"point", p_new}, {"test", p_test}, {"counter", t_counter}, {"call", t_call},
   {"pcall", t_pcall}, {"error", t_error}, {"buffer", t_buffer}, {"refs", t_refs},
-  {"ops", t_ops}, {"subtable", t_subtable}, {NULL, NULL}
+  {"ops", t_ops}, {"subtable", t_subtable}, {"coro", t_coro}, {"yield", t_yield},
+  {"load", t_load}, {"fileresult", t_fileresult}, {NULL, NULL}
 };
 
 int luaopen_capitest(lua_State *L) {

@@ -85,6 +85,23 @@ print("-- subtable")
 local holder = {}
 local a, b, same = t.subtable(holder)
 print(type(a), b, same, type(holder.sub))
+print("-- coroutines")
+local function body(x)
+  local a = coroutine.yield("first", x)
+  local b, c = t.yield("from C", a)
+  local d = coroutine.yield(b, c or "none")
+  return "done", d
+end
+for _, e in ipairs(t.coro(body, 1)) do print(e) end
+for _, e in ipairs(t.coro(function() error("in coroutine") end, 0)) do print(e) end
+print(pcall(t.yield, 1))
+local co = coroutine.wrap(function(...) print("yieldable", t.yield(...)); return "end" end)
+print(co("a", "b")); print(co("resumed"))
+print("-- load and dump")
+show(t.load(function(x) return x + 1 end))
+print(select(2, t.load(function() end)) and "ok")
+show(t.fileresult("/nonexistent/file"))
+show(t.fileresult(dir .. "/capitest.so"))
 print("-- loadlib")
 local f, e, w = package.loadlib(dir .. "/capitest.so", "luaopen_capitest_extra")
 print(type(f), e, w, f and f())

@@ -85,6 +85,19 @@ int lua_next(lua_State *L, int idx);
 void lua_concat(lua_State *L, int n);
 void lua_len(lua_State *L, int idx);
 
+lua_State *lua_newthread(lua_State *L);
+int lua_resume(lua_State *L, lua_State *from, int narg, int *nres);
+int lua_yieldk(lua_State *L, int nresults, intptr_t ctx, lua_KFunction k);
+int lua_status(lua_State *L);
+int lua_isyieldable(lua_State *L);
+void lua_xmove(lua_State *from, lua_State *to, int n);
+typedef const char *(*lua_Reader)(lua_State *L, void *ud, size_t *sz);
+typedef int (*lua_Writer)(lua_State *L, const void *p, size_t sz, void *ud);
+int lua_load(lua_State *L, lua_Reader reader, void *dt, const char *chunkname, const char *mode);
+int lua_dump(lua_State *L, lua_Writer writer, void *data, int strip);
+int luaL_loadbufferx(lua_State *L, const char *buff, size_t sz, const char *name, const char *mode);
+int luaL_fileresult(lua_State *L, int stat, const char *fname);
+#define lua_yield(L, n) lua_yieldk(L, (n), 0, NULL)
 #define lua_call(L, n, r) lua_callk(L, (n), (r), 0, NULL)
 #define lua_pcall(L, n, r, f) lua_pcallk(L, (n), (r), (f), 0, NULL)
 #define lua_tonumber(L, i) lua_tonumberx(L, (i), NULL)
