@@ -43,7 +43,7 @@ local doc = {name = "x", list = {1, 2.5, -3, "four", true, false}, nested = {dee
 local s = cjson.encode(doc)
 local back = cjson.decode(s)
 print(back.name, #back.list, back.list[2], back.list[4], back.list[5], type(back.nested.deep[1]))
-print(cjson.encode(cjson.decode(s)) == s or "key order differs")
+print(#cjson.encode(cjson.decode(s)) == #s) -- key order may differ: compare lengths
 print(cjson.encode({}), cjson.encode({[1] = "a", [2] = "b"}), cjson.encode("\0\1\31 /\\\""))
 print(cjson.encode(1e300), cjson.encode(-0.0), cjson.encode(123456789012))
 print(cjson.decode("[1e2, -0, 3.25, 9007199254740993]")[1])
