@@ -10,6 +10,7 @@
 //! through the resuming thread's stack.
 
 use crate::state::{api, handle, handle_of, l_of, state_ptr, LuaState};
+use lua_core::object::UserData;
 use lua_core::thread::{CoStatus, ThreadState};
 use lua_core::{LuaError, Value};
 use std::ffi::{c_char, c_int, c_void};
@@ -46,6 +47,20 @@ pub unsafe extern "C" fn lua_resume(
         };
         let (status, n) = api(from, |a| {
             let n = nargs.max(0) as usize;
+            if co.ptr_eq(a.st.cur) || co.st().status != CoStatus::Suspended {
+                // (Checked before touching its stack: `co` may be the running thread.)
+                let msg = if co.st().status == CoStatus::Dead {
+                    "cannot resume dead coroutine"
+                } else {
+                    "cannot resume non-suspended coroutine"
+                };
+                let m = a.st.str_value(msg);
+                let cst = co.st();
+                if cst.ensure(1) {
+                    cst.push(m);
+                }
+                return Ok((2, 1));
+            }
             let cst = co.st();
             let body_waiting = cst.frames.is_empty() && cst.status == CoStatus::Suspended;
             if cst.top < n + usize::from(body_waiting) {
@@ -145,7 +160,16 @@ pub unsafe extern "C" fn lua_isyieldable(l: *mut LuaState) -> c_int {
 pub type Reader = unsafe extern "C" fn(*mut LuaState, *mut c_void, *mut usize) -> *const c_char;
 pub type Writer = unsafe extern "C" fn(*mut LuaState, *const c_void, usize, *mut c_void) -> c_int;
 
-/// `lua_load`: the reader's pieces are gathered, then compiled as one chunk.
+/// Anchor `v` in the registry under the light userdata `key` (None: remove the anchor), to
+/// keep it alive without touching the stack, which a reader or writer may be using.
+fn anchor(a: &mut crate::state::Api<'_>, key: *mut c_void, v: Option<Value>) {
+    let reg = a.st.registry;
+    let _ =
+        a.st.raw_set(reg, Value::LightUserData(key), v.unwrap_or(Value::Nil));
+}
+
+/// `lua_load`: the reader's pieces are gathered in a userdata anchored in the registry (so a
+/// reader that raises an error leaves only garbage behind), then compiled as one chunk.
 #[no_mangle]
 pub unsafe extern "C" fn lua_load(
     l: *mut LuaState,
@@ -155,30 +179,49 @@ pub unsafe extern "C" fn lua_load(
     mode: *const c_char,
 ) -> c_int {
     // SAFETY: the reader returns `size` readable bytes or null (lua.h's contract); the
-    // gathered bytes live in a Vec dropped before any error can be raised.
+    // gathering vector belongs to the anchored userdata until the chunk is compiled.
     unsafe {
-        let mut src = Vec::new();
+        let acc = api(l, |a| {
+            let u =
+                a.st.heap
+                    .alloc(UserData::new(Box::new(Vec::<u8>::new()), 0));
+            anchor(a, u.addr() as *mut c_void, Some(Value::UserData(u)));
+            Ok(u)
+        });
         loop {
             let mut size = 0usize;
             let p = reader(l, data, &mut size);
             if p.is_null() || size == 0 {
                 break;
             }
-            src.extend_from_slice(std::slice::from_raw_parts(p as *const u8, size));
+            if let Some(v) = acc.data_mut().downcast_mut::<Vec<u8>>() {
+                v.extend_from_slice(std::slice::from_raw_parts(p as *const u8, size));
+            }
         }
         let name = if chunkname.is_null() {
             c"?".as_ptr()
         } else {
             chunkname
         };
-        let r =
-            crate::aux::luaL_loadbufferx(l, src.as_ptr() as *const c_char, src.len(), name, mode);
-        drop(src);
+        let (src, len) = match acc.data_mut().downcast_mut::<Vec<u8>>() {
+            Some(v) => (v.as_ptr(), v.len()),
+            None => (std::ptr::null(), 0),
+        };
+        let r = crate::aux::luaL_loadbufferx(l, src as *const c_char, len, name, mode);
+        if let Some(v) = acc.data_mut().downcast_mut::<Vec<u8>>() {
+            *v = Vec::new();
+        }
+        api(l, |a| {
+            anchor(a, acc.addr() as *mut c_void, None);
+            Ok(())
+        });
         r
     }
 }
 
-/// `lua_dump`: the function on top as a binary chunk, given to the writer in one piece.
+/// `lua_dump`: the function on top as a binary chunk, given to the writer in one piece. The
+/// chunk is a Lua string anchored in the registry while the writer runs (a writer that raises
+/// an error leaves only garbage behind; the stack stays as the writer expects it).
 #[no_mangle]
 pub unsafe extern "C" fn lua_dump(
     l: *mut LuaState,
@@ -186,22 +229,27 @@ pub unsafe extern "C" fn lua_dump(
     data: *mut c_void,
     strip: c_int,
 ) -> c_int {
-    // SAFETY: l is live; the chunk is a leaked box rebuilt once after the writer returns.
+    // SAFETY: l is live; the string's bytes stay valid while it is anchored.
     unsafe {
         let chunk = api(l, |a| {
             Ok(match a.val(-1) {
-                Value::LuaFn(cl) => Some(Box::into_raw(
-                    lua_core::dump::dump(&cl.proto, strip != 0).into_boxed_slice(),
-                )),
+                Value::LuaFn(cl) => {
+                    let bytes = lua_core::dump::dump(&cl.proto, strip != 0);
+                    let s = a.st.heap.intern_vec(bytes);
+                    anchor(a, s.addr() as *mut c_void, Some(Value::Str(s)));
+                    Some(s)
+                }
                 _ => None,
             })
         });
-        let Some(chunk) = chunk else {
+        let Some(s) = chunk else {
             return 1;
         };
-        let chunk = Box::from_raw(chunk);
-        let r = writer(l, chunk.as_ptr() as *const c_void, chunk.len(), data);
-        drop(chunk);
+        let r = writer(l, s.as_bytes().as_ptr() as *const c_void, s.len(), data);
+        api(l, |a| {
+            anchor(a, s.addr() as *mut c_void, None);
+            Ok(())
+        });
         r
     }
 }

@@ -316,9 +316,13 @@ static const char *reader(lua_State *L, void *ud, size_t *sz) {
   *sz = strlen(s);
   return s;
 }
+static int dump_started;
 static int writer(lua_State *L, const void *b, size_t sz, void *ud) {
+  if (!dump_started) {
+    dump_started = 1;
+    luaL_buffinit(L, (luaL_Buffer *)ud);
+  }
   luaL_addlstring((luaL_Buffer *)ud, (const char *)b, sz);
-  (void)L;
   return 0;
 }
 static int t_load(lua_State *L) {
@@ -332,13 +336,13 @@ static int t_load(lua_State *L) {
   lua_call(L, 2, 2);
   lua_pushinteger(L, st);
   lua_pushinteger(L, lua_load(L, reader, &p2, "=bad", "t"));
-  /* dump the function in arg 1 and load it back as binary */
+  /* dump the function in arg 1 and load it back as binary; as string.dump does, the
+     writer starts the buffer on top of the function */
   lua_pushvalue(L, 1);
-  luaL_buffinit(L, &b);
-  lua_rotate(L, -2, 1); /* keep the function on top for lua_dump, buffer slot below */
+  dump_started = 0;
   lua_dump(L, writer, &b, 1);
-  lua_pop(L, 1);
   luaL_pushresult(&b);
+  lua_remove(L, -2); /* the function */
   lua_pushboolean(L, lua_tostring(L, -1)[0] == 0x1b);
   {
     size_t len;
