@@ -31,7 +31,7 @@ int capi_gc(lua_State *L, int what, int a, int b, int c);
 void capi_bad_format(lua_State *L, int c);
 
 /* Returns f's result, or -1 if a capi_throw ended it. */
-int capi_run(lua_CFunction f, lua_State *L, void **slot) {
+__attribute__((visibility("hidden"))) int capi_run(lua_CFunction f, lua_State *L, void **slot) {
   jmp_buf jb;
   void *prev = *slot;
   int n;
@@ -45,7 +45,7 @@ int capi_run(lua_CFunction f, lua_State *L, void **slot) {
   return n;
 }
 
-void capi_throw(void *jb) {
+__attribute__((visibility("hidden"))) void capi_throw(void *jb) {
   _longjmp(*(jmp_buf *)jb, 1);
 }
 

@@ -95,8 +95,33 @@ pub fn install_handles(st: &mut State) {
     }));
 }
 
+thread_local! {
+    /// The last (thread, handle) pair `handle_of` found: C functions mostly run on one
+    /// thread, and this saves the downcast of `ThreadState::host`. A handle clears it when
+    /// dropped (with its thread), so the pair never outlives the handle.
+    static LAST: Cell<(usize, *mut Handle)> = const { Cell::new((0, std::ptr::null_mut())) };
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let me: *mut Handle = self;
+        LAST.with(|c| {
+            if c.get().1 == me {
+                c.set((0, std::ptr::null_mut()));
+            }
+        });
+    }
+}
+
 /// The handle of thread `th` of `st`, made on first use.
 pub fn handle_of(st: &mut State, th: Gc<Thread>) -> *mut Handle {
+    let (key, h) = LAST.with(|c| c.get());
+    if key == th.addr() {
+        // SAFETY: the cached handle belongs to `th`, which is alive (the caller holds it),
+        // so the handle has not been dropped (its drop clears the cache).
+        unsafe { (*h).st.set(st) };
+        return h;
+    }
     if let Some(h) = th
         .st()
         .host
@@ -104,7 +129,9 @@ pub fn handle_of(st: &mut State, th: Gc<Thread>) -> *mut Handle {
         .and_then(|b| b.downcast_mut::<Handle>())
     {
         h.st.set(st);
-        return h;
+        let hp: *mut Handle = h;
+        LAST.with(|c| c.set((th.addr(), hp)));
+        return hp;
     }
     install_handles(st);
     let g = match st
