@@ -37,8 +37,29 @@ pub struct LuaLBuffer {
 const _: () = assert!(std::mem::size_of::<LuaLBuffer>() == 1056);
 const _: () = assert!(std::mem::offset_of!(LuaLBuffer, init) == 32);
 
-/// The box payload.
+/// The box payload; its size counts towards the collector's debt while it lives.
 struct BufBox(Vec<u8>);
+
+impl BufBox {
+    fn new(v: Vec<u8>) -> BufBox {
+        lua_core::gc::note_alloc(v.len() as isize);
+        BufBox(v)
+    }
+    fn resize(&mut self, n: usize) {
+        lua_core::gc::note_alloc(n as isize - self.0.len() as isize);
+        self.0.resize(n, 0);
+    }
+    fn clear(&mut self) {
+        lua_core::gc::note_alloc(-(self.0.len() as isize));
+        self.0 = Vec::new();
+    }
+}
+
+impl Drop for BufBox {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
 
 /// Room for `sz` more bytes; the box (or placeholder) is at stack index `boxidx`.
 ///
@@ -62,7 +83,7 @@ unsafe fn prep(b: *mut LuaLBuffer, sz: usize, boxidx: c_int) -> *mut c_char {
                 let mut v = vec![0u8; newsize];
                 v[..n].copy_from_slice(std::slice::from_raw_parts(old, n));
                 let p = v.as_mut_ptr();
-                let u = a.st.heap.alloc(UserData::new(Box::new(BufBox(v)), 0));
+                let u = a.st.heap.alloc(UserData::new(Box::new(BufBox::new(v)), 0));
                 a.put(boxidx, Value::UserData(u))?;
                 Ok(p)
             } else {
@@ -72,7 +93,7 @@ unsafe fn prep(b: *mut LuaLBuffer, sz: usize, boxidx: c_int) -> *mut c_char {
                 let Some(bx) = u.data_mut().downcast_mut::<BufBox>() else {
                     return Err(a.st.error_msg("luaL_Buffer: box not found"));
                 };
-                bx.0.resize(newsize, 0);
+                bx.resize(newsize);
                 Ok(bx.0.as_mut_ptr())
             }
         });
@@ -160,7 +181,7 @@ pub unsafe extern "C" fn luaL_pushresult(b: *mut LuaLBuffer) {
         api(l, |a| {
             if let Value::UserData(u) = a.val(-2) {
                 if let Some(bx) = u.data_mut().downcast_mut::<BufBox>() {
-                    bx.0 = Vec::new();
+                    bx.clear();
                 }
             }
             // Remove the box or placeholder under the result.

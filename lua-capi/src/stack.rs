@@ -28,7 +28,10 @@ pub struct CBlock {
 struct MaxAlign([u8; 16]);
 
 impl CBlock {
+    /// A zeroed block; its size counts towards the collector's debt (as PUC's allocations
+    /// do) until it is freed.
     pub fn new(size: usize) -> CBlock {
+        lua_core::gc::note_alloc(size as isize);
         CBlock {
             mem: vec![MaxAlign([0; 16]); size.div_ceil(16)],
             size,
@@ -36,6 +39,12 @@ impl CBlock {
     }
     pub fn ptr(&mut self) -> *mut c_void {
         self.mem.as_mut_ptr() as *mut c_void
+    }
+}
+
+impl Drop for CBlock {
+    fn drop(&mut self) {
+        lua_core::gc::note_alloc(-(self.size as isize));
     }
 }
 
