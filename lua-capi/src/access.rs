@@ -379,7 +379,7 @@ pub unsafe extern "C" fn lua_setiuservalue(l: *mut LuaState, idx: c_int, n: c_in
 
 // ----- calls and errors -----
 
-pub type KFunction = Option<unsafe extern "C" fn(*mut LuaState, c_int, isize) -> c_int>;
+pub type KFunction = Option<crate::state::KFunction>;
 
 /// The slot of the function of a call with `nargs` arguments on top.
 fn call_slot(a: &mut Api<'_>, nargs: c_int) -> Result<usize, LuaError> {
@@ -388,22 +388,38 @@ fn call_slot(a: &mut Api<'_>, nargs: c_int) -> Result<usize, LuaError> {
     Ok(a.top() - n - 1)
 }
 
-/// `lua_callk`. Calls from C are not yieldable yet: a yield inside is PUC's "attempt to
-/// yield across a C-call boundary" (the continuation `k` is never used).
+/// `lua_callk`. With a continuation `k` in a yieldable context, the callee may yield: the C
+/// function is then abandoned (the yield longjmps out of it, as in PUC) and `k` runs with
+/// status LUA_YIELD once the callee returns after the resume (`state::c_continuation`).
+/// Without `k`, the call is not yieldable: a yield inside is "attempt to yield across a
+/// C-call boundary".
 #[no_mangle]
 pub unsafe extern "C" fn lua_callk(
     l: *mut LuaState,
     nargs: c_int,
     nresults: c_int,
-    _ctx: isize,
-    _k: KFunction,
+    ctx: isize,
+    k: KFunction,
 ) {
-    // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
-    // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
             let func = call_slot(a, nargs)?;
-            a.st.call_at(func, nresults.max(LUA_MULTRET))
+            let nres = nresults.max(LUA_MULTRET);
+            let ts = a.ts();
+            let yieldable =
+                !a.swapped && ts.nny == 0 && ts.frames.last().is_some_and(|f| f.closure.is_none());
+            let Some(k) = k.filter(|_| yieldable) else {
+                return a.st.call_at(func, nres);
+            };
+            let key = (a.thread().addr(), ts.frames.len() - 1);
+            let conts = &mut a.global().conts;
+            conts.retain(|e| (e.0, e.1) != key);
+            conts.push((key.0, key.1, k, ctx));
+            let r = a.st.call_k(func, nres, crate::state::c_continuation);
+            if !matches!(r, Err(LuaError::Yield)) {
+                a.global().conts.retain(|e| (e.0, e.1) != key);
+            }
+            r
         })
     }
 }

@@ -19,8 +19,8 @@
 //! - `thread`: coroutines from C (`lua_newthread`, `lua_resume`, `lua_yield` without a
 //!   continuation) and `lua_load`/`lua_dump` with C callbacks.
 //!
-//! Not yet: continuations (`lua_yieldk` with `k`, `lua_callk`/`lua_pcallk`'s: calls from C
-//! are not yieldable), the debug interface (`lua_getinfo`, `lua_sethook`...), `lua_toclose`,
+//! Not yet: continuations of `lua_yieldk` and `lua_pcallk` (`lua_callk`'s work), the debug
+//! interface (`lua_getinfo`, `lua_sethook`...), `lua_toclose`,
 //! warnings, a caller's allocator in `lua_newstate`.
 //!
 //! Unsafe code is confined to this crate's FFI surface: every `extern "C"` function takes

@@ -45,6 +45,23 @@ __attribute__((visibility("hidden"))) int capi_run(lua_CFunction f, lua_State *L
   return n;
 }
 
+/* capi_run for a continuation (lua_KFunction) called with `status` and `ctx`. */
+__attribute__((visibility("hidden"))) int capi_run_k(int (*k)(lua_State *, int, long),
+                                                     lua_State *L, int status, long ctx,
+                                                     void **slot) {
+  jmp_buf jb;
+  void *prev = *slot;
+  int n;
+  if (_setjmp(jb) == 0) {
+    *slot = &jb;
+    n = k(L, status, ctx);
+  } else {
+    n = -1;
+  }
+  *slot = prev;
+  return n;
+}
+
 __attribute__((visibility("hidden"))) void capi_throw(void *jb) {
   _longjmp(*(jmp_buf *)jb, 1);
 }

@@ -61,15 +61,26 @@ pub struct Global {
     /// Libraries `package.loadlib` opened, by path (never closed, as if the state lived
     /// until exit).
     pub libs: Vec<(Vec<u8>, *mut c_void)>,
-    /// Free-list head and warning function state, etc., could go here.
-    pub warnf: Option<(WarnFunction, *mut c_void)>,
+    /// Continuations of `lua_callk` calls whose callee may have yielded, by (thread address,
+    /// frame index of the calling C function): the `lua_KFunction` and its context. An entry
+    /// is removed when its call returns or fails, or when the continuation runs; one left by
+    /// a coroutine that was never resumed is replaced when its key is registered again.
+    pub conts: Vec<(usize, usize, KFunction, isize)>,
 }
 
-pub type WarnFunction = unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char, c_int);
+/// `lua_KFunction`.
+pub type KFunction = unsafe extern "C" fn(*mut LuaState, c_int, isize) -> c_int;
 
 unsafe extern "C" {
     fn capi_run(f: CFunction, l: *mut LuaState, slot: *mut *mut c_void) -> c_int;
     fn capi_throw(jb: *mut c_void) -> !;
+    fn capi_run_k(
+        k: KFunction,
+        l: *mut LuaState,
+        status: c_int,
+        ctx: isize,
+        slot: *mut *mut c_void,
+    ) -> c_int;
 }
 
 /// Give the main thread of `st` its handle and the universe's globals (idempotent).
@@ -83,7 +94,7 @@ pub fn install_handles(st: &mut State) {
         pending: None,
         panic: None,
         libs: Vec::new(),
-        warnf: None,
+        conts: Vec::new(),
     });
     let gp: *mut Global = &mut *g;
     main.st().host = Some(Box::new(Handle {
@@ -284,8 +295,14 @@ pub fn trampoline(st: &mut State) -> NResults {
         let g = (*h).g;
         capi_run(f, l, &raw mut (*g).jmp)
     };
+    finish_c_call(st, h, n, base)
+}
+
+/// What a C function (or continuation) run by `capi_run` returned: `n` results on top, or
+/// (n < 0) the error a longjmp carried.
+fn finish_c_call(st: &mut State, h: *mut Handle, n: c_int, base: usize) -> NResults {
     if n < 0 {
-        // SAFETY: as above; the thrower left the error in `pending`.
+        // SAFETY: h is live (the running thread's); the thrower left the error in `pending`.
         let e = unsafe { (*(*h).g).pending.take() };
         return Err(e.unwrap_or(LuaError::Error(Value::Nil)));
     }
@@ -295,6 +312,29 @@ pub fn trampoline(st: &mut State) -> NResults {
         return Err(st.error_msg("C function returned more results than it pushed"));
     }
     Ok(n)
+}
+
+/// The lua-core continuation of a C function whose `lua_callk` callee yielded: after the
+/// resume, when the callee has returned, runs the C continuation registered for this frame
+/// with status LUA_YIELD (as PUC's `finishCcall`).
+pub fn c_continuation(st: &mut State) -> NResults {
+    let cur = st.cur;
+    let idx = st.ts().frames.len().saturating_sub(1);
+    let base = st.ts().frames.last().map_or(0, |f| f.base);
+    let h = handle_of(st, cur);
+    // SAFETY: h is live (the running thread's); the Global lives as long as the state.
+    let g = unsafe { &mut *(*h).g };
+    let Some(pos) = g.conts.iter().position(|e| e.0 == cur.addr() && e.1 == idx) else {
+        return Err(st.error_msg("attempt to yield across a C-call boundary"));
+    };
+    let (_, _, k, ctx) = g.conts.remove(pos);
+    let l = l_of(h);
+    // SAFETY: as in the trampoline: the state is not used through `st` until C returns.
+    let n = unsafe {
+        (*h).st.set(st);
+        capi_run_k(k, l, 1, ctx, &raw mut (*(*h).g).jmp)
+    };
+    finish_c_call(st, h, n, base)
 }
 
 /// Run C function `f` with `l` directly (for a host's first protected call: lua_cpcall-like

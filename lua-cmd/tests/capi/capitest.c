@@ -305,6 +305,19 @@ static int t_yield(lua_State *L) {
   return lua_yield(L, lua_gettop(L));
 }
 
+/* lua_callk with a continuation: the callee (arg 1) may yield */
+static int callk_cont(lua_State *L, int status, intptr_t ctx) {
+  lua_pushfstring(L, "continued status=%d ctx=%d top=%d", status, (int)ctx, lua_gettop(L));
+  return lua_gettop(L);
+}
+static int t_callk(lua_State *L) {
+  lua_pushstring(L, "below");            /* stays under the call */
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, 5);
+  lua_callk(L, 1, 2, 77, callk_cont);
+  return callk_cont(L, 0, 77);           /* no yield happened */
+}
+
 /* lua_load with a reader giving one line at a time, lua_dump with a writer */
 typedef struct { const char *const *parts; int i; } Parts;
 static const char *reader(lua_State *L, void *ud, size_t *sz) {
@@ -374,7 +387,7 @@ static const luaL_Reg funcs[] = {
   {"point", p_new}, {"test", p_test}, {"counter", t_counter}, {"call", t_call},
   {"pcall", t_pcall}, {"error", t_error}, {"buffer", t_buffer}, {"refs", t_refs},
   {"ops", t_ops}, {"subtable", t_subtable}, {"coro", t_coro}, {"yield", t_yield},
-  {"load", t_load}, {"fileresult", t_fileresult}, {NULL, NULL}
+  {"load", t_load}, {"callk", t_callk}, {"fileresult", t_fileresult}, {NULL, NULL}
 };
 
 int luaopen_capitest(lua_State *L) {
