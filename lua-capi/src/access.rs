@@ -401,6 +401,7 @@ pub unsafe extern "C" fn lua_callk(
     ctx: isize,
     k: KFunction,
 ) {
+    // SAFETY: l is a live lua_State (lua.h's contract).
     unsafe {
         api(l, |a| {
             let func = call_slot(a, nargs)?;
