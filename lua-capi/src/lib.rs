@@ -13,15 +13,14 @@
 //!   longjmp invariant is stated and enforced there.
 //! - `stack`: indices, push/to/is functions. `access`: tables, metatables, userdata, calls,
 //!   errors, arithmetic and comparison. `aux`: lauxlib. `buffer`: `luaL_Buffer`.
+//! - `thread`: coroutines from C (`lua_newthread`, `lua_resume`, `lua_yield` without a
+//!   continuation) and `lua_load`/`lua_dump` with C callbacks.
 //! - `loadlib`: dlopen/dlsym for `package.loadlib` and the C searchers.
 //! - `shim.c`: setjmp/longjmp and the variadic functions (pushfstring, luaL_error, lua_gc).
 //!
-//! - `thread`: coroutines from C (`lua_newthread`, `lua_resume`, `lua_yield` without a
-//!   continuation) and `lua_load`/`lua_dump` with C callbacks.
-//!
 //! Not yet: continuations of `lua_yieldk` and `lua_pcallk` (`lua_callk`'s work), the debug
-//! interface (`lua_getinfo`, `lua_sethook`...), `lua_toclose`,
-//! warnings, a caller's allocator in `lua_newstate`.
+//! interface (`lua_getinfo`, `lua_sethook`...), upvalue access, `lua_toclose`, warnings, a
+//! caller's allocator in `lua_newstate`, liblua.so. docs/capi.md has the whole design.
 //!
 //! Unsafe code is confined to this crate's FFI surface: every `extern "C"` function takes
 //! raw pointers from C and is `unsafe`; each block names what it relies on.

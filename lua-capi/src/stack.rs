@@ -56,10 +56,10 @@ impl Api<'_> {
     pub fn ts(&self) -> &mut ThreadState {
         self.st.ts()
     }
-    /// Slot of index 1.
+    /// Slot of index 1 (never above the top, so `top - base` is the number of values).
     pub fn base(&self) -> usize {
         let ts = self.ts();
-        ts.frames.last().map_or(0, |f| f.base)
+        ts.frames.last().map_or(0, |f| f.base).min(ts.top)
     }
     pub fn top(&self) -> usize {
         self.ts().top
