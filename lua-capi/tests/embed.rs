@@ -101,6 +101,8 @@ unsafe extern "C" fn misuse(l: *mut LuaState) -> c_int {
                 lua_arith(l, 99);
             }
             6 => return 10, // more results than values
+            7 => luaL_checkversion_(l, 503.0, 136),
+            8 => luaL_checkversion_(l, 504.0, 100),
             _ => {}
         }
         0
@@ -121,10 +123,17 @@ fn misuse_is_a_lua_error() {
             (4, "invalid index"),
             (5, "invalid option"),
             (6, "C function returned more results than it pushed"),
+            (
+                7,
+                "version mismatch: app. needs 503.0, Lua core provides 504.0",
+            ),
+            (8, "core and library have incompatible numeric types"),
         ] {
             let src = std::ffi::CString::new(format!("return misuse({case})")).unwrap();
             let (st, vals) = run(l, &src);
-            assert_eq!((st, vals[0].as_str()), (2, msg), "case {case}");
+            // (luaL_error's messages carry the caller's position.)
+            assert_eq!(st, 2, "case {case}");
+            assert!(vals[0].ends_with(msg), "case {case}: {}", vals[0]);
         }
         assert_eq!(run(l, c"return misuse(0)").0, 0);
         lua_close(l);

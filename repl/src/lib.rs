@@ -10,7 +10,8 @@
 //! goes through that buffer too (so the order holds), and it is flushed before anything is
 //! written to stderr. Write errors (a closed pipe) are ignored, never a panic.
 //!
-//! Users: the `lua` binary (src/main.rs) and lua-tests' `ourlua`; both call `run`.
+//! Users: the `lua` binary (lua-cmd/src/main.rs, through `run_with`, adding the C API) and
+//! lua-tests' `ourlua` (through `run`).
 
 mod args;
 mod complete;
