@@ -764,3 +764,115 @@ impl Api<'_> {
         }
     }
 }
+
+// ----- upvalues (the part of the debug interface modules use) -----
+
+/// Key of the registry table that keeps upvalue names alive: `lua_getupvalue` returns a C
+/// string that must stay valid while the function lives, as PUC's (prototype-owned) do.
+const NAMES_KEY: &[u8] = b"lua-capi.upvalue-names";
+
+impl Api<'_> {
+    /// A NUL-terminated, never-collected copy of `name`.
+    fn kept_name(&mut self, name: &str) -> *const c_char {
+        let reg = self.st.registry;
+        let key = self.st.intern(NAMES_KEY);
+        let names = match reg.get_str(key) {
+            Value::Table(t) => t,
+            _ => {
+                let t = self.st.new_table(0, 8);
+                reg.set_str(key, Value::Table(t));
+                t
+            }
+        };
+        let s = self.st.intern(name.as_bytes());
+        names.set_str(s, Value::Bool(true));
+        s.as_bytes_with_nul().as_ptr() as *const c_char
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lua_getupvalue(
+    l: *mut LuaState,
+    funcindex: c_int,
+    n: c_int,
+) -> *const c_char {
+    // SAFETY: l is a live lua_State (lua.h's contract).
+    unsafe {
+        api(l, |a| {
+            let f = a.val(funcindex);
+            Ok(match lua_core::stdlib::debug::upvalue(f, n as i64) {
+                Some((name, v)) => {
+                    let p = a.kept_name(&name);
+                    a.push(v);
+                    p
+                }
+                None => std::ptr::null(),
+            })
+        })
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lua_setupvalue(
+    l: *mut LuaState,
+    funcindex: c_int,
+    n: c_int,
+) -> *const c_char {
+    // SAFETY: l is a live lua_State (lua.h's contract).
+    unsafe {
+        api(l, |a| {
+            a.need(1)?;
+            let f = a.val(funcindex);
+            let Some((name, _)) = lua_core::stdlib::debug::upvalue(f, n as i64) else {
+                return Ok(std::ptr::null());
+            };
+            let v = a.pop();
+            let i = (n - 1) as usize;
+            match f {
+                Value::LuaFn(cl) => cl.upval(i).set(v),
+                Value::NativeFn(nc) => nc.set_upval(i, v),
+                _ => {}
+            }
+            Ok(a.kept_name(&name))
+        })
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lua_upvalueid(
+    l: *mut LuaState,
+    funcindex: c_int,
+    n: c_int,
+) -> *mut c_void {
+    // SAFETY: l is a live lua_State (lua.h's contract).
+    unsafe {
+        api(l, |a| {
+            let f = a.val(funcindex);
+            Ok(lua_core::stdlib::debug::upvalue_id(f, n as i64).unwrap_or(0) as *mut c_void)
+        })
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn lua_upvaluejoin(
+    l: *mut LuaState,
+    f1: c_int,
+    n1: c_int,
+    f2: c_int,
+    n2: c_int,
+) {
+    // SAFETY: l is a live lua_State (lua.h's contract).
+    unsafe {
+        api(l, |a| {
+            let (Value::LuaFn(c1), Value::LuaFn(c2)) = (a.val(f1), a.val(f2)) else {
+                return Err(a.st.error_msg("Lua function expected"));
+            };
+            let (i1, i2) = ((n1 - 1) as usize, (n2 - 1) as usize);
+            if n1 < 1 || n2 < 1 || i1 >= c1.nupvals() || i2 >= c2.nupvals() {
+                return Err(a.st.error_msg("invalid upvalue index"));
+            }
+            c1.set_upval(i1, c2.upval(i2));
+            Ok(())
+        })
+    }
+}

@@ -19,7 +19,7 @@
 //! - `shim.c`: setjmp/longjmp and the variadic functions (pushfstring, luaL_error, lua_gc).
 //!
 //! Not yet: continuations of `lua_yieldk` and `lua_pcallk` (`lua_callk`'s work), the debug
-//! interface (`lua_getinfo`, `lua_sethook`...), upvalue access, `lua_toclose`, warnings, a
+//! interface (`lua_getinfo`, `lua_sethook`...; upvalue access is there), `lua_toclose`, warnings, a
 //! caller's allocator in `lua_newstate`, liblua.so. docs/capi.md has the whole design.
 //!
 //! Unsafe code is confined to this crate's FFI surface: every `extern "C"` function takes
@@ -127,6 +127,10 @@ pub fn keep_symbols() -> usize {
         access::lua_getallocf as *const () as usize,
         access::lua_toclose as *const () as usize,
         access::lua_closeslot as *const () as usize,
+        access::lua_getupvalue as *const () as usize,
+        access::lua_setupvalue as *const () as usize,
+        access::lua_upvalueid as *const () as usize,
+        access::lua_upvaluejoin as *const () as usize,
         aux::luaL_checkversion_ as *const () as usize,
         aux::luaL_argerror as *const () as usize,
         aux::luaL_typeerror as *const () as usize,

@@ -318,6 +318,32 @@ static int t_callk(lua_State *L) {
   return callk_cont(L, 0, 77);           /* no yield happened */
 }
 
+/* upvalues of the function at 1: names and values, then set the first to arg 2 */
+static int t_upvalues(lua_State *L) {
+  int i;
+  const char *name;
+  luaL_Buffer b;
+  lua_settop(L, 3);
+  luaL_buffinit(L, &b);
+  for (i = 1; (name = lua_getupvalue(L, 1, i)) != NULL; i++) {
+    lua_pushfstring(L, "[%d '%s' %s]", i, name, luaL_tolstring(L, -1, NULL));
+    lua_remove(L, -2);
+    lua_remove(L, -2);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  lua_pushvalue(L, 2);
+  lua_pushstring(L, lua_setupvalue(L, 1, 1) ? "set" : "none");
+  lua_pushboolean(L, lua_getupvalue(L, 1, 99) == NULL);
+  if (lua_type(L, 3) == 6) { /* join upvalue 1 of arg 3 to upvalue 1 of arg 1 */
+    lua_pushboolean(L, lua_upvalueid(L, 1, 1) == lua_upvalueid(L, 3, 1));
+    lua_upvaluejoin(L, 3, 1, 1, 1);
+    lua_pushboolean(L, lua_upvalueid(L, 1, 1) == lua_upvalueid(L, 3, 1));
+    return 5;
+  }
+  return 3;
+}
+
 /* lua_load with a reader giving one line at a time, lua_dump with a writer */
 typedef struct { const char *const *parts; int i; } Parts;
 static const char *reader(lua_State *L, void *ud, size_t *sz) {
@@ -387,7 +413,7 @@ static const luaL_Reg funcs[] = {
   {"point", p_new}, {"test", p_test}, {"counter", t_counter}, {"call", t_call},
   {"pcall", t_pcall}, {"error", t_error}, {"buffer", t_buffer}, {"refs", t_refs},
   {"ops", t_ops}, {"subtable", t_subtable}, {"coro", t_coro}, {"yield", t_yield},
-  {"load", t_load}, {"callk", t_callk}, {"fileresult", t_fileresult}, {NULL, NULL}
+  {"load", t_load}, {"callk", t_callk}, {"upvalues", t_upvalues}, {"fileresult", t_fileresult}, {NULL, NULL}
 };
 
 int luaopen_capitest(lua_State *L) {

@@ -112,6 +112,21 @@ local co3 = coroutine.wrap(function()
   return t.callk(function() coroutine.yield(1); error("error after the yield") end)
 end)
 co3(); print(pcall(co3))
+print("-- upvalues")
+do
+  local a, b = 1, "two"
+  local function f() return a, b end
+  local function g() return a end
+  local other = 5
+  local function h() return other end
+  show(t.upvalues(f, 10))
+  print(f())
+  show(t.upvalues(h, nil, g))
+  print(g(), h())
+  local c = t.counter(3, "cc")
+  show(t.upvalues(c, 100))
+  show(c())
+end
 print("-- load and dump")
 show(t.load(function(x) return x + 1 end))
 print(select(2, t.load(function() end)) and "ok")

@@ -97,6 +97,10 @@ int lua_load(lua_State *L, lua_Reader reader, void *dt, const char *chunkname, c
 int lua_dump(lua_State *L, lua_Writer writer, void *data, int strip);
 int luaL_loadbufferx(lua_State *L, const char *buff, size_t sz, const char *name, const char *mode);
 int luaL_fileresult(lua_State *L, int stat, const char *fname);
+const char *lua_getupvalue(lua_State *L, int funcindex, int n);
+const char *lua_setupvalue(lua_State *L, int funcindex, int n);
+void *lua_upvalueid(lua_State *L, int fidx, int n);
+void lua_upvaluejoin(lua_State *L, int fidx1, int n1, int fidx2, int n2);
 #define lua_yield(L, n) lua_yieldk(L, (n), 0, NULL)
 #define lua_call(L, n, r) lua_callk(L, (n), (r), 0, NULL)
 #define lua_pcall(L, n, r, f) lua_pcallk(L, (n), (r), (f), 0, NULL)

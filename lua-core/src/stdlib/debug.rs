@@ -314,7 +314,7 @@ fn check_function(st: &mut State, n: usize) -> Result<Value, LuaError> {
 
 /// Name and current value of upvalue `n` (1-based) of closure `f` (PUC's aux_upvalue):
 /// Lua closures name it from the prototype, natives with "".
-fn upvalue(f: Value, n: i64) -> Option<(String, Value)> {
+pub fn upvalue(f: Value, n: i64) -> Option<(String, Value)> {
     let i = usize::try_from(n.checked_sub(1)?).ok()?;
     match f {
         Value::LuaFn(cl) => {
@@ -363,7 +363,7 @@ fn setupvalue(st: &mut State) -> NResults {
 
 /// Identity of upvalue `n` of `f` (lua_upvalueid): the UpVal object shared by the closures
 /// that captured the same variable, or the slot of a native closure's upvalue.
-fn upvalue_id(f: Value, n: i64) -> Option<usize> {
+pub fn upvalue_id(f: Value, n: i64) -> Option<usize> {
     let i = usize::try_from(n.checked_sub(1)?).ok()?;
     match f {
         Value::LuaFn(cl) => (i < cl.nupvals()).then(|| cl.upval(i).addr()),
