@@ -21,6 +21,7 @@ macro_rules! for_each_abort {
             NyiUpvalue,    "NYI: upvalue access";
             LoopLeave,     "leaving loop in root trace";
             InnerLoop,     "inner loop in root trace";
+            LoopUnroll,    "loop unroll limit reached";
             ReturnLeave,   "NYI: return to lower frame";
             Recursion,     "call unroll limit reached";
             TooDeep,       "too many inlined frames";

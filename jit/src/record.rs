@@ -43,6 +43,9 @@ pub struct Limits {
     pub maxdepth: u32,
     /// Times one prototype may appear among the inlined frames (recursion unrolling).
     pub maxrecursion: u32,
+    /// Back-edges of loops without a trace a side trace may still record through (counted
+    /// down as it does).
+    pub loopunroll: u32,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             maxsnap: 500,
             maxdepth: 10,
             maxrecursion: 2,
+            loopunroll: 15,
         }
     }
 }
@@ -791,6 +795,11 @@ impl Recorder {
     /// A root trace gets here when the recorded iteration left its loop: its looping path
     /// becomes a side trace linking back to it.
     pub fn return_exit(&mut self) -> RecResult<()> {
+        if self.side.is_some() && self.nrecorded <= 1 {
+            // A side trace that would only give the return back to the interpreter is no
+            // better than the exit it starts from.
+            return Err(Reason::ReturnLeave.into());
+        }
         self.link = Some(0);
         Ok(())
     }
@@ -802,9 +811,20 @@ impl Recorder {
 
     /// A backward jump to loop header `target` is about to be taken. The root trace's own
     /// loop closes at the interpreter's control point; any other loop header ends the trace
-    /// with a link to the header's trace, if it has one.
+    /// with a link to the header's trace, if it has one. A side trace records on through a
+    /// loop without a trace (a loop whose root traces abort, such as an outer loop around
+    /// an inner loop with a trace): it may then reach a loop it links to (LuaJIT's loop
+    /// unrolling in side traces, `loopunroll` back-edges at most).
     pub fn back_edge(&mut self, target: usize) -> RecResult<()> {
         if self.is_root_loop(target) {
+            return Ok(());
+        }
+        let traced = self.frame().closure.proto.trace_at(target) != 0;
+        if !traced && self.side.is_some() {
+            if self.limits.loopunroll == 0 {
+                return Err(Reason::LoopUnroll.into());
+            }
+            self.limits.loopunroll -= 1;
             return Ok(());
         }
         self.link_to(target)
