@@ -642,6 +642,7 @@ impl Jit {
                 root_fi: bottom,
                 base_abs: base,
                 below: et.ir.snaps[snap as usize].below,
+                root_tail: et.ir.snaps[snap as usize].root_tail,
             };
             self.count_exit(st, &et, at);
         }
