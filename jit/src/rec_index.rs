@@ -313,6 +313,13 @@ impl Recorder {
                 let p = self.array_slot(t.r, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
             }
+            // A key present in the hash part: its node, guarded to hold a value still (the
+            // lookup gives a shared nil for an absent key, which must never be written).
+            Value::Int(k) if !tab.get_int(k).is_nil() => {
+                let p = self.emit(Op::TGetInt, Ty::Ptr, t.r, key.r, 0)?;
+                self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
+                (Dest::Slot(p), tab.get_int(k), false)
+            }
             Value::Int(k) => (Dest::Insert, tab.get_int(k), false),
             Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
                 Some(_) => {
@@ -326,9 +333,13 @@ impl Recorder {
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
+        let hash_int =
+            matches!(key.v, Value::Int(k) if (k as u64).wrapping_sub(1) >= tab.limit() as u64);
         match (&dest, tab.metatable()) {
             (Dest::Slot(p), Some(_)) if !old.is_nil() => {
-                self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
+                if !hash_int {
+                    self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
+                }
                 checked_present = true;
             }
             (_, mt) => {

@@ -108,3 +108,24 @@ for round = 1, 20 do
   for i = 1, #pts do total = total + pts[i]:shift(round % 3 - 1):norm1() end
 end
 print("points", total)
+
+-- 7. a queue whose integer keys live in the hash part: stores of nil over present keys
+-- (a store to a present hash key writes its node; it is no insertion)
+local function drain(n)
+  local q, head, tail = {}, 1000, 999
+  local out = 0
+  for i = 1, n do
+    tail = tail + 1
+    q[tail] = i
+    if i % 3 == 0 then
+      local v = q[head]
+      q[head] = nil
+      head = head + 1
+      out = out + v
+    end
+  end
+  local left = 0
+  for k, v in pairs(q) do left = left + v end
+  return out, left, head, tail
+end
+print("queue", drain(5000))
