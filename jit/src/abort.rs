@@ -21,7 +21,9 @@ macro_rules! for_each_abort {
             NyiUpvalue,    "NYI: upvalue access";
             LoopLeave,     "leaving loop in root trace";
             InnerLoop,     "inner loop in root trace";
+            LoopUnroll,    "loop unroll limit reached";
             ReturnLeave,   "NYI: return to lower frame";
+            TailLink,      "NYI: link after a tail call from the base frame";
             Recursion,     "call unroll limit reached";
             TooDeep,       "too many inlined frames";
             TraceTooLong,  "trace too long";

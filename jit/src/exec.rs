@@ -167,6 +167,19 @@ pub fn restore(
         .checked_sub(sn.below as usize)
         .ok_or("a snapshot below the first frame")?;
     ts.frames.truncate(bottom + 1);
+    if sn.root_tail {
+        // The bottom frame tail-called the closure now in its function slot: as the
+        // interpreter's tail call does, the frame becomes that closure's.
+        let fr = &mut ts.frames[bottom];
+        let Value::LuaFn(cl) = ts.stack[fr.func] else {
+            return Err("no closure in the function slot of a tail-called frame".into());
+        };
+        fr.closure = Some(cl);
+        fr.base = fr.func + 1;
+        fr.top = fr.base + cl.maxstacksize as usize;
+        fr.nextra = 0;
+        fr.tailcalled = true;
+    }
     push_frames(ts, &sn.frames, base, sn.pc)?;
     let top_frame = ts.frames.last_mut().expect("root frame");
     top_frame.pc = sn.pc as usize;

@@ -501,6 +501,9 @@ pub struct Snapshot {
     /// Interpreter frames the trace returned out of below its base's frame (RETF): the
     /// restored frames start that many frames lower, at the one the last return went to.
     pub below: u32,
+    /// The bottom frame made a tail call (side traces only): the interpreter's frame still
+    /// holds the caller, and is rebuilt for the closure in its function slot.
+    pub root_tail: bool,
 }
 
 /// A Lua frame the trace inlined: rebuilt as a real frame when a guard fails inside it.

@@ -343,6 +343,7 @@ impl Jit {
         let limits = record::Limits {
             maxrecord: s.config.maxrecord,
             maxsnap: s.config.maxsnap,
+            loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
         let rec = record::Recorder::new(st, pc, s.builtins.clone(), limits);
@@ -368,6 +369,7 @@ impl Jit {
         let limits = record::Limits {
             maxrecord: s.config.maxrecord,
             maxsnap: s.config.maxsnap,
+            loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
         let rec = record::Recorder::new_side(st, at, s.builtins.clone(), limits);
@@ -640,6 +642,7 @@ impl Jit {
                 root_fi: bottom,
                 base_abs: base,
                 below: et.ir.snaps[snap as usize].below,
+                root_tail: et.ir.snaps[snap as usize].root_tail,
             };
             self.count_exit(st, &et, at);
         }
@@ -699,10 +702,12 @@ impl Jit {
                 .cloned()
                 .flatten()
                 .map_or(0, |r| r.nside.get());
-            let is_link = et
-                .exit_ins
-                .get(k)
-                .is_some_and(|&i| et.ir.ins[i as usize].op == ir::Op::Link);
+            // (The exit of a link to another trace that could not push its frames is no
+            // place for a side trace; a link to the interpreter is.)
+            let is_link = et.exit_ins.get(k).is_some_and(|&i| {
+                let ins = &et.ir.ins[i as usize];
+                ins.op == ir::Op::Link && ins.k != 0
+            });
             n as u64 >= (c.hotexit as u64) << et.exit_waits[k].get()
                 && !is_link
                 && c.enabled

@@ -22,6 +22,8 @@ pub struct JitConfig {
     pub maxside: u32,
     /// Attempts to record a side trace from one exit.
     pub tryside: u32,
+    /// Back-edges of loops without a trace a side trace may record through.
+    pub loopunroll: u32,
     /// Size of one machine-code area in KB.
     pub sizemcode: u32,
     /// All machine code together at most, in KB.
@@ -48,6 +50,7 @@ impl Default for JitConfig {
             maxsnap: 500,
             maxside: 100,
             tryside: 4,
+            loopunroll: 15,
             sizemcode: 64,
             maxmcode: 4096,
             fold: true,
@@ -106,6 +109,7 @@ impl JitConfig {
             "maxsnap" => &mut self.maxsnap,
             "maxside" => &mut self.maxside,
             "tryside" => &mut self.tryside,
+            "loopunroll" => &mut self.loopunroll,
             "sizemcode" => &mut self.sizemcode,
             "maxmcode" => &mut self.maxmcode,
             _ => return None,

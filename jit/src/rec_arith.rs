@@ -395,7 +395,7 @@ impl Recorder {
 
     /// Look `event` up in the metatables of `ops` in turn and inline a call of the first
     /// found with `args`, its return finishing the instruction as `ret` says. A table's
-    /// metatable is guarded; a number is passed over (numbers have no metatable); anything
+    /// metatable is looked in by shape (`meta_field_shaped`); a number is passed over (numbers have no metatable); anything
     /// else aborts. False if no operand has the metamethod.
     fn meta_call(
         &mut self,
@@ -420,9 +420,11 @@ impl Recorder {
                 Ref::NONE,
                 crate::ir::Field::TabMeta as i64,
             )?;
-            self.guard_metatable(m, t.metatable())?;
-            let Some(mt) = t.metatable() else { continue };
-            let (h, href) = self.meta_field_of(st, mt, event)?;
+            let Some(mt) = t.metatable() else {
+                self.guard_metatable(m, None)?;
+                continue;
+            };
+            let (h, href) = self.meta_field_shaped(st, m, mt, event)?;
             match h {
                 Value::Nil => continue,
                 Value::LuaFn(_) => {

@@ -189,8 +189,13 @@ impl Recorder {
     /// RETURN/RETURN0/RETURN1 of an inlined frame.
     pub fn ret(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
         if self.frames.len() == 1 {
-            return match self.below_caller(st, i) {
-                Some((caller, call)) => self.ret_below(st, i, caller, call),
+            // (A return that closes upvalues or to-be-closed variables stays interpreted.)
+            let closes = i.op() == Bc::Return && i.k();
+            return match self.below_caller(st, closes) {
+                Some((caller, call)) => {
+                    let vals = self.ret_values(st, i)?;
+                    self.ret_below(st, &vals, caller, call)
+                }
                 None => self.return_exit(),
             };
         }
@@ -237,15 +242,12 @@ impl Recorder {
         Ok(vals)
     }
 
-    /// Can this side trace follow return `i` out of its bottom frame into the interpreter
-    /// frame below? Then that frame's closure and the CALL instruction it made.
-    fn below_caller(&self, st: &State, i: Instr) -> Option<(Gc<LuaClosure>, Instr)> {
+    /// Can this side trace follow a return out of its bottom frame into the interpreter
+    /// frame below (not one that `closes` upvalues)? Then that frame's closure and the CALL
+    /// instruction it made.
+    fn below_caller(&self, st: &State, closes: bool) -> Option<(Gc<LuaClosure>, Instr)> {
         const MAX_BELOW: u32 = 8;
-        if self.side.is_none() || self.below >= MAX_BELOW || self.root_fi == 0 {
-            return None;
-        }
-        // A return that closes upvalues or to-be-closed variables stays interpreted.
-        if i.op() == Bc::Return && i.k() {
+        if self.side.is_none() || self.below >= MAX_BELOW || self.root_fi == 0 || closes {
             return None;
         }
         let ts = st.ts();
@@ -266,16 +268,15 @@ impl Recorder {
         (plain && fits).then_some((cc, call))
     }
 
-    /// Return instruction `i` out of the bottom frame into `caller`, whose instruction
-    /// `call` made the call (checked by `below_caller`).
+    /// Return `vals` out of the bottom frame into `caller`, whose instruction `call` made
+    /// the call (checked by `below_caller`).
     fn ret_below(
         &mut self,
         st: &mut State,
-        i: Instr,
+        vals: &[Ref],
         caller: Gc<LuaClosure>,
         call: Instr,
     ) -> RecResult<()> {
-        let vals = self.ret_values(st, i)?;
         let ret_pc = st.ts().frames[self.root_fi - 1].pc;
         let proto = self.em.ir.kptr(std::rc::Rc::as_ptr(&caller.proto) as usize);
         let k = (ret_pc as i64) << 8 | self.below as i64;
@@ -297,8 +298,31 @@ impl Recorder {
         };
         self.root_fi -= 1;
         self.below += 1;
+        self.root_tail = false;
         self.ensure_slot(base - 1);
-        self.place_results(func, &vals, call.c() as i32 - 1);
+        self.place_results(func, vals, call.c() as i32 - 1);
+        Ok(())
+    }
+
+    /// May this side trace follow a tail call from its bottom frame (the callee takes
+    /// over the frame, `root_tail`)? Not from a vararg frame, whose function slot is not
+    /// just below its base.
+    fn root_tail_ok(&self, st: &State) -> bool {
+        let f0 = &self.frames[0];
+        let me = &st.ts().frames[self.root_fi];
+        self.side.is_some()
+            && !f0.closure.proto.is_vararg
+            && self.base_abs as isize + f0.base as isize == me.base as isize
+            && me.base == me.func + 1
+    }
+
+    /// A tail call `i` from the bottom frame that closes upvalues (k): guard that there is
+    /// nothing to close (else the exit lets the interpreter do it).
+    fn close_root(&mut self, i: Instr) -> RecResult<()> {
+        if i.k() {
+            let level = self.frames[0].base;
+            self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
+        }
         Ok(())
     }
 
@@ -572,7 +596,7 @@ impl Recorder {
     /// TAILCALL from an inlined frame: the callee replaces the frame (a tail call from the
     /// root frame leaves the trace there, like a return).
     pub fn tailcall(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
-        if self.frames.len() == 1 {
+        if self.frames.len() == 1 && !self.root_tail_ok(st) {
             return self.return_exit();
         }
         let a = i.a();
@@ -593,6 +617,13 @@ impl Recorder {
                 let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
                 self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
                 self.protos.push(cl.proto.clone());
+                let root = self.frames.len() == 1;
+                if root {
+                    if cl.proto.is_vararg {
+                        return self.return_exit();
+                    }
+                    self.close_root(i)?;
+                }
                 let cur = self.frames.pop().expect("inlined frame");
                 for (j, &v) in vals.iter().enumerate() {
                     self.set_slot(cur.func + j as i32, v);
@@ -608,6 +639,7 @@ impl Recorder {
                 // The callee takes over the frame, as the interpreter reuses it (a
                 // metamethod frame stays one).
                 self.frames.last_mut().expect("frame").meta = cur.meta;
+                self.root_tail |= root;
                 Ok(())
             }
             Value::LightFn(nf) => {
@@ -616,6 +648,16 @@ impl Recorder {
                 };
                 let k = self.konst(f.v);
                 self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
+                if self.frames.len() == 1 {
+                    // `return native(...)` from the bottom frame: its results return out
+                    // of it (or the interpreter does the call and the return).
+                    let Some((caller, call)) = self.below_caller(st, false) else {
+                        return self.return_exit();
+                    };
+                    self.close_root(i)?;
+                    let results = self.builtin(st, b, fslot, nargs)?;
+                    return self.ret_below(st, &results, caller, call);
+                }
                 let results = self.builtin(st, b, fslot, nargs)?;
                 let cur = self.frames.pop().expect("inlined frame");
                 self.finish_frame(&cur, &results)

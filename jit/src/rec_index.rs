@@ -116,13 +116,7 @@ impl Recorder {
                             self.guard_meta(mref, None)?;
                             return Ok(Some(self.em.ir.knil()));
                         }
-                        // Not the metatable's identity but its shape: objects that each
-                        // have their own `{__index = Class}` share one trace.
-                        Some(mt) => {
-                            let null = self.em.ir.kptr(0);
-                            self.guard(Op::Ne, Ty::Ptr, mref, null, 0)?;
-                            (mt, mref)
-                        }
+                        Some(mt) => (mt, mref),
                     }
                 }
                 Value::Str(_) => {
@@ -141,7 +135,10 @@ impl Recorder {
                 _ => return Err(Abort::with(Reason::NyiType, "index")),
             };
             // Follow __index: a table, or a function called (inlined) with (t, key).
-            let (h, href) = self.meta_field_in(st, mt.1, mt.0, Tm::Index)?;
+            let (h, href) = match obj.v {
+                Value::Table(_) => self.meta_field_shaped(st, mt.1, mt.0, Tm::Index)?,
+                _ => self.meta_field_in(st, mt.1, mt.0, Tm::Index)?,
+            };
             match h {
                 Value::Nil => return Ok(Some(self.em.ir.knil())),
                 Value::Table(_) => {
@@ -162,16 +159,6 @@ impl Recorder {
         self.guard_meta(mref, mt)
     }
 
-    /// Metatable `mt`'s field for event `tm` (see `meta_field`).
-    pub fn meta_field_of(
-        &mut self,
-        st: &mut State,
-        mt: Gc<Table>,
-        tm: Tm,
-    ) -> RecResult<(Value, Ref)> {
-        self.meta_field(st, mt, tm)
-    }
-
     /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
     fn guard_meta(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
         let k = match mt {
@@ -190,6 +177,22 @@ impl Recorder {
     fn meta_field(&mut self, st: &mut State, mt: Gc<Table>, tm: Tm) -> RecResult<(Value, Ref)> {
         let mr = self.konst(Value::Table(mt));
         self.meta_field_in(st, mr, mt, tm)
+    }
+
+    /// The field for event `tm` of the metatable loaded as `mref` (now `mt`), found by
+    /// the metatable's shape rather than its identity: only its presence is guarded, so
+    /// objects that each have their own metatable of one shape (`{__index = Class}`) share
+    /// one trace.
+    pub fn meta_field_shaped(
+        &mut self,
+        st: &mut State,
+        mref: Ref,
+        mt: Gc<Table>,
+        tm: Tm,
+    ) -> RecResult<(Value, Ref)> {
+        let null = self.em.ir.kptr(0);
+        self.guard(Op::Ne, Ty::Ptr, mref, null, 0)?;
+        self.meta_field_in(st, mref, mt, tm)
     }
 
     /// The field for event `tm` of metatable `mt`, whose IR is `mr` (a constant when its
@@ -310,6 +313,13 @@ impl Recorder {
                 let p = self.array_slot(t.r, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
             }
+            // A key present in the hash part: its node, guarded to hold a value still (the
+            // lookup gives a shared nil for an absent key, which must never be written).
+            Value::Int(k) if !tab.get_int(k).is_nil() => {
+                let p = self.emit(Op::TGetInt, Ty::Ptr, t.r, key.r, 0)?;
+                self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
+                (Dest::Slot(p), tab.get_int(k), false)
+            }
             Value::Int(k) => (Dest::Insert, tab.get_int(k), false),
             Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
                 Some(_) => {
@@ -323,9 +333,13 @@ impl Recorder {
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
+        let hash_int =
+            matches!(key.v, Value::Int(k) if (k as u64).wrapping_sub(1) >= tab.limit() as u64);
         match (&dest, tab.metatable()) {
             (Dest::Slot(p), Some(_)) if !old.is_nil() => {
-                self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
+                if !hash_int {
+                    self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
+                }
                 checked_present = true;
             }
             (_, mt) => {

@@ -43,6 +43,9 @@ pub struct Limits {
     pub maxdepth: u32,
     /// Times one prototype may appear among the inlined frames (recursion unrolling).
     pub maxrecursion: u32,
+    /// Back-edges of loops without a trace a side trace may still record through (counted
+    /// down as it does).
+    pub loopunroll: u32,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             maxsnap: 500,
             maxdepth: 10,
             maxrecursion: 2,
+            loopunroll: 15,
         }
     }
 }
@@ -129,6 +133,8 @@ pub struct SideStart {
     pub root_fi: usize,
     pub base_abs: usize,
     pub below: u32,
+    /// The exit's bottom frame made a tail call (`Snapshot::root_tail`).
+    pub root_tail: bool,
 }
 
 pub struct Recorder {
@@ -148,6 +154,11 @@ pub struct Recorder {
     /// Interpreter frames between `frames[0]` and the frame of the trace's base (side
     /// traces that returned out of their root frame: LuaJIT's RETF).
     pub below: u32,
+    /// `frames[0]` is a function the bottom frame tail-called (side traces only): the
+    /// interpreter's frame still holds the caller until an exit rebuilds it, so the trace
+    /// may not link (the target would run with the caller's closure) until it returns out
+    /// of it.
+    pub root_tail: bool,
     /// After an instruction that left a variable number of values: the slot of the top.
     pub top: Option<i32>,
     /// The instruction being recorded set `top` (else it is cleared after it).
@@ -211,6 +222,7 @@ impl Recorder {
             slots: vec![Ref::NONE; limit as usize],
             bias: 0,
             below: 0,
+            root_tail: false,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -242,6 +254,7 @@ impl Recorder {
             root_fi,
             base_abs,
             below,
+            root_tail,
         } = at;
         let ts = st.ts();
         let root = &ts.frames[root_fi];
@@ -262,6 +275,7 @@ impl Recorder {
             slots: Vec::new(),
             bias: 0,
             below,
+            root_tail,
             top: None,
             top_set: false,
             cur_snap: None,
@@ -282,11 +296,12 @@ impl Recorder {
             let rel = |abs: usize| (abs as isize - base_abs as isize) as i32;
             let base = rel(f.base);
             let limit = base + c.maxstacksize as i32;
-            let (fref, func, ret_pc) = if i == 0 && below == 0 {
+            let (fref, func, ret_pc) = if i == 0 && below == 0 && !root_tail {
                 (fn_ref, -1, 0)
             } else if i == 0 {
-                // (FNROOT is the closure of the frame the parent returned out of, not
-                // this one: loaded from the function slot when first needed.)
+                // (FNROOT is the closure of the frame the parent returned out of or
+                // tail-called from, not this one: loaded from the function slot when
+                // first needed.)
                 (Ref::NONE, rel(f.func), 0)
             } else {
                 // (Loaded from the function slot when first needed: the parent guarded
@@ -440,6 +455,7 @@ impl Recorder {
             frames,
             top: self.top,
             below: self.below,
+            root_tail: self.root_tail,
         }
     }
 
@@ -791,6 +807,11 @@ impl Recorder {
     /// A root trace gets here when the recorded iteration left its loop: its looping path
     /// becomes a side trace linking back to it.
     pub fn return_exit(&mut self) -> RecResult<()> {
+        if self.side.is_some() && self.nrecorded <= 1 {
+            // A side trace that would only give the return back to the interpreter is no
+            // better than the exit it starts from.
+            return Err(Reason::ReturnLeave.into());
+        }
         self.link = Some(0);
         Ok(())
     }
@@ -802,9 +823,20 @@ impl Recorder {
 
     /// A backward jump to loop header `target` is about to be taken. The root trace's own
     /// loop closes at the interpreter's control point; any other loop header ends the trace
-    /// with a link to the header's trace, if it has one.
+    /// with a link to the header's trace, if it has one. A side trace records on through a
+    /// loop without a trace (a loop whose root traces abort, such as an outer loop around
+    /// an inner loop with a trace): it may then reach a loop it links to (LuaJIT's loop
+    /// unrolling in side traces, `loopunroll` back-edges at most).
     pub fn back_edge(&mut self, target: usize) -> RecResult<()> {
         if self.is_root_loop(target) {
+            return Ok(());
+        }
+        let traced = self.frame().closure.proto.trace_at(target) != 0;
+        if !traced && self.side.is_some() {
+            if self.limits.loopunroll == 0 {
+                return Err(Reason::LoopUnroll.into());
+            }
+            self.limits.loopunroll -= 1;
             return Ok(());
         }
         self.link_to(target)
@@ -819,6 +851,9 @@ impl Recorder {
         let t = self.frame().closure.proto.trace_at(target);
         if t == 0 {
             return Err(Reason::InnerLoop.into());
+        }
+        if self.root_tail {
+            return Err(Reason::TailLink.into());
         }
         let deep_ok = self.side.is_some()
             && self.top.is_none()

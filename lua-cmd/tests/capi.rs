@@ -1,6 +1,6 @@
 //! The C API from C: a test module (tests/capi/capitest.c, built here with the `cc` crate as
 //! a shared object) loaded with `require` by tests/capi/capitest.lua, under our `lua` in
-//! three JIT modes and under reference Lua (`reflua`, which exports its API as PUC's `lua`
+//! four JIT modes and under reference Lua (`reflua`, which exports its API as PUC's `lua`
 //! does), comparing stdout and exit status byte for byte. Reference Lua and our API are
 //! never linked into one binary (they define the same symbols): they meet only here, across
 //! a process boundary.
@@ -14,7 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const LUA: &str = env!("CARGO_BIN_EXE_lua");
-const MODES: [&[&str]; 3] = [&["-joff"], &[], &["-Ohotloop=1"]];
+const MODES: [&[&str]; 4] = [
+    &["-joff"],
+    &[],
+    &["-Ohotloop=1"],
+    &["-Ohotloop=1", "-Ohotexit=1"],
+];
 const DEBIAN_DIR: &str = "/usr/lib/x86_64-linux-gnu/lua/5.4";
 
 fn src_dir() -> PathBuf {

@@ -1,4 +1,4 @@
--- Branches in hot loops that flip: never taken for 300 iterations then always (the side exit gets hot), taken at iteration 1 only, alternating patterns of period 2, 3 and 57, a branch whose body changes a variable's type, and if-chains where each arm becomes hot in turn.  -- jit-traces>=7
+-- Branches in hot loops that flip: never taken for 300 iterations then always (the side exit gets hot), taken at iteration 1 only, alternating patterns of period 2, 3 and 57, a branch whose body changes a variable's type, and if-chains where each arm becomes hot in turn.  -- jit-traces>=7 -- jit-side>=7
 -- never taken, then always taken from iteration k on
 local function flip(k)
   local a, b = 0, 0

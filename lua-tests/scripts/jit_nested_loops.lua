@@ -1,4 +1,4 @@
--- Nested hot loops: the inner loop gets hot first and then meets values from the outer loop of another type (float bounds, a string element, a float accumulator), inner loops running 0, 1 or many times, loops in a called function, a loop in a loop in a loop with break at each level.  -- jit-traces>=14
+-- Nested hot loops: the inner loop gets hot first and then meets values from the outer loop of another type (float bounds, a string element, a float accumulator), inner loops running 0, 1 or many times, loops in a called function, a loop in a loop in a loop with break at each level.  -- jit-traces>=14 -- jit-side>=10
 -- the inner loop's bound becomes a float, its accumulator a float, its data a string
 local function inner_sum(row, limit)
   local s = 0

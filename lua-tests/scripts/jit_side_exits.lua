@@ -1,4 +1,4 @@
--- Rarely taken branches inside hot loops (side exits), and loops that exit early.  -- jit-traces>=4
+-- Rarely taken branches inside hot loops (side exits), and loops that exit early.  -- jit-traces>=4 -- jit-side>=2
 local counts = { a = 0, b = 0, c = 0 }
 for i = 1, 5000 do
   if i % 1000 == 0 then counts.c = counts.c + 1

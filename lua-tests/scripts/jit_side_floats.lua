@@ -1,4 +1,4 @@
--- Side traces entered straight from their parent's exit take over every value the parent holds in registers, floats in all XMM registers included (many floats live across a branch that turns hot).  -- jit-traces>=2
+-- Side traces entered straight from their parent's exit take over every value the parent holds in registers, floats in all XMM registers included (many floats live across a branch that turns hot).  -- jit-traces>=2 -- jit-side>=1
 
 local function run(n, flip)
   local a, b, c, d = 1.5, 2.25, 3.125, 4.0625

@@ -1,4 +1,4 @@
--- Side traces that return out of their trace's frame into the caller (RETF) and link to loops of other frames: recursive backtracking, results of every count, callers of other kinds (pcall, vararg, a different call site), and errors after such a return.  -- jit-traces>=4
+-- Side traces that return out of their trace's frame into the caller (RETF) and link to loops of other frames: recursive backtracking, results of every count, callers of other kinds (pcall, vararg, a different call site), and errors after such a return.  -- jit-traces>=4 -- jit-side>=16
 
 -- recursive search: each level's loop is the same trace, entered at many depths
 local function queens(n)

@@ -1,4 +1,4 @@
--- Conditions in hot loops on values whose type changes (nil, false, true, 0, "", table, function) at iteration 1, 57, 300: if/while/and/or/not, and a while loop whose condition stops being a number.  -- jit-traces>=8
+-- Conditions in hot loops on values whose type changes (nil, false, true, 0, "", table, function) at iteration 1, 57, 300: if/while/and/or/not, and a while loop whose condition stops being a number.  -- jit-traces>=8 -- jit-side>=10
 -- only nil and false are false; 0, "" and empty tables are true
 local values = { 1, 0, "", {}, false, nil, true, 0.0, print }
 local function truth_counts(k)

@@ -19,11 +19,14 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The JIT modes every script runs in, as `(name, options before the script name)`.
-pub const MODES: [(&str, &[&str]); 3] = [
+/// The JIT modes every script runs in, as `(name, options before the script name)`: off,
+/// on, every loop hot at once, and every loop and every exit hot at once (side traces
+/// everywhere).
+pub const MODES: [(&str, &[&str]); 4] = [
     ("-joff", &["-joff"]),
     ("default", &[]),
     ("-Ohotloop=1", &["-Ohotloop=1"]),
+    ("-Ohotexit=1", &["-Ohotloop=1", "-Ohotexit=1"]),
 ];
 
 /// Per-process time limit unless `LUA_TESTS_TIMEOUT` (seconds) says otherwise.
@@ -63,54 +66,58 @@ pub struct Markers {
     /// `-- jit-traces>=N`: run with `-Ohotloop=1`, the script must compile at least `N` traces,
     /// as `jit.stats().traces` reports after it ran (see [`JIT_STATS_WRAPPER`]).
     pub jit_traces: Option<u64>,
+    /// `-- jit-side>=N`: likewise, at least `N` of them side traces (`jit.stats().side`).
+    pub jit_side: Option<u64>,
 }
 
-/// The text that starts a trace-count marker; the count follows it directly.
+/// The texts that start the count markers; the count follows directly.
 const JIT_TRACES_MARKER: &str = "-- jit-traces>=";
+const JIT_SIDE_MARKER: &str = "-- jit-side>=";
+
+/// The count after `marker` in line `first`, if the marker is there. A marker without a count
+/// after it (`-- jit-traces>=x`, `-- jit-traces=3`) is an error, not a marker quietly ignored.
+fn count_marker(first: &str, marker: &str) -> Result<Option<u64>, String> {
+    match first.find(marker) {
+        Some(at) => {
+            let rest = &first[at + marker.len()..];
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(rest, |end| &rest[..end]);
+            match digits.parse::<u64>() {
+                Ok(n) => Ok(Some(n)),
+                Err(_) => Err(format!(
+                    "malformed marker: '{marker}' must be followed by a count, got {rest:?}"
+                )),
+            }
+        }
+        None if first.contains(marker.trim_end_matches(">=")) => Err(format!(
+            "malformed marker: a count marker is written '{marker}N'"
+        )),
+        None => Ok(None),
+    }
+}
 
 impl Markers {
-    /// Read the markers from the first line of `source`. A trace-count marker without a count
-    /// after it (`-- jit-traces>=x`, `-- jit-traces=3`) is an error, not a marker quietly ignored.
+    /// Read the markers from the first line of `source` (see [`count_marker`] for the
+    /// count markers).
     pub fn parse(source: &str) -> Result<Markers, String> {
         let first = source.lines().next().unwrap_or("");
-        let jit_traces = match first.find(JIT_TRACES_MARKER) {
-            Some(at) => {
-                let rest = &first[at + JIT_TRACES_MARKER.len()..];
-                let digits = rest
-                    .find(|c: char| !c.is_ascii_digit())
-                    .map_or(rest, |end| &rest[..end]);
-                match digits.parse::<u64>() {
-                    Ok(n) => Some(n),
-                    Err(_) => {
-                        return Err(format!(
-                            "malformed marker: '{JIT_TRACES_MARKER}' must be followed by a \
-                             number of traces, got {rest:?}"
-                        ))
-                    }
-                }
-            }
-            None if first.contains("-- jit-traces") => {
-                return Err(format!(
-                    "malformed marker: the trace-count marker is written '{JIT_TRACES_MARKER}N'"
-                ))
-            }
-            None => None,
-        };
         Ok(Markers {
             nondeterministic: first.contains("-- nondeterministic"),
             expect_error: first.contains("-- expect-error"),
-            jit_traces,
+            jit_traces: count_marker(first, JIT_TRACES_MARKER)?,
+            jit_side: count_marker(first, JIT_SIDE_MARKER)?,
         })
     }
 }
 
-/// The JIT mode a `-- jit-traces>=N` script is counted in: every loop is hot at once.
+/// The JIT mode the count markers are checked in: every loop is hot at once.
 pub const JIT_TRACES_OPTION: &str = "-Ohotloop=1";
 
 /// The Lua program that counts a script's traces, run as `ourlua -Ohotloop=1 <wrapper>
 /// <script>`: it loads the script, runs it under `pcall` (so an expect-error script still gets
 /// counted) and then writes one line to stderr, either `JIT-STATS traces=<n>` with
-/// `jit.stats().traces`, or `JIT-STATS missing: <why>` when there is no `jit` module, no
+/// `jit.stats().traces` (and ` side=<n>` when `jit.stats().side` is an integer), or `JIT-STATS missing: <why>` when there is no `jit` module, no
 /// `jit.stats`, or it does not return a table with an integer `traces`. An error of the script
 /// is written as a `JIT-SCRIPT-ERROR <message>` line before it. The functions it needs are
 /// captured before the script runs, so a script that replaces globals does not break it.
@@ -141,15 +148,24 @@ else
   elseif mtype(stats.traces) ~= "integer" then
     why = "jit.stats().traces is not an integer (" .. tostring(stats.traces) .. ")"
   else
-    stderr:write(format("JIT-STATS traces=%d\n", stats.traces))
+    local side = mtype(stats.side) == "integer" and format(" side=%d", stats.side) or ""
+    stderr:write(format("JIT-STATS traces=%d%s\n", stats.traces, side))
     return
   end
 end
 stderr:write("JIT-STATS missing: ", why, "\n")
 "#;
 
-/// The trace count a [`JIT_STATS_WRAPPER`] run reported on stderr, or why there is none.
-pub fn parse_jit_stats(stderr: &[u8]) -> Result<u64, String> {
+/// The counts a [`JIT_STATS_WRAPPER`] run reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitCounts {
+    pub traces: u64,
+    /// Absent when the `jit` module does not count side traces.
+    pub side: Option<u64>,
+}
+
+/// The counts a [`JIT_STATS_WRAPPER`] run reported on stderr, or why there are none.
+pub fn parse_jit_stats(stderr: &[u8]) -> Result<JitCounts, String> {
     let err = String::from_utf8_lossy(stderr);
     let Some(line) = err.lines().rev().find(|l| l.starts_with("JIT-STATS ")) else {
         return Err("the wrapper reported no JIT-STATS line".to_string());
@@ -158,26 +174,51 @@ pub fn parse_jit_stats(stderr: &[u8]) -> Result<u64, String> {
     if let Some(why) = report.strip_prefix("missing: ") {
         return Err(why.to_string());
     }
-    report
-        .strip_prefix("traces=")
-        .and_then(|n| n.trim().parse::<u64>().ok())
-        .ok_or_else(|| format!("unreadable report {line:?}"))
+    let unreadable = || format!("unreadable report {line:?}");
+    let mut words = report.split_whitespace();
+    let count =
+        |w: Option<&str>, key: &str| w.and_then(|w| w.strip_prefix(key)?.parse::<u64>().ok());
+    let traces = count(words.next(), "traces=").ok_or_else(unreadable)?;
+    let side = match words.next() {
+        None => None,
+        w => Some(count(w, "side=").ok_or_else(unreadable)?),
+    };
+    Ok(JitCounts { traces, side })
 }
 
 /// Whether a [`JIT_STATS_WRAPPER`] run shows at least `expected` traces: `None` when it does,
 /// else the failure (`expected at least N traces, got M`, or why no count came back).
 pub fn check_jit_traces(expected: u64, run: &Outcome, limit: Duration) -> Option<String> {
+    check_jit_count(expected, "traces", |c| Some(c.traces), run, limit)
+}
+
+/// Whether a [`JIT_STATS_WRAPPER`] run shows at least `expected` side traces (as
+/// [`check_jit_traces`]).
+pub fn check_jit_side(expected: u64, run: &Outcome, limit: Duration) -> Option<String> {
+    check_jit_count(expected, "side traces", |c| c.side, run, limit)
+}
+
+fn check_jit_count(
+    expected: u64,
+    what: &str,
+    pick: fn(&JitCounts) -> Option<u64>,
+    run: &Outcome,
+    limit: Duration,
+) -> Option<String> {
     if run.exit == Exit::TimedOut {
         return Some(format!(
-            "counting traces: timed out after {}s",
+            "counting {what}: timed out after {}s",
             limit.as_secs()
         ));
     }
-    match parse_jit_stats(&run.stderr) {
+    let counts = parse_jit_stats(&run.stderr).and_then(|c| {
+        pick(&c).ok_or_else(|| format!("jit.stats() has no integer count of {what}"))
+    });
+    match counts {
         Ok(got) if got >= expected => None,
-        Ok(got) => Some(format!("expected at least {expected} traces, got {got}")),
+        Ok(got) => Some(format!("expected at least {expected} {what}, got {got}")),
         Err(why) => {
-            let mut msg = format!("expected at least {expected} traces, cannot count them: {why}");
+            let mut msg = format!("expected at least {expected} {what}, cannot count them: {why}");
             if run.exit != Exit::Code(0) {
                 msg.push_str(&format!(
                     " ({}; stderr: {})",
@@ -516,7 +557,11 @@ mod tests {
         assert_eq!(m.jit_traces, Some(7));
         assert!(m.nondeterministic);
         assert_eq!(Markers::parse("").unwrap().jit_traces, None);
+        let m = Markers::parse("-- branchy -- jit-traces>=2 -- jit-side>=1\n").unwrap();
+        assert_eq!((m.jit_traces, m.jit_side), (Some(2), Some(1)));
         for bad in [
+            "-- jit-side>=",
+            "-- jit-side=1",
             "-- jit-traces>=",
             "-- jit-traces>=x",
             "-- jit-traces>= 3",
@@ -531,11 +576,19 @@ mod tests {
 
     #[test]
     fn jit_stats_lines_are_read_and_judged() {
-        assert_eq!(parse_jit_stats(b"JIT-STATS traces=5\n"), Ok(5));
+        let counts = |traces, side| Ok(JitCounts { traces, side });
+        assert_eq!(parse_jit_stats(b"JIT-STATS traces=5\n"), counts(5, None));
+        assert_eq!(
+            parse_jit_stats(b"JIT-STATS traces=5 side=2\n"),
+            counts(5, Some(2))
+        );
         assert_eq!(
             parse_jit_stats(b"Lua warning: x\nJIT-SCRIPT-ERROR a.lua:1: e\nJIT-STATS traces=0\n"),
-            Ok(0)
+            counts(0, None)
         );
+        assert!(parse_jit_stats(b"JIT-STATS traces=5 side=x\n")
+            .unwrap_err()
+            .contains("unreadable"));
         assert_eq!(
             parse_jit_stats(b"JIT-STATS missing: there is no jit module\n"),
             Err("there is no jit module".to_string())
@@ -552,8 +605,17 @@ mod tests {
             stderr: err.as_bytes().to_vec(),
         };
         let limit = Duration::from_secs(5);
-        let ok = run(Exit::Code(0), "JIT-STATS traces=4\n");
+        let ok = run(Exit::Code(0), "JIT-STATS traces=4 side=3\n");
         assert_eq!(check_jit_traces(4, &ok, limit), None);
+        assert_eq!(check_jit_side(3, &ok, limit), None);
+        assert_eq!(
+            check_jit_side(4, &ok, limit).as_deref(),
+            Some("expected at least 4 side traces, got 3")
+        );
+        let no_side = run(Exit::Code(0), "JIT-STATS traces=4\n");
+        assert!(check_jit_side(1, &no_side, limit)
+            .unwrap()
+            .contains("no integer count of side traces"));
         assert_eq!(
             check_jit_traces(5, &ok, limit).as_deref(),
             Some("expected at least 5 traces, got 4")

@@ -1,5 +1,5 @@
 //! The script runner: every `lua-tests/scripts/*.lua` under reference Lua 5.4 (`reflua`) and under
-//! our `lua` (`ourlua`) in the three JIT modes, comparing stdout exactly and the error outcome.
+//! our `lua` (`ourlua`) in the four JIT modes, comparing stdout exactly and the error outcome.
 //!
 //! Rules (docs/testing.md has the long form):
 //! - cwd is `lua-tests/scripts` and the script is named by its file name, so chunknames in error
@@ -22,8 +22,9 @@
 use std::path::{Path, PathBuf};
 
 use lua_tests::{
-    check_jit_traces, first_difference, list_scripts, parallel_map, run_with_timeout, scripts_dir,
-    timeout, workers, Exit, Outcome, Script, JIT_STATS_WRAPPER, JIT_TRACES_OPTION, MODES,
+    check_jit_side, check_jit_traces, first_difference, list_scripts, parallel_map,
+    run_with_timeout, scripts_dir, timeout, workers, Exit, Outcome, Script, JIT_STATS_WRAPPER,
+    JIT_TRACES_OPTION, MODES,
 };
 
 const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
@@ -113,9 +114,16 @@ fn check_script(script: &Script, wrapper: &Wrapper) -> Vec<(String, String)> {
             compare(script, &reference, &ours).map(|r| (mode.to_string(), r))
         })
         .collect();
-    if let Some(expected) = script.markers.jit_traces {
+    let m = &script.markers;
+    if m.jit_traces.is_some() || m.jit_side.is_some() {
         let counted = wrapper.run(&[], script);
-        if let Some(why) = check_jit_traces(expected, &counted, timeout()) {
+        let traces = m
+            .jit_traces
+            .and_then(|n| check_jit_traces(n, &counted, timeout()));
+        let side = m
+            .jit_side
+            .and_then(|n| check_jit_side(n, &counted, timeout()));
+        for why in traces.into_iter().chain(side) {
             failures.push((JIT_TRACES_OPTION.to_string(), why));
         }
     }

@@ -37,13 +37,15 @@ impl Mode {
 }
 
 /// The modes a program runs in: the baseline `-joff` first, then the JIT at hot-loop
-/// thresholds 1 (every loop is hot at once), 2, 7 and 56 (LuaJIT's default).
+/// thresholds 1 (every loop is hot at once), 2, 7 and 56 (LuaJIT's default), and with every
+/// loop and every exit hot at once (side traces from the first exit on).
 pub fn jit_modes() -> Vec<Mode> {
     let mut modes = vec![Mode::new("-joff", &["-joff"])];
     for n in [1, 2, 7, 56] {
         let opt = format!("-Ohotloop={n}");
         modes.push(Mode::new(&opt, &[&opt]));
     }
+    modes.push(Mode::new("-Ohotexit=1", &["-Ohotloop=1", "-Ohotexit=1"]));
     modes
 }
 
