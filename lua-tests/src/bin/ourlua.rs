@@ -1,7 +1,7 @@
 //! `ourlua`: our `lua` command as a library call, so the script runner tests the same code path
 //! as the real binary. Accepts the JIT options (`-joff`, `-jon`, `-Ohotloop=N`) before the script.
 //!
-//! Like the `lua` binary (repl/src/main.rs), `main` is the C entry point, so Rust's start-up
+//! Like the `lua` binary (lua-cmd/src/main.rs), `main` is the C entry point, so Rust's start-up
 //! code neither ignores SIGPIPE nor reopens closed standard descriptors: the process sees
 //! what a C `lua` sees.
 
