@@ -49,14 +49,17 @@ impl Recorder {
         let uv = f.closure.upval(i);
         let uvr = self.emit(Op::UpRef, Ty::Ptr, fn_ref, Ref::NONE, i as i64)?;
         let addr = self.emit(Op::UpAddr, Ty::Ptr, uvr, Ref::NONE, 0)?;
-        let p = uv.v.get() as usize;
-        let base = st.ts().stack.as_ptr() as usize + self.base_abs * 16;
-        if p >= base && p < base + 16 * f.limit as usize {
+        // The trace's slots run from the bottom frame's function slot (below 0 after a
+        // return out of the base frame) to the current frame's limit.
+        let p = uv.v.get() as isize;
+        let base = st.ts().stack.as_ptr() as isize + self.base_abs as isize * 16;
+        let lo = self.frames[0].func.min(0);
+        if p >= base + 16 * lo as isize && p < base + 16 * f.limit as isize {
             let s = ((p - base) / 16) as i32;
             self.guard(Op::UpInFrame, Ty::Ptr, addr, Ref::NONE, s as i64)?;
             return Ok(UpLoc::Slot(s));
         }
-        self.guard(Op::UpOutFrame, Ty::Ptr, addr, Ref::NONE, 0)?;
+        self.guard(Op::UpOutFrame, Ty::Ptr, addr, Ref::NONE, lo as i64)?;
         Ok(UpLoc::Mem(addr))
     }
 

@@ -129,3 +129,27 @@ local function drain(n)
   return out, left, head, tail
 end
 print("queue", drain(5000))
+
+-- 8. after a return out of the trace's frame, a local of the caller is written and read back
+-- through a closure's upvalue (the open upvalue points below the trace's base)
+local function inner(n)
+  local s = 0
+  for i = 1, n do s = s + i end
+  return s
+end
+local function outer(rounds)
+  local count = 0
+  local function get() return count end
+  local acc = 0
+  for r = 1, rounds do
+    count = count + inner(r % 5 + 3)
+    acc = acc + get()
+  end
+  return acc, count
+end
+local function driver()
+  local t = 0
+  for _ = 1, 50 do local a, c = outer(40); t = t + a + c end
+  return t
+end
+print("upvalue below", driver())
