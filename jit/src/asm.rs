@@ -788,12 +788,15 @@ impl Asm<'_> {
                 );
             }
             Op::UpOutFrame => {
+                // Outside slots k (the lowest the trace holds, <= 0) .. max_slot.
                 let s = self.gsrc(ins.a);
                 self.gload(TMP, s);
                 let e = self.exit();
-                let ext = 16 * self.max_slot;
+                let lo = 16 * ins.k as i32;
+                let ext = 16 * self.max_slot - lo;
                 a!(self.ops
                     ; sub Rq(TMP), r14
+                    ; sub Rq(TMP), lo
                     ; cmp Rq(TMP), ext
                     ; jb =>e
                 );

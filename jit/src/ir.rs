@@ -100,7 +100,7 @@ macro_rules! for_each_irop {
             UpRef,  "r-x", "L",   "upvalue k of closure a (the UpVal object)";
             UpAddr, "r--", "L",   "the address of upvalue a's value";
             UpInFrame, "r-x", "Gv", "guard: upvalue value address a is the trace's stack slot k";
-            UpOutFrame, "r--", "Gv", "guard: upvalue value address a is outside the trace's stack slots";
+            UpOutFrame, "r--", "Gv", "guard: upvalue value address a is outside the trace's stack slots (from slot k, <= 0, up)";
             Barrier, "r-x", "SXv", "write barrier on object a (k: 0 table, 1 upvalue)";
             // Helper calls.
             TNew,   "--x", "AX",  "a new table (k: array size << 32 | hash size)";

@@ -12,7 +12,7 @@
 //! `__index` field like any string key (by the metatable's shape, so objects that each have
 //! their own `{__index = Class}` share a trace), then continues with that table. Writes follow PUC's fast path: a store to a
 //! present non-nil entry needs no metatable check; otherwise the metatable must be absent
-//! (guarded) or have no `__newindex`.
+//! (guarded) or have no `__newindex` (looked up by its shape).
 //!
 //! Upvalues: an open upvalue that points into the trace's own stack slots is that slot (a
 //! guard checks the address), so the trace and the upvalue see the same value; any other
@@ -49,14 +49,17 @@ impl Recorder {
         let uv = f.closure.upval(i);
         let uvr = self.emit(Op::UpRef, Ty::Ptr, fn_ref, Ref::NONE, i as i64)?;
         let addr = self.emit(Op::UpAddr, Ty::Ptr, uvr, Ref::NONE, 0)?;
-        let p = uv.v.get() as usize;
-        let base = st.ts().stack.as_ptr() as usize + self.base_abs * 16;
-        if p >= base && p < base + 16 * f.limit as usize {
+        // The trace's slots run from the bottom frame's function slot (below 0 after a
+        // return out of the base frame) to the current frame's limit.
+        let p = uv.v.get() as isize;
+        let base = st.ts().stack.as_ptr() as isize + self.base_abs as isize * 16;
+        let lo = self.frames[0].func.min(0);
+        if p >= base + 16 * lo as isize && p < base + 16 * f.limit as isize {
             let s = ((p - base) / 16) as i32;
             self.guard(Op::UpInFrame, Ty::Ptr, addr, Ref::NONE, s as i64)?;
             return Ok(UpLoc::Slot(s));
         }
-        self.guard(Op::UpOutFrame, Ty::Ptr, addr, Ref::NONE, 0)?;
+        self.guard(Op::UpOutFrame, Ty::Ptr, addr, Ref::NONE, lo as i64)?;
         Ok(UpLoc::Mem(addr))
     }
 
@@ -170,13 +173,6 @@ impl Recorder {
         };
         self.guard(Op::Eq, Ty::Ptr, mref, k, 0)?;
         Ok(())
-    }
-
-    /// Metatable `mt`'s field for event `tm` (the metatable's identity is already guarded):
-    /// its value now and its IR (guarded like any table read).
-    fn meta_field(&mut self, st: &mut State, mt: Gc<Table>, tm: Tm) -> RecResult<(Value, Ref)> {
-        let mr = self.konst(Value::Table(mt));
-        self.meta_field_in(st, mr, mt, tm)
     }
 
     /// The field for event `tm` of the metatable loaded as `mref` (now `mt`), found by
@@ -344,9 +340,11 @@ impl Recorder {
             }
             (_, mt) => {
                 let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
-                self.guard_meta(mref, mt)?;
+                if mt.is_none() {
+                    self.guard_meta(mref, None)?;
+                }
                 if let Some(mt) = mt {
-                    let (h, href) = self.meta_field(st, mt, Tm::NewIndex)?;
+                    let (h, href) = self.meta_field_shaped(st, mref, mt, Tm::NewIndex)?;
                     match h {
                         Value::Nil => {}
                         Value::LuaFn(_) => {
@@ -410,9 +408,11 @@ impl Recorder {
             Value::Str(_) => self.emit(Op::FLoad, Ty::Int, v.r, Ref::NONE, Field::StrLen as i64)?,
             Value::Table(tab) => {
                 let mref = self.emit(Op::FLoad, Ty::Ptr, v.r, Ref::NONE, Field::TabMeta as i64)?;
-                self.guard_meta(mref, tab.metatable())?;
+                if tab.metatable().is_none() {
+                    self.guard_meta(mref, None)?;
+                }
                 if let Some(mt) = tab.metatable() {
-                    let (h, href) = self.meta_field(st, mt, Tm::Len)?;
+                    let (h, href) = self.meta_field_shaped(st, mref, mt, Tm::Len)?;
                     match h {
                         Value::Nil => {}
                         // __len(t, t), its first result to R[A].

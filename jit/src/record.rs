@@ -571,6 +571,11 @@ impl Recorder {
         }
         self.pc = pc;
         self.cur_snap = None;
+        if self.enters_traced_loop(pc) {
+            // Entering a loop that has a trace: go on in it rather than record (and then
+            // exit from) a copy of its first iteration.
+            return self.link_to(pc);
+        }
         let i = self.frame().closure.proto.code[pc];
         self.top_set = false;
         self.record_op(st, pc, i)?;
@@ -580,6 +585,19 @@ impl Recorder {
             self.top = None;
         }
         Ok(())
+    }
+
+    /// Is `pc` of the current frame the header of a loop with a trace, reached after the
+    /// first instruction (as LuaJIT's traces link at a `JLOOP`), where `link_to` can link?
+    /// Not the recording loop's own header, which closes the loop instead.
+    fn enters_traced_loop(&self, pc: usize) -> bool {
+        self.nrecorded > 1
+            && !self.is_root_loop(pc)
+            && self.frame().closure.proto.trace_at(pc) != 0
+            && !self.root_tail
+            && self.top.is_none()
+            && (self.frames.len() == 1
+                || (self.side.is_some() && self.frames.iter().all(|f| f.meta.is_none())))
     }
 
     /// Set the stack top after an instruction that leaves a variable number of values.

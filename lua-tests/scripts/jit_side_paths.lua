@@ -129,3 +129,53 @@ local function drain(n)
   return out, left, head, tail
 end
 print("queue", drain(5000))
+
+-- 8. after a return out of the trace's frame, a local of the caller is written and read back
+-- through a closure's upvalue (the open upvalue points below the trace's base)
+local function inner(n)
+  local s = 0
+  for i = 1, n do s = s + i end
+  return s
+end
+local function outer(rounds)
+  local count = 0
+  local function get() return count end
+  local acc = 0
+  for r = 1, rounds do
+    count = count + inner(r % 5 + 3)
+    acc = acc + get()
+  end
+  return acc, count
+end
+local function driver()
+  local t = 0
+  for _ = 1, 50 do local a, c = outer(40); t = t + a + c end
+  return t
+end
+print("upvalue below", driver())
+
+-- 9. stores of new keys and lengths of objects with their own metatables: most have none of
+-- __newindex and __len, some have them (same class, other metatable shapes)
+local C = {}
+local logged = 0
+local function newobj(i)
+  local mt = {__index = C}
+  if i % 7 == 0 then
+    mt.__newindex = function(t, k, v) logged = logged + 1; rawset(t, k, v * 2) end
+  end
+  if i % 11 == 0 then mt.__len = function() return 100 end end
+  return setmetatable({i}, mt)
+end
+local objs = {}
+for i = 1, 200 do objs[i] = newobj(i) end
+local lens = 0
+for r = 1, 5 do
+  for i = 1, #objs do
+    local o = objs[i]
+    o["k" .. (r % 3)] = r + i
+    lens = lens + #o
+  end
+end
+local vals = 0
+for i = 1, #objs do vals = vals + (objs[i].k0 or 0) + objs[i].k1 + objs[i].k2 end
+print("meta shapes", logged, lens, vals)
