@@ -120,7 +120,8 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::TNew => t == Ty::Tab,
             Op::TLen => t == Ty::Int && ta == Ty::Tab,
             Op::TGetInt => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Int,
-            Op::TGetStr => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Str,
+            // (A metatable looked up by shape is a loaded pointer, guarded non-null.)
+            Op::TGetStr => t == Ty::Ptr && matches!(ta, Ty::Tab | Ty::Ptr) && tb == Ty::Str,
             Op::NewRef => t == Ty::Ptr && ta == Ty::Tab && matches!(tb, Ty::Int | Ty::Str),
             Op::Concat => {
                 t == Ty::Str
@@ -143,8 +144,11 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             let Some(sn) = ir.snaps.get(s) else {
                 return err("guard without a snapshot");
             };
+            // Slots below the base frame's registers are those of frames the trace returned
+            // out of to (RETF), and the function slot a tail call from it wrote.
+            let below_ok = sn.below > 0 || sn.root_tail;
             for &(slot, r) in &sn.entries {
-                if slot < 0 {
+                if slot < 0 && !below_ok {
                     return err("snapshot entry below the root frame");
                 }
                 let defined = r.is_const() && r.idx() < ir.k.len() || !r.is_const() && r.idx() < i;
@@ -153,7 +157,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                 }
             }
             for f in &sn.frames {
-                if f.func < 0 {
+                if f.func < 0 && sn.below == 0 {
                     return err("snapshot frame below the root frame");
                 }
             }
