@@ -47,8 +47,11 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                 }
                 return Ok(());
             }
+            // A PHI's right operand is the value at the end of an iteration: usually made
+            // in the loop body, but it may be a value from before the loop (the left operand
+            // of another PHI, carried one more iteration: the PHI moves are parallel).
             let ok = if phi_right {
-                r.idx() < n && ir.loop_start.is_some_and(|l| r.idx() > l)
+                r.idx() < n && ir.loop_start.is_some()
             } else {
                 r.idx() < i
             };
