@@ -153,6 +153,7 @@ pub struct JitState {
     pub mcode: mcode::Mcode,
     pub stats: Stats,
     builtins: Rc<builtins::Builtins>,
+    liveness: Rc<liveness::LivenessCache>,
     /// Aborts so far per loop (prototype address, pc): the backoff.
     penalty: HashMap<(usize, usize), u32>,
     /// Prototypes `jit.off(f)` excluded.
@@ -219,6 +220,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             recording: None,
             stats: Stats::default(),
             builtins,
+            liveness: Default::default(),
             penalty: HashMap::new(),
             nojit: HashSet::new(),
             disabled: false,
@@ -346,7 +348,7 @@ impl Jit {
             loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
-        let rec = record::Recorder::new(st, pc, s.builtins.clone(), limits);
+        let rec = record::Recorder::new(st, pc, s.builtins.clone(), s.liveness.clone(), limits);
         s.queue_start(st, no, pc, None);
         let ts = st.ts();
         ts.hook_mask |= HOOK_RECORD;
@@ -372,7 +374,8 @@ impl Jit {
             loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
-        let rec = record::Recorder::new_side(st, at, s.builtins.clone(), limits);
+        let rec =
+            record::Recorder::new_side(st, at, s.builtins.clone(), s.liveness.clone(), limits);
         s.queue_start(st, no, rec.start_pc, Some((parent.no, at.exit)));
         let ts = st.ts();
         let proto = ts.frames[at.root_fi]

@@ -15,6 +15,39 @@
 
 use lua_core::opcodes::{Instr, Op};
 use lua_core::proto::Proto;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+/// The liveness of the prototypes recordings met, kept from one recording to the next (side
+/// traces record through the functions their parents did). Keyed by the prototype's address:
+/// the weak reference held with it keeps that address from being reused, and a prototype that
+/// died is recomputed if its address comes back; dead entries are dropped as the map grows.
+#[derive(Default)]
+pub struct LivenessCache {
+    map: RefCell<HashMap<usize, CacheEntry>>,
+}
+
+/// A prototype (held weakly) and its liveness.
+type CacheEntry = (Weak<Proto>, Rc<Liveness>);
+
+impl LivenessCache {
+    pub fn get(&self, p: &Rc<Proto>) -> Rc<Liveness> {
+        let key = Rc::as_ptr(p) as usize;
+        let mut m = self.map.borrow_mut();
+        if let Some((w, l)) = m.get(&key) {
+            if w.strong_count() > 0 {
+                return l.clone();
+            }
+        }
+        if m.len() >= 1024 {
+            m.retain(|_, (w, _)| w.strong_count() > 0);
+        }
+        let l = Rc::new(Liveness::of(p));
+        m.insert(key, (Rc::downgrade(p), l.clone()));
+        l
+    }
+}
 
 /// A set of registers (at most 256).
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]

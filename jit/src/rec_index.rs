@@ -270,6 +270,11 @@ impl Recorder {
             Field::TabNodeLen as i64,
         )?;
         match tab.jit_find_str(s) {
+            // A key that is not a constant is looked up (HREFK guards a constant key).
+            Some(_) if !kr.is_const() => {
+                let p = self.emit(Op::TGetStr, Ty::Ptr, tref, kr, 0)?;
+                Ok((Some(p), tab.get_str(s)))
+            }
             Some(n) => {
                 let kl = self.em.ir.kint(tab.hash_len() as i64);
                 self.guard(Op::Eq, Ty::Int, nlen, kl, 0)?;
@@ -317,6 +322,14 @@ impl Recorder {
                 (Dest::Slot(p), tab.get_int(k), false)
             }
             Value::Int(k) => (Dest::Insert, tab.get_int(k), false),
+            // A key that is not a constant: its node by lookup, guarded to hold a value
+            // (the lookup gives a shared nil for an absent key, never to be written).
+            Value::Str(s) if s.is_short() && !key.r.is_const() && !tab.get_str(s).is_nil() => {
+                let p = self.emit(Op::TGetStr, Ty::Ptr, t.r, key.r, 0)?;
+                self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
+                (Dest::Slot(p), tab.get_str(s), true)
+            }
+            Value::Str(s) if s.is_short() && !key.r.is_const() => (Dest::Insert, Value::Nil, true),
             Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
                 Some(_) => {
                     let (loc, old) = self.raw_get_str(t.r, tab, key.r, s)?;
@@ -329,11 +342,15 @@ impl Recorder {
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
-        let hash_int =
-            matches!(key.v, Value::Int(k) if (k as u64).wrapping_sub(1) >= tab.limit() as u64);
+        // (Slots found by a lookup helper are guarded non-nil already.)
+        let looked_up = match key.v {
+            Value::Int(k) => (k as u64).wrapping_sub(1) >= tab.limit() as u64,
+            Value::Str(_) => !key.r.is_const(),
+            _ => false,
+        };
         match (&dest, tab.metatable()) {
             (Dest::Slot(p), Some(_)) if !old.is_nil() => {
-                if !hash_int {
+                if !looked_up {
                     self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
                 }
                 checked_present = true;

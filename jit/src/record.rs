@@ -26,7 +26,7 @@ use crate::abort::{Abort, Reason, RecResult};
 use crate::builtins::Builtins;
 use crate::fold::{Emitted, Emitter};
 use crate::ir::{Ins, Ir, Op, Ref, SnapFrame, Snapshot, Ty};
-use crate::liveness::Liveness;
+use crate::liveness::{Liveness, LivenessCache};
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
 use lua_core::opcodes::{Instr, Op as Bc};
@@ -185,13 +185,20 @@ pub struct Recorder {
     pub link: Option<u32>,
     /// Address of the state's interrupt flag (Ctrl-C): every trace iteration checks it.
     pub interrupt: usize,
-    /// Register liveness of the functions met so far (for pruning snapshots).
-    liveness: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<Liveness>>>,
+    /// Register liveness of the functions met (for pruning snapshots), shared by all
+    /// recordings.
+    liveness: std::rc::Rc<LivenessCache>,
 }
 
 impl Recorder {
     /// Start recording at loop header `pc` of the thread's top frame (a Lua frame).
-    pub fn new(st: &State, pc: usize, builtins: std::rc::Rc<Builtins>, limits: Limits) -> Recorder {
+    pub fn new(
+        st: &State,
+        pc: usize,
+        builtins: std::rc::Rc<Builtins>,
+        liveness: std::rc::Rc<LivenessCache>,
+        limits: Limits,
+    ) -> Recorder {
         let ts = st.ts();
         let fi = ts.frames.len() - 1;
         let fr = &ts.frames[fi];
@@ -236,7 +243,7 @@ impl Recorder {
             side: None,
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
-            liveness: Default::default(),
+            liveness,
         }
     }
 
@@ -246,6 +253,7 @@ impl Recorder {
         st: &State,
         at: SideStart,
         builtins: std::rc::Rc<Builtins>,
+        liveness: std::rc::Rc<LivenessCache>,
         limits: Limits,
     ) -> Recorder {
         let SideStart {
@@ -289,7 +297,7 @@ impl Recorder {
             side: Some((parent, exit)),
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
-            liveness: Default::default(),
+            liveness,
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {
             let c = f.closure.expect("inlined frames are Lua frames");
@@ -408,12 +416,7 @@ impl Recorder {
 
     /// Liveness of the registers of `p`.
     fn liveness(&self, p: &std::rc::Rc<lua_core::proto::Proto>) -> std::rc::Rc<Liveness> {
-        let key = std::rc::Rc::as_ptr(p) as usize;
-        self.liveness
-            .borrow_mut()
-            .entry(key)
-            .or_insert_with(|| std::rc::Rc::new(Liveness::of(p)))
-            .clone()
+        self.liveness.get(p)
     }
 
     /// The current state as a snapshot resuming at `pc` of the innermost frame. Registers

@@ -47,8 +47,11 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                 }
                 return Ok(());
             }
+            // A PHI's right operand is the value at the end of an iteration: usually made
+            // in the loop body, but it may be a value from before the loop (the left operand
+            // of another PHI, carried one more iteration: the PHI moves are parallel).
             let ok = if phi_right {
-                r.idx() < n && ir.loop_start.is_some_and(|l| r.idx() > l)
+                r.idx() < n && ir.loop_start.is_some()
             } else {
                 r.idx() < i
             };
@@ -120,7 +123,8 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::TNew => t == Ty::Tab,
             Op::TLen => t == Ty::Int && ta == Ty::Tab,
             Op::TGetInt => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Int,
-            Op::TGetStr => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Str,
+            // (A metatable looked up by shape is a loaded pointer, guarded non-null.)
+            Op::TGetStr => t == Ty::Ptr && matches!(ta, Ty::Tab | Ty::Ptr) && tb == Ty::Str,
             Op::NewRef => t == Ty::Ptr && ta == Ty::Tab && matches!(tb, Ty::Int | Ty::Str),
             Op::Concat => {
                 t == Ty::Str
@@ -143,8 +147,11 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             let Some(sn) = ir.snaps.get(s) else {
                 return err("guard without a snapshot");
             };
+            // Slots below the base frame's registers are those of frames the trace returned
+            // out of to (RETF), and the function slot a tail call from it wrote.
+            let below_ok = sn.below > 0 || sn.root_tail;
             for &(slot, r) in &sn.entries {
-                if slot < 0 {
+                if slot < 0 && !below_ok {
                     return err("snapshot entry below the root frame");
                 }
                 let defined = r.is_const() && r.idx() < ir.k.len() || !r.is_const() && r.idx() < i;
@@ -153,7 +160,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                 }
             }
             for f in &sn.frames {
-                if f.func < 0 {
+                if f.func < 0 && sn.below == 0 {
                     return err("snapshot frame below the root frame");
                 }
             }

@@ -1,4 +1,4 @@
--- Metatables swapped under hot loops: setmetatable at iteration k (1, 2, 57, 300) going __index table -> __index function -> no metatable, the same metatable's __index field reassigned, chained __index, and __newindex appearing and disappearing mid-loop.  -- jit-traces>=7 -- jit-side>=20
+-- Metatables swapped under hot loops: setmetatable at iteration k (1, 2, 57, 300) going __index table -> __index function -> no metatable, the same metatable's __index field reassigned, chained __index, and __newindex appearing and disappearing mid-loop.  -- jit-traces>=7 -- jit-side>=3
 local base = { v = 1 }
 local function getter(_, key) return key == "v" and 100 or nil end
 

@@ -1,4 +1,4 @@
--- Hot loops reading fields whose type changes (integer, float, string, table, nil, function), a table replaced mid-loop by one of another shape (at iteration 1, 2, 57, 300), a base that turns into a string, rehashing while a field is read.  -- jit-traces>=11 -- jit-side>=15
+-- Hot loops reading fields whose type changes (integer, float, string, table, nil, function), a table replaced mid-loop by one of another shape (at iteration 1, 2, 57, 300), a base that turns into a string, rehashing while a field is read.  -- jit-traces>=11 -- jit-side>=5
 -- a field changing type at fixed points of one loop
 local obj = { x = 0 }
 local kinds = {}
