@@ -98,12 +98,23 @@ pub struct Params<'a> {
     pub entry: Entry<'a>,
     /// Where a final `LINK` jumps to.
     pub link_addr: usize,
-    /// Before that jump: the slot of the target's base (relative to this trace's base) and
-    /// the frames this trace returned out of (RETF), when it did.
-    pub link_rebase: (i32, u32),
+    /// Before that jump: where the target's base frame is, when this trace returned out of
+    /// frames (RETF) first.
+    pub link_rebase: LinkRebase,
     /// A link into the loop of an inlined frame: the frames to push first (they live as
     /// long as the code), and the loop header's pc.
     pub link_frames: Option<(*const crate::ir::SnapFrame, usize, u32)>,
+}
+
+/// The frame a trace that returned out of its base frame (RETF) links in: its base and
+/// function slots (relative to this trace's base), its extra arguments (a vararg function),
+/// and the frames returned out of (0: no rebase).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkRebase {
+    pub base: i32,
+    pub func: i32,
+    pub nextra: u32,
+    pub popped: u32,
 }
 
 /// Number of exits the code of `ir` has (one per guard, one for a link to the
@@ -138,8 +149,8 @@ struct Asm<'a> {
     trace_no: u32,
     exit_table: usize,
     link_addr: usize,
-    /// Slot shift and frames popped before the final link (see `Params::link_rebase`).
-    link_rebase: (i32, u32),
+    /// The frame the final link goes on in (see `Params::link_rebase`).
+    link_rebase: LinkRebase,
     link_frames: Option<(*const crate::ir::SnapFrame, usize, u32)>,
     exits: Vec<u32>,
     exit_ins: Vec<u32>,
@@ -367,16 +378,21 @@ impl Asm<'_> {
                 self.store_slot(slot, ty, s);
             }
         }
-        let (shift, popped) = self.link_rebase;
+        let LinkRebase {
+            base: shift,
+            func,
+            nextra,
+            popped,
+        } = self.link_rebase;
         if popped > 0 && self.link_frames.is_none() {
             // The trace returned out of `popped` frames (RETF): the target's base frame is
-            // the one at slot `shift`, a non-vararg Lua function whose closure is in the
-            // slot below its base.
-            let fslot = 16 * (shift - 1) + 8;
+            // the one at slot `shift`, whose closure is in slot `func` (below its extra
+            // arguments for a vararg function).
+            let fslot = 16 * func + 8;
             a!(self.ops
                 ; mov Rq(TMP), [r14 + fslot]
                 ; mov [r15 + CTX_CLOSURE], Rq(TMP)
-                ; mov QWORD [r15 + CTX_NEXTRA], 0
+                ; mov QWORD [r15 + CTX_NEXTRA], nextra as i32
                 ; sub QWORD [r15 + CTX_ROOT_FI], popped as i32
                 ; add QWORD [r15 + CTX_BASE_OFF], shift
                 ; lea r14, [r14 + 16 * shift]

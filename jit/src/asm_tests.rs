@@ -26,7 +26,7 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
             exit_table: table.as_ptr(),
             entry: Entry::Root,
             link_addr: 0,
-            link_rebase: (0, 0),
+            link_rebase: crate::asm::LinkRebase::default(),
             link_frames: None,
         },
     )

@@ -218,7 +218,8 @@ pub extern "C" fn jit_close_needed(ctx: *mut ExecCtx, addr: usize) -> u32 {
 /// Nonzero when the trace may return out of the frame `k & 0xff` frames below its base's
 /// frame into the frame under it: the frame is a plain Lua call (not the first frame of a
 /// nested run loop, not protected, no hook or continuation) made by a Lua function of
-/// prototype `proto` whose saved pc is `k >> 8` (the instruction after its CALL).
+/// prototype `proto` whose saved pc is `k >> 24` (the instruction after its CALL) and
+/// which has `(k >> 8) & 0xffff` extra arguments.
 pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
     guarded("return check", || {
         // SAFETY: as in jit_tnew.
@@ -227,7 +228,8 @@ pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
         let st = unsafe { &mut *c.state };
         let ts = st.ts();
         let below = (k & 0xff) as usize;
-        let pc = (k >> 8) as usize;
+        let nextra = ((k >> 8) & 0xffff) as u32;
+        let pc = (k >> 24) as usize;
         let Some(fi) = (c.root_fi as usize).checked_sub(below) else {
             return 0;
         };
@@ -243,7 +245,8 @@ pub extern "C" fn jit_retf(ctx: *mut ExecCtx, proto: usize, k: u64) -> u32 {
         let from = caller
             .closure
             .is_some_and(|cl| std::rc::Rc::as_ptr(&cl.proto) as usize == proto)
-            && caller.pc == pc;
+            && caller.pc == pc
+            && caller.nextra == nextra;
         (plain && from) as u32
     })
 }

@@ -113,7 +113,7 @@ macro_rules! for_each_irop {
             CloseChk, "--s", "GXv", "guard: no open upvalue and no to-be-closed variable at or above stack slot k";
             TNext,  "rr-", "LX",  "address of the (key, value) after key b in table a: a nil key at the end, an invalid tag for a bad key";
             GcCheck, "---", "GXv", "guard: no garbage collection step is due";
-            RetF,   "r-x", "GXv", "guard: the frame the trace returns out of (k & 0xff frames below its base's) is a plain Lua call from prototype a at pc k >> 8 (a helper reads the interpreter's frames)";
+            RetF,   "r-x", "GXv", "guard: the frame the trace returns out of (k & 0xff frames below its base's) is a plain Lua call from prototype a at pc k >> 24 with (k >> 8) & 0xffff extra arguments (a helper reads the interpreter's frames)";
             IntrCheck, "--x", "Gv", "guard: the interrupt flag (a byte at address k) is clear";
             // The end of a trace that does not loop.
             Link,   "--x", "Ev",  "store the snapshot's slots and continue in trace k (0: leave to the interpreter at the snapshot)";

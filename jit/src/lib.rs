@@ -309,12 +309,12 @@ impl Jit {
             }
             if let Some((p, e)) = r.rec.side {
                 // A side trace: the exit counts again from zero. A side trace that reached
-                // a loop without a trace (yet) waits longer each time; any other abort
-                // counts as one of the `tryside` attempts.
+                // a loop without a trace (yet), or ran through too many of them, waits longer
+                // each time; any other abort counts as one of the `tryside` attempts.
                 if let Some(Some(t)) = s.traces.get(p as usize) {
                     let e = e as usize;
                     t.exit_counts[e].set(0);
-                    if ab.reason == Reason::InnerLoop {
+                    if matches!(ab.reason, Reason::InnerLoop | Reason::LoopUnroll) {
                         t.exit_waits[e].set((t.exit_waits[e].get() + 1).min(16));
                     } else {
                         t.exit_tries[e].set(t.exit_tries[e].get() + 1);

@@ -132,7 +132,8 @@ impl Recorder {
         let f = self.frame().clone();
         let nextra = f.nextra as usize;
         let src = f.base - nextra as i32;
-        if self.frames.len() == 1 {
+        if self.frames.len() == 1 && self.below == 0 {
+            // (Below the base frame, RETF guarded the count.)
             let n = self.emit(Op::NExtra, Ty::Int, Ref::NONE, Ref::NONE, 0)?;
             let k = self.em.ir.kint(nextra as i64);
             self.guard(Op::Eq, Ty::Int, n, k, 0)?;
@@ -258,7 +259,7 @@ impl Recorder {
             && !me.fresh
             && me.handler_slot == lua_core::thread::NO_HANDLER
             && !self.frames[0].closure.proto.is_vararg
-            && !cc.proto.is_vararg;
+            && caller.nextra <= MAX_RETF_NEXTRA;
         let call = *cc.proto.code.get(caller.pc.checked_sub(1)?)?;
         let f0 = &self.frames[0];
         let fits = call.op() == Bc::Call
@@ -277,29 +278,32 @@ impl Recorder {
         caller: Gc<LuaClosure>,
         call: Instr,
     ) -> RecResult<()> {
-        let ret_pc = st.ts().frames[self.root_fi - 1].pc;
+        let cf = st.ts().frames[self.root_fi - 1];
         let proto = self.em.ir.kptr(std::rc::Rc::as_ptr(&caller.proto) as usize);
-        let k = (ret_pc as i64) << 8 | self.below as i64;
+        let k = retf_k(cf.pc, cf.nextra, self.below);
         self.guard(Op::RetF, Ty::Void, proto, Ref::NONE, k)?;
         self.protos.push(caller.proto.clone());
         let func = self.frames[0].base - 1;
         let base = func - call.a() as i32;
         let limit = base + caller.maxstacksize as i32;
+        // (A vararg caller's function slot is below its extra arguments and copied
+        // parameters; their count is guarded by RETF.)
+        let cfunc = base - 1 - (cf.base - cf.func - 1) as i32;
         self.frames[0] = RecFrame {
             base,
-            func: base - 1,
+            func: cfunc,
             closure: caller,
             fn_ref: Ref::NONE,
             ret_pc: 0,
-            nresults: st.ts().frames[self.root_fi - 1].nresults,
+            nresults: cf.nresults,
             limit,
-            nextra: 0,
+            nextra: cf.nextra,
             meta: None,
         };
         self.root_fi -= 1;
         self.below += 1;
         self.root_tail = false;
-        self.ensure_slot(base - 1);
+        self.ensure_slot(cfunc);
         self.place_results(func, vals, call.c() as i32 - 1);
         Ok(())
     }
@@ -727,4 +731,14 @@ impl Recorder {
             _ => Err(Abort::with(Reason::NyiFunc, "iterator")),
         }
     }
+}
+
+/// The largest extra-argument count of a vararg caller a RETF may return to (it is part of
+/// the guard's `k`).
+const MAX_RETF_NEXTRA: u32 = 0xffff;
+
+/// RETF's `k`: the caller's saved pc, its extra-argument count and the frames below the base
+/// frame the returning frame is (decoded by `helpers::jit_retf`).
+fn retf_k(pc: usize, nextra: u32, below: u32) -> i64 {
+    (pc as i64) << 24 | (nextra as i64) << 8 | below as i64
 }

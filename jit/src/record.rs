@@ -1081,6 +1081,11 @@ impl Recorder {
             }
             _ => return Err(Abort::with(Reason::NyiType, "FORPREP")),
         }
+        // Entering the loop: link to its trace; a side trace records on into a loop
+        // without one (its back-edges count against `loopunroll`).
+        if self.side.is_some() && self.frame().closure.proto.trace_at(header) == 0 {
+            return Ok(());
+        }
         self.link_to(header)
     }
 

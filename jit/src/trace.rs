@@ -271,7 +271,12 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         exit_table: exit_table.as_ptr(),
         entry,
         link_addr: pl.link.map_or(0, |t| t.body_addr()),
-        link_rebase: (rec.frames[0].base, rec.below),
+        link_rebase: crate::asm::LinkRebase {
+            base: rec.frames[0].base,
+            func: rec.frames[0].func,
+            nextra: rec.frames[0].nextra,
+            popped: rec.below,
+        },
         link_frames: link_frames
             .as_ref()
             .map(|(f, pc)| (f.as_ptr(), f.len(), *pc)),

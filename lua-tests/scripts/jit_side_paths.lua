@@ -179,3 +179,27 @@ end
 local vals = 0
 for i = 1, #objs do vals = vals + (objs[i].k0 or 0) + objs[i].k1 + objs[i].k2 end
 print("meta shapes", logged, lens, vals)
+
+-- 10. returns into vararg callers (a main chunk's loop calling a function with loops; a
+-- vararg driver called with different numbers of extra arguments)
+local function work(n)
+  local s = 0
+  for i = 1, n do s = s + i % 7 end
+  for i = 1, 3 do s = s + i end
+  return s
+end
+local function vdrive(rounds, ...)
+  local extra = select("#", ...)
+  local t = 0
+  for r = 1, rounds do t = t + work(r % 9 + 2) + extra end
+  return t, ...
+end
+local vt = 0
+for k = 1, 30 do
+  if k % 3 == 0 then vt = vt + vdrive(50)
+  elseif k % 3 == 1 then vt = vt + vdrive(50, 1, 2)
+  else vt = vt + vdrive(50, "a", "b", "c", "d") end
+end
+local mt = 0
+for r = 1, 400 do mt = mt + work(r % 5 + 1) end
+print("vararg callers", vt, mt, select("#", vdrive(3, 1, 2, 3)))
