@@ -395,8 +395,8 @@ impl Recorder {
 
     /// Look `event` up in the metatables of `ops` in turn and inline a call of the first
     /// found with `args`, its return finishing the instruction as `ret` says. A table's
-    /// metatable is looked in by shape (`meta_field_shaped`); a number is passed over (numbers have no metatable); anything
-    /// else aborts. False if no operand has the metamethod.
+    /// metatable is looked in by shape (`table_meta_field`); a number is passed over
+    /// (numbers have no metatable); anything else aborts. False if no operand has the metamethod.
     fn meta_call(
         &mut self,
         st: &mut State,
@@ -413,18 +413,9 @@ impl Recorder {
                 }
                 return Err(nyi());
             };
-            let m = self.emit(
-                Op::FLoad,
-                Ty::Ptr,
-                o.r,
-                Ref::NONE,
-                crate::ir::Field::TabMeta as i64,
-            )?;
-            let Some(mt) = t.metatable() else {
-                self.guard_metatable(m, None)?;
+            let Some((h, href)) = self.table_meta_field(st, o.r, t, event)? else {
                 continue;
             };
-            let (h, href) = self.meta_field_shaped(st, m, mt, event)?;
             match h {
                 Value::Nil => continue,
                 Value::LuaFn(_) => {

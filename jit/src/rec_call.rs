@@ -258,15 +258,23 @@ impl Recorder {
         let plain = me.kind == lua_core::thread::CallKind::Normal
             && !me.fresh
             && me.handler_slot == lua_core::thread::NO_HANDLER
-            && !self.frames[0].closure.proto.is_vararg
             && caller.nextra <= MAX_RETF_NEXTRA;
         let call = *cc.proto.code.get(caller.pc.checked_sub(1)?)?;
-        let f0 = &self.frames[0];
         let fits = call.op() == Bc::Call
             && me.func == caller.base + call.a()
-            && me.base == me.func + 1
-            && self.base_abs as isize + f0.base as isize == me.base as isize;
+            && self.bottom_frame_fixed(st);
         (plain && fits).then_some((cc, call))
+    }
+
+    /// Is the bottom frame a non-vararg function's whose registers start just above its
+    /// function slot, where the recorder has them? (Returns and tail calls out of it move
+    /// values to that slot.)
+    fn bottom_frame_fixed(&self, st: &State) -> bool {
+        let f0 = &self.frames[0];
+        let me = &st.ts().frames[self.root_fi];
+        !f0.closure.proto.is_vararg
+            && me.base == me.func + 1
+            && self.base_abs as isize + f0.base as isize == me.base as isize
     }
 
     /// Return `vals` out of the bottom frame into `caller`, whose instruction `call` made
@@ -309,15 +317,9 @@ impl Recorder {
     }
 
     /// May this side trace follow a tail call from its bottom frame (the callee takes
-    /// over the frame, `root_tail`)? Not from a vararg frame, whose function slot is not
-    /// just below its base.
+    /// over the frame, `root_tail`)?
     fn root_tail_ok(&self, st: &State) -> bool {
-        let f0 = &self.frames[0];
-        let me = &st.ts().frames[self.root_fi];
-        self.side.is_some()
-            && !f0.closure.proto.is_vararg
-            && self.base_abs as isize + f0.base as isize == me.base as isize
-            && me.base == me.func + 1
+        self.side.is_some() && self.bottom_frame_fixed(st)
     }
 
     /// A tail call `i` from the bottom frame that closes upvalues (k): guard that there is
@@ -555,7 +557,7 @@ impl Recorder {
                 if tab.metatable().is_some() {
                     return Err(nyi());
                 }
-                self.guard_metatable(cur, None)?;
+                self.guard_meta(cur, None)?;
                 self.emit(Op::SetMeta, Ty::Void, t.r, m.r, 0)?;
                 vec![t.r]
             }

@@ -101,7 +101,8 @@ impl Recorder {
     ) -> RecResult<Option<Ref>> {
         let mut obj = t;
         for _ in 0..16 {
-            let mt = match obj.v {
+            // Follow __index: a table, or a function called (inlined) with (t, key).
+            let (h, href) = match obj.v {
                 Value::Table(tab) => {
                     let (loc, found) = self.raw_get(obj.r, tab, key)?;
                     if !found.is_nil() {
@@ -112,35 +113,27 @@ impl Recorder {
                     if let Some(ptr) = loc {
                         self.guard(Op::VLoad, Ty::Nil, ptr, Ref::NONE, 0)?;
                     }
-                    let mref =
-                        self.emit(Op::FLoad, Ty::Ptr, obj.r, Ref::NONE, Field::TabMeta as i64)?;
-                    match tab.metatable() {
-                        None => {
-                            self.guard_meta(mref, None)?;
-                            return Ok(Some(self.em.ir.knil()));
-                        }
-                        Some(mt) => (mt, mref),
+                    match self.table_meta_field(st, obj.r, tab, Tm::Index)? {
+                        None => return Ok(Some(self.em.ir.knil())),
+                        Some(field) => field,
                     }
                 }
                 Value::Str(_) => {
-                    // Strings index their type metatable (the string library).
+                    // Strings index their type metatable (the string library), guarded
+                    // by identity.
                     let mt = st.type_meta[lua_core::layout::TAG_STR as usize];
                     let slot = &st.type_meta[lua_core::layout::TAG_STR as usize]
                         as *const Option<Gc<Table>> as usize;
                     let p = self.em.ir.kptr(slot);
                     let mref = self.emit(Op::FLoad, Ty::Ptr, p, Ref::NONE, Field::Raw as i64)?;
                     self.guard_meta(mref, mt)?;
-                    match mt {
-                        None => return Err(Abort::with(Reason::NyiType, "index")),
-                        Some(mt) => (mt, self.konst(Value::Table(mt))),
-                    }
+                    let Some(mt) = mt else {
+                        return Err(Abort::with(Reason::NyiType, "index"));
+                    };
+                    let mr = self.konst(Value::Table(mt));
+                    self.meta_field_in(st, mr, mt, Tm::Index)?
                 }
                 _ => return Err(Abort::with(Reason::NyiType, "index")),
-            };
-            // Follow __index: a table, or a function called (inlined) with (t, key).
-            let (h, href) = match obj.v {
-                Value::Table(_) => self.meta_field_shaped(st, mt.1, mt.0, Tm::Index)?,
-                _ => self.meta_field_in(st, mt.1, mt.0, Tm::Index)?,
             };
             match h {
                 Value::Nil => return Ok(Some(self.em.ir.knil())),
@@ -158,12 +151,7 @@ impl Recorder {
     }
 
     /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
-    pub fn guard_metatable(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
-        self.guard_meta(mref, mt)
-    }
-
-    /// Guard that the metatable loaded as `mref` is `mt` (or that there is none).
-    fn guard_meta(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
+    pub fn guard_meta(&mut self, mref: Ref, mt: Option<Gc<Table>>) -> RecResult<()> {
         let k = match mt {
             None => self.em.ir.kptr(0),
             Some(mt) => {
@@ -175,20 +163,25 @@ impl Recorder {
         Ok(())
     }
 
-    /// The field for event `tm` of the metatable loaded as `mref` (now `mt`), found by
-    /// the metatable's shape rather than its identity: only its presence is guarded, so
-    /// objects that each have their own metatable of one shape (`{__index = Class}`) share
-    /// one trace.
-    pub fn meta_field_shaped(
+    /// The field for event `tm` of the metatable of table `t` (IR `tref`), found by the
+    /// metatable's shape rather than its identity: only its presence is guarded, so objects
+    /// that each have their own metatable of one shape (`{__index = Class}`) share one
+    /// trace. None when `t` has no metatable (guarded).
+    pub fn table_meta_field(
         &mut self,
         st: &mut State,
-        mref: Ref,
-        mt: Gc<Table>,
+        tref: Ref,
+        t: Gc<Table>,
         tm: Tm,
-    ) -> RecResult<(Value, Ref)> {
+    ) -> RecResult<Option<(Value, Ref)>> {
+        let mref = self.emit(Op::FLoad, Ty::Ptr, tref, Ref::NONE, Field::TabMeta as i64)?;
+        let Some(mt) = t.metatable() else {
+            self.guard_meta(mref, None)?;
+            return Ok(None);
+        };
         let null = self.em.ir.kptr(0);
         self.guard(Op::Ne, Ty::Ptr, mref, null, 0)?;
-        self.meta_field_in(st, mref, mt, tm)
+        self.meta_field_in(st, mref, mt, tm).map(Some)
     }
 
     /// The field for event `tm` of metatable `mt`, whose IR is `mr` (a constant when its
@@ -304,30 +297,36 @@ impl Recorder {
             return Err(Abort::with(Reason::NyiType, "newindex"));
         };
         let vty = self.em.ir.ty(v.r);
-        // Where the value goes: a slot found now (address IR) or a key to insert.
+        // Where the value goes.
         enum Dest {
+            /// A slot found now (address IR).
             Slot(Ref),
+            /// A present key's node, found by the lookup helper and guarded to hold a value
+            /// still (the helper gives a shared nil for an absent key, never to be written).
+            Found(Ref),
+            /// A key to insert.
             Insert,
         }
+        let lookup = if matches!(key.v, Value::Int(_)) {
+            Op::TGetInt
+        } else {
+            Op::TGetStr
+        };
+        // (Integer keys in the hash part and string keys that are not constants.)
+        let mut found = || -> RecResult<Dest> {
+            let p = self.emit(lookup, Ty::Ptr, t.r, key.r, 0)?;
+            self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
+            Ok(Dest::Found(p))
+        };
         let (dest, old, string_key) = match key.v {
             Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
                 let p = self.array_slot(t.r, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
             }
-            // A key present in the hash part: its node, guarded to hold a value still (the
-            // lookup gives a shared nil for an absent key, which must never be written).
-            Value::Int(k) if !tab.get_int(k).is_nil() => {
-                let p = self.emit(Op::TGetInt, Ty::Ptr, t.r, key.r, 0)?;
-                self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
-                (Dest::Slot(p), tab.get_int(k), false)
-            }
+            Value::Int(k) if !tab.get_int(k).is_nil() => (found()?, tab.get_int(k), false),
             Value::Int(k) => (Dest::Insert, tab.get_int(k), false),
-            // A key that is not a constant: its node by lookup, guarded to hold a value
-            // (the lookup gives a shared nil for an absent key, never to be written).
             Value::Str(s) if s.is_short() && !key.r.is_const() && !tab.get_str(s).is_nil() => {
-                let p = self.emit(Op::TGetStr, Ty::Ptr, t.r, key.r, 0)?;
-                self.guard(Op::NotNil, Ty::Void, p, Ref::NONE, 0)?;
-                (Dest::Slot(p), tab.get_str(s), true)
+                (found()?, tab.get_str(s), true)
             }
             Value::Str(s) if s.is_short() && !key.r.is_const() => (Dest::Insert, Value::Nil, true),
             Value::Str(s) if s.is_short() => match tab.jit_find_str(s) {
@@ -342,41 +341,22 @@ impl Recorder {
         // Metamethods: none for a present non-nil entry (PUC's fast path); else the
         // metatable must be absent or have no __newindex.
         let mut checked_present = false;
-        // (Slots found by a lookup helper are guarded non-nil already.)
-        let looked_up = match key.v {
-            Value::Int(k) => (k as u64).wrapping_sub(1) >= tab.limit() as u64,
-            Value::Str(_) => !key.r.is_const(),
-            _ => false,
-        };
         match (&dest, tab.metatable()) {
+            (Dest::Found(_), Some(_)) => checked_present = true,
             (Dest::Slot(p), Some(_)) if !old.is_nil() => {
-                if !looked_up {
-                    self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
-                }
+                self.guard(Op::NotNil, Ty::Void, *p, Ref::NONE, 0)?;
                 checked_present = true;
             }
-            (_, mt) => {
-                let mref = self.emit(Op::FLoad, Ty::Ptr, t.r, Ref::NONE, Field::TabMeta as i64)?;
-                if mt.is_none() {
-                    self.guard_meta(mref, None)?;
-                }
-                if let Some(mt) = mt {
-                    let (h, href) = self.meta_field_shaped(st, mref, mt, Tm::NewIndex)?;
+            _ => {
+                if let Some((h, href)) = self.table_meta_field(st, t.r, tab, Tm::NewIndex)? {
                     match h {
                         Value::Nil => {}
                         Value::LuaFn(_) => {
                             // The key is absent (or nil): __newindex(t, key, v) runs instead.
                             // Guard that it still is.
                             let p = match dest {
-                                Dest::Slot(p) => p,
-                                Dest::Insert => {
-                                    let op = if matches!(key.v, Value::Int(_)) {
-                                        Op::TGetInt
-                                    } else {
-                                        Op::TGetStr
-                                    };
-                                    self.emit(op, Ty::Ptr, t.r, key.r, 0)?
-                                }
+                                Dest::Slot(p) | Dest::Found(p) => p,
+                                Dest::Insert => self.emit(lookup, Ty::Ptr, t.r, key.r, 0)?,
                             };
                             self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
                             let f = Opnd { r: href, v: h };
@@ -391,17 +371,12 @@ impl Recorder {
         // The writes. Nil stored to an absent key is no write at all (no key is created):
         // guard that the key is still absent (or nil).
         if matches!(dest, Dest::Insert) && vty == Ty::Nil {
-            let op = if matches!(key.v, Value::Int(_)) {
-                Op::TGetInt
-            } else {
-                Op::TGetStr
-            };
-            let p = self.emit(op, Ty::Ptr, t.r, key.r, 0)?;
+            let p = self.emit(lookup, Ty::Ptr, t.r, key.r, 0)?;
             self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
             return Ok(());
         }
         let (ptr, inserted) = match dest {
-            Dest::Slot(p) => (p, false),
+            Dest::Slot(p) | Dest::Found(p) => (p, false),
             Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
         };
         self.emit(Op::VStore, vty, ptr, v.r, 0)?;
@@ -424,12 +399,7 @@ impl Recorder {
         let r = match v.v {
             Value::Str(_) => self.emit(Op::FLoad, Ty::Int, v.r, Ref::NONE, Field::StrLen as i64)?,
             Value::Table(tab) => {
-                let mref = self.emit(Op::FLoad, Ty::Ptr, v.r, Ref::NONE, Field::TabMeta as i64)?;
-                if tab.metatable().is_none() {
-                    self.guard_meta(mref, None)?;
-                }
-                if let Some(mt) = tab.metatable() {
-                    let (h, href) = self.meta_field_shaped(st, mref, mt, Tm::Len)?;
+                if let Some((h, href)) = self.table_meta_field(st, v.r, tab, Tm::Len)? {
                     match h {
                         Value::Nil => {}
                         // __len(t, t), its first result to R[A].

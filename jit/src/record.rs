@@ -26,7 +26,7 @@ use crate::abort::{Abort, Reason, RecResult};
 use crate::builtins::Builtins;
 use crate::fold::{Emitted, Emitter};
 use crate::ir::{Ins, Ir, Op, Ref, SnapFrame, Snapshot, Ty};
-use crate::liveness::{Liveness, LivenessCache};
+use crate::liveness::LivenessCache;
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
 use lua_core::opcodes::{Instr, Op as Bc};
@@ -414,17 +414,12 @@ impl Recorder {
         Ok(n)
     }
 
-    /// Liveness of the registers of `p`.
-    fn liveness(&self, p: &std::rc::Rc<lua_core::proto::Proto>) -> std::rc::Rc<Liveness> {
-        self.liveness.get(p)
-    }
-
     /// The current state as a snapshot resuming at `pc` of the innermost frame. Registers
     /// of that frame that are dead at `pc` (see `liveness`) are left out.
     pub fn take_snapshot(&self, pc: u32) -> Snapshot {
         let f = self.frame();
         let extent = f.limit.max(self.top.unwrap_or(0)) as usize;
-        let live = self.liveness(&f.closure.proto).live_at(pc as usize);
+        let live = self.liveness.get(&f.closure.proto).live_at(pc as usize);
         let mut entries = Vec::new();
         let extent = (extent as i32 + self.bias).max(0) as usize;
         for (i, &r) in self.slots.iter().enumerate().take(extent) {
@@ -852,8 +847,7 @@ impl Recorder {
         if self.is_root_loop(target) {
             return Ok(());
         }
-        let traced = self.frame().closure.proto.trace_at(target) != 0;
-        if !traced && self.side.is_some() {
+        if self.records_through(target) {
             if self.limits.loopunroll == 0 {
                 return Err(Reason::LoopUnroll.into());
             }
@@ -861,6 +855,12 @@ impl Recorder {
             return Ok(());
         }
         self.link_to(target)
+    }
+
+    /// Does this trace record on through the loop with header `target` of the current frame
+    /// (a side trace at a loop without a trace) rather than link to it?
+    fn records_through(&self, target: usize) -> bool {
+        self.side.is_some() && self.frame().closure.proto.trace_at(target) == 0
     }
 
     /// End the trace at loop header `target` of the current frame, linking to its trace.
@@ -1083,7 +1083,7 @@ impl Recorder {
         }
         // Entering the loop: link to its trace; a side trace records on into a loop
         // without one (its back-edges count against `loopunroll`).
-        if self.side.is_some() && self.frame().closure.proto.trace_at(header) == 0 {
+        if self.records_through(header) {
             return Ok(());
         }
         self.link_to(header)

@@ -581,30 +581,13 @@ pub unsafe extern "C" fn lua_compare(l: *mut LuaState, i1: c_int, i2: c_int, op:
     }
 }
 
-const ARITH_OPS: [ArithOp; 14] = [
-    ArithOp::Add,
-    ArithOp::Sub,
-    ArithOp::Mul,
-    ArithOp::Mod,
-    ArithOp::Pow,
-    ArithOp::Div,
-    ArithOp::IDiv,
-    ArithOp::BAnd,
-    ArithOp::BOr,
-    ArithOp::BXor,
-    ArithOp::Shl,
-    ArithOp::Shr,
-    ArithOp::Unm,
-    ArithOp::BNot,
-];
-
 #[no_mangle]
 pub unsafe extern "C" fn lua_arith(l: *mut LuaState, op: c_int) {
     // SAFETY: pointers from C are valid as lua.h requires (a live lua_State,
     // readable/writable buffers of the stated sizes).
     unsafe {
         api(l, |a| {
-            let Some(&aop) = ARITH_OPS.get(op as usize) else {
+            let Some(&aop) = ArithOp::ALL.get(op as usize) else {
                 return Err(a.st.error_msg("invalid option"));
             };
             let unary = matches!(aop, ArithOp::Unm | ArithOp::BNot);

@@ -66,6 +66,25 @@ pub enum ArithOp {
 }
 
 impl ArithOp {
+    /// Every operator, in declaration order, which is lua.h's `LUA_OPADD`..`LUA_OPBNOT`
+    /// order (`lua_arith` numbers them so).
+    pub const ALL: [ArithOp; 14] = [
+        ArithOp::Add,
+        ArithOp::Sub,
+        ArithOp::Mul,
+        ArithOp::Mod,
+        ArithOp::Pow,
+        ArithOp::Div,
+        ArithOp::IDiv,
+        ArithOp::BAnd,
+        ArithOp::BOr,
+        ArithOp::BXor,
+        ArithOp::Shl,
+        ArithOp::Shr,
+        ArithOp::Unm,
+        ArithOp::BNot,
+    ];
+
     /// The metamethod event name ("__add" ...).
     pub fn event(self) -> &'static str {
         match self {
@@ -551,23 +570,6 @@ mod tests {
         }
     }
 
-    const OPS: [ArithOp; 14] = [
-        ArithOp::Add,
-        ArithOp::Sub,
-        ArithOp::Mul,
-        ArithOp::Mod,
-        ArithOp::Pow,
-        ArithOp::Div,
-        ArithOp::IDiv,
-        ArithOp::BAnd,
-        ArithOp::BOr,
-        ArithOp::BXor,
-        ArithOp::Shl,
-        ArithOp::Shr,
-        ArithOp::Unm,
-        ArithOp::BNot,
-    ];
-
     /// `^` with exponent 2 is `a*a` (PUC's luai_numpow) on every path, integer operands
     /// included. `number::arith` (string coercion, folding) once used `powf` for two
     /// integers while the interpreter loop used `a*a`; glibc's `pow` rounds these squares
@@ -676,7 +678,7 @@ mod tests {
         ];
         let mut vals: Vec<Value> = ints.iter().map(|&x| Value::Int(x)).collect();
         vals.extend(floats.iter().map(|&x| Value::Float(x)));
-        for op in OPS {
+        for op in ArithOp::ALL {
             for &a in &vals {
                 for &b in &vals {
                     let r = arith(op, a, b);
