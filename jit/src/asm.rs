@@ -744,6 +744,20 @@ impl Asm<'_> {
                 }
                 self.gfinish(d);
             }
+            Op::StrByte => {
+                let data = self.greg(ins.a, TMP2);
+                let d = self.gdst();
+                match self.ir.as_kint(ins.b) {
+                    Some(k) if k - 1 == (k - 1) as i32 as i64 => {
+                        a!(self.ops; movzx Rd(d), BYTE [Rq(data) + (k - 1) as i32]);
+                    }
+                    _ => {
+                        let i = self.greg(ins.b, TMP);
+                        a!(self.ops; movzx Rd(d), BYTE [Rq(data) + Rq(i) - 1]);
+                    }
+                }
+                self.gfinish(d);
+            }
             Op::HRefK => {
                 let nodes = self.greg(ins.a, TMP2);
                 let off = (ins.k as usize * layout::NODE_SIZE) as i32;
@@ -1355,6 +1369,10 @@ impl Asm<'_> {
                     args.push(p);
                 }
                 self.call_helper(helpers::jit_concat as *const () as usize, &args, &[]);
+            }
+            Op::StrChar => {
+                let b = ga(self, ins.a);
+                self.call_helper(helpers::jit_strchar as *const () as usize, &[ctx, b], &[]);
             }
             Op::SetMeta => {
                 let (t, m) = (ga(self, ins.a), ga(self, ins.b));

@@ -27,6 +27,8 @@ pub enum Builtin {
     IpairsAux,
     Next,
     StringLen,
+    StringByte,
+    StringChar,
     Setmetatable,
     Select,
 }
@@ -52,6 +54,8 @@ const NAMED: &[(&str, &str, Builtin)] = &[
     ("_G", "rawequal", Builtin::Rawequal),
     ("_G", "next", Builtin::Next),
     ("string", "len", Builtin::StringLen),
+    ("string", "byte", Builtin::StringByte),
+    ("string", "char", Builtin::StringChar),
     ("_G", "setmetatable", Builtin::Setmetatable),
     ("_G", "select", Builtin::Select),
 ];

@@ -164,6 +164,15 @@ pub extern "C" fn jit_concat(ctx: *mut ExecCtx, ta: u64, pa: u64, tb: u64, pb: u
     })
 }
 
+/// `string.char(b)` for a byte `b` (0..=255, guarded before): the interned string.
+pub extern "C" fn jit_strchar(ctx: *mut ExecCtx, b: u64) -> usize {
+    guarded("strchar", || {
+        // SAFETY: as in jit_tnew.
+        let st = unsafe { &mut *(*ctx).state };
+        st.intern(&[b as u8]).addr()
+    })
+}
+
 /// The key and value after key (`tk`, `pk`: tag and payload) in table `t`, written to the
 /// context's pair; their address. At the end the key is nil; for a key `next` would reject
 /// ("invalid key to 'next'") the key's tag is 0xff, which no type guard accepts, so the

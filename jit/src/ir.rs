@@ -93,6 +93,7 @@ macro_rules! for_each_irop {
             FLoad,  "r-f", "L",   "field k of object a";
             FStore, "rrf", "Sv",   "field k of object a := b";
             ARef,   "rr-", "",    "address of array slot b (1-based) at array pointer a";
+            StrByte, "rr-", "",   "byte b (1-based, in range) of the string bytes at address a, as an integer (strings never change)";
             HRefK,  "rrn", "G",   "address of node k's value at node pointer a, guarded: the node's key is constant b";
             VLoad,  "r--", "GL",  "the value at address a, guarded: its type is ty";
             NotNil, "r--", "Gv",   "guard: the value at address a is not nil";
@@ -109,6 +110,7 @@ macro_rules! for_each_irop {
             TGetStr, "rr-", "LX", "address of table a's value for string key b (a nil value if absent)";
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
+            StrChar, "r--", "AX", "the one-byte string of byte a (0..=255)";
             SetMeta, "rr-", "SXv", "setmetatable(a, b) (b a table or nil; registers a finalizer as the library does)";
             CloseChk, "--s", "GXv", "guard: no open upvalue and no to-be-closed variable at or above stack slot k";
             TNext,  "rr-", "LX",  "address of the (key, value) after key b in table a: a nil key at the end, an invalid tag for a bad key";
@@ -340,6 +342,8 @@ pub enum Field {
     TabFlags,
     /// A string's length.
     StrLen,
+    /// A string's bytes (pointer).
+    StrData,
     /// A closure's upvalue slots (pointer).
     FnUpvals,
     /// A closure's prototype's code pointer (identifies the prototype).
@@ -349,43 +353,30 @@ pub enum Field {
     Raw,
 }
 
-const FIELD_NAMES: &[&str] = &[
-    "tab.array",
-    "tab.limit",
-    "tab.node",
-    "tab.nodelen",
-    "tab.meta",
-    "tab.flags",
-    "str.len",
-    "fn.upvals",
-    "fn.code",
-    "raw",
-];
-const ALL_FIELDS: &[Field] = &[
-    Field::TabArray,
-    Field::TabLimit,
-    Field::TabNode,
-    Field::TabNodeLen,
-    Field::TabMeta,
-    Field::TabFlags,
-    Field::StrLen,
-    Field::FnUpvals,
-    Field::FnCode,
-    Field::Raw,
+/// Every field with its name in the text form, in declaration order.
+const FIELDS: &[(Field, &str)] = &[
+    (Field::TabArray, "tab.array"),
+    (Field::TabLimit, "tab.limit"),
+    (Field::TabNode, "tab.node"),
+    (Field::TabNodeLen, "tab.nodelen"),
+    (Field::TabMeta, "tab.meta"),
+    (Field::TabFlags, "tab.flags"),
+    (Field::StrLen, "str.len"),
+    (Field::StrData, "str.data"),
+    (Field::FnUpvals, "fn.upvals"),
+    (Field::FnCode, "fn.code"),
+    (Field::Raw, "raw"),
 ];
 
 impl Field {
     pub fn name(self) -> &'static str {
-        FIELD_NAMES[self as usize]
+        FIELDS[self as usize].1
     }
     pub fn from_k(k: i64) -> Field {
-        ALL_FIELDS[k as usize]
+        FIELDS[k as usize].0
     }
     pub fn from_name(s: &str) -> Option<Field> {
-        FIELD_NAMES
-            .iter()
-            .position(|n| *n == s)
-            .map(|i| ALL_FIELDS[i])
+        FIELDS.iter().find(|f| f.1 == s).map(|f| f.0)
     }
     /// Byte offset from the object address (lua-core's layout).
     pub fn offset(self) -> i32 {
@@ -398,6 +389,7 @@ impl Field {
             Field::TabMeta => TABLE_META,
             Field::TabFlags => TABLE_FLAGS,
             Field::StrLen => STR_LEN,
+            Field::StrData => STR_DATA,
             Field::FnUpvals => CLOSURE_UPVALS,
             Field::FnCode => CLOSURE_CODE,
             Field::Raw => 0,
@@ -933,6 +925,14 @@ mod tests {
         assert!(Op::TNew.allocates() && Op::TNew.calls());
         for op in ALL_OPS {
             assert_eq!(Op::from_name(op.name()), Some(*op));
+        }
+    }
+
+    #[test]
+    fn field_table_is_in_declaration_order() {
+        for (i, &(f, name)) in FIELDS.iter().enumerate() {
+            assert_eq!(f as usize, i);
+            assert_eq!(Field::from_name(name), Some(f));
         }
     }
 }

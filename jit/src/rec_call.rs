@@ -528,6 +528,43 @@ impl Recorder {
                     _ => return Err(nyi()),
                 }
             }
+            Builtin::StringByte => {
+                // string.byte(s [, i]) for one positive index: the byte if i is in range,
+                // else no result (guarded either way). A negative index or a range is NYI.
+                let s = arg(0)?;
+                let i = args.get(1).copied().unwrap_or(Opnd {
+                    r: self.em.ir.kint(1),
+                    v: Value::Int(1),
+                });
+                let (Value::Str(sv), Value::Int(n)) = (s.v, i.v) else {
+                    return Err(nyi());
+                };
+                if nargs > 2 || n < 1 {
+                    return Err(nyi());
+                }
+                let len = self.emit(Op::FLoad, Ty::Int, s.r, Ref::NONE, Field::StrLen as i64)?;
+                let one = self.em.ir.kint(1);
+                let i0 = self.emit(Op::Sub, Ty::Int, i.r, one, 0)?;
+                if n as u64 > sv.len() as u64 {
+                    self.guard(Op::UGe, Ty::Int, i0, len, 0)?;
+                    vec![]
+                } else {
+                    self.guard(Op::ULt, Ty::Int, i0, len, 0)?;
+                    let data =
+                        self.emit(Op::FLoad, Ty::Ptr, s.r, Ref::NONE, Field::StrData as i64)?;
+                    vec![self.emit(Op::StrByte, Ty::Int, data, i.r, 0)?]
+                }
+            }
+            Builtin::StringChar => {
+                let b = arg(0)?;
+                if nargs != 1 || ty(self, b) != Ty::Int {
+                    return Err(nyi());
+                }
+                let lim = self.em.ir.kint(256);
+                self.guard(Op::ULt, Ty::Int, b.r, lim, 0)?;
+                self.allocates = true;
+                vec![self.emit(Op::StrChar, Ty::Str, b.r, Ref::NONE, 0)?]
+            }
             Builtin::Rawequal => {
                 let (x, y) = (arg(0)?, arg(1)?);
                 let (tx, tyy) = (ty(self, x), ty(self, y));

@@ -112,6 +112,8 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::FLoad => (ins.k as usize) <= Field::Raw as usize && t == Field::from_k(ins.k).ty(),
             Op::FStore => (ins.k as usize) <= Field::Raw as usize && t == tb,
             Op::ARef => t == Ty::Ptr && ta == Ty::Ptr && tb == Ty::Int,
+            Op::StrByte => t == Ty::Int && ta == Ty::Ptr && tb == Ty::Int,
+            Op::StrChar => t == Ty::Str && ta == Ty::Int,
             Op::HRefK => t == Ty::Ptr && ta == Ty::Ptr && ins.b.is_const() && tb == Ty::Str,
             Op::VLoad => t.tag().is_some() && ta == Ty::Ptr,
             Op::NotNil => ta == Ty::Ptr,
