@@ -744,6 +744,7 @@ impl Asm<'_> {
                 }
                 self.gfinish(d);
             }
+            Op::TGetStr => self.tget_str_inline(ins),
             Op::StrByte => {
                 let data = self.greg(ins.a, TMP2);
                 let d = self.gdst();
@@ -1195,35 +1196,69 @@ impl Asm<'_> {
     /// float arguments `xargs` (xmm0, xmm1). The result stays in rax / xmm0.
     fn call_helper(&mut self, f: usize, gargs: &[Src], xargs: &[Src]) {
         const ARGS: [u8; 6] = [RDI, RSI, RDX, RCX, R8, R9];
-        // Stage through the stack, so no argument register is overwritten before it is
-        // read as a source (16 bytes per argument keeps rsp aligned).
-        let total = (gargs.len() + xargs.len()) as i32 * 16;
-        if total > 0 {
+        if xargs.is_empty() {
+            self.arg_moves(
+                gargs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (ARGS[j], *s))
+                    .collect(),
+            );
+        } else {
+            // Stage through the stack, so no argument register is overwritten before it is
+            // read as a source (16 bytes per argument keeps rsp aligned).
+            let total = (gargs.len() + xargs.len()) as i32 * 16;
             a!(self.ops; sub rsp, total);
-        }
-        for (j, s) in gargs.iter().enumerate() {
-            self.gload(TMP, *s);
-            a!(self.ops; mov [rsp + 16 * j as i32], Rq(TMP));
-        }
-        for (j, s) in xargs.iter().enumerate() {
-            self.xload(FTMP, *s);
-            let off = 16 * (gargs.len() + j) as i32;
-            a!(self.ops; movsd [rsp + off], xmm15);
-        }
-        for (j, _) in gargs.iter().enumerate() {
-            a!(self.ops; mov Rq(ARGS[j]), [rsp + 16 * j as i32]);
-        }
-        for (j, _) in xargs.iter().enumerate() {
-            let off = 16 * (gargs.len() + j) as i32;
-            a!(self.ops; movsd Rx(j as u8), [rsp + off]);
-        }
-        if total > 0 {
+            for (j, s) in gargs.iter().enumerate() {
+                self.gload(TMP, *s);
+                a!(self.ops; mov [rsp + 16 * j as i32], Rq(TMP));
+            }
+            for (j, s) in xargs.iter().enumerate() {
+                self.xload(FTMP, *s);
+                let off = 16 * (gargs.len() + j) as i32;
+                a!(self.ops; movsd [rsp + off], xmm15);
+            }
+            for (j, _) in gargs.iter().enumerate() {
+                a!(self.ops; mov Rq(ARGS[j]), [rsp + 16 * j as i32]);
+            }
+            for (j, _) in xargs.iter().enumerate() {
+                let off = 16 * (gargs.len() + j) as i32;
+                a!(self.ops; movsd Rx(j as u8), [rsp + off]);
+            }
             a!(self.ops; add rsp, total);
         }
         a!(self.ops
             ; mov rax, QWORD f as i64
             ; call rax
         );
+    }
+
+    /// Load integer argument registers from their sources as one parallel move: a move is
+    /// emitted once no pending move still reads its destination; a cycle is broken by
+    /// parking one destination's old value in the scratch register.
+    fn arg_moves(&mut self, mut pending: Vec<(u8, Src)>) {
+        pending.retain(|&(d, s)| s != Src::Reg(d));
+        while !pending.is_empty() {
+            let free = (0..pending.len()).find(|&i| {
+                let d = pending[i].0;
+                !pending.iter().any(|&(_, s)| s == Src::Reg(d))
+            });
+            match free {
+                Some(i) => {
+                    let (d, s) = pending.remove(i);
+                    self.gload(d, s);
+                }
+                None => {
+                    let d = pending[0].0;
+                    a!(self.ops; mov Rq(TMP), Rq(d));
+                    for m in pending.iter_mut() {
+                        if m.1 == Src::Reg(d) {
+                            m.1 = Src::Reg(TMP);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A guard that is a helper call: leave through the current instruction's exit when
@@ -1424,6 +1459,63 @@ impl Asm<'_> {
         }
         self.restore_regs(&live);
         Ok(())
+    }
+
+    /// TGETSTR of a constant short string key (interned: found by address), inline: from
+    /// the key's main position in the table's nodes, follow the collision chain; the
+    /// node's value, or the shared nil at the chain's end. Uses the scratch registers and
+    /// the destination (rax, saved on the machine stack, when the destination is spilled).
+    fn tget_str_inline(&mut self, ins: Ins) {
+        let key = self.ir.get(ins.b).k;
+        let hash = ins.k as u32;
+        let pool = self.pool16([key as u64, 0]);
+        let key_l = self.pool[pool].0;
+        let tab = self.greg(ins.a, TMP2);
+        let spilled = self.gdst() == TMP;
+        let d = if spilled { RAX } else { self.gdst() };
+        let (top, found, next, absent) = (
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+            self.ops.new_dynamic_label(),
+        );
+        if spilled {
+            a!(self.ops; push rax);
+        }
+        a!(self.ops
+            ; mov Rq(TMP), [Rq(tab) + layout::TABLE_NODE_LEN as i32]
+            ; mov Rq(TMP2), [Rq(tab) + layout::TABLE_NODE as i32]
+            ; test Rq(TMP), Rq(TMP)
+            ; jz =>absent
+            ; sub Rq(TMP), 1
+            // (The node count is below 2^32: the sign-extended mask's high bits meet zeros.)
+            ; and Rq(TMP), hash as i32
+            ; mov Rq(d), Rq(TMP)
+            ; =>top
+            ; lea Rq(d), [Rq(d) + Rq(d) * 4]
+            ; lea Rq(d), [Rq(TMP2) + Rq(d) * 8]
+            ; cmp BYTE [Rq(d) + layout::NODE_KEY as i32], layout::TAG_STR as i8
+            ; jne =>next
+            ; mov Rq(TMP), [Rq(d) + (layout::NODE_KEY + 8) as i32]
+            ; cmp Rq(TMP), [=>key_l]
+            ; je =>found
+            ; =>next
+            ; mov Rd(d), [Rq(d) + layout::NODE_NEXT as i32]
+            ; cmp Rd(d), -1
+            ; jne =>top
+            ; =>absent
+            ; mov Rq(d), QWORD helpers::nil_ptr() as i64
+            ; =>found
+        );
+        if spilled {
+            a!(self.ops
+                ; mov Rq(TMP), rax
+                ; pop rax
+            );
+            self.gfinish(TMP);
+        } else {
+            self.gfinish(d);
+        }
     }
 
     // ----- the back-edge -----

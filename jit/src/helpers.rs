@@ -24,7 +24,7 @@ use lua_core::Value;
 static NIL: [u64; 2] = [0, 0];
 const _: () = assert!(lua_core::layout::TAG_NIL == 0);
 
-fn nil_ptr() -> *const Value {
+pub(crate) fn nil_ptr() -> *const Value {
     NIL.as_ptr() as *const Value
 }
 

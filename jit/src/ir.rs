@@ -107,7 +107,7 @@ macro_rules! for_each_irop {
             TNew,   "--x", "AX",  "a new table (k: array size << 32 | hash size)";
             TLen,   "r--", "SX",  "the length (border) of table a";
             TGetInt, "rr-", "LX", "address of table a's value for integer key b (a nil value if absent)";
-            TGetStr, "rr-", "LX", "address of table a's value for string key b (a nil value if absent)";
+            TGetStr, "rrx", "LX", "address of table a's value for string key b (a nil value if absent); k: 0, or 2^32 + b's hash when b is a constant short string, looked up inline without a call";
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
             StrChar, "r--", "AX", "the one-byte string of byte a (0..=255)";

@@ -282,7 +282,13 @@ impl Recorder {
                 Ok((None, Value::Nil))
             }
             None => {
-                let p = self.emit(Op::TGetStr, Ty::Ptr, tref, kr, 0)?;
+                // (A constant short key is looked up inline: the backend walks its chain.)
+                let k = if kr.is_const() && s.is_short() {
+                    1 << 32 | s.hash() as i64
+                } else {
+                    0
+                };
+                let p = self.emit(Op::TGetStr, Ty::Ptr, tref, kr, k)?;
                 Ok((Some(p), Value::Nil))
             }
         }

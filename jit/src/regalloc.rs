@@ -94,6 +94,7 @@ pub fn is_call(ir: &Ir, i: usize) -> bool {
     match ins.op {
         Op::BShl | Op::BShr => !ins.b.is_const(),
         Op::IDiv | Op::Mod => true,
+        Op::TGetStr => ins.k == 0,
         Op::Floor | Op::Ceil => !crate::asm::has_sse41(),
         op => op.calls(),
     }

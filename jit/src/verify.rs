@@ -126,7 +126,12 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::TLen => t == Ty::Int && ta == Ty::Tab,
             Op::TGetInt => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Int,
             // (A metatable looked up by shape is a loaded pointer, guarded non-null.)
-            Op::TGetStr => t == Ty::Ptr && matches!(ta, Ty::Tab | Ty::Ptr) && tb == Ty::Str,
+            Op::TGetStr => {
+                t == Ty::Ptr
+                    && matches!(ta, Ty::Tab | Ty::Ptr)
+                    && tb == Ty::Str
+                    && (ins.k == 0 || ins.k >> 32 == 1 && ins.b.is_const())
+            }
             Op::NewRef => t == Ty::Ptr && ta == Ty::Tab && matches!(tb, Ty::Int | Ty::Str),
             Op::Concat => {
                 t == Ty::Str

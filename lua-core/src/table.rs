@@ -343,14 +343,25 @@ impl Parts {
     /// Insert a key known to be absent from both parts and outside the array range; `mp` is
     /// its main position for the current node size. `val` is not nil. May rehash (which
     /// fails, changing nothing, when the new parts cannot be allocated).
-    fn insert_new(&mut self, key: Value, val: Value, mut mp: usize) -> Result<(), NoMemory> {
+    fn insert_new(&mut self, key: Value, val: Value, mp: usize) -> Result<(), NoMemory> {
+        self.insert_new_at(key, val, mp).map(|_| ())
+    }
+
+    /// `insert_new`, telling which node the key went to (None: the table was rehashed
+    /// first, and the key may be anywhere, in the array part too).
+    fn insert_new_at(
+        &mut self,
+        key: Value,
+        val: Value,
+        mut mp: usize,
+    ) -> Result<Option<usize>, NoMemory> {
         let len = self.node.len();
         if len == 0 {
-            return self.grow_and_set(key, val);
+            return self.grow_and_set(key, val).map(|_| None);
         }
         if !self.node[mp].val.is_nil() {
             let Some(f) = self.free_pos() else {
-                return self.grow_and_set(key, val);
+                return self.grow_and_set(key, val).map(|_| None);
             };
             let other = main_pos(len, &self.node[mp].key);
             if other != mp {
@@ -373,7 +384,7 @@ impl Parts {
         let n = &mut self.node[mp];
         n.key = key;
         n.val = val;
-        Ok(())
+        Ok(Some(mp))
     }
 
     /// Store a key known to be absent from the table (normalised; `val` not nil).
@@ -943,15 +954,21 @@ impl Table {
         if let Some(slot) = present {
             return slot;
         }
-        // Absent: insert with a placeholder, then find where it went (a rehash may move it).
+        // Absent: insert with a placeholder, then find where it went (a string key's node
+        // is known unless the table was rehashed).
         match k {
             Value::Int(i) => {
                 self.set_int(i, Value::Bool(false));
                 self.jit_int_slot(i).expect("just inserted")
             }
             Value::Str(s) => {
-                self.set_str(s, Value::Bool(false));
-                self.jit_str_slot(s).expect("just inserted")
+                let p = self.parts_mut();
+                let mp = mask_pos(s.hash() as usize, p.node.len());
+                match p.insert_new_at(k, Value::Bool(false), mp) {
+                    Ok(Some(i)) => &raw mut p.node[i].val,
+                    Ok(None) => self.jit_str_slot(s).expect("just inserted"),
+                    Err(NoMemory) => out_of_memory(),
+                }
             }
             _ => {
                 let _ = self.set(k, Value::Bool(false));
