@@ -745,6 +745,8 @@ impl Asm<'_> {
                 self.gfinish(d);
             }
             Op::TGetStr => self.tget_str_inline(ins),
+            // (Its operands are read by the call after it.)
+            Op::CArg => {}
             Op::StrByte => {
                 let data = self.greg(ins.a, TMP2);
                 let d = self.gdst();
@@ -1404,6 +1406,15 @@ impl Asm<'_> {
                     args.push(p);
                 }
                 self.call_helper(helpers::jit_concat as *const () as usize, &args, &[]);
+            }
+            Op::StrSub => {
+                let pair = self.ir.get(ins.b);
+                let (s, i, j) = (ga(self, ins.a), ga(self, pair.a), ga(self, pair.b));
+                self.call_helper(
+                    helpers::jit_strsub as *const () as usize,
+                    &[ctx, s, i, j],
+                    &[],
+                );
             }
             Op::StrChar => {
                 let b = ga(self, ins.a);

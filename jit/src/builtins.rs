@@ -29,6 +29,7 @@ pub enum Builtin {
     StringLen,
     StringByte,
     StringChar,
+    StringSub,
     Setmetatable,
     Select,
 }
@@ -56,6 +57,7 @@ const NAMED: &[(&str, &str, Builtin)] = &[
     ("string", "len", Builtin::StringLen),
     ("string", "byte", Builtin::StringByte),
     ("string", "char", Builtin::StringChar),
+    ("string", "sub", Builtin::StringSub),
     ("_G", "setmetatable", Builtin::Setmetatable),
     ("_G", "select", Builtin::Select),
 ];

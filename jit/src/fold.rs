@@ -452,7 +452,13 @@ impl Emitter {
                 && !ins.op.allocates()
                 && !matches!(
                     ins.op,
-                    Op::Phi | Op::Loop | Op::GcCheck | Op::IntrCheck | Op::RetF | Op::Nop
+                    Op::Phi
+                        | Op::Loop
+                        | Op::GcCheck
+                        | Op::IntrCheck
+                        | Op::RetF
+                        | Op::Nop
+                        | Op::CArg
                 ))
     }
 

@@ -173,6 +173,19 @@ pub extern "C" fn jit_strchar(ctx: *mut ExecCtx, b: u64) -> usize {
     })
 }
 
+/// `string.sub(s, i, j)`: the interned substring.
+pub extern "C" fn jit_strsub(ctx: *mut ExecCtx, s: usize, i: i64, j: i64) -> usize {
+    guarded("strsub", || {
+        // SAFETY: module doc; ctx as in jit_tnew.
+        let (s, st) = unsafe { (gc::<LuaStr>(s), &mut *(*ctx).state) };
+        let r = lua_core::stdlib::string::sub_range(i, j, s.len());
+        if r.len() == s.len() {
+            return s.addr();
+        }
+        st.intern(&s.as_bytes()[r]).addr()
+    })
+}
+
 /// The key and value after key (`tk`, `pk`: tag and payload) in table `t`, written to the
 /// context's pair; their address. At the end the key is nil; for a key `next` would reject
 /// ("invalid key to 'next'") the key's tag is 0xff, which no type guard accepts, so the

@@ -111,6 +111,8 @@ macro_rules! for_each_irop {
             NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
             StrChar, "r--", "AX", "the one-byte string of byte a (0..=255)";
+            StrSub, "rr-", "AX",  "string.sub(a, i, j) for integers i, j: b is the CARG (i, j) just before";
+            CArg,   "rr-", "",    "the pair (a, b) as the last arguments of the helper call that follows (no code)";
             SetMeta, "rr-", "SXv", "setmetatable(a, b) (b a table or nil; registers a finalizer as the library does)";
             CloseChk, "--s", "GXv", "guard: no open upvalue and no to-be-closed variable at or above stack slot k";
             TNext,  "rr-", "LX",  "address of the (key, value) after key b in table a: a nil key at the end, an invalid tag for a bad key";

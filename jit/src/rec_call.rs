@@ -555,6 +555,24 @@ impl Recorder {
                     vec![self.emit(Op::StrByte, Ty::Int, data, i.r, 0)?]
                 }
             }
+            Builtin::StringSub => {
+                let s = arg(0)?;
+                let i = arg(1)?;
+                let j = args.get(2).copied().unwrap_or(Opnd {
+                    r: self.em.ir.kint(-1),
+                    v: Value::Int(-1),
+                });
+                if nargs > 3
+                    || ty(self, s) != Ty::Str
+                    || ty(self, i) != Ty::Int
+                    || ty(self, j) != Ty::Int
+                {
+                    return Err(nyi());
+                }
+                let pair = self.emit(Op::CArg, Ty::Void, i.r, j.r, 0)?;
+                self.allocates = true;
+                vec![self.emit(Op::StrSub, Ty::Str, s.r, pair, 0)?]
+            }
             Builtin::StringChar => {
                 let b = arg(0)?;
                 if nargs != 1 || ty(self, b) != Ty::Int {

@@ -114,6 +114,15 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::ARef => t == Ty::Ptr && ta == Ty::Ptr && tb == Ty::Int,
             Op::StrByte => t == Ty::Int && ta == Ty::Ptr && tb == Ty::Int,
             Op::StrChar => t == Ty::Str && ta == Ty::Int,
+            // (A CARG belongs to the call right after it, which reads its operands there.)
+            Op::CArg => t == Ty::Void && ta == Ty::Int && tb == Ty::Int,
+            Op::StrSub => {
+                t == Ty::Str
+                    && ta == Ty::Str
+                    && !ins.b.is_const()
+                    && ins.b.idx() + 1 == i
+                    && ir.get(ins.b).op == Op::CArg
+            }
             Op::HRefK => t == Ty::Ptr && ta == Ty::Ptr && ins.b.is_const() && tb == Ty::Str,
             Op::VLoad => t.tag().is_some() && ta == Ty::Ptr,
             Op::NotNil => ta == Ty::Ptr,

@@ -148,7 +148,11 @@ fn posrelat_i(pos: i64, len: usize) -> usize {
 /// PUC's `getendpos`: optional argument `arg` as an end position clipped to `[0, len]`.
 fn getendpos(st: &mut State, arg: usize, def: i64, len: usize) -> Result<usize, LuaError> {
     let pos = st.opt_int(arg, def)?;
-    Ok(if pos > len as i64 {
+    Ok(endpos_i(pos, len))
+}
+
+fn endpos_i(pos: i64, len: usize) -> usize {
+    if pos > len as i64 {
         len
     } else if pos >= 0 {
         pos as usize
@@ -156,7 +160,18 @@ fn getendpos(st: &mut State, arg: usize, def: i64, len: usize) -> Result<usize, 
         0
     } else {
         len - pos.unsigned_abs() as usize + 1
-    })
+    }
+}
+
+/// The bytes `string.sub(s, i, j)` takes from a string of `len` bytes (an empty range
+/// when the positions cross).
+pub fn sub_range(i: i64, j: i64, len: usize) -> std::ops::Range<usize> {
+    let (start, end) = (posrelat_i(i, len), endpos_i(j, len));
+    if start > end {
+        0..0
+    } else {
+        start - 1..end
+    }
 }
 
 // ----- simple functions -----
@@ -170,14 +185,12 @@ fn str_sub(st: &mut State) -> NResults {
     let s = st.check_str(1)?;
     let l = s.len();
     let i = st.check_int(2)?;
-    let start = posrelat_i(i, l);
-    let end = getendpos(st, 3, -1, l)?;
-    let v = if start > end {
-        st.str_value(b"")
-    } else if start == 1 && end == l {
+    let j = st.opt_int(3, -1)?;
+    let r = sub_range(i, j, l);
+    let v = if r.len() == l {
         Value::Str(s)
     } else {
-        st.str_value(&s.as_bytes()[start - 1..end])
+        st.str_value(&s.as_bytes()[r])
     };
     Ok(st.ret(&[v]))
 }
