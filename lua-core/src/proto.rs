@@ -119,6 +119,13 @@ impl Proto {
         &slots[pc.min(slots.len() - 1)]
     }
 
+    /// The countdown of the loop whose header is `pc`, once the slots exist (the
+    /// interpreter's back-edge fast path; `hot_slot` creates them).
+    #[inline(always)]
+    pub fn hot_count(&self, pc: usize) -> Option<&Cell<u16>> {
+        self.hot.get().and_then(|s| s.get(pc)).map(|s| &s.count)
+    }
+
     /// The trace compiled for the loop whose header is `pc`, if any (0: none).
     #[inline]
     pub fn trace_at(&self, pc: usize) -> u32 {

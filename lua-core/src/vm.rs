@@ -239,7 +239,13 @@ impl State {
                         return Err(self.interrupted());
                     }
                     if self.jit.is_some() {
-                        let c = &cl.proto.hot_slot(pc, self.hot_threshold - 1).count;
+                        let c = match cl.proto.hot_count(pc) {
+                            Some(c) => c,
+                            None => {
+                                std::hint::cold_path();
+                                &cl.proto.hot_slot(pc, self.hot_threshold - 1).count
+                            }
+                        };
                         let n = c.get();
                         if n == 0 {
                             savepc!();
