@@ -325,7 +325,9 @@ impl Jit {
                 let hotloop = s.config.hotloop as u64;
                 let key = (Rc::as_ptr(&r.proto) as usize, r.rec.start_pc);
                 let n = s.penalty.entry(key).or_insert(0);
-                *n += 1;
+                // (Recursion deeper than the limit usually recurs on every try: such loops
+                // back off four times as fast.)
+                *n += if ab.reason == Reason::Recursion { 4 } else { 1 };
                 let wait = hotloop << (*n).min(16);
                 let count = if wait >= 60_000 || ab.reason == Reason::Blacklisted {
                     u16::MAX
