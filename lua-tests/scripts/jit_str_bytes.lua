@@ -1,11 +1,12 @@
 -- string.byte and string.char in hot loops: byte sums over strings that change length, indices that run past the end (byte returns nothing) and start at 0 or below, method calls s:byte(i), the default index, a float index, byte ranges and extra arguments, char of computed bytes, char of 256 or -1 failing at iteration k, and string.byte replaced by a Lua function mid-run.  -- jit-traces>=8 -- jit-side>=2
-local function hash(s)
-  local h = 0
-  for i = 1, #s do h = (h * 31 + string.byte(s, i)) & 0x7fffffff end
-  return h
-end
+-- a weighted byte sum over strings of growing length
 local acc = 0
-for r = 1, 30 do acc = (acc + hash(string.rep("ab" .. r, r))) % 1000003 end
+for r = 1, 30 do
+  local s = string.rep("ab" .. r, r)
+  local w = 0
+  for i = 1, #s do w = w + string.byte(s, i) * (i % 7 + 1) end
+  acc = (acc * 7 + w) % 1000003
+end
 print("hash", acc)
 
 -- indices past the end and at or below zero: byte gives no value there
@@ -36,15 +37,19 @@ for i = 1, 60 do
 end
 print("ranges", table.concat(t, ",", 1, 8))
 
--- char of computed bytes, a caesar shift like the strings benchmark does
-local src = string.rep("Hello, World! ", 20)
+-- char of computed bytes: lower-case letters swapped for upper-case ones, digits mirrored
+local src = string.rep("Hello, World 2026! ", 20)
 local out = {}
 for i = 1, #src do
   local b = src:byte(i)
-  if b >= 65 and b <= 90 then b = (b - 65 + i) % 26 + 65 end
-  out[i] = string.char(b)
+  if b >= 97 and b <= 122 then
+    b = b - 32
+  elseif b >= 48 and b <= 57 then
+    b = 105 - b
+  end
+  out[#out + 1] = string.char(b)
 end
-print("shift", table.concat(out):sub(1, 40), #out)
+print("swap", table.concat(out):sub(1, 40), #out)
 
 -- char out of range at iteration k: the error is the interpreter's
 for _, k in ipairs({ 1, 2, 57, 200 }) do
