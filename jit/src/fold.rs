@@ -20,10 +20,10 @@
 //!   ([`may_alias`]); helpers that may move a table's parts (`NEWREF`, `TGETINT` moving the
 //!   array bound, `TLEN`) stop field loads of tables.
 
+use crate::fasthash::FastMap;
 use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
 use lua_core::number::ArithOp;
 use lua_core::Value;
-use std::collections::HashMap;
 
 /// What emitting an instruction produced.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -55,7 +55,7 @@ impl Default for OptFlags {
 pub struct Emitter {
     pub ir: Ir,
     pub opt: OptFlags,
-    cse: HashMap<(Op, Ty, Ref, Ref, i64), Ref>,
+    cse: FastMap<(Op, Ty, Ref, Ref, i64), Ref>,
 }
 
 /// A pattern for one operand of a fold rule.
@@ -430,7 +430,7 @@ fn cmp_self(ir: &mut Ir, ins: Ins) -> Fold {
 
 impl Emitter {
     pub fn new(ir: Ir) -> Emitter {
-        let mut cse = HashMap::new();
+        let mut cse = FastMap::default();
         for (i, ins) in ir.ins.iter().enumerate().skip(1) {
             if Self::cse_able(ins) {
                 cse.insert((ins.op, ins.ty, ins.a, ins.b, ins.k), Ref::ins(i));

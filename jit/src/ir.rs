@@ -528,7 +528,7 @@ pub struct Ir {
     /// Index of the `LOOP` instruction, once the loop is closed.
     pub loop_start: Option<usize>,
     /// Constants by (op, ty, k), for interning.
-    kmap: std::collections::HashMap<(Op, Ty, i64), Ref>,
+    kmap: crate::fasthash::FastMap<(Op, Ty, i64), Ref>,
 }
 
 impl Ir {

@@ -36,6 +36,7 @@ pub mod builtins;
 pub mod dce;
 pub mod dump;
 pub mod exec;
+mod fasthash;
 pub mod fold;
 mod helpers;
 pub mod ir;
