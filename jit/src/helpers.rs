@@ -178,11 +178,7 @@ pub extern "C" fn jit_strsub(ctx: *mut ExecCtx, s: usize, i: i64, j: i64) -> usi
     guarded("strsub", || {
         // SAFETY: module doc; ctx as in jit_tnew.
         let (s, st) = unsafe { (gc::<LuaStr>(s), &mut *(*ctx).state) };
-        let r = lua_core::stdlib::string::sub_range(i, j, s.len());
-        if r.len() == s.len() {
-            return s.addr();
-        }
-        st.intern(&s.as_bytes()[r]).addr()
+        lua_core::stdlib::string::substring(st, s, i, j).addr()
     })
 }
 

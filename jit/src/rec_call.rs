@@ -532,10 +532,7 @@ impl Recorder {
                 // string.byte(s [, i]) for one positive index: the byte if i is in range,
                 // else no result (guarded either way). A negative index or a range is NYI.
                 let s = arg(0)?;
-                let i = args.get(1).copied().unwrap_or(Opnd {
-                    r: self.em.ir.kint(1),
-                    v: Value::Int(1),
-                });
+                let i = self.arg_or(&args, 1, Value::Int(1));
                 let (Value::Str(sv), Value::Int(n)) = (s.v, i.v) else {
                     return Err(nyi());
                 };
@@ -558,10 +555,7 @@ impl Recorder {
             Builtin::StringSub => {
                 let s = arg(0)?;
                 let i = arg(1)?;
-                let j = args.get(2).copied().unwrap_or(Opnd {
-                    r: self.em.ir.kint(-1),
-                    v: Value::Int(-1),
-                });
+                let j = self.arg_or(&args, 2, Value::Int(-1));
                 if nargs > 3
                     || ty(self, s) != Ty::Str
                     || ty(self, i) != Ty::Int
@@ -618,16 +612,21 @@ impl Recorder {
             }
             Builtin::Next => {
                 let t = arg(0)?;
-                let k = args.get(1).copied().unwrap_or(Opnd {
-                    r: self.em.ir.knil(),
-                    v: Value::Nil,
-                });
+                let k = self.arg_or(&args, 1, Value::Nil);
                 let (key, val) = self.next_pair(t, k)?;
                 vec![key, val]
             }
             Builtin::IpairsAux => return Err(nyi()),
         };
         Ok(results)
+    }
+
+    /// Argument `j` of a library call, or the constant `default` when it was not passed.
+    fn arg_or(&mut self, args: &[Opnd], j: usize, default: Value) -> Opnd {
+        args.get(j).copied().unwrap_or_else(|| Opnd {
+            r: self.konst(default),
+            v: default,
+        })
     }
 
     /// `next(t, k)`: the next key and value as IR (a nil key at the end).

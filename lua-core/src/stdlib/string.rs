@@ -163,14 +163,16 @@ fn endpos_i(pos: i64, len: usize) -> usize {
     }
 }
 
-/// The bytes `string.sub(s, i, j)` takes from a string of `len` bytes (an empty range
-/// when the positions cross).
-pub fn sub_range(i: i64, j: i64, len: usize) -> std::ops::Range<usize> {
+/// `string.sub(s, i, j)`: `s` itself when the positions cover it, else the interned
+/// substring (empty when the positions cross). Shared with the JIT's helper.
+pub fn substring(st: &mut State, s: Gc<LuaStr>, i: i64, j: i64) -> Gc<LuaStr> {
+    let len = s.len();
     let (start, end) = (posrelat_i(i, len), endpos_i(j, len));
-    if start > end {
-        0..0
+    let r = if start > end { 0..0 } else { start - 1..end };
+    if r.len() == len {
+        s
     } else {
-        start - 1..end
+        st.intern(&s.as_bytes()[r])
     }
 }
 
@@ -183,15 +185,9 @@ fn str_len(st: &mut State) -> NResults {
 
 fn str_sub(st: &mut State) -> NResults {
     let s = st.check_str(1)?;
-    let l = s.len();
     let i = st.check_int(2)?;
     let j = st.opt_int(3, -1)?;
-    let r = sub_range(i, j, l);
-    let v = if r.len() == l {
-        Value::Str(s)
-    } else {
-        st.str_value(&s.as_bytes()[r])
-    };
+    let v = Value::Str(substring(st, s, i, j));
     Ok(st.ret(&[v]))
 }
 
