@@ -55,12 +55,12 @@ pub mod verify;
 
 use abort::{Abort, Reason};
 use lua_core::gc::{Gc, Marker};
-use lua_core::jitif::{ExecEntry, JitHook, HOOK_RECORD};
+use lua_core::jitif::{hot_index, ExecEntry, JitHook, HOOK_RECORD};
 use lua_core::object::Thread;
 use lua_core::proto::Proto;
 use lua_core::{LuaResult, State, Value};
 pub use options::JitConfig;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use trace::Trace;
@@ -200,16 +200,16 @@ fn hot_threshold(hotloop: u32) -> u16 {
 }
 
 /// Install the JIT into `st` with `config`. With the JIT off (`-joff`) nothing is
-/// installed, so the interpreter does not even count loop iterations.
+/// installed: the interpreter's loop counters then only pace its interrupt checks.
 pub fn install(st: &mut State, config: JitConfig) {
     lib_jit::open(st);
     if !config.enabled {
         st.jit = None;
         // The `jit` module still exists (and says it is off).
-        st.hot_threshold = 56;
+        st.set_hot_threshold(56);
         return;
     }
-    st.hot_threshold = hot_threshold(config.hotloop);
+    st.set_hot_threshold(hot_threshold(config.hotloop));
     let builtins = Rc::new(builtins::Builtins::resolve(st));
     let out = dump::Output::new(&config);
     let j = Jit {
@@ -335,10 +335,9 @@ impl Jit {
                 } else {
                     wait as u16
                 };
-                r.proto.hot_slot(r.rec.start_pc, 0).count.set(count);
+                st.set_hot_count(&r.proto, r.rec.start_pc, count);
             }
         }
-        let _ = st;
     }
 
     /// Start recording at loop header `pc` of the running frame.
@@ -475,9 +474,8 @@ impl Jit {
                     }
                     None => {
                         if let Some(p) = t.proto.upgrade() {
-                            let slot = p.hot_slot(t.start_pc, 0);
-                            slot.trace.set(t.no);
-                            slot.count.set(0);
+                            p.trace_slot(t.start_pc).set(t.no);
+                            st.set_hot_count(&p, t.start_pc, 0);
                         }
                     }
                 }
@@ -793,11 +791,18 @@ impl JitHook for Jit {
                 };
             }
             Some(false) => {
-                // Another loop's back-edge while recording (the recorder decides).
-                proto
-                    .hot_slot(pc, 0)
-                    .count
-                    .set(st.hot_threshold.saturating_sub(1));
+                // Another loop's back-edge while recording (the recorder decides). Its
+                // counter waits, unless the recorded loop shares it.
+                let shared = {
+                    let s = self.state.borrow();
+                    let r = s.recording.as_ref().expect("recording");
+                    hot_index(proto.code.as_ptr(), pc)
+                        == hot_index(r.proto.code.as_ptr(), r.rec.start_pc)
+                };
+                if !shared {
+                    let n = st.hot_threshold() - 1;
+                    st.set_hot_count(&proto, pc, n);
+                }
                 return Ok(false);
             }
             None => {}
@@ -805,8 +810,7 @@ impl JitHook for Jit {
         if hooks_active(st) {
             return Ok(false);
         }
-        let slot = proto.hot_slot(pc, 0);
-        let tno = slot.trace.get();
+        let tno = proto.trace_at(pc);
         if tno != 0 {
             let t = self
                 .state
@@ -817,7 +821,7 @@ impl JitHook for Jit {
                 .flatten();
             match t {
                 Some(t) => return self.enter(st, &t),
-                None => slot.trace.set(0),
+                None => proto.trace_slot(pc).set(0),
             }
         }
         // The loop is hot: record it, unless something forbids it.
@@ -835,22 +839,22 @@ impl JitHook for Jit {
             (blocked, s.config.hotloop)
         };
         if blocked {
-            slot.count
-                .set(if self.state.borrow().nojit.contains(&pkey) {
-                    u16::MAX
-                } else {
-                    hot.clamp(1, u16::MAX as u32) as u16
-                });
+            let n = if self.state.borrow().nojit.contains(&pkey) {
+                u16::MAX
+            } else {
+                hot.clamp(1, u16::MAX as u32) as u16
+            };
+            st.set_hot_count(&proto, pc, n);
             return Ok(false);
         }
-        if slot.count.get() == 0 && self.is_blacklisted(pkey, pc) {
-            slot.count.set(u16::MAX);
+        if self.is_blacklisted(pkey, pc) {
+            st.set_hot_count(&proto, pc, u16::MAX);
             return Ok(false);
         }
         if last_iteration(st, &proto, pc) {
             // The numeric loop is on its last iteration: a recording would only follow it
             // out. Try again at the next back-edge (in the loop's next run).
-            slot.count.set(1);
+            st.set_hot_count(&proto, pc, 1);
             return Ok(false);
         }
         self.start_recording(st, &proto, pc);
@@ -1029,15 +1033,13 @@ impl Jit {
                 }
             }
         }
-        let hot = s.config.hotloop.clamp(1, u16::MAX as u32) as u16;
         for n in dead {
             if let Some(t) = s.traces.get_mut(n as usize).and_then(|t| t.take()) {
                 if t.parent.is_none() {
                     if let Some(p) = t.proto.upgrade() {
-                        let slot = p.hot_slot(t.start_pc, 0);
-                        if slot.trace.get() == t.no {
-                            slot.trace.set(0);
-                            slot.count.set(hot - 1);
+                        let slot = p.trace_slot(t.start_pc);
+                        if slot.get() == t.no {
+                            slot.set(0);
                         }
                     }
                 }
@@ -1061,6 +1063,8 @@ impl Jit {
             s.traces.iter().flatten().map(|t| t.no).collect()
         };
         self.flush_set(all);
+        // Every loop counts from the start again.
+        st.set_hot_threshold(st.hot_threshold());
         let mut s = self.state.borrow_mut();
         s.penalty.clear();
         s.stats.flushes += 1;
@@ -1073,30 +1077,16 @@ impl Jit {
         let mut flush = Vec::new();
         {
             let mut s = self.state.borrow_mut();
-            let hot = s.config.hotloop.clamp(1, u16::MAX as u32) as u16;
             if off {
                 s.nojit.insert(key);
             } else {
                 s.nojit.remove(&key);
             }
-            if let Some(slots) = p.hot.get() {
-                for slot in slots.iter() {
-                    let t = slot.trace.get();
-                    if t != 0 {
-                        flush.push(t);
-                    }
-                    slot.count.set(if off { u16::MAX } else { hot - 1 });
-                }
+            if let Some(slots) = p.traces.get() {
+                flush.extend(slots.iter().map(Cell::get).filter(|&t| t != 0));
             }
         }
         self.flush_set(flush);
-        if off {
-            if let Some(slots) = p.hot.get() {
-                for slot in slots.iter() {
-                    slot.count.set(u16::MAX);
-                }
-            }
-        }
         if deep {
             for sub in &p.p {
                 self.set_proto_mode(sub, true, off);

@@ -72,6 +72,8 @@ fn jit_on(st: &mut State) -> NResults {
     if let Some(p) = proto_arg(st, 1) {
         let deep = st.arg(2).truthy();
         with_jit(st, |j| j.set_proto_mode(&p, deep, false));
+        // Its loops waited as long as counters can: every loop counts from the start.
+        st.set_hot_threshold(st.hot_threshold());
         return Ok(0);
     }
     if with_jit(st, |j| j.state.borrow_mut().config.enabled = true).is_none() {
@@ -237,7 +239,7 @@ fn opt_start(st: &mut State) -> NResults {
         }
         Some((None, hotloop)) => {
             // Loops met from now on count from the new threshold.
-            st.hot_threshold = crate::hot_threshold(hotloop);
+            st.set_hot_threshold(crate::hot_threshold(hotloop));
             Ok(0)
         }
         None => Ok(0),

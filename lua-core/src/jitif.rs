@@ -4,11 +4,16 @@
 //! `State::jit`, and the interpreter calls it at a few control points:
 //!
 //! - **Loop headers.** Every loop back-edge (FORLOOP, TFORLOOP, a backward JMP or a test's
-//!   backward jump) counts down the loop's [`HotSlot`] in its prototype. When the count is
-//!   zero the interpreter calls [`JitHook::loop_header`], which may start recording, run a
-//!   compiled trace, or just reset the count (backing off). A FORPREP that enters its loop
-//!   also calls it when the loop's slot names a trace, so a trace runs the loop's first
-//!   iteration too.
+//!   backward jump) counts down the loop's counter in `State::hotcount`, a small table
+//!   indexed by a hash of the loop header's address ([`hot_index`]; as LuaJIT's hotcount,
+//!   loops that collide share a counter, which only makes one of them hot early). When the
+//!   count is zero the interpreter calls [`JitHook::loop_header`] (after checking the
+//!   interrupt flag, which back-edges only check then), which may start recording, run a
+//!   compiled trace, or set the count anew: 0 for a loop with a trace (so every back-edge
+//!   enters it), a growing wait for a loop that failed to record. Nothing but the count
+//!   costs a back-edge, with or without a JIT. A FORPREP that enters its loop also calls
+//!   the hook when the prototype names a trace for the loop (`Proto::trace_at`), so a trace
+//!   runs the loop's first iteration too.
 //! - **Recording.** While a thread records, its `hook_mask` carries [`HOOK_RECORD`]: that
 //!   sends the thread to the interpreter loop's hooked instance (exactly as a debug hook
 //!   does), which calls [`JitHook::record`] before every instruction with the live registers
@@ -41,12 +46,14 @@ use std::cell::Cell;
 /// is never visible to Lua (`debug.gethook` ignores it).
 pub const HOOK_RECORD: u8 = 0x40;
 
-/// A loop's entry in its prototype: the countdown to hotness and the trace compiled for it.
-pub struct HotSlot {
-    /// Back-edges left before the loop counts as hot; the JIT is called when it is 0.
-    pub count: Cell<u16>,
-    /// Number of the trace that starts at this loop header (0: none).
-    pub trace: Cell<u32>,
+/// Number of loop counters (`State::hotcount`), a power of two.
+pub const HOTCOUNT_SIZE: usize = 512;
+
+/// The loop counter of the loop header at `pc` in code starting at `code`: a hash of the
+/// header instruction's address.
+#[inline(always)]
+pub fn hot_index(code: *const crate::opcodes::Instr, pc: usize) -> usize {
+    ((code as usize >> 2).wrapping_add(pc)) & (HOTCOUNT_SIZE - 1)
 }
 
 /// One entry of a thread's trace-execution stack (DESIGN.md section 6).
@@ -70,7 +77,7 @@ pub trait JitHook {
     fn as_any(&self) -> &dyn std::any::Any;
 
     /// The running Lua frame (the top frame, its `pc` saved) reached the loop header at
-    /// `pc` and the loop's hot slot count is 0. Returns whether the interpreter state changed
+    /// `pc` and the loop's counter is 0. Returns whether the interpreter state changed
     /// (see the module invariants).
     fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<bool>;
 
@@ -89,14 +96,10 @@ thread_local! {
     static DEAD_TRACES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Called when a prototype dies: the traces its hot slots name can never be entered again.
+/// Called when a prototype dies: the traces it names can never be entered again.
 pub(crate) fn proto_died(p: &Proto) {
-    if let Some(slots) = p.hot.get() {
-        let dead: Vec<u32> = slots
-            .iter()
-            .map(|s| s.trace.get())
-            .filter(|&t| t != 0)
-            .collect();
+    if let Some(slots) = p.traces.get() {
+        let dead: Vec<u32> = slots.iter().map(Cell::get).filter(|&t| t != 0).collect();
         if !dead.is_empty() {
             DEAD_TRACES.with(|d| d.borrow_mut().extend(dead));
         }
@@ -109,6 +112,42 @@ pub fn take_dead_traces() -> Vec<u32> {
 }
 
 impl State {
+    /// A back-edge found its loop counter (`hotcount[h]`) at 0 (and counted it past):
+    /// raise a pending interrupt, else call the JIT's loop-header hook, which finds the
+    /// counter at 0; without a JIT, wait as long as a counter can.
+    #[inline(never)]
+    pub(crate) fn control_point(&mut self, pc: usize, h: usize) -> LuaResult<bool> {
+        let h = h & (HOTCOUNT_SIZE - 1);
+        self.hotcount[h] = 0;
+        if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(self.interrupted());
+        }
+        match self.jit.clone() {
+            Some(j) => j.loop_header(self, pc),
+            None => {
+                self.hotcount[h] = u16::MAX;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Back-edges a loop runs before it is hot (at least 1).
+    pub fn hot_threshold(&self) -> u16 {
+        self.hot_threshold
+    }
+
+    /// Make loops hot after `n` back-edges (at least 1), starting every counter anew.
+    pub fn set_hot_threshold(&mut self, n: u16) {
+        self.hot_threshold = n.max(1);
+        self.hotcount = [self.hot_threshold - 1; HOTCOUNT_SIZE];
+    }
+
+    /// Set the counter of the loop whose header is `pc` in `proto` to `n` back-edges (0:
+    /// the next one calls the JIT).
+    pub fn set_hot_count(&mut self, proto: &Proto, pc: usize, n: u16) {
+        self.hotcount[hot_index(proto.code.as_ptr(), pc)] = n;
+    }
+
     /// The JIT's loop-header hook (see [`JitHook::loop_header`]); false without a JIT.
     #[inline(never)]
     pub(crate) fn jit_loop_header(&mut self, pc: usize) -> LuaResult<bool> {

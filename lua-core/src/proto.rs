@@ -4,14 +4,13 @@
 //! - `lineinfo.len() == code.len()`: the source line of every instruction.
 //! - `k` holds only nil, booleans, numbers and strings; strings are kept alive by the GC
 //!   through the closures that share this prototype (see `gc::Marker::mark_proto`).
-//! - `hot` is unset until the interpreter first reaches a control point in this prototype
-//!   with a JIT installed; then it has one [`HotSlot`] per instruction, indexed by the pc of
-//!   the loop's first instruction (the back-edge target). A prototype that dies with traces
-//!   named in its slots reports them to the JIT (`jitif::proto_died`).
+//! - `traces` is unset until the JIT first compiles a trace for a loop of this prototype;
+//!   then it has one slot per instruction, indexed by the pc of the loop's first
+//!   instruction (the back-edge target), naming the loop's trace (0: none). A prototype
+//!   that dies with traces named in its slots reports them to the JIT (`jitif::proto_died`).
 
 #![forbid(unsafe_code)]
 
-use crate::jitif::HotSlot;
 use crate::opcodes::Instr;
 use crate::value::Value;
 use std::cell::Cell;
@@ -55,9 +54,9 @@ pub struct Proto {
     pub locvars: Vec<LocVar>,
     /// GC bookkeeping: epoch in which this prototype's constants were last marked.
     pub gc_epoch: Cell<u32>,
-    /// The JIT's loop slots (hot counts and traces), indexed by loop header pc (lazily
-    /// created).
-    pub hot: std::cell::OnceCell<Box<[HotSlot]>>,
+    /// The traces compiled for this prototype's loops, indexed by loop header pc (see the
+    /// module invariants).
+    pub traces: std::cell::OnceCell<Box<[Cell<u32>]>>,
     /// `code` with every opcode replaced by `Dispatch::Hook` (operands kept), built the first
     /// time hooks come on while this function runs (see `Proto::trap_code`).
     trap: std::cell::OnceCell<Box<[Instr]>>,
@@ -85,7 +84,7 @@ impl Proto {
             source,
             locvars: Vec::new(),
             gc_epoch: Cell::new(0),
-            hot: std::cell::OnceCell::new(),
+            traces: std::cell::OnceCell::new(),
             trap: std::cell::OnceCell::new(),
         }
     }
@@ -104,33 +103,20 @@ impl Proto {
             .as_ptr()
     }
 
-    /// The JIT slot of the loop whose header is `pc` (all slots are created on first use,
-    /// each counting down from `count`).
-    #[inline]
-    pub fn hot_slot(&self, pc: usize, count: u16) -> &HotSlot {
-        let slots = self.hot.get_or_init(|| {
-            (0..=self.code.len())
-                .map(|_| HotSlot {
-                    count: Cell::new(count),
-                    trace: Cell::new(0),
-                })
-                .collect()
-        });
+    /// The slot naming the trace of the loop whose header is `pc` (all slots are created
+    /// on first use).
+    pub fn trace_slot(&self, pc: usize) -> &Cell<u32> {
+        let slots = self
+            .traces
+            .get_or_init(|| (0..=self.code.len()).map(|_| Cell::new(0)).collect());
         &slots[pc.min(slots.len() - 1)]
-    }
-
-    /// The countdown of the loop whose header is `pc`, once the slots exist (the
-    /// interpreter's back-edge fast path; `hot_slot` creates them).
-    #[inline(always)]
-    pub fn hot_count(&self, pc: usize) -> Option<&Cell<u16>> {
-        self.hot.get().and_then(|s| s.get(pc)).map(|s| &s.count)
     }
 
     /// The trace compiled for the loop whose header is `pc`, if any (0: none).
     #[inline]
     pub fn trace_at(&self, pc: usize) -> u32 {
-        match self.hot.get() {
-            Some(slots) => slots.get(pc).map_or(0, |s| s.trace.get()),
+        match self.traces.get() {
+            Some(slots) => slots.get(pc).map_or(0, Cell::get),
             None => 0,
         }
     }

@@ -39,9 +39,13 @@ pub struct State {
     pub out: std::io::BufWriter<std::io::Stdout>,
     /// The JIT (see `jitif`); None when no JIT is installed.
     pub jit: Option<std::rc::Rc<dyn crate::jitif::JitHook>>,
-    /// Back-edges a loop runs before it is hot: a new loop slot counts down from
-    /// `hot_threshold - 1` (see `jitif::HotSlot`).
-    pub hot_threshold: u16,
+    /// Back-edges a loop runs before it is hot: the loop counters start at
+    /// `hot_threshold - 1` (set with [`State::set_hot_threshold`]).
+    pub(crate) hot_threshold: u16,
+    /// The loop counters, indexed by a hash of the loop header's address
+    /// (`jitif::hot_index`): each back-edge counts one down and calls the JIT when it
+    /// finds 0 (see `jitif`).
+    pub(crate) hotcount: [u16; crate::jitif::HOTCOUNT_SIZE],
     /// The interpreter loop's copy of "the running thread has a hook" (any kind: see
     /// `vm::run`). Refreshed whenever the loop re-derives its registers (kept here, not in a
     /// local, so the dispatch loop has one less value competing for machine registers).
@@ -84,6 +88,7 @@ impl State {
             out: std::io::BufWriter::with_capacity(32 * 1024, std::io::stdout()),
             jit: None,
             hot_threshold: 56,
+            hotcount: [55; crate::jitif::HOTCOUNT_SIZE],
             hooked: false,
             warn_on: false,
             warn_buf: Vec::new(),

@@ -8,8 +8,8 @@
 //!   operation that can run Lua code, grow the stack or switch frames.
 //! - `pc` is written back to the frame (`savepc!`) before every operation that can raise an
 //!   error, call out, or reach a GC safepoint, so error positions and debug info are exact.
-//! - Loop back-edges are control points: they count down the loop's hot slot and call the
-//!   JIT when it reaches 0 (`jitif`), and they check the interrupt flag. While the thread
+//! - Loop back-edges are control points: they count down the loop's counter and, when it
+//!   is 0, check the interrupt flag and call the JIT (`jitif`). While the thread
 //!   records a trace (`HOOK_RECORD`), the hooked instance hands the JIT every instruction.
 //! - The loop exists twice (`run::<HOOKED>`): the unhooked instance runs while the thread
 //!   has no hook at all, and only the hooked one checks for line and count hooks before each
@@ -226,36 +226,22 @@ impl State {
                     unsafe { Value::load(p) }
                 }};
             }
-            // A loop back-edge landed on the loop header `pc`: count down the loop's hot
-            // slot; at 0 the JIT decides (record, run a trace, back off). When it reports a
-            // changed state, everything is re-derived from the top frame.
-            // (The interrupt comes first: a trace that left because of it must not be
-            // entered again before the interpreter raises it.)
+            // A loop back-edge landed on the loop header `pc`: count down the loop's
+            // counter; at 0 the JIT decides (record, run a trace, back off), after a check
+            // for an interrupt. When it reports a changed state, everything is re-derived
+            // from the top frame. (The same count with and without a JIT: `jitif`.)
             macro_rules! control_point {
                 () => {{
-                    if self.interrupt.load(Ordering::Relaxed) {
+                    let h = crate::jitif::hot_index(code, pc);
+                    let (n, was_zero) = self.hotcount[h].overflowing_sub(1);
+                    self.hotcount[h] = n;
+                    if was_zero {
                         std::hint::cold_path();
                         savepc!();
-                        return Err(self.interrupted());
-                    }
-                    if self.jit.is_some() {
-                        let c = match cl.proto.hot_count(pc) {
-                            Some(c) => c,
-                            None => {
-                                std::hint::cold_path();
-                                &cl.proto.hot_slot(pc, self.hot_threshold - 1).count
-                            }
-                        };
-                        let n = c.get();
-                        if n == 0 {
-                            savepc!();
-                            if self.jit_loop_header(pc)? {
-                                continue 'newframe;
-                            }
-                            reload!();
-                        } else {
-                            c.set(n - 1);
+                        if self.control_point(pc, h)? {
+                            continue 'newframe;
                         }
+                        reload!();
                     }
                 }};
             }

@@ -30,7 +30,7 @@ fn count(src: &str) -> Vec<(usize, usize)> {
     let mut lua = lua_core::Lua::new();
     lua.state().jit = Some(Rc::new(Counter(seen.clone())));
     // Every back-edge is "hot" at threshold 1, so the hook sees each of them.
-    lua.state().hot_threshold = 1;
+    lua.state().set_hot_threshold(1);
     lua.exec(src.as_bytes(), "=test").expect("script runs");
     let v = seen.borrow().clone();
     v
