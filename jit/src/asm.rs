@@ -311,6 +311,32 @@ impl Asm<'_> {
         }
     }
 
+    /// Store the values of snapshot `snap` into their stack slots.
+    fn store_snapshot(&mut self, snap: u32) {
+        let entries = self.ir.snaps[snap as usize].entries.clone();
+        for (slot, r) in entries {
+            let ty = self.ir.ty(r);
+            if ty == Ty::Num {
+                let s = self.xsrc(r);
+                match s {
+                    Src::Mem(m) => {
+                        self.gload(TMP, Src::Mem(m));
+                        let off = 16 * slot;
+                        let tag = layout::TAG_FLOAT as i8;
+                        a!(self.ops
+                            ; mov BYTE [r14 + off], tag
+                            ; mov [r14 + off + 8], Rq(TMP)
+                        );
+                    }
+                    s => self.store_slot(slot, ty, s),
+                }
+            } else {
+                let s = self.gsrc(r);
+                self.store_slot(slot, ty, s);
+            }
+        }
+    }
+
     /// The side trace's transfer: store the parent's snapshot values into the stack.
     fn transfer(&mut self, pir: &Ir, pra: &Alloc, snap: u32) {
         for &(slot, r) in &pir.snaps[snap as usize].entries {
@@ -356,28 +382,7 @@ impl Asm<'_> {
             a!(self.ops; jmp =>e);
             return;
         }
-        let entries = self.ir.snaps[ins.snap as usize].entries.clone();
-        for (slot, r) in entries {
-            let ty = self.ir.ty(r);
-            if ty == Ty::Num {
-                let s = self.xsrc(r);
-                match s {
-                    Src::Mem(m) => {
-                        self.gload(TMP, Src::Mem(m));
-                        let off = 16 * slot;
-                        let tag = layout::TAG_FLOAT as i8;
-                        a!(self.ops
-                            ; mov BYTE [r14 + off], tag
-                            ; mov [r14 + off + 8], Rq(TMP)
-                        );
-                    }
-                    s => self.store_slot(slot, ty, s),
-                }
-            } else {
-                let s = self.gsrc(r);
-                self.store_slot(slot, ty, s);
-            }
-        }
+        self.store_snapshot(ins.snap);
         let LinkRebase {
             base: shift,
             func,
@@ -802,6 +807,7 @@ impl Asm<'_> {
                 a!(self.ops; mov Rq(d), [Rq(uv) + layout::UPVAL_V as i32]);
                 self.gfinish(d);
             }
+            Op::CallOut => self.callout(),
             Op::IntrCheck => {
                 let e = self.exit();
                 a!(self.ops
@@ -1181,6 +1187,42 @@ impl Asm<'_> {
                 _ => {}
             }
         }
+    }
+
+    /// `CALLOUT`: the snapshot's values go to the stack and every register to the context;
+    /// the helper rebuilds the snapshot's frames and runs the call; every register comes
+    /// back, r14 as the helper left it (the stack may have moved). A nonzero result leaves
+    /// through the exit (the restored registers are what a plain exit needs).
+    fn callout(&mut self) {
+        self.store_snapshot(self.ir.ins[self.cur].snap);
+        for g in 0..16u8 {
+            if g != RSP {
+                a!(self.ops; mov [r15 + CTX_GPR + 8 * g as i32], Rq(g));
+            }
+        }
+        for x in 0..16u8 {
+            a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+        }
+        let e = self.exit();
+        let exitno = self.exits.len() as i32 - 1;
+        a!(self.ops
+            ; mov DWORD [r15 + CTX_EXITNO], exitno
+            ; mov DWORD [r15 + CTX_EXITTRACE], self.trace_no as i32
+            ; mov rdi, r15
+            ; mov rax, QWORD crate::callout::jit_callout as *const () as i64
+            ; call rax
+            ; test eax, eax
+        );
+        // (Moves keep the flags.)
+        for g in 0..16u8 {
+            if g != RSP && g != CTX {
+                a!(self.ops; mov Rq(g), [r15 + CTX_GPR + 8 * g as i32]);
+            }
+        }
+        for x in 0..16u8 {
+            a!(self.ops; movsd Rx(x), [r15 + CTX_XMM + 8 * x as i32]);
+        }
+        a!(self.ops; jnz =>e);
     }
 
     fn restore_regs(&mut self, vals: &[usize]) {

@@ -32,9 +32,25 @@ pub enum Builtin {
     StringSub,
     Setmetatable,
     Select,
+    /// Not compiled, as in LuaJIT: a yield leaves any trace (a call-out to it would exit
+    /// every time), and a resume (or a call of a `coroutine.wrap` function) runs code that
+    /// does, so calling it out costs more than interpreting the loop.
+    CoroutineYield,
+    CoroutineResume,
+    CoroutineWrapped,
 }
 
 /// Library functions by address.
+impl Builtin {
+    /// Calls of it abort the recording (rather than become call-outs).
+    pub fn not_compiled(self) -> bool {
+        matches!(
+            self,
+            Builtin::CoroutineYield | Builtin::CoroutineResume | Builtin::CoroutineWrapped
+        )
+    }
+}
+
 #[derive(Default)]
 pub struct Builtins {
     by_addr: HashMap<usize, Builtin>,
@@ -60,6 +76,8 @@ const NAMED: &[(&str, &str, Builtin)] = &[
     ("string", "sub", Builtin::StringSub),
     ("_G", "setmetatable", Builtin::Setmetatable),
     ("_G", "select", Builtin::Select),
+    ("coroutine", "yield", Builtin::CoroutineYield),
+    ("coroutine", "resume", Builtin::CoroutineResume),
 ];
 
 fn fn_addr(v: Value) -> Option<usize> {
@@ -91,6 +109,19 @@ impl Builtins {
         if let Ok(r) = st.call_value(ipairs, &[t], 1) {
             if let Some(a) = r.first().copied().and_then(fn_addr) {
                 b.by_addr.insert(a, Builtin::IpairsAux);
+            }
+        }
+        // The functions coroutine.wrap makes.
+        let k = st.intern(b"coroutine");
+        if let Value::Table(co) = st.loaded.get_str(k) {
+            let k = st.intern(b"wrap");
+            let wrap = co.get_str(k);
+            let k = st.intern(b"type");
+            let f = st.globals.get_str(k);
+            if let Ok(r) = st.call_value(wrap, &[f], 1) {
+                if let Some(Value::NativeFn(nc)) = r.first() {
+                    b.by_addr.insert(nc.f as usize, Builtin::CoroutineWrapped);
+                }
             }
         }
         b

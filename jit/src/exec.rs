@@ -19,7 +19,7 @@
 //! - The stack has room for every slot the trace touches before the code is entered
 //!   (checked by the caller; the trace never grows the stack).
 
-use crate::ir::{Ir, Ref, SnapFrame, Ty};
+use crate::ir::{Ir, Ref, SnapFrame, Snapshot, Ty};
 use crate::regalloc::{Alloc, Loc};
 use lua_core::gc::Gc;
 use lua_core::object::LuaClosure;
@@ -56,6 +56,10 @@ pub struct ExecCtx {
     /// Where `jit_next` leaves the next key and value of a traversal.
     pub next_pair: [Value; 2],
     pub spill: [u64; MAX_SPILL],
+    /// Set by a call-out that left the trace with the interpreter state already where it
+    /// goes on (see `callout`): what the trace's run comes to, Ok or the error (or yield)
+    /// the call raised. None: the exit is a plain one.
+    pub left: Option<lua_core::LuaResult<()>>,
 }
 
 pub const CTX_EXITNO: i32 = std::mem::offset_of!(ExecCtx, exitno) as i32;
@@ -85,6 +89,7 @@ impl ExecCtx {
             state: st as *mut State,
             next_pair: [Value::Nil; 2],
             spill: [0; MAX_SPILL],
+            left: None,
         }
     }
 
@@ -99,6 +104,7 @@ impl ExecCtx {
         self.nextra = nextra as u64;
         self.state = st as *mut State;
         self.next_pair = [Value::Nil; 2];
+        self.left = None;
     }
 
     /// The raw 64 bits of value `r` at the exit.
@@ -161,6 +167,19 @@ pub fn restore(
         let v = ctx.value(ir, ra, r);
         ts.stack[at(slot)] = v;
     }
+    restore_frames(st, sn, root_fi, base)
+}
+
+/// The part of `restore` after the stack slots: the frames and the stack top of snapshot
+/// `sn` (see `restore`).
+pub fn restore_frames(
+    st: &mut State,
+    sn: &Snapshot,
+    root_fi: usize,
+    base: usize,
+) -> Result<usize, String> {
+    let ts = st.ts();
+    let at = |slot: i32| (base as isize + slot as isize) as usize;
     // Frames above the bottom one: the interpreter's frames are exactly the bottom frame
     // and the inlined ones now (the frames the trace returned out of are gone).
     let bottom = root_fi

@@ -19,6 +19,11 @@
 //!   store to it, scanning back and stopping at anything that may write the same memory
 //!   ([`may_alias`]); helpers that may move a table's parts (`NEWREF`, `TGETINT` moving the
 //!   array bound, `TLEN`) stop field loads of tables.
+//! - Nothing read from memory before a `CALLOUT` is reused after it (the call may have
+//!   changed any table, upvalue or stack slot, and collected what only the trace still
+//!   refers to): forwarding stops there, and CSE reuses an older instruction only if it is
+//!   arithmetic or a comparison of values (`survives_callout`). `SLOAD`s after a call-out
+//!   name it in their k, so they never match older ones.
 
 use crate::fasthash::FastMap;
 use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
@@ -56,6 +61,8 @@ pub struct Emitter {
     pub ir: Ir,
     pub opt: OptFlags,
     cse: FastMap<(Op, Ty, Ref, Ref, i64), Ref>,
+    /// Index of the last `CALLOUT` emitted (0: none).
+    last_callout: usize,
 }
 
 /// A pattern for one operand of a fold rule.
@@ -431,16 +438,61 @@ fn cmp_self(ir: &mut Ir, ins: Ins) -> Fold {
 impl Emitter {
     pub fn new(ir: Ir) -> Emitter {
         let mut cse = FastMap::default();
+        let mut last_callout = 0;
         for (i, ins) in ir.ins.iter().enumerate().skip(1) {
             if Self::cse_able(ins) {
                 cse.insert((ins.op, ins.ty, ins.a, ins.b, ins.k), Ref::ins(i));
+            }
+            if ins.op == Op::CallOut {
+                last_callout = i;
             }
         }
         Emitter {
             ir,
             opt: OptFlags::default(),
             cse,
+            last_callout,
         }
+    }
+
+    /// May an instruction like `ins` emitted before a `CALLOUT` stand for `ins` after it?
+    /// Only if it computes from its operands alone (see the module invariants).
+    fn survives_callout(ins: &Ins) -> bool {
+        use Op::*;
+        matches!(
+            ins.op,
+            Add | Sub
+                | Mul
+                | Div
+                | IDiv
+                | Mod
+                | Pow
+                | Neg
+                | Abs
+                | Min
+                | Max
+                | Sqrt
+                | Floor
+                | Ceil
+                | BAnd
+                | BOr
+                | BXor
+                | BShl
+                | BShr
+                | BNot
+                | Not
+                | Conv
+                | NToI
+                | Lt
+                | Ge
+                | Le
+                | Gt
+                | Eq
+                | Ne
+                | ULt
+                | UGe
+                | SLoad
+        )
     }
 
     /// Instructions CSE may merge: pure values and guards (not loads: see
@@ -497,15 +549,19 @@ impl Emitter {
         let cse_ok = (self.opt.cse || ins.op == Op::SLoad) && Self::cse_able(&ins);
         if cse_ok {
             if let Some(&r) = self.cse.get(&key) {
-                return Emitted::Ref(if ins.op.has_value() { r } else { Ref::NONE });
+                if r.idx() > self.last_callout || Self::survives_callout(&ins) {
+                    return Emitted::Ref(if ins.op.has_value() { r } else { Ref::NONE });
+                }
             }
         }
         let r = self.ir.push(ins);
         if cse_ok {
             self.cse.insert(key, r);
         }
-        if ins.op == Op::Loop {
-            self.ir.loop_start = Some(r.idx());
+        match ins.op {
+            Op::Loop => self.ir.loop_start = Some(r.idx()),
+            Op::CallOut => self.last_callout = r.idx(),
+            _ => {}
         }
         Emitted::Ref(r)
     }
@@ -520,6 +576,7 @@ impl Emitter {
         for i in (lim..n).rev() {
             let prev = self.ir.ins[i];
             match (ins.op, prev.op) {
+                (_, Op::CallOut) => return None,
                 (Op::VLoad, Op::VLoad) if prev.a == ins.a => {
                     if prev.ty == ins.ty {
                         return Some(Emitted::Ref(Ref::ins(i)));

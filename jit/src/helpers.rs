@@ -29,7 +29,7 @@ pub(crate) fn nil_ptr() -> *const Value {
 }
 
 /// Run `f`, turning a panic into an internal-error report (no unwinding into compiled code).
-fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> T {
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> T {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(v) => v,
         Err(_) => {

@@ -53,7 +53,7 @@ macro_rules! for_each_irop {
             KGc,    "--x", "",    "a GC object of type ty (k holds its address)";
             KPtr,   "--x", "",    "a raw pointer or machine integer";
             // Entry values.
-            SLoad,  "--s", "GL",  "stack slot k of the trace (relative to the root frame's base), type-checked";
+            SLoad,  "--s", "GL",  "stack slot k of the trace (relative to the root frame's base), type-checked: its value at entry, or, when k's high half names a CALLOUT or the LOOP, as that left it (`Ins::slot`, `Ins::after`)";
             FnRoot, "---", "",    "the closure of the trace's root frame";
             NExtra, "---", "",    "the count of extra arguments (varargs) of the trace's root frame";
             // Guards on operands of type ty.
@@ -119,6 +119,8 @@ macro_rules! for_each_irop {
             GcCheck, "---", "GXv", "guard: no garbage collection step is due";
             RetF,   "r-x", "GXv", "guard: the frame the trace returns out of (k & 0xff frames below its base's) is a plain Lua call from prototype a at pc k >> 24 with (k >> 8) & 0xffff extra arguments (a helper reads the interpreter's frames)";
             IntrCheck, "--x", "Gv", "guard: the interrupt flag (a byte at address k) is clear";
+            // Calls the trace does not inline.
+            CallOut, "--x", "GEv", "run the call at the snapshot's pc in a nested interpreter loop, from the snapshot's state (stored first); leaves through the exit when the call raises or yields, or when the trace may not go on; k: 0, or for a call keeping all its results, their count plus one (another count leaves)";
             // The end of a trace that does not loop.
             Link,   "--x", "Ev",  "store the snapshot's slots and continue in trace k (0: leave to the interpreter at the snapshot)";
         }
@@ -477,6 +479,24 @@ impl Ins {
     pub fn knum(&self) -> f64 {
         f64::from_bits(self.k as u64)
     }
+
+    /// An `SLOAD`'s stack slot (the low half of k).
+    pub fn slot(&self) -> i32 {
+        self.k as i32
+    }
+
+    /// An `SLOAD`'s reload point (the high half of k): 0 for the slot's value at trace
+    /// entry, else the index of the `CALLOUT` (or of the `LOOP`, for a slot the previous
+    /// iteration's call-out left in the stack) after which the slot is read from the stack.
+    pub fn after(&self) -> usize {
+        ((self.k - self.slot() as i64) >> 32) as usize
+    }
+
+    /// The k of an `SLOAD` of `slot` read after instruction `after` (0: at entry, when k
+    /// is just the slot).
+    pub fn sload_k(slot: i32, after: usize) -> i64 {
+        ((after as i64) << 32) + slot as i64
+    }
 }
 
 /// A snapshot: how to rebuild the interpreter's state at a guard.
@@ -651,7 +671,10 @@ impl Ir {
         }
         match ins.op.k_kind() {
             b's' => {
-                let _ = write!(s, " #{}", ins.k);
+                let _ = write!(s, " #{}", ins.slot());
+                if ins.after() != 0 {
+                    let _ = write!(s, "/{:04}", ins.after());
+                }
             }
             b'f' => {
                 let _ = write!(s, " {}", Field::from_k(ins.k).name());
@@ -779,7 +802,12 @@ pub fn parse(text: &str) -> Result<Ir, String> {
         if op.k_kind() != b'-' {
             let s = toks.get(t).copied().unwrap_or("");
             ins.k = match op.k_kind() {
-                b's' => s.strip_prefix('#').and_then(|x| x.parse().ok()),
+                b's' => s.strip_prefix('#').and_then(|x| match x.split_once('/') {
+                    Some((slot, after)) => {
+                        Some(Ins::sload_k(slot.parse().ok()?, after.parse().ok()?))
+                    }
+                    None => x.parse().ok(),
+                }),
                 b'f' => Field::from_name(s).map(|f| f as i64),
                 b'n' => s.strip_prefix('@').and_then(|x| x.parse().ok()),
                 _ => s.strip_prefix('$').and_then(|x| x.parse().ok()),

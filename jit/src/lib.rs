@@ -30,6 +30,7 @@
 
 pub mod abort;
 mod asm;
+mod callout;
 #[cfg(test)]
 mod asm_tests;
 pub mod builtins;
@@ -192,6 +193,8 @@ pub struct Jit {
     /// the 2 KB context.
     #[allow(clippy::vec_box)]
     ctxs: RefCell<Vec<Box<exec::ExecCtx>>>,
+    /// Call-outs running now (see `callout`).
+    pub(crate) callout_depth: Cell<u32>,
 }
 
 /// The interpreter's loop counter start for option `hotloop`.
@@ -232,6 +235,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             max_depth: 0,
         }),
         ctxs: RefCell::new(Vec::new()),
+        callout_depth: Cell::new(0),
     };
     st.jit = Some(Rc::new(j));
 }
@@ -262,14 +266,14 @@ fn last_iteration(st: &State, proto: &Proto, pc: usize) -> bool {
 
 /// Hooks that could fire on the running thread (a hook function itself runs with hooks
 /// off, so traces may run and record inside it).
-fn hooks_active(st: &State) -> bool {
+pub(crate) fn hooks_active(st: &State) -> bool {
     let ts = st.ts();
     ts.hook_mask & !HOOK_RECORD != 0 && ts.allow_hook
 }
 
 impl Jit {
     /// Stop the recording in progress, if any, reporting `why` (None: it completed).
-    fn end_recording(&self, st: &mut State, why: Option<Abort>) {
+    pub(crate) fn end_recording(&self, st: &mut State, why: Option<Abort>) {
         let mut s = self.state.borrow_mut();
         let Some(r) = s.recording.take() else { return };
         let ts = r.thread.st();
@@ -592,14 +596,7 @@ impl Jit {
         let exitno = unsafe { f(base_ptr, &mut *ctx) };
         // Control may have passed to other traces (side traces, links): the exit names the
         // trace that took it.
-        let et = {
-            let s = self.state.borrow();
-            s.traces
-                .get(ctx.exit_trace as usize)
-                .cloned()
-                .flatten()
-                .or_else(|| s.zombies.get(&ctx.exit_trace).cloned())
-        };
+        let et = self.trace_or_zombie(ctx.exit_trace);
         let ts = st.ts();
         match ts.exec.pop() {
             Some(ExecEntry::Executing { trace, .. }) if trace == t.no => {}
@@ -609,6 +606,11 @@ impl Jit {
                     ctx.exit_trace
                 )))
             }
+        }
+        if let Some(r) = ctx.left.take() {
+            // A call-out left the trace with the interpreter's state where it goes on.
+            self.ctxs.borrow_mut().push(ctx);
+            return r.map(|()| Ran::Yes);
         }
         let Some(et) = et else {
             return Err(st.error_msg(format!(
@@ -636,7 +638,13 @@ impl Jit {
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        if !gc_exit {
+        // (A call-out's exit is taken before its call when call-outs nest too deep: no
+        // side trace there.)
+        let callout_exit = et
+            .exit_ins
+            .get(exitno as usize)
+            .is_some_and(|&i| et.ir.ins[i as usize].op == ir::Op::CallOut);
+        if !gc_exit && !callout_exit {
             // (A side trace may start recording here, at the exit's state: on the frame
             // the exit left as the bottom one, which is below the trace's base frame after
             // a return out of it.)
@@ -868,6 +876,9 @@ impl JitHook for Jit {
             match s.recording.as_mut() {
                 Some(r) if r.thread.ptr_eq(st.cur) => Some(if hooks_active(st) {
                     Err(Abort::new(Reason::Hooked))
+                } else if r.rec.in_callout(st) {
+                    // A call-out's callee: not recorded.
+                    return;
                 } else {
                     depth = r.rec.frames.len() as u32 - 1;
                     r.rec.record(st, pc)
@@ -1046,6 +1057,22 @@ impl Jit {
                 s.zombies.insert(n, t);
             }
         }
+    }
+
+    /// Trace `no`, flushed or not.
+    pub(crate) fn trace_or_zombie(&self, no: u32) -> Option<Rc<Trace>> {
+        let s = self.state.borrow();
+        s.traces
+            .get(no as usize)
+            .cloned()
+            .flatten()
+            .or_else(|| s.zombies.get(&no).cloned())
+    }
+
+    /// Is `t` still a trace (not flushed)?
+    pub(crate) fn is_live(&self, t: &Rc<Trace>) -> bool {
+        let s = self.state.borrow();
+        matches!(s.traces.get(t.no as usize), Some(Some(x)) if Rc::ptr_eq(x, t))
     }
 
     fn is_blacklisted(&self, pkey: usize, pc: usize) -> bool {

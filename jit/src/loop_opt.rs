@@ -2,8 +2,11 @@
 //! it, re-emitted through the folding engine, becomes the loop body.
 //!
 //! The copy substitutes every instruction's operands with their copies; an `SLOAD` of a
-//! slot is replaced by the slot's value at the end of the preamble (what the next iteration
-//! starts with). Re-emission does the rest: an instruction whose copy computes what the
+//! slot's entry value is replaced by the slot's value at the end of the preamble (what the
+//! next iteration starts with). A slot a call-out left in the stack (`CALLOUT` drops what
+//! the trace knew of every slot) has no such value: its entry `SLOAD` becomes a load after
+//! the `LOOP`, and an `SLOAD` after a call-out a load after the body's copy of it.
+//! Re-emission does the rest: an instruction whose copy computes what the
 //! preamble already computed (same op, same operands: it depends only on values that do not
 //! change in the loop) CSEs to the preamble's instruction, so loop-invariant code and
 //! redundant guards are left in the preamble and run once.
@@ -28,6 +31,9 @@ use std::collections::BTreeMap;
 pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
     let n = em.ir.ins.len();
     let nsnaps = em.ir.snaps.len();
+    let first_callout = em.ir.ins[..n].iter().position(|i| i.op == Op::CallOut);
+    let calls_out = first_callout.is_some();
+    let no_slots = BTreeMap::new();
     let slot_end: BTreeMap<i32, Ref> = end_slots.iter().copied().collect();
     let lp = match em.emit(Ins::new(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0)) {
         Emitted::Ref(r) => r.idx(),
@@ -46,18 +52,28 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
         let ins = em.ir.ins[r];
         match ins.op {
             Op::Nop | Op::FnRoot | Op::NExtra => continue,
-            Op::SLoad => {
-                if let Some(&v) = slot_end.get(&(ins.k as i32)) {
+            Op::SLoad if ins.after() == 0 => {
+                if let Some(&v) = slot_end.get(&ins.slot()) {
                     if em.ir.ty(v) != ins.ty {
                         return Err(Reason::TypeInstable.into());
                     }
                     subst[r] = v;
+                    continue;
                 }
-                continue;
+                if !calls_out {
+                    continue;
+                }
             }
             _ => {}
         }
         let mut c = ins;
+        if ins.op == Op::SLoad {
+            let after = match ins.after() {
+                0 => lp,
+                a => subst[a].idx(),
+            };
+            c.k = Ins::sload_k(ins.slot(), after);
+        }
         c.a = sub(&subst, ins.a);
         c.b = sub(&subst, ins.b);
         if ins.op.is_guard() {
@@ -65,7 +81,13 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
             c.snap = match snapmap[s] {
                 Some(x) => x,
                 None => {
-                    let copy = copy_snapshot(&em.ir.snaps[s], &slot_end, &subst);
+                    // (After a call-out, the stack holds what the previous iteration left
+                    // in its slots.)
+                    let entry = match first_callout {
+                        Some(c) if r > c => &no_slots,
+                        _ => &slot_end,
+                    };
+                    let copy = copy_snapshot(&em.ir.snaps[s], entry, &subst);
                     em.ir.snaps.push(copy);
                     let x = em.ir.snaps.len() as u32 - 1;
                     snapmap[s] = Some(x);
@@ -81,8 +103,8 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
     add_phis(em, lp, n, &subst)
 }
 
-/// A loop-body copy of snapshot `sn`: the loop-entry state, overridden by `sn`'s entries
-/// with their copies.
+/// A loop-body copy of snapshot `sn`: the loop-entry state `slot_end` (empty after a
+/// call-out), overridden by `sn`'s entries with their copies.
 fn copy_snapshot(sn: &Snapshot, slot_end: &BTreeMap<i32, Ref>, subst: &[Ref]) -> Snapshot {
     let mut m = slot_end.clone();
     for &(s, r) in &sn.entries {

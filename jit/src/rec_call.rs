@@ -35,6 +35,7 @@ impl Recorder {
         let nresults = i.c() as i32 - 1;
         let f = self.reg(st, a)?;
         match f.v {
+            Value::LuaFn(cl) if !self.inlinable(&cl) => self.callout(st, pc, i),
             Value::LuaFn(cl) => {
                 // Guard the prototype, not the closure: closures made in a loop share one
                 // prototype, and the frame reads its upvalues through whichever it is.
@@ -46,14 +47,36 @@ impl Recorder {
             }
             Value::LightFn(nf) => {
                 let Some(b) = self.builtins.get(nf) else {
-                    return Err(Abort::with(Reason::NyiFunc, "(unknown native)"));
+                    return self.callout(st, pc, i);
                 };
                 let k = self.konst(f.v);
                 self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
-                self.call_builtin(st, b, fslot, nargs, nresults)
+                match self.call_builtin(st, b, fslot, nargs, nresults) {
+                    // Arguments the recorder does not compile: the library runs it.
+                    Err(ab)
+                        if matches!(ab.reason, Reason::NyiFunc | Reason::NyiType)
+                            && !b.not_compiled() =>
+                    {
+                        self.callout(st, pc, i)
+                    }
+                    r => r,
+                }
             }
-            _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
+            Value::NativeFn(nc) if self.builtins.get(nc.f).is_some_and(|b| b.not_compiled()) => {
+                Err(Abort::with(Reason::NyiFunc, "coroutine.wrap function"))
+            }
+            _ => self.callout(st, pc, i),
         }
+    }
+
+    /// May a call of `cl` be inlined here (within the depth and recursion limits)?
+    fn inlinable(&self, cl: &Gc<LuaClosure>) -> bool {
+        let same = self
+            .frames
+            .iter()
+            .filter(|f| std::rc::Rc::ptr_eq(&f.closure.proto, &cl.proto))
+            .count() as u32;
+        self.frames.len() as u32 <= self.limits.maxdepth && same < self.limits.maxrecursion
     }
 
     fn inline_call(
@@ -149,7 +172,7 @@ impl Recorder {
                 self.slot(st, s)?
             } else {
                 let ty = Ty::of_value(&st.ts().stack[self.base_abs - (-s) as usize]);
-                self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, s as i64)?
+                self.sload(ty, s)?
             });
         }
         for (j, v) in vals.into_iter().enumerate() {
@@ -614,9 +637,17 @@ impl Recorder {
                 let t = arg(0)?;
                 let k = self.arg_or(&args, 1, Value::Nil);
                 let (key, val) = self.next_pair(t, k)?;
-                vec![key, val]
+                // (At the end, one nil.)
+                if self.em.ir.ty(key) == Ty::Nil {
+                    vec![key]
+                } else {
+                    vec![key, val]
+                }
             }
-            Builtin::IpairsAux => return Err(nyi()),
+            Builtin::IpairsAux
+            | Builtin::CoroutineYield
+            | Builtin::CoroutineResume
+            | Builtin::CoroutineWrapped => return Err(nyi()),
         };
         Ok(results)
     }

@@ -10,7 +10,10 @@
 //!
 //! Stack slots are virtual while recording: `slots[s]` is the IR value of slot `s`
 //! (relative to the root frame's base), `Ref::NONE` while the slot still holds what it held
-//! on entry (the first read loads it with an `SLOAD`, type-guarded). Lua calls are inlined:
+//! on entry (the first read loads it with an `SLOAD`, type-guarded). A call the recorder
+//! does not inline becomes a `CALLOUT` (see `callout`): the interpreter runs the callee
+//! unrecorded, and afterwards every slot is `Ref::NONE` again, read from the stack as the
+//! call left it. Lua calls are inlined:
 //! the callee's registers are slots above the caller's, and `frames` tracks the inlined
 //! frames so that snapshots can rebuild them.
 //!
@@ -188,6 +191,12 @@ pub struct Recorder {
     /// Register liveness of the functions met (for pruning snapshots), shared by all
     /// recordings.
     liveness: std::rc::Rc<LivenessCache>,
+    /// The last `CALLOUT` (0: none yet): slots first read after it are loaded as it left
+    /// them (`Ins::after`).
+    reload_after: usize,
+    /// A call-out's callee runs in the interpreter: the thread's frame count, the pc at
+    /// which the call returns to the recorded frame, and the call's function slot.
+    callout_wait: Option<(usize, usize, i32)>,
 }
 
 impl Recorder {
@@ -244,6 +253,8 @@ impl Recorder {
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness,
+            reload_after: 0,
+            callout_wait: None,
         }
     }
 
@@ -298,6 +309,8 @@ impl Recorder {
             link: None,
             interrupt: std::sync::Arc::as_ptr(&st.interrupt) as usize,
             liveness,
+            reload_after: 0,
+            callout_wait: None,
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {
             let c = f.closure.expect("inlined frames are Lua frames");
@@ -428,7 +441,7 @@ impl Recorder {
             }
             let s = i as i32 - self.bias;
             let ins = self.em.ir.get(r);
-            if !r.is_const() && ins.op == Op::SLoad && ins.k == s as i64 {
+            if !r.is_const() && ins.op == Op::SLoad && ins.slot() == s {
                 continue;
             }
             let reg = s - f.base;
@@ -489,16 +502,65 @@ impl Recorder {
         if !r.is_none() {
             return Ok(r);
         }
-        if s >= self.frames[0].limit && self.side.is_none() {
+        if s >= self.frames[0].limit && self.side.is_none() && self.reload_after == 0 {
             // A register of an inlined frame read before the trace wrote it: the compiler
             // never does that, so the recorder's frame view is wrong. (A side trace starts
-            // inside inlined frames whose registers are in the stack.)
+            // inside inlined frames whose registers are in the stack, as does everything
+            // after a call-out.)
             return Err(Reason::FrameMismatch.into());
         }
         let ty = Ty::of_value(&self.rt(st, s));
-        let r = self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, s as i64)?;
+        let r = self.sload(ty, s)?;
         self.slots[(s + self.bias) as usize] = r;
         Ok(r)
+    }
+
+    /// Load stack slot `s` as a value of type `ty` (guarded), as it is now.
+    pub fn sload(&mut self, ty: Ty, s: i32) -> RecResult<Ref> {
+        let k = Ins::sload_k(s, self.reload_after);
+        self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, k)
+    }
+
+    /// Record the CALL at `pc` as a call-out (see the module doc): the interpreter runs the
+    /// callee without recording it, until the call returns to the next instruction.
+    pub fn callout(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
+        if self.below > 0 || self.root_tail {
+            return Err(Abort::with(Reason::NyiFunc, "(call-out below the base frame)"));
+        }
+        let r = self.guard(Op::CallOut, Ty::Void, Ref::NONE, Ref::NONE, 0)?;
+        self.reload_after = r.idx();
+        let fslot = self.frame().base + i.a() as i32;
+        self.callout_wait = Some((st.ts().frames.len(), pc + 1, fslot));
+        // (The callee may allocate without a GC step, which the loop then owes.)
+        self.allocates = true;
+        Ok(())
+    }
+
+    /// Is the callee of a call-out running (the interpreter is deeper than the trace)?
+    pub fn in_callout(&self, st: &State) -> bool {
+        self.callout_wait
+            .is_some_and(|(n, _, _)| st.ts().frames.len() > n)
+    }
+
+    /// Back from a call-out at `pc`: forget every slot (the stack is the truth now).
+    fn end_callout(&mut self, st: &State, pc: usize) -> RecResult<()> {
+        let Some((n, ret, fslot)) = self.callout_wait.take() else {
+            return Ok(());
+        };
+        if st.ts().frames.len() != n || pc != ret {
+            return Err(Reason::FrameMismatch.into());
+        }
+        self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
+        self.top = None;
+        let call = self.frame().closure.proto.code[pc - 1];
+        if call.c() == 0 {
+            // All results: as many as this time (the CALLOUT's k says how many, plus one;
+            // the call-out leaves the trace when another count comes back).
+            let n = st.ts().top as i64 - (self.base_abs as i64 + fslot as i64);
+            self.em.ir.ins[self.reload_after].k = n + 1;
+            self.set_top(fslot + n as i32);
+        }
+        Ok(())
     }
 
     pub fn set_slot(&mut self, s: i32, r: Ref) {
@@ -562,6 +624,10 @@ impl Recorder {
 
     /// Record instruction `pc` of the thread's top frame, about to be executed.
     pub fn record(&mut self, st: &mut State, pc: usize) -> RecResult<()> {
+        if self.in_callout(st) {
+            return Ok(());
+        }
+        self.end_callout(st, pc)?;
         self.check_frames(st)?;
         self.nrecorded += 1;
         if self.nrecorded > self.limits.maxrecord {

@@ -90,7 +90,13 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
         let ok = match ins.op {
             Op::Nop | Op::Loop => true,
             Op::Phi => ta == t && tb == t && ins.a.idx() < ir.loop_start.unwrap_or(0),
-            Op::SLoad => t.tag().is_some(),
+            Op::SLoad => {
+                let a = ins.after();
+                t.tag().is_some()
+                    && (a == 0
+                        || (a < i && matches!(ir.ins[a].op, Op::CallOut | Op::Loop)))
+            }
+            Op::CallOut => t == Ty::Void,
             Op::FnRoot => t == Ty::LFn,
             Op::NExtra => t == Ty::Int,
             Op::Lt | Op::Ge | Op::Le | Op::Gt => ta == t && tb == t && num(t),

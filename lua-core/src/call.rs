@@ -869,6 +869,20 @@ impl State {
         ts.top = top;
     }
 
+    /// A trace's call-out of a CALL instruction (the JIT restored the frame at the
+    /// instruction after it): call `stack[func]` with the arguments up to `top` in a nested
+    /// run loop, as OP_CALL would in the running one. Results are left at `func..top`
+    /// (`nresults` of them, or all if -1). Yieldable: after a resume, the frame's return
+    /// completes the CALL as the instruction would have. The nesting is not a C call for
+    /// the C-stack limit (PUC makes none); the JIT bounds it.
+    pub fn jit_call(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
+        match self.precall_fast(func, nresults, CallKind::Normal, true) {
+            Ok(true) => self.execute().map(|_| ()),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// For a JIT that left compiled code in the middle of `n` metamethod calls (it rebuilt
     /// their frames as fresh `Meta` frames, as a yield leaves them): run each of them to its
     /// return and finish the instruction that called it, innermost first, as `unroll`
