@@ -94,7 +94,11 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         None => return LEAVE,
     };
     if i.op() != Bc::Call {
-        let msg = format!("internal JIT error: trace {} call-out at {:?}", t.no, i.op());
+        let msg = format!(
+            "internal JIT error: trace {} call-out at {:?}",
+            t.no,
+            i.op()
+        );
         ctx.left = Some(Err(st.error_msg(msg)));
         return LEAVE;
     }

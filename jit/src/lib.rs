@@ -30,10 +30,10 @@
 
 pub mod abort;
 mod asm;
-mod callout;
 #[cfg(test)]
 mod asm_tests;
 pub mod builtins;
+mod callout;
 pub mod dce;
 pub mod dump;
 pub mod exec;

@@ -525,7 +525,10 @@ impl Recorder {
     /// callee without recording it, until the call returns to the next instruction.
     pub fn callout(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
         if self.below > 0 || self.root_tail {
-            return Err(Abort::with(Reason::NyiFunc, "(call-out below the base frame)"));
+            return Err(Abort::with(
+                Reason::NyiFunc,
+                "(call-out below the base frame)",
+            ));
         }
         let r = self.guard(Op::CallOut, Ty::Void, Ref::NONE, Ref::NONE, 0)?;
         self.reload_after = r.idx();

@@ -93,8 +93,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
             Op::SLoad => {
                 let a = ins.after();
                 t.tag().is_some()
-                    && (a == 0
-                        || (a < i && matches!(ir.ins[a].op, Op::CallOut | Op::Loop)))
+                    && (a == 0 || (a < i && matches!(ir.ins[a].op, Op::CallOut | Op::Loop)))
             }
             Op::CallOut => t == Ty::Void,
             Op::FnRoot => t == Ty::LFn,
