@@ -51,6 +51,7 @@ pub extern "C" fn jit_callout(ctx: *mut ExecCtx) -> u32 {
         // SAFETY: compiled code passes its own context, which lives across the call, and
         // its `state`, which nothing else borrows while compiled code runs.
         let ctx = unsafe { &mut *ctx };
+        // SAFETY: as above.
         let st = unsafe { &mut *ctx.state };
         callout(st, ctx)
     })
