@@ -55,7 +55,71 @@ pub fn workers() -> usize {
         .unwrap_or(3)
 }
 
+/// A counter of `jit.stats()` that a script's first line can require a minimum of, with a
+/// count marker `<marker>N` (see [`JIT_COUNTERS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitCounter {
+    /// The text that starts the marker; the count follows directly (`-- jit-traces>=`).
+    pub marker: &'static str,
+    /// The field of the table `jit.stats()` returns that holds the count.
+    pub field: &'static str,
+    /// What it counts, for failure messages (`expected at least N <what>, got M`).
+    pub what: &'static str,
+}
+
+/// `-- jit-traces>=N`: traces compiled (`jit.stats().traces`).
+pub const JIT_TRACES: JitCounter = JitCounter {
+    marker: "-- jit-traces>=",
+    field: "traces",
+    what: "traces",
+};
+/// `-- jit-side>=N`: side traces among them (`jit.stats().side`).
+pub const JIT_SIDE: JitCounter = JitCounter {
+    marker: "-- jit-side>=",
+    field: "side",
+    what: "side traces",
+};
+/// `-- jit-callouts>=N`: calls traces made through call-outs (`jit.stats().callouts`).
+pub const JIT_CALLOUTS: JitCounter = JitCounter {
+    marker: "-- jit-callouts>=",
+    field: "callouts",
+    what: "call-outs",
+};
+/// `-- jit-nested>=N`: traces entered while another trace was running
+/// (`jit.stats().nested_entries`).
+pub const JIT_NESTED: JitCounter = JitCounter {
+    marker: "-- jit-nested>=",
+    field: "nested_entries",
+    what: "nested trace entries",
+};
+/// `-- jit-depth>=N`: the most traces running at once on one thread's stack
+/// (`jit.stats().max_depth`).
+pub const JIT_DEPTH: JitCounter = JitCounter {
+    marker: "-- jit-depth>=",
+    field: "max_depth",
+    what: "levels of trace nesting (max_depth)",
+};
+
+/// Every count marker, in the order [`Markers::jit_mins`] and [`JitCounts::counts`] keep them.
+/// `traces` comes first: the [`JIT_STATS_WRAPPER`] always reports it.
+pub const JIT_COUNTERS: [JitCounter; 5] =
+    [JIT_TRACES, JIT_SIDE, JIT_CALLOUTS, JIT_NESTED, JIT_DEPTH];
+
+/// The position of `counter` in [`JIT_COUNTERS`]; it must be one of them.
+fn counter_index(counter: &JitCounter) -> usize {
+    JIT_COUNTERS
+        .iter()
+        .position(|c| c == counter)
+        .unwrap_or_else(|| panic!("{counter:?} is not one of JIT_COUNTERS"))
+}
+
 /// What a script's first line says about how to check it.
+///
+/// The count markers (`-- jit-traces>=N`, `-- jit-side>=N`, `-- jit-callouts>=N`,
+/// `-- jit-nested>=N`, `-- jit-depth>=N`; see [`JIT_COUNTERS`]) each require that counter of
+/// `jit.stats()` to be at least `N` after the script ran once more with `-Ohotloop=1` through
+/// [`JIT_STATS_WRAPPER`]. Any one of them makes that run happen; each is checked on its own
+/// (`-- jit-side>=1` alone requires no count of traces).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Markers {
     /// `-- nondeterministic`: do not compare stdout with the reference.
@@ -63,16 +127,11 @@ pub struct Markers {
     /// `-- expect-error`: the script must fail (exit 1) under the reference, and ours must fail
     /// with the same first stderr line.
     pub expect_error: bool,
-    /// `-- jit-traces>=N`: run with `-Ohotloop=1`, the script must compile at least `N` traces,
-    /// as `jit.stats().traces` reports after it ran (see [`JIT_STATS_WRAPPER`]).
-    pub jit_traces: Option<u64>,
-    /// `-- jit-side>=N`: likewise, at least `N` of them side traces (`jit.stats().side`).
-    pub jit_side: Option<u64>,
+    /// The count markers' minimums, one per entry of [`JIT_COUNTERS`] in its order; `None`
+    /// where the line has no such marker. Read them with [`Markers::jit_min`] and
+    /// [`Markers::jit_required`].
+    pub jit_mins: [Option<u64>; JIT_COUNTERS.len()],
 }
-
-/// The texts that start the count markers; the count follows directly.
-const JIT_TRACES_MARKER: &str = "-- jit-traces>=";
-const JIT_SIDE_MARKER: &str = "-- jit-side>=";
 
 /// The count after `marker` in line `first`, if the marker is there. A marker without a count
 /// after it (`-- jit-traces>=x`, `-- jit-traces=3`) is an error, not a marker quietly ignored.
@@ -97,17 +156,62 @@ fn count_marker(first: &str, marker: &str) -> Result<Option<u64>, String> {
     }
 }
 
+/// An error for the first `-- jit-<name>` in line `first` whose name is not one of
+/// [`JIT_COUNTERS`] (`-- jit-callout>=1`), so a misspelt count marker is not quietly ignored.
+fn unknown_jit_marker(first: &str) -> Result<(), String> {
+    const PREFIX: &str = "-- jit-";
+    for (at, _) in first.match_indices(PREFIX) {
+        let rest = &first[at + PREFIX.len()..];
+        let name = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(rest, |end| &rest[..end]);
+        let known = JIT_COUNTERS
+            .iter()
+            .any(|c| c.marker.trim_end_matches(">=") == format!("{PREFIX}{name}"));
+        if !known {
+            let markers: Vec<String> = JIT_COUNTERS
+                .iter()
+                .map(|c| format!("'{}N'", c.marker))
+                .collect();
+            return Err(format!(
+                "unknown marker '{PREFIX}{name}': the count markers are {}",
+                markers.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Markers {
     /// Read the markers from the first line of `source` (see [`count_marker`] for the
-    /// count markers).
+    /// count markers; a `-- jit-<name>` that is none of them is an error too).
     pub fn parse(source: &str) -> Result<Markers, String> {
         let first = source.lines().next().unwrap_or("");
+        unknown_jit_marker(first)?;
+        let mut jit_mins = [None; JIT_COUNTERS.len()];
+        for (min, counter) in jit_mins.iter_mut().zip(&JIT_COUNTERS) {
+            *min = count_marker(first, counter.marker)?;
+        }
         Ok(Markers {
             nondeterministic: first.contains("-- nondeterministic"),
             expect_error: first.contains("-- expect-error"),
-            jit_traces: count_marker(first, JIT_TRACES_MARKER)?,
-            jit_side: count_marker(first, JIT_SIDE_MARKER)?,
+            jit_mins,
         })
+    }
+
+    /// The minimum the line requires of `counter` (one of [`JIT_COUNTERS`]), if any.
+    pub fn jit_min(&self, counter: &JitCounter) -> Option<u64> {
+        self.jit_mins[counter_index(counter)]
+    }
+
+    /// Every count the line requires, as `(counter, minimum)` in [`JIT_COUNTERS`] order; empty
+    /// when the script needs no run through [`JIT_STATS_WRAPPER`].
+    pub fn jit_required(&self) -> Vec<(&'static JitCounter, u64)> {
+        JIT_COUNTERS
+            .iter()
+            .zip(self.jit_mins)
+            .filter_map(|(c, min)| Some((c, min?)))
+            .collect()
     }
 }
 
@@ -115,17 +219,23 @@ impl Markers {
 pub const JIT_TRACES_OPTION: &str = "-Ohotloop=1";
 
 /// The Lua program that counts a script's traces, run as `ourlua -Ohotloop=1 <wrapper>
-/// <script>`: it loads the script, runs it under `pcall` (so an expect-error script still gets
-/// counted) and then writes one line to stderr, either `JIT-STATS traces=<n>` with
-/// `jit.stats().traces` (and ` side=<n>` when `jit.stats().side` is an integer), or `JIT-STATS missing: <why>` when there is no `jit` module, no
-/// `jit.stats`, or it does not return a table with an integer `traces`. An error of the script
-/// is written as a `JIT-SCRIPT-ERROR <message>` line before it. The functions it needs are
-/// captured before the script runs, so a script that replaces globals does not break it.
+/// <script> [field...]` (the fields being those of [`JIT_COUNTERS`], see
+/// [`jit_stats_fields`]): it loads the script, runs it under `pcall` (so an expect-error
+/// script still gets counted) with `arg` holding only the script's name, and then writes one
+/// line to stderr, either `JIT-STATS traces=<n>` with `jit.stats().traces` followed by
+/// ` <field>=<n>` for each field asked about whose value is an integer, or
+/// `JIT-STATS missing: <why>` when there is no `jit` module, no `jit.stats`, or it does not
+/// return a table with an integer `traces`. An error of the script is written as a
+/// `JIT-SCRIPT-ERROR <message>` line before it. The functions it needs are captured before the
+/// script runs, so a script that replaces globals does not break it.
 pub const JIT_STATS_WRAPPER: &str = r#"-- Written by the lua-tests runner (lua-tests/src/lib.rs, JIT_STATS_WRAPPER): runs the script
--- named by its first argument under pcall, then reports jit.stats().traces on stderr.
+-- named by its first argument under pcall, then reports jit.stats().traces and the integer
+-- fields of jit.stats() named by the further arguments on stderr.
 local type, tostring, pcall, loadfile = type, tostring, pcall, loadfile
 local mtype, format, stderr, stdout = math.type, string.format, io.stderr, io.stdout
-local name = assert(arg and arg[1], "usage: lua wrapper.lua script.lua")
+local name = assert(arg and arg[1], "usage: lua wrapper.lua script.lua [field...]")
+local fields = {}
+for i = 2, #arg do fields[i - 1] = arg[i] end
 local J = jit
 arg = { [0] = name }
 local chunk, err = loadfile(name)
@@ -148,20 +258,40 @@ else
   elseif mtype(stats.traces) ~= "integer" then
     why = "jit.stats().traces is not an integer (" .. tostring(stats.traces) .. ")"
   else
-    local side = mtype(stats.side) == "integer" and format(" side=%d", stats.side) or ""
-    stderr:write(format("JIT-STATS traces=%d%s\n", stats.traces, side))
+    local line = format("JIT-STATS traces=%d", stats.traces)
+    for i = 1, #fields do
+      local k = fields[i]
+      if k ~= "traces" and mtype(stats[k]) == "integer" then
+        line = line .. format(" %s=%d", k, stats[k])
+      end
+    end
+    stderr:write(line, "\n")
     return
   end
 end
 stderr:write("JIT-STATS missing: ", why, "\n")
 "#;
 
+/// The fields of `jit.stats()` to pass to [`JIT_STATS_WRAPPER`] after the script's name: those
+/// of every [`JIT_COUNTERS`] entry.
+/// (Any lifetime, so they extend a list of borrowed arguments.)
+pub fn jit_stats_fields<'a>() -> impl Iterator<Item = &'a str> {
+    JIT_COUNTERS.iter().map(|c| -> &'a str { c.field })
+}
+
 /// The counts a [`JIT_STATS_WRAPPER`] run reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JitCounts {
-    pub traces: u64,
-    /// Absent when the `jit` module does not count side traces.
-    pub side: Option<u64>,
+    /// One per entry of [`JIT_COUNTERS`] in its order; `None` where the report had no integer
+    /// for that field (the `jit` module does not count it). `traces` is always there.
+    pub counts: [Option<u64>; JIT_COUNTERS.len()],
+}
+
+impl JitCounts {
+    /// The count of `counter` (one of [`JIT_COUNTERS`]), if reported.
+    pub fn get(&self, counter: &JitCounter) -> Option<u64> {
+        self.counts[counter_index(counter)]
+    }
 }
 
 /// The counts a [`JIT_STATS_WRAPPER`] run reported on stderr, or why there are none.
@@ -175,60 +305,81 @@ pub fn parse_jit_stats(stderr: &[u8]) -> Result<JitCounts, String> {
         return Err(why.to_string());
     }
     let unreadable = || format!("unreadable report {line:?}");
-    let mut words = report.split_whitespace();
-    let count =
-        |w: Option<&str>, key: &str| w.and_then(|w| w.strip_prefix(key)?.parse::<u64>().ok());
-    let traces = count(words.next(), "traces=").ok_or_else(unreadable)?;
-    let side = match words.next() {
-        None => None,
-        w => Some(count(w, "side=").ok_or_else(unreadable)?),
-    };
-    Ok(JitCounts { traces, side })
+    let mut counts = JitCounts::default();
+    for (i, word) in report.split_whitespace().enumerate() {
+        let (key, value) = word.split_once('=').ok_or_else(unreadable)?;
+        let at = JIT_COUNTERS
+            .iter()
+            .position(|c| c.field == key)
+            .filter(|&at| (at == counter_index(&JIT_TRACES)) == (i == 0))
+            .ok_or_else(unreadable)?;
+        if counts.counts[at].is_some() {
+            return Err(unreadable());
+        }
+        counts.counts[at] = Some(value.parse::<u64>().map_err(|_| unreadable())?);
+    }
+    if counts.get(&JIT_TRACES).is_none() {
+        return Err(unreadable());
+    }
+    Ok(counts)
 }
 
-/// Whether a [`JIT_STATS_WRAPPER`] run shows at least `expected` traces: `None` when it does,
-/// else the failure (`expected at least N traces, got M`, or why no count came back).
-pub fn check_jit_traces(expected: u64, run: &Outcome, limit: Duration) -> Option<String> {
-    check_jit_count(expected, "traces", |c| Some(c.traces), run, limit)
-}
-
-/// Whether a [`JIT_STATS_WRAPPER`] run shows at least `expected` side traces (as
-/// [`check_jit_traces`]).
-pub fn check_jit_side(expected: u64, run: &Outcome, limit: Duration) -> Option<String> {
-    check_jit_count(expected, "side traces", |c| c.side, run, limit)
-}
-
-fn check_jit_count(
-    expected: u64,
-    what: &str,
-    pick: fn(&JitCounts) -> Option<u64>,
+/// Whether a [`JIT_STATS_WRAPPER`] run shows at least the minimum of every `(counter, minimum)`
+/// in `required` (as [`Markers::jit_required`] gives them): empty when it does, else one
+/// failure per counter that fell short (`expected at least N side traces, got M`, or
+/// `... cannot count them: <why>` when the report lacks that count), or a single failure when
+/// the run timed out or gave no report at all.
+pub fn check_jit_counts(
+    required: &[(&JitCounter, u64)],
     run: &Outcome,
     limit: Duration,
-) -> Option<String> {
+) -> Vec<String> {
+    if required.is_empty() {
+        return Vec::new();
+    }
+    let whats: Vec<&str> = required.iter().map(|(c, _)| c.what).collect();
     if run.exit == Exit::TimedOut {
-        return Some(format!(
-            "counting {what}: timed out after {}s",
+        return vec![format!(
+            "counting {}: timed out after {}s",
+            whats.join(" and "),
             limit.as_secs()
-        ));
+        )];
     }
-    let counts = parse_jit_stats(&run.stderr).and_then(|c| {
-        pick(&c).ok_or_else(|| format!("jit.stats() has no integer count of {what}"))
-    });
-    match counts {
-        Ok(got) if got >= expected => None,
-        Ok(got) => Some(format!("expected at least {expected} {what}, got {got}")),
-        Err(why) => {
-            let mut msg = format!("expected at least {expected} {what}, cannot count them: {why}");
-            if run.exit != Exit::Code(0) {
-                msg.push_str(&format!(
-                    " ({}; stderr: {})",
-                    run.exit,
-                    run.stderr_first_line()
-                ));
-            }
-            Some(msg)
+    let cannot = |wanted: String, why: &str| {
+        let mut msg = format!("expected at least {wanted}, cannot count them: {why}");
+        if run.exit != Exit::Code(0) {
+            msg.push_str(&format!(
+                " ({}; stderr: {})",
+                run.exit,
+                run.stderr_first_line()
+            ));
         }
-    }
+        msg
+    };
+    let counts = match parse_jit_stats(&run.stderr) {
+        Ok(counts) => counts,
+        Err(why) => {
+            let wanted: Vec<String> = required
+                .iter()
+                .map(|(c, n)| format!("{n} {}", c.what))
+                .collect();
+            return vec![cannot(wanted.join(" and "), &why)];
+        }
+    };
+    required
+        .iter()
+        .filter_map(|&(c, expected)| match counts.get(c) {
+            Some(got) if got >= expected => None,
+            Some(got) => Some(format!(
+                "expected at least {expected} {}, got {got}",
+                c.what
+            )),
+            None => Some(cannot(
+                format!("{expected} {}", c.what),
+                &format!("jit.stats() has no integer count of {}", c.what),
+            )),
+        })
+        .collect()
 }
 
 /// One Lua script of the suite.
@@ -540,25 +691,34 @@ mod tests {
             })
         );
         let m = Markers::parse("-- nondeterministic (prints addresses)\n").unwrap();
-        assert!(m.nondeterministic && !m.expect_error && m.jit_traces.is_none());
-        let m = Markers::parse("-- plain\n-- jit-traces>=3\n").unwrap();
-        assert_eq!(m.jit_traces, None);
+        assert!(m.nondeterministic && !m.expect_error && m.jit_min(&JIT_TRACES).is_none());
+        assert!(m.jit_required().is_empty());
+        let m = Markers::parse("-- plain\n-- jit-traces>=3 -- jit-depth>=x\n").unwrap();
+        assert_eq!(m.jit_min(&JIT_TRACES), None);
+        assert_eq!(m, Markers::default());
     }
 
     #[test]
     fn jit_traces_marker_reads_its_count() {
         let m = Markers::parse("-- Hot loops. -- jit-traces>=12\nlocal x\n").unwrap();
-        assert_eq!(m.jit_traces, Some(12));
+        assert_eq!(m.jit_min(&JIT_TRACES), Some(12));
+        assert_eq!(m.jit_required(), vec![(&JIT_TRACES, 12)]);
         let m = Markers::parse("-- jit-traces>=0 -- expect-error: boom").unwrap();
-        assert_eq!(m.jit_traces, Some(0));
+        assert_eq!(m.jit_min(&JIT_TRACES), Some(0));
         assert!(m.expect_error);
         // The count ends at the first non-digit.
         let m = Markers::parse("-- loops (-- jit-traces>=7), -- nondeterministic").unwrap();
-        assert_eq!(m.jit_traces, Some(7));
+        assert_eq!(m.jit_min(&JIT_TRACES), Some(7));
         assert!(m.nondeterministic);
-        assert_eq!(Markers::parse("").unwrap().jit_traces, None);
+        assert_eq!(Markers::parse("").unwrap().jit_min(&JIT_TRACES), None);
         let m = Markers::parse("-- branchy -- jit-traces>=2 -- jit-side>=1\n").unwrap();
-        assert_eq!((m.jit_traces, m.jit_side), (Some(2), Some(1)));
+        assert_eq!(
+            (m.jit_min(&JIT_TRACES), m.jit_min(&JIT_SIDE)),
+            (Some(2), Some(1))
+        );
+        // A side marker alone still asks for the counting run, but not for a count of traces.
+        let m = Markers::parse("-- jit-side>=3").unwrap();
+        assert_eq!(m.jit_required(), vec![(&JIT_SIDE, 3)]);
         for bad in [
             "-- jit-side>=",
             "-- jit-side=1",
@@ -575,8 +735,108 @@ mod tests {
     }
 
     #[test]
+    fn callout_nested_and_depth_markers_read_their_counts() {
+        let m = Markers::parse(
+            "-- calls -- jit-depth>=3 -- jit-callouts>=10 -- jit-nested>=2 -- expect-error",
+        )
+        .unwrap();
+        assert_eq!(m.jit_min(&JIT_CALLOUTS), Some(10));
+        assert_eq!(m.jit_min(&JIT_NESTED), Some(2));
+        assert_eq!(m.jit_min(&JIT_DEPTH), Some(3));
+        assert_eq!((m.jit_min(&JIT_TRACES), m.jit_min(&JIT_SIDE)), (None, None));
+        assert!(m.expect_error);
+        // In JIT_COUNTERS order, whatever the order on the line.
+        assert_eq!(
+            m.jit_required(),
+            vec![(&JIT_CALLOUTS, 10), (&JIT_NESTED, 2), (&JIT_DEPTH, 3)]
+        );
+        let all = "-- jit-traces>=1 -- jit-side>=2 -- jit-callouts>=3 -- jit-nested>=4 \
+                   -- jit-depth>=5";
+        let m = Markers::parse(all).unwrap();
+        assert_eq!(m.jit_mins, [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+        for c in &JIT_COUNTERS {
+            assert_eq!(m.jit_min(c), Some(counter_index(c) as u64 + 1), "{c:?}");
+        }
+        assert_eq!(
+            Markers::parse("-- jit-nested>=0").unwrap().jit_required(),
+            vec![(&JIT_NESTED, 0)]
+        );
+        for bad in [
+            "-- jit-depth>=x",
+            "-- jit-depth>=",
+            "-- jit-depth=2",
+            "-- jit-callouts>= 1",
+            "-- jit-callouts>1",
+            "-- jit-nested>=-1",
+            "-- jit-traces>=2 -- jit-depth>=two",
+        ] {
+            let e = Markers::parse(bad).unwrap_err();
+            assert!(e.contains("malformed marker"), "{bad}: {e}");
+        }
+        let e = Markers::parse("-- jit-depth>=x").unwrap_err();
+        assert!(e.contains("'-- jit-depth>='"), "{e}");
+        // A count marker of no counter is a mistake too, not a comment.
+        for bad in [
+            "-- jit-callout>=1",
+            "-- jit-max_depth>=2",
+            "-- jit-Traces>=1",
+        ] {
+            let e = Markers::parse(bad).unwrap_err();
+            assert!(e.contains("unknown marker"), "{bad}: {e}");
+            assert!(e.contains("-- jit-nested>="), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_counter_has_its_own_marker_and_field() {
+        assert_eq!(JIT_COUNTERS[0], JIT_TRACES);
+        let fields: Vec<&str> = jit_stats_fields().collect();
+        assert_eq!(
+            fields,
+            ["traces", "side", "callouts", "nested_entries", "max_depth"]
+        );
+        for (i, a) in JIT_COUNTERS.iter().enumerate() {
+            assert!(
+                a.marker.starts_with("-- jit-") && a.marker.ends_with(">="),
+                "{a:?}"
+            );
+            for b in &JIT_COUNTERS[i + 1..] {
+                // No marker name may be a prefix of another (count_marker's malformed check).
+                let (x, y) = (
+                    a.marker.trim_end_matches(">="),
+                    b.marker.trim_end_matches(">="),
+                );
+                assert!(!x.starts_with(y) && !y.starts_with(x), "{a:?} {b:?}");
+                assert_ne!(a.field, b.field);
+            }
+        }
+        // The wrapper reports whatever it is asked about.
+        assert!(JIT_STATS_WRAPPER.contains("for i = 2, #arg do"));
+    }
+
+    fn run(exit: Exit, err: &str) -> Outcome {
+        Outcome {
+            exit,
+            stdout: Vec::new(),
+            stderr: err.as_bytes().to_vec(),
+        }
+    }
+
+    /// `check_jit_counts` for one counter, as the one failure or `None`.
+    fn check_one(c: &JitCounter, n: u64, run: &Outcome) -> Option<String> {
+        let mut failures = check_jit_counts(&[(c, n)], run, Duration::from_secs(5));
+        assert!(failures.len() <= 1, "{failures:?}");
+        failures.pop()
+    }
+
+    #[test]
     fn jit_stats_lines_are_read_and_judged() {
-        let counts = |traces, side| Ok(JitCounts { traces, side });
+        let counts = |traces, side| {
+            let mut c = JitCounts::default();
+            c.counts[0] = Some(traces);
+            c.counts[1] = side;
+            Ok(c)
+        };
         assert_eq!(parse_jit_stats(b"JIT-STATS traces=5\n"), counts(5, None));
         assert_eq!(
             parse_jit_stats(b"JIT-STATS traces=5 side=2\n"),
@@ -599,43 +859,113 @@ mod tests {
         assert!(parse_jit_stats(b"JIT-STATS traces=many\n")
             .unwrap_err()
             .contains("unreadable"));
-        let run = |exit, err: &str| Outcome {
-            exit,
-            stdout: Vec::new(),
-            stderr: err.as_bytes().to_vec(),
-        };
         let limit = Duration::from_secs(5);
         let ok = run(Exit::Code(0), "JIT-STATS traces=4 side=3\n");
-        assert_eq!(check_jit_traces(4, &ok, limit), None);
-        assert_eq!(check_jit_side(3, &ok, limit), None);
+        assert_eq!(check_one(&JIT_TRACES, 4, &ok), None);
+        assert_eq!(check_one(&JIT_SIDE, 3, &ok), None);
         assert_eq!(
-            check_jit_side(4, &ok, limit).as_deref(),
+            check_one(&JIT_SIDE, 4, &ok).as_deref(),
             Some("expected at least 4 side traces, got 3")
         );
         let no_side = run(Exit::Code(0), "JIT-STATS traces=4\n");
-        assert!(check_jit_side(1, &no_side, limit)
+        assert!(check_one(&JIT_SIDE, 1, &no_side)
             .unwrap()
             .contains("no integer count of side traces"));
         assert_eq!(
-            check_jit_traces(5, &ok, limit).as_deref(),
+            check_one(&JIT_TRACES, 5, &ok).as_deref(),
             Some("expected at least 5 traces, got 4")
         );
         let missing = run(
             Exit::Code(0),
             "JIT-STATS missing: jit.stats is not a function\n",
         );
-        let msg = check_jit_traces(1, &missing, limit).unwrap();
+        let msg = check_one(&JIT_TRACES, 1, &missing).unwrap();
         assert!(msg.contains("jit.stats is not a function"), "{msg}");
         let crashed = run(Exit::Signal, "thread 'main' panicked at x\n");
-        let msg = check_jit_traces(1, &crashed, limit).unwrap();
+        let msg = check_one(&JIT_TRACES, 1, &crashed).unwrap();
         assert!(
             msg.contains("no JIT-STATS line") && msg.contains("panicked"),
             "{msg}"
         );
         let slow = run(Exit::TimedOut, "");
-        assert!(check_jit_traces(1, &slow, limit)
+        assert!(check_one(&JIT_TRACES, 1, &slow)
             .unwrap()
             .contains("timed out"));
+        assert!(check_jit_counts(&[], &slow, limit).is_empty());
+    }
+
+    #[test]
+    fn callout_nested_and_depth_counts_are_read_and_judged() {
+        let line = b"JIT-STATS traces=9 side=2 callouts=40 nested_entries=6 max_depth=3\n";
+        let c = parse_jit_stats(line).unwrap();
+        assert_eq!(c.counts, [Some(9), Some(2), Some(40), Some(6), Some(3)]);
+        assert_eq!(
+            (c.get(&JIT_CALLOUTS), c.get(&JIT_NESTED), c.get(&JIT_DEPTH)),
+            (Some(40), Some(6), Some(3))
+        );
+        // Only the fields the jit module counts are there.
+        let c = parse_jit_stats(b"JIT-STATS traces=1 max_depth=1\n").unwrap();
+        assert_eq!(c.counts, [Some(1), None, None, None, Some(1)]);
+        for bad in [
+            "JIT-STATS traces=1 nested_entries=x\n",
+            "JIT-STATS traces=1 depth=2\n",
+            "JIT-STATS traces=1 max_depth\n",
+            "JIT-STATS traces=1 max_depth=1 max_depth=2\n",
+            "JIT-STATS side=1 traces=1\n",
+            "JIT-STATS callouts=1\n",
+            "JIT-STATS \n",
+        ] {
+            let e = parse_jit_stats(bad.as_bytes()).unwrap_err();
+            assert!(e.contains("unreadable"), "{bad}: {e}");
+        }
+        let limit = Duration::from_secs(5);
+        let ok = run(Exit::Code(0), std::str::from_utf8(line).unwrap());
+        let all =
+            |mins: [u64; 5]| -> Vec<(&JitCounter, u64)> { JIT_COUNTERS.iter().zip(mins).collect() };
+        assert!(check_jit_counts(&all([9, 2, 40, 6, 3]), &ok, limit).is_empty());
+        assert_eq!(check_one(&JIT_CALLOUTS, 40, &ok), None);
+        assert_eq!(
+            check_one(&JIT_CALLOUTS, 41, &ok).as_deref(),
+            Some("expected at least 41 call-outs, got 40")
+        );
+        assert_eq!(
+            check_one(&JIT_NESTED, 7, &ok).as_deref(),
+            Some("expected at least 7 nested trace entries, got 6")
+        );
+        assert_eq!(
+            check_one(&JIT_DEPTH, 4, &ok).as_deref(),
+            Some("expected at least 4 levels of trace nesting (max_depth), got 3")
+        );
+        // Each counter that falls short is reported, the others not.
+        assert_eq!(
+            check_jit_counts(&all([9, 3, 40, 7, 3]), &ok, limit),
+            [
+                "expected at least 3 side traces, got 2",
+                "expected at least 7 nested trace entries, got 6",
+            ]
+        );
+        let bare = run(Exit::Code(0), "JIT-STATS traces=4\n");
+        let msg = check_one(&JIT_DEPTH, 1, &bare).unwrap();
+        assert!(
+            msg.contains("no integer count of levels of trace nesting (max_depth)"),
+            "{msg}"
+        );
+        // No report at all, or a timeout, is one failure naming every count asked for.
+        let missing = run(Exit::Code(1), "JIT-STATS missing: there is no jit module\n");
+        let required = [(&JIT_TRACES, 1), (&JIT_CALLOUTS, 2)];
+        let msgs = check_jit_counts(&required, &missing, limit);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("expected at least 1 traces and 2 call-outs, cannot count them:")
+                && msgs[0].contains("there is no jit module")
+                && msgs[0].contains("exit status 1"),
+            "{msgs:?}"
+        );
+        let slow = run(Exit::TimedOut, "");
+        assert_eq!(
+            check_jit_counts(&required, &slow, limit),
+            ["counting traces and call-outs: timed out after 5s"]
+        );
     }
 
     #[test]

@@ -10,10 +10,12 @@
 //!   must match too (tracebacks may differ);
 //! - `-- expect-error` scripts must fail under the reference;
 //! - every process is killed after `LUA_TESTS_TIMEOUT` seconds (default 30);
-//! - a script whose first line says `-- jit-traces>=N` runs once more, as
-//!   `ourlua -Ohotloop=1 <wrapper> <script>`, where the wrapper (`lua_tests::JIT_STATS_WRAPPER`,
-//!   written to a temporary directory) runs it under `pcall` and reports `jit.stats().traces`;
-//!   fewer than `N` traces, or no `jit.stats` to ask, fails the script.
+//! - a script whose first line has a count marker (`-- jit-traces>=N`, `-- jit-side>=N`,
+//!   `-- jit-callouts>=N`, `-- jit-nested>=N`, `-- jit-depth>=N`; `lua_tests::JIT_COUNTERS`)
+//!   runs once more, as `ourlua -Ohotloop=1 <wrapper> <script> <fields...>`, where the wrapper
+//!   (`lua_tests::JIT_STATS_WRAPPER`, written to a temporary directory) runs it under `pcall` and
+//!   reports `jit.stats().traces`, `side`, `callouts`, `nested_entries` and `max_depth`; a
+//!   counter below its marker's `N`, or no `jit.stats` to ask, fails the script.
 //!
 //! `LUA_TESTS_FILTER=substring` restricts both tests to matching script names.
 
@@ -22,8 +24,9 @@
 use std::path::{Path, PathBuf};
 
 use lua_tests::{
-    check_jit_side, check_jit_traces, first_difference, list_scripts, parallel_map,
-    run_with_timeout, scripts_dir, timeout, workers, Exit, Outcome, Script, JIT_STATS_WRAPPER,
+    check_jit_counts, first_difference, jit_stats_fields, list_scripts, parallel_map,
+    run_with_timeout, scripts_dir, timeout, workers, Exit, JitCounter, Outcome, Script,
+    JIT_CALLOUTS, JIT_DEPTH, JIT_NESTED, JIT_SIDE, JIT_STATS_WRAPPER, JIT_TRACES,
     JIT_TRACES_OPTION, MODES,
 };
 
@@ -85,12 +88,14 @@ impl Wrapper {
         Wrapper { dir, file }
     }
 
-    /// Run `script` through the wrapper with our lua, after the `-e` chunks in `pre`.
+    /// Run `script` through the wrapper with our lua, after the `-e` chunks in `pre`, asking it
+    /// for every counter of `lua_tests::JIT_COUNTERS`.
     fn run(&self, pre: &[&str], script: &Script) -> Outcome {
         let file = self.file.to_str().expect("temporary path is UTF-8");
         let mut args = vec![JIT_TRACES_OPTION];
         args.extend_from_slice(pre);
         args.extend([file, script.name.as_str()]);
+        args.extend(jit_stats_fields());
         run_with_timeout(Path::new(OURLUA), &args, &scripts_dir(), timeout())
     }
 }
@@ -114,16 +119,10 @@ fn check_script(script: &Script, wrapper: &Wrapper) -> Vec<(String, String)> {
             compare(script, &reference, &ours).map(|r| (mode.to_string(), r))
         })
         .collect();
-    let m = &script.markers;
-    if m.jit_traces.is_some() || m.jit_side.is_some() {
+    let required = script.markers.jit_required();
+    if !required.is_empty() {
         let counted = wrapper.run(&[], script);
-        let traces = m
-            .jit_traces
-            .and_then(|n| check_jit_traces(n, &counted, timeout()));
-        let side = m
-            .jit_side
-            .and_then(|n| check_jit_side(n, &counted, timeout()));
-        for why in traces.into_iter().chain(side) {
+        for why in check_jit_counts(&required, &counted, timeout()) {
             failures.push((JIT_TRACES_OPTION.to_string(), why));
         }
     }
@@ -173,8 +172,9 @@ fn scripts_match_reference() {
 }
 
 /// The trace-counting wrapper itself, with a stand-in `jit` module given by `-e` (the real one
-/// may not exist yet): it reports the count after a normal script and after one that ends in an
-/// error, and a missing `jit` or `jit.stats` comes back as a failure, not a count.
+/// may not exist yet): it reports the counts after a normal script and after one that ends in an
+/// error, leaves out counters that are not integers, and a missing `jit` or `jit.stats` comes
+/// back as a failure, not a count.
 #[test]
 fn jit_stats_wrapper_reports_traces() {
     let wrapper = Wrapper::new("wrapper");
@@ -183,29 +183,41 @@ fn jit_stats_wrapper_reports_traces() {
         name: name.to_string(),
         markers: lua_tests::Markers::default(),
     };
+    let check = |c: &JitCounter, n: u64, run: &Outcome| check_jit_counts(&[(c, n)], run, limit);
     let ok = script("jit_type_change.lua");
     let fails = script("errtop_runtime.lua");
-    let fake = "jit = {stats = function() return {traces = 7, other = 1} end}";
+    let fake = "jit = {stats = function() return {traces = 7, side = 2, callouts = 5, \
+                nested_entries = 1, max_depth = 3, other = 1} end}";
     for s in [&ok, &fails] {
         let run = wrapper.run(&["-e", fake], s);
-        assert_eq!(
-            check_jit_traces(7, &run, limit),
-            None,
-            "{}: {run:?}",
-            s.name
-        );
-        assert_eq!(
-            check_jit_traces(8, &run, limit).as_deref(),
-            Some("expected at least 8 traces, got 7"),
-            "{}",
-            s.name
-        );
+        for (c, n) in [
+            (&JIT_TRACES, 7),
+            (&JIT_SIDE, 2),
+            (&JIT_CALLOUTS, 5),
+            (&JIT_NESTED, 1),
+            (&JIT_DEPTH, 3),
+        ] {
+            assert!(check(c, n, &run).is_empty(), "{} {c:?}: {run:?}", s.name);
+            assert_eq!(
+                check(c, n + 1, &run),
+                [format!("expected at least {} {}, got {n}", n + 1, c.what)],
+                "{}",
+                s.name
+            );
+        }
     }
     let err = String::from_utf8_lossy(&wrapper.run(&["-e", fake], &fails).stderr).into_owned();
     assert!(
         err.contains("JIT-SCRIPT-ERROR errtop_runtime.lua:"),
         "{err}"
     );
+    let partial = "jit = {stats = function() return {traces = 2, side = 1.5, max_depth = 1} end}";
+    let run = wrapper.run(&["-e", partial], &ok);
+    let err = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(err.contains("JIT-STATS traces=2 max_depth=1\n"), "{err}");
+    assert!(check(&JIT_DEPTH, 1, &run).is_empty(), "{run:?}");
+    let msg = check(&JIT_SIDE, 1, &run).concat();
+    assert!(msg.contains("no integer count of side traces"), "{msg}");
     for (pre, why) in [
         ("jit = nil", "there is no jit module"),
         ("jit = {}", "jit.stats is not a function"),
@@ -220,7 +232,7 @@ fn jit_stats_wrapper_reports_traces() {
         ),
     ] {
         let run = wrapper.run(&["-e", pre], &ok);
-        let msg = check_jit_traces(0, &run, limit).unwrap_or_default();
+        let msg = check(&JIT_TRACES, 0, &run).concat();
         assert!(msg.contains(why), "{pre}: {msg:?} in {run:?}");
     }
 }
