@@ -94,7 +94,8 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         Some(cl) => cl.proto.code[fr.pc],
         None => return LEAVE,
     };
-    if i.op() != Bc::Call {
+    let is_call = i.op() == Bc::Call;
+    if !is_call && !lua_core::vm_step::steppable(i.op()) {
         let msg = format!(
             "internal JIT error: trace {} call-out at {:?}",
             t.no,
@@ -105,14 +106,18 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     }
     ts.frames[depth - 1].pc += 1;
     let func = fr.base + i.a();
-    if i.b() != 0 {
+    if is_call && i.b() != 0 {
         ts.top = func + i.b();
     }
-    let nresults = i.c() as i32 - 1;
+    let nresults = if is_call { i.c() as i32 - 1 } else { 1 };
     ts.exec.push(ExecEntry::Interpreting);
     jit.callout_depth.set(jit.callout_depth.get() + 1);
     jit.state.borrow_mut().stats.callouts += 1;
-    let r = st.jit_call(func, nresults);
+    let r = if is_call {
+        st.jit_call(func, nresults)
+    } else {
+        st.jit_exec_op()
+    };
     jit.callout_depth.set(jit.callout_depth.get() - 1);
     // A recording that started inside cannot go on out here.
     if matches!(st.ts().exec.last(), Some(ExecEntry::Recording { .. })) {
@@ -125,11 +130,16 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         ctx.left = Some(Err(e));
         return LEAVE;
     }
-    let other_count = nresults < 0 && (ts.top - func) as i64 != want;
+    // (All results of a call: as many as recorded; a comparison: the way recorded.)
+    let other_way = if is_call {
+        nresults < 0 && (ts.top - func) as i64 != want
+    } else {
+        want >= 0 && ts.frames.last().expect("a Lua frame").pc as i64 != want
+    };
     if nresults >= 0 {
         ts.top = ts.frames.last().expect("a Lua frame").top;
     }
-    if ts.frames.len() != depth || other_count || crate::hooks_active(st) || !jit.is_live(&t) {
+    if ts.frames.len() != depth || other_way || crate::hooks_active(st) || !jit.is_live(&t) {
         ctx.left = Some(Ok(()));
         return LEAVE;
     }

@@ -188,13 +188,22 @@ impl Recorder {
     /// `self.pc`): the interpreter calls it above the frame's registers, and its return
     /// finishes that instruction (`ret`).
     pub fn call_meta(&mut self, st: &State, f: Opnd, args: &[Ref], ret: MetaRet) -> RecResult<()> {
-        let _ = st;
-        let Value::LuaFn(cl) = f.v else {
-            return Err(Abort::with(Reason::NyiMeta, "native metamethod"));
+        // A metamethod with a loop of its own (which then runs as a trace of its own), or
+        // one past the inlining limits: the instruction is called out.
+        let cl = match f.v {
+            Value::LuaFn(cl)
+                if ret != MetaRet::Unsupported && self.inlinable(&cl) && !has_loop(&cl.proto) =>
+            {
+                cl
+            }
+            _ => {
+                let i = self.frame().closure.proto.code[self.pc];
+                if !lua_core::vm_step::steppable(i.op()) {
+                    return Err(Abort::with(Reason::NyiMeta, "metamethod call-out"));
+                }
+                return self.callout(st, self.pc, i);
+            }
         };
-        if ret == MetaRet::Unsupported {
-            return Err(Abort::with(Reason::NyiMeta, "metamethod result"));
-        }
         let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
         let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
         self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
@@ -828,4 +837,13 @@ const MAX_RETF_NEXTRA: u32 = 0xffff;
 /// frame the returning frame is (decoded by `helpers::jit_retf`).
 fn retf_k(pc: usize, nextra: u32, below: u32) -> i64 {
     (pc as i64) << 24 | (nextra as i64) << 8 | below as i64
+}
+
+/// Does `p` have a loop (a backward jump)?
+fn has_loop(p: &lua_core::proto::Proto) -> bool {
+    p.code.iter().any(|i| match i.op() {
+        Bc::ForLoop | Bc::TForLoop => true,
+        Bc::Jmp => i.sj() < 0,
+        _ => false,
+    })
 }

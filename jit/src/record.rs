@@ -117,6 +117,12 @@ pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
     }
 }
 
+/// Does instruction `i` compare (and jump by the outcome)?
+pub fn is_comparison(i: Instr) -> bool {
+    use Bc::*;
+    matches!(i.op(), Eq | Lt | Le | EqK | EqI | LtI | LeI | GtI | GeI)
+}
+
 /// One operand: its IR value and the value the interpreter has for it now.
 #[derive(Clone, Copy, Debug)]
 pub struct Opnd {
@@ -194,9 +200,9 @@ pub struct Recorder {
     /// The last `CALLOUT` (0: none yet): slots first read after it are loaded as it left
     /// them (`Ins::after`).
     reload_after: usize,
-    /// A call-out's callee runs in the interpreter: the thread's frame count, the pc at
-    /// which the call returns to the recorded frame, and the call's function slot.
-    callout_wait: Option<(usize, usize, i32)>,
+    /// A call-out's callee runs in the interpreter: the thread's frame count and the pc of
+    /// the instruction called out (see `end_callout`).
+    callout_wait: Option<(usize, usize)>,
 }
 
 impl Recorder {
@@ -521,8 +527,9 @@ impl Recorder {
         self.guard(Op::SLoad, ty, Ref::NONE, Ref::NONE, k)
     }
 
-    /// Record the CALL at `pc` as a call-out (see the module doc): the interpreter runs the
-    /// callee without recording it, until the call returns to the next instruction.
+    /// Record instruction `pc` (a CALL, or an instruction calling a metamethod) as a
+    /// call-out (see the module doc): the interpreter runs it without recording the code it
+    /// calls, until it is done.
     pub fn callout(&mut self, st: &State, pc: usize, i: Instr) -> RecResult<()> {
         if self.below > 0 || self.root_tail {
             return Err(Abort::with(
@@ -530,10 +537,13 @@ impl Recorder {
                 "(call-out below the base frame)",
             ));
         }
+        if is_comparison(i) && self.frame().closure.proto.code[pc + 1].sj() < 0 {
+            // (The interpreter's back-edge would come before the recorder saw the outcome.)
+            return Err(Abort::with(Reason::NyiMeta, "comparison closing a loop"));
+        }
         let r = self.guard(Op::CallOut, Ty::Void, Ref::NONE, Ref::NONE, 0)?;
         self.reload_after = r.idx();
-        let fslot = self.frame().base + i.a() as i32;
-        self.callout_wait = Some((st.ts().frames.len(), pc + 1, fslot));
+        self.callout_wait = Some((st.ts().frames.len(), pc));
         // (The callee may allocate without a GC step, which the loop then owes.)
         self.allocates = true;
         Ok(())
@@ -542,23 +552,36 @@ impl Recorder {
     /// Is the callee of a call-out running (the interpreter is deeper than the trace)?
     pub fn in_callout(&self, st: &State) -> bool {
         self.callout_wait
-            .is_some_and(|(n, _, _)| st.ts().frames.len() > n)
+            .is_some_and(|(n, _)| st.ts().frames.len() > n)
     }
 
     /// Back from a call-out at `pc`: forget every slot (the stack is the truth now).
     fn end_callout(&mut self, st: &State, pc: usize) -> RecResult<()> {
-        let Some((n, ret, fslot)) = self.callout_wait.take() else {
+        let Some((n, at)) = self.callout_wait.take() else {
             return Ok(());
         };
-        if st.ts().frames.len() != n || pc != ret {
+        let code = &self.frame().closure.proto.code;
+        let i = code[at];
+        // Where the instruction goes on: after it, or for a comparison after its jump or
+        // at the jump's target (the CALLOUT's k says which, plus one: the call-out leaves
+        // the trace when the comparison goes the other way).
+        let went = if is_comparison(i) {
+            let target = (at as i64 + 2 + code[at + 1].sj() as i64) as usize;
+            pc == at + 2 || pc == target
+        } else {
+            pc == at + 1
+        };
+        if st.ts().frames.len() != n || !went {
             return Err(Reason::FrameMismatch.into());
         }
         self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
         self.top = None;
-        let call = self.frame().closure.proto.code[pc - 1];
-        if call.c() == 0 {
+        if is_comparison(i) {
+            self.em.ir.ins[self.reload_after].k = pc as i64 + 1;
+        } else if i.op() == Bc::Call && i.c() == 0 {
             // All results: as many as this time (the CALLOUT's k says how many, plus one;
             // the call-out leaves the trace when another count comes back).
+            let fslot = self.frame().base + i.a() as i32;
             let n = st.ts().top as i64 - (self.base_abs as i64 + fslot as i64);
             self.em.ir.ins[self.reload_after].k = n + 1;
             self.set_top(fslot + n as i32);

@@ -41,6 +41,7 @@ pub mod undump;
 pub mod value;
 pub mod vm;
 mod vm_slow;
+pub mod vm_step;
 
 pub use api::Lua;
 pub use error::{LuaError, LuaResult};

@@ -1,4 +1,4 @@
--- Call-outs: hot loops calling what a trace does not inline (library functions it does not know, calls past the inlining limits, values with __call) go on in compiled code after the call; the callees change what the loop reads, raise errors, yield, flush the JIT, collect garbage and set hooks.  -- jit-traces>=12
+-- Call-outs: hot loops calling what a trace does not inline (library functions it does not know, calls past the inlining limits, values with __call) go on in compiled code after the call; the callees change what the loop reads, raise errors, yield, flush the JIT, collect garbage and set hooks.  -- jit-traces>=12 -- jit-callouts>=100
 
 -- library functions the recorder does not know
 local parts = {}
