@@ -70,9 +70,14 @@ impl Output {
 
     pub fn trace_done(&mut self, t: &Trace, mcode: &Mcode) {
         if let Some(w) = self.verbose.as_mut() {
+            // (Recorded inside a call-out: how many traces ran below it.)
+            let nested = match t.nested {
+                0 => String::new(),
+                n => format!(" nested {n}"),
+            };
             let _ = writeln!(
                 w,
-                "[TRACE {:>3} {}{} {}]",
+                "[TRACE {:>3} {}{} {}{nested}]",
                 t.no,
                 parent_text(t),
                 t.location,

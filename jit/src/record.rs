@@ -117,6 +117,14 @@ pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
     }
 }
 
+/// Traces running on the current thread (its `Executing` entries).
+fn running_traces(st: &State) -> u32 {
+    let exec = &st.ts().exec;
+    exec.iter()
+        .filter(|e| matches!(e, lua_core::jitif::ExecEntry::Executing { .. }))
+        .count() as u32
+}
+
 /// Does instruction `i` compare (and jump by the outcome)?
 pub fn is_comparison(i: Instr) -> bool {
     use Bc::*;
@@ -203,6 +211,8 @@ pub struct Recorder {
     /// A call-out's callee runs in the interpreter: the thread's frame count and the pc of
     /// the instruction called out (see `end_callout`).
     callout_wait: Option<(usize, usize)>,
+    /// Traces running on the thread below the recording (it started inside call-outs).
+    pub nested: u32,
 }
 
 impl Recorder {
@@ -261,6 +271,7 @@ impl Recorder {
             liveness,
             reload_after: 0,
             callout_wait: None,
+            nested: running_traces(st),
         }
     }
 
@@ -317,6 +328,7 @@ impl Recorder {
             liveness,
             reload_after: 0,
             callout_wait: None,
+            nested: running_traces(st),
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {
             let c = f.closure.expect("inlined frames are Lua frames");

@@ -65,6 +65,8 @@ pub struct Trace {
     pub start_pc: usize,
     /// Where it starts, as `-jv` names it ("file.lua:12").
     pub location: String,
+    /// Traces that were running below the recording (see `Recorder::nested`).
+    pub nested: u32,
     /// One past the highest stack slot the trace touches (the stack must have room).
     pub max_slot: i32,
     /// Frames an exit may rebuild above the root frame.
@@ -319,6 +321,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         proto: Rc::downgrade(pl.proto),
         start_pc: rec.start_pc,
         location: pl.location,
+        nested: rec.nested,
         max_slot,
         max_depth,
         gc_snaps: c.gc_snaps,
