@@ -770,8 +770,13 @@ impl Recorder {
     pub fn tforcall(&mut self, st: &mut State, i: Instr) -> RecResult<()> {
         let a = i.a();
         let f = self.reg(st, a)?;
-        let Value::LightFn(nf) = f.v else {
-            return Err(Abort::with(Reason::NyiFunc, "iterator"));
+        let nf = match f.v {
+            Value::LightFn(nf) => nf,
+            Value::LuaFn(cl) if self.inlinable(&cl) => return self.tforcall_lua(st, i, f, cl),
+            Value::NativeFn(nc) if self.builtins.get(nc.f).is_some_and(|b| b.not_compiled()) => {
+                return Err(Abort::with(Reason::NyiFunc, "coroutine.wrap function iterator"));
+            }
+            _ => return self.callout(st, self.pc, i),
         };
         match self.builtins.get(nf) {
             Some(Builtin::IpairsAux) => {
@@ -824,8 +829,31 @@ impl Recorder {
                 }
                 Ok(())
             }
-            _ => Err(Abort::with(Reason::NyiFunc, "iterator")),
+            Some(b) if b.not_compiled() => Err(Abort::with(Reason::NyiFunc, "iterator")),
+            _ => self.callout(st, self.pc, i),
         }
+    }
+
+    /// TFORCALL of a Lua iterator: as the interpreter does, the iterator triple is copied
+    /// above the loop's registers and the iterator called there, inlined like a CALL.
+    fn tforcall_lua(
+        &mut self,
+        st: &mut State,
+        i: Instr,
+        f: Opnd,
+        cl: Gc<LuaClosure>,
+    ) -> RecResult<()> {
+        let a = i.a();
+        let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
+        let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
+        self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
+        self.protos.push(cl.proto.clone());
+        let (s, ctl) = (self.reg(st, a + 1)?, self.reg(st, a + 2)?);
+        let fslot = self.frame().base + a as i32 + 4;
+        self.set_slot(fslot, f.r);
+        self.set_slot(fslot + 1, s.r);
+        self.set_slot(fslot + 2, ctl.r);
+        self.inline_call(cl, f.r, fslot, 2, self.pc + 1, i.c() as i32)
     }
 }
 

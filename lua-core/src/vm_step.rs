@@ -24,7 +24,7 @@ use crate::state::State;
 use crate::value::Value;
 
 /// Can [`State::jit_exec_op`] run instructions with opcode `op`? (Those whose general path
-/// may call a metamethod, CALL aside.)
+/// may call a metamethod, and TFORCALL's call of its iterator; CALL aside.)
 pub fn steppable(op: Op) -> bool {
     use Op::*;
     matches!(
@@ -73,6 +73,7 @@ pub fn steppable(op: Op) -> bool {
             | LeI
             | GtI
             | GeI
+            | TForCall
     )
 }
 
@@ -216,6 +217,16 @@ impl State {
                         let j = cl.proto.code[pc];
                         fr.pc = (pc as i64 + 1 + j.sj() as i64) as usize;
                     }
+                }
+                Op::TForCall => {
+                    // As the interpreter: the iterator triple above the loop's registers,
+                    // called there for C results.
+                    let ts = self.ts();
+                    for j in 0..3 {
+                        ts.stack[a + 4 + j] = ts.stack[a + j];
+                    }
+                    ts.top = a + 7;
+                    self.jit_call(a + 4, i.c() as i32)?;
                 }
                 op => return Err(self.error_msg(format!("internal JIT error: call-out of {op:?}"))),
             }

@@ -142,3 +142,15 @@ local function chain(n)
   return s + 1
 end
 print(chain(150))
+
+-- generic for over Lua iterators (inlined) and library iterators (called out)
+local function iter(t, k) k = k + 1 local v = t[k] if v then return k, v end end
+local arr = {}
+for i = 1, 60 do arr[i] = i * 3 end
+local isum = 0
+for r = 1, 20 do
+  for k, v in iter, arr, 0 do isum = isum + k * v end
+  for w in string.gmatch("a bb ccc dddd", "%a+") do isum = isum + #w end
+  for k, v in pairs(arr) do isum = isum + v end
+end
+print(isum)
