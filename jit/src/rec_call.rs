@@ -35,7 +35,11 @@ impl Recorder {
         let nresults = i.c() as i32 - 1;
         let f = self.reg(st, a)?;
         match f.v {
-            Value::LuaFn(cl) if !self.inlinable(&cl) => self.callout(st, pc, i),
+            // (Past the limits, a function with a loop is called out, its loop a trace of
+            // its own; plain recursion aborts: the callee would only be interpreted.)
+            Value::LuaFn(cl) if !self.inlinable(&cl) && has_loop(&cl.proto) => {
+                self.callout(st, pc, i)
+            }
             Value::LuaFn(cl) => {
                 // Guard the prototype, not the closure: closures made in a loop share one
                 // prototype, and the frame reads its upvalues through whichever it is.
@@ -774,7 +778,10 @@ impl Recorder {
             Value::LightFn(nf) => nf,
             Value::LuaFn(cl) if self.inlinable(&cl) => return self.tforcall_lua(st, i, f, cl),
             Value::NativeFn(nc) if self.builtins.get(nc.f).is_some_and(|b| b.not_compiled()) => {
-                return Err(Abort::with(Reason::NyiFunc, "coroutine.wrap function iterator"));
+                return Err(Abort::with(
+                    Reason::NyiFunc,
+                    "coroutine.wrap function iterator",
+                ));
             }
             _ => return self.callout(st, self.pc, i),
         };
