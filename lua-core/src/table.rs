@@ -103,6 +103,8 @@ const FREE: Node = Node {
     key: Value::Nil,
     next: NO_NEXT,
 };
+/// The bit of `Table::flags` that caches "no `__newindex` in this metatable".
+const NEWINDEX_ABSENT: u32 = 1 << crate::tm::Tm::NewIndex as u32;
 /// Integer keys `1..=2^MAX_ABITS` are candidates for the array part (PUC's MAXABITS).
 const MAX_ABITS: usize = 31;
 
@@ -122,7 +124,9 @@ pub struct Table {
     meta: Cell<Option<Gc<Table>>>,
     /// Cache of absent metamethods: bit `i` set means metamethod `i` (see `tm::TM`) is known
     /// to be absent from this table when it is used as a metatable. Cleared on every store of
-    /// a string key.
+    /// a string key (a store to a key that is present with a non-nil value, as `replace_str`
+    /// does, keeps it). [`Table::fast_set_int`]/[`Table::fast_set_str`] read the `__newindex`
+    /// bit of their table's metatable.
     pub flags: Cell<u32>,
     /// Write barrier: non-null while the table is black (see gc/mod.rs).
     barrier: Cell<*const crate::gc::BarrierLog>,
@@ -205,15 +209,32 @@ fn main_pos(len: usize, k: &Value) -> usize {
     }
 }
 
+/// A hash part of `n` nodes rounded up to a power of two, all free.
+#[inline]
 fn alloc_nodes(n: usize) -> Result<RawSlice<Node>, NoMemory> {
     if n == 0 {
         return Ok(RawSlice::new(Box::new([])));
     }
+    alloc_nodes_nonempty(n)
+}
+
+fn alloc_nodes_nonempty(n: usize) -> Result<RawSlice<Node>, NoMemory> {
     let n = n.checked_next_power_of_two().ok_or(NoMemory)?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| NoMemory)?;
-    v.resize(n, FREE);
-    Ok(RawSlice::new(v.into_boxed_slice()))
+    let layout = std::alloc::Layout::array::<Node>(n).map_err(|_| NoMemory)?;
+    // SAFETY: the layout has a non-zero size (n > 0, a node is 40 bytes).
+    let p = unsafe { std::alloc::alloc(layout) } as *mut Node;
+    if p.is_null() {
+        return Err(NoMemory);
+    }
+    for i in 0..n {
+        // SAFETY: i < n, inside the new block.
+        unsafe { p.add(i).write(FREE) };
+    }
+    // SAFETY: `p` holds `n` initialised nodes in a block of `Layout::array::<Node>(n)` from
+    // the global allocator, which is what a `Box<[Node]>` of length `n` owns.
+    Ok(RawSlice::new(unsafe {
+        Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n))
+    }))
 }
 
 /// `ceil(log2(x))` for `x >= 1`.
@@ -229,6 +250,23 @@ fn count_int(k: i64, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
     } else {
         0
     }
+}
+
+/// Number of non-nil values in `s`.
+#[inline]
+fn count_present(s: &[Value]) -> usize {
+    let mut n = 0;
+    let mut quads = s.chunks_exact(4);
+    for q in &mut quads {
+        n += usize::from(!q[0].is_nil())
+            + usize::from(!q[1].is_nil())
+            + usize::from(!q[2].is_nil())
+            + usize::from(!q[3].is_nil());
+    }
+    for v in quads.remainder() {
+        n += usize::from(!v.is_nil());
+    }
+    n
 }
 
 /// PUC's `computesizes`: the largest power of two `n` such that more than `n/2` of `1..=n` are
@@ -388,6 +426,7 @@ impl Parts {
     }
 
     /// Store a key known to be absent from the table (normalised; `val` not nil).
+    #[inline]
     fn set_absent(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
         if let Value::Int(k) = key {
             let idx = (k as u64).wrapping_sub(1);
@@ -400,38 +439,43 @@ impl Parts {
         self.insert_new(key, val, mp)
     }
 
+    #[inline(never)] // the rare path: keeps `insert_new_at` small
     fn grow_and_set(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
         self.rehash(&key)?;
         self.set_absent(key, val)
     }
 
-    /// Count the present keys of the array part into `nums` (PUC's `numusearray`).
+    /// Count the present keys of the array part into `nums` (PUC's `numusearray`): slice
+    /// `lg` of `nums` counts keys `(2^(lg-1), 2^lg]`, array indices `2^(lg-1)..2^lg` (just
+    /// index 0 for `lg == 0`). One pass over the array, slice by slice.
     fn count_array(&self, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
-        let asize = self.array.len();
-        let (mut total, mut i, mut ttlg) = (0, 1usize, 1usize);
-        for slot in nums.iter_mut() {
-            let lim = ttlg.min(asize);
-            if i > lim {
+        let array: &[Value] = &self.array;
+        let (mut total, mut lo) = (0, 0);
+        for (lg, slot) in nums.iter_mut().enumerate() {
+            if lo >= array.len() {
                 break;
             }
-            let lc = self.array[i - 1..lim]
-                .iter()
-                .filter(|v| !v.is_nil())
-                .count();
+            let hi = (1usize << lg).min(array.len());
+            let lc = count_present(&array[lo..hi]);
             *slot += lc;
             total += lc;
-            i = lim + 1;
-            ttlg *= 2;
+            lo = hi;
         }
         total
     }
 
-    /// Resize both parts for the live keys plus `extra`, which is about to be inserted.
+    /// Resize both parts for the live keys plus `extra`, which is about to be inserted
+    /// (PUC's `rehash`: `numusearray`, `numusehash`, `countint`, `computesizes`, each done
+    /// once).
     fn rehash(&mut self, extra: &Value) -> Result<(), NoMemory> {
         let mut nums = [0usize; MAX_ABITS + 1];
         let mut na = self.count_array(&mut nums);
+        // Live entries of the hash part, and the integer keys among them.
         let mut total = na;
-        for n in self.node.iter().filter(|n| !n.val.is_nil()) {
+        for n in self.node.iter() {
+            if n.val.is_nil() {
+                continue;
+            }
             total += 1;
             if let Value::Int(k) = n.key {
                 na += count_int(k, &mut nums);
@@ -446,27 +490,24 @@ impl Parts {
     }
 
     /// Give the array part exactly `new_asize` slots and the hash part room for `nhash` keys,
-    /// moving entries between the parts (PUC's `luaH_resize`, same reinsertion order).
-    /// Allocation comes first: if it fails, the table is unchanged.
+    /// moving entries between the parts (PUC's `luaH_resize`, same reinsertion order: the
+    /// array slots that vanish, then the old nodes in node order). Allocation comes first:
+    /// if it fails, the table is unchanged. (`nhash` may be too small for the entries when a
+    /// caller of [`Table::resize`] asks for it: a reinsertion then rehashes, with the array
+    /// already at its new size, as in PUC.)
     fn resize(&mut self, new_asize: usize, nhash: usize) -> Result<(), NoMemory> {
         let old_bytes = self.bytes();
+        let old_asize = self.array.len();
         let new_node = alloc_nodes(nhash)?;
+        // Only a shrinking array needs a copy of the slots that vanish.
         let mut vanishing = Vec::new();
-        if new_asize != self.array.len() {
-            // Grow or shrink in place with realloc: large arrays are remapped, not copied.
-            let mut v = std::mem::replace(&mut self.array, RawSlice::new(Box::new([])))
-                .into_box()
-                .into_vec();
-            if new_asize < v.len() {
-                vanishing = v.split_off(new_asize);
-            } else if v.try_reserve_exact(new_asize - v.len()).is_err() {
-                // Put the array back as it was (its capacity is its length).
-                self.array = RawSlice::new(v.into_boxed_slice());
-                return Err(NoMemory);
-            } else {
-                v.resize(new_asize, Value::Nil);
+        if new_asize > old_asize {
+            self.realloc_array(new_asize)?;
+        } else if new_asize < old_asize {
+            vanishing.extend_from_slice(&self.array[new_asize..]);
+            if self.realloc_array(new_asize).is_err() {
+                out_of_memory();
             }
-            self.array = RawSlice::new(v.into_boxed_slice());
         }
         let old_node = std::mem::replace(&mut self.node, new_node);
         self.lastfree = self.node.len();
@@ -483,9 +524,56 @@ impl Parts {
                 reinsert(self, Value::Int((new_asize + i) as i64 + 1), v);
             }
         }
-        for n in old_node.iter().filter(|n| !n.val.is_nil()) {
-            reinsert(self, n.key, n.val);
+        for n in old_node.iter() {
+            if !n.val.is_nil() {
+                reinsert(self, n.key, n.val);
+            }
         }
+        Ok(())
+    }
+
+    /// Reallocate the array part in place to exactly `n` slots (new ones nil): large arrays
+    /// are remapped by `realloc`, not copied. `Err`: it could not grow and is unchanged.
+    fn realloc_array(&mut self, n: usize) -> Result<(), NoMemory> {
+        use std::alloc::{alloc, dealloc, realloc, Layout};
+        let old = self.array.len();
+        if n == old {
+            return Ok(());
+        }
+        let new_layout = Layout::array::<Value>(n).map_err(|_| NoMemory)?;
+        let old_layout = Layout::array::<Value>(old).map_err(|_| NoMemory)?;
+        let old_box = std::mem::replace(&mut self.array, RawSlice::new(Box::new([]))).into_box();
+        // A `Box<[Value]>` of length `len` owns a block of `Layout::array::<Value>(len)` from
+        // the global allocator (no block when empty): the old block is resized with those
+        // layouts and the new one is boxed back the same way.
+        let old_ptr = Box::into_raw(old_box) as *mut Value as *mut u8;
+        let ptr = if n == 0 {
+            // SAFETY: old > 0, so the block exists and has the old layout.
+            unsafe { dealloc(old_ptr, old_layout) };
+            NonNull::<Value>::dangling().as_ptr()
+        } else if old == 0 {
+            // SAFETY: the new layout has a non-zero size (n > 0).
+            (unsafe { alloc(new_layout) }) as *mut Value
+        } else {
+            // SAFETY: the block has the old layout; the new size is non-zero and was checked
+            // by `Layout::array` (same alignment).
+            (unsafe { realloc(old_ptr, old_layout, new_layout.size()) }) as *mut Value
+        };
+        if ptr.is_null() {
+            // The block is as it was: box it back.
+            let raw = std::ptr::slice_from_raw_parts_mut(old_ptr as *mut Value, old);
+            // SAFETY: the pointer came from `Box::into_raw` above and was not freed.
+            self.array = RawSlice::new(unsafe { Box::from_raw(raw) });
+            return Err(NoMemory);
+        }
+        for i in old..n {
+            // SAFETY: slots old..n are inside the new block and not initialised yet.
+            unsafe { ptr.add(i).write(Value::Nil) };
+        }
+        // SAFETY: `ptr` holds `n` initialised values in a block of the new layout (or is
+        // dangling with n == 0), which is what a `Box<[Value]>` of length `n` owns.
+        self.array =
+            RawSlice::new(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, n)) });
         Ok(())
     }
 
@@ -698,10 +786,18 @@ impl Table {
 
     #[inline]
     fn try_set_str(&self, k: Gc<LuaStr>, v: Value) -> Result<(), NoMemory> {
+        let found = self.parts().find_str(k);
+        self.set_str_found(k, v, found)
+    }
+
+    /// The rest of `try_set_str` once string key `k` has been looked up: `found` is its node
+    /// (`find_str`'s answer, the table unchanged since).
+    #[inline(never)]
+    fn set_str_found(&self, k: Gc<LuaStr>, v: Value, found: Option<usize>) -> Result<(), NoMemory> {
         crate::gc::write_barrier(self);
         self.flags.set(0);
         let p = self.parts_mut();
-        match p.find_str(k) {
+        match found {
             Some(i) => p.node[i].val = v,
             None if v.is_nil() => {}
             None => {
@@ -729,26 +825,45 @@ impl Table {
         }
     }
 
-    /// `t[k] = v` when it certainly involves no `__newindex`: done (true) when `k` is present
-    /// (overwritten in place, the commonest store), or on a table without a metatable;
-    /// false: the caller takes the metamethod path.
+    /// True when a store into this table certainly involves no `__newindex`: it has no
+    /// metatable, or its metatable's absent-metamethod cache (`flags`, see `tm.rs`) says the
+    /// metatable has no `__newindex` field. False is only "not known": the cache may not be
+    /// filled yet (the slow path fills it).
     #[inline(always)]
-    /// false also when the table could not grow (the caller's slow path raises "not enough
-    /// memory").
-    pub fn fast_set_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
-        if self.replace_str(k, v) {
-            true
-        } else if self.metatable().is_none() {
-            self.try_set_str(k, v).is_ok()
-        } else {
-            false
+    fn no_newindex(&self) -> bool {
+        match self.metatable() {
+            None => true,
+            Some(mt) => mt.flags.get() & NEWINDEX_ABSENT != 0,
         }
+    }
+
+    /// `t[k] = v` when it certainly involves no `__newindex`: done (true) when `k` is present
+    /// (overwritten in place, the commonest store), or on a table without a metatable or
+    /// whose metatable is known to have no `__newindex` (PUC's luaV_finishset then does a raw
+    /// set too); false: the caller takes the metamethod path. False also when the table
+    /// could not grow (the caller's slow path raises "not enough memory").
+    #[inline(always)]
+    pub fn fast_set_str(&self, k: Gc<LuaStr>, v: Value) -> bool {
+        // As `replace_str`, keeping the lookup for the raw set that may follow.
+        let found = {
+            let p = self.parts_mut();
+            let found = p.find_str(k);
+            if let Some(i) = found {
+                if !p.val(found).is_nil() {
+                    crate::gc::write_barrier(self);
+                    p.node[i].val = v;
+                    return true;
+                }
+            }
+            found
+        };
+        self.no_newindex() && self.set_str_found(k, v, found).is_ok()
     }
 
     /// As [`Table::fast_set_str`], for integer key `k`.
     #[inline(always)]
     pub fn fast_set_int(&self, k: i64, v: Value) -> bool {
-        if self.metatable().is_none() {
+        if self.no_newindex() {
             self.try_set_int(k, v).is_ok()
         } else {
             self.replace_int(k, v)
@@ -1348,6 +1463,34 @@ mod tests {
             (int(3), int(4))
         );
         assert!(t.get(&Value::Bool(false)).is_nil());
+        check(&t);
+    }
+
+    #[test]
+    fn fast_sets_follow_the_newindex_cache() {
+        let heap = &mut Heap::new();
+        let mt = heap.alloc(Table::new(0, 0));
+        let t = heap.alloc(Table::new(0, 0));
+        t.set_metatable(Some(mt));
+        let (a, b) = (heap.intern(b"a"), heap.intern(b"b"));
+        // Absence of `__newindex` not known yet: only present keys are stored.
+        assert!(!t.fast_set_int(1, int(1)) && !t.fast_set_str(a, int(1)));
+        t.set_int(2, int(0));
+        t.set_str(b, int(0));
+        assert!(t.fast_set_int(2, int(2)) && t.fast_set_str(b, int(2)));
+        // Known absent: new keys too, as raw sets.
+        mt.flags.set(NEWINDEX_ABSENT);
+        assert!(t.fast_set_int(1, int(1)) && t.fast_set_str(a, int(1)));
+        (3..=40).for_each(|i| assert!(t.fast_set_int(i, int(i))));
+        same!((t.get_int(1), t.get_str(a), t.len()), (int(1), int(1), 40));
+        // A string store into the metatable forgets what was known.
+        mt.set_str(heap.intern(b"__newindex"), int(0));
+        assert_eq!(mt.flags.get(), 0);
+        assert!(!t.fast_set_int(41, int(41)) && !t.fast_set_str(heap.intern(b"c"), int(1)));
+        assert!(
+            t.fast_set_int(40, int(-40)),
+            "present keys are still stored"
+        );
         check(&t);
     }
 

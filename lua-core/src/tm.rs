@@ -5,6 +5,8 @@
 //! Invariants:
 //! - `Table::flags` bit `tm` set means "this metatable has no `tm` field"; only the first
 //!   `TM_CACHED` events are cached. The table clears the bits on any string-key store.
+//!   `Table::fast_set_int`/`fast_set_str` also read the `__newindex` bit: a store into a
+//!   table whose metatable is known to lack `__newindex` is a raw set, done inline.
 //! - Metamethods called from instructions go through `call::call_meta`, which keeps the call
 //!   yieldable (a yield there is finished by `vm::finish_op` on resume).
 //! - Error messages follow PUC's ldebug.c wording; `reg_*` arguments name the register that
@@ -39,6 +41,8 @@ tms! {
 pub const TM_COUNT: usize = TM_NAMES.len();
 /// Events up to and including Eq are cached in `Table::flags`.
 const TM_CACHED: usize = Tm::Eq as usize + 1;
+// `Table::fast_set_*` read the `__newindex` bit directly.
+const _: () = assert!((Tm::NewIndex as usize) < TM_CACHED);
 
 /// Maximum length of an __index/__newindex chain (PUC's MAXTAGLOOP).
 const MAX_TAG_LOOP: usize = 2000;
@@ -253,19 +257,20 @@ impl State {
         loop {
             let tm = match t {
                 Value::Table(tab) => {
-                    let existing = tab.get(&key);
-                    if existing.is_nil() && hops >= MAX_TAG_LOOP {
-                        break;
-                    }
-                    let tm = if existing.is_nil() {
-                        match tab.metatable() {
-                            Some(mt) => self.tm_of_table(mt, Tm::NewIndex),
-                            None => Value::Nil,
+                    if hops >= MAX_TAG_LOOP {
+                        // The last table the walk may reach: only a present key is set.
+                        if tab.get(&key).is_nil() {
+                            break;
                         }
-                    } else {
-                        Value::Nil
+                        return self.raw_set(tab, key, val);
+                    }
+                    // Without `__newindex` the store is raw whether or not the key is
+                    // present (no lookup needed); with it, only a present key is set here.
+                    let tm = match tab.metatable() {
+                        Some(mt) => self.tm_of_table(mt, Tm::NewIndex),
+                        None => Value::Nil,
                     };
-                    if tm.is_nil() {
+                    if tm.is_nil() || !tab.get(&key).is_nil() {
                         return self.raw_set(tab, key, val);
                     }
                     tm

@@ -491,8 +491,9 @@ impl State {
                             _ => protect!(self.set_index(t, key, v, Some(Slot::Upval(i.a())))),
                         }
                     }
-                    // Table writes: a table without a metatable and an integer or string
-                    // key inline; the rest in vm_slow.
+                    // Table writes: an integer or string key of a table without a
+                    // metatable, or whose metatable is known to lack __newindex (its cached
+                    // flag), inline; the rest in vm_slow.
                     D::SetTable => {
                         let done = match (r!(i.a()), r!(i.b())) {
                             (Value::Table(tab), Value::Int(n)) => tab.fast_set_int(n, rk!(i)),

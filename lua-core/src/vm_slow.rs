@@ -18,6 +18,7 @@ use crate::debug::Slot;
 use crate::error::LuaResult;
 use crate::opcodes::{Instr, Op};
 use crate::state::State;
+use crate::tm::Tm;
 use crate::value::Value;
 
 impl State {
@@ -63,10 +64,19 @@ impl State {
         } else {
             ts.stack[base + i.c()]
         };
-        match t {
-            Value::Table(tab) if tab.metatable().is_none() => self.raw_set(tab, key, v),
-            _ => self.set_index(t, key, v, Some(Slot::Reg(i.a()))),
+        if let Value::Table(tab) = t {
+            // No `__newindex` (as `set_index` would find): a raw set, whether the key is
+            // present or not. This also fills the metatable's absent-`__newindex` cache bit
+            // that lets the interpreter's inline path take the next such store.
+            let raw = match tab.metatable() {
+                None => true,
+                Some(mt) => self.tm_of_table(mt, Tm::NewIndex).is_nil(),
+            };
+            if raw {
+                return self.raw_set(tab, key, v);
+            }
         }
+        self.set_index(t, key, v, Some(Slot::Reg(i.a())))
     }
 
     /// EQ, LT, LE, LTI, LEI, GTI, GEI when the operands are not two numbers of one kind:
