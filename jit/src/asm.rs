@@ -288,7 +288,9 @@ impl Asm<'_> {
         common_offset
     }
 
-    /// Store the Lua value of type `ty` at `src` into stack slot `slot`.
+    /// Store the Lua value of type `ty` at `src` into stack slot `slot` (for a float,
+    /// `Src::Reg` names an XMM register; a float in memory moves as 8 bytes through the GPR
+    /// scratch).
     fn store_slot(&mut self, slot: i32, ty: Ty, src: Src) {
         let off = 16 * slot;
         let tag = ty.tag().expect("a Lua value") as i8;
@@ -316,24 +318,12 @@ impl Asm<'_> {
         let entries = self.ir.snaps[snap as usize].entries.clone();
         for (slot, r) in entries {
             let ty = self.ir.ty(r);
-            if ty == Ty::Num {
-                let s = self.xsrc(r);
-                match s {
-                    Src::Mem(m) => {
-                        self.gload(TMP, Src::Mem(m));
-                        let off = 16 * slot;
-                        let tag = layout::TAG_FLOAT as i8;
-                        a!(self.ops
-                            ; mov BYTE [r14 + off], tag
-                            ; mov [r14 + off + 8], Rq(TMP)
-                        );
-                    }
-                    s => self.store_slot(slot, ty, s),
-                }
+            let s = if ty == Ty::Num {
+                self.xsrc(r)
             } else {
-                let s = self.gsrc(r);
-                self.store_slot(slot, ty, s);
-            }
+                self.gsrc(r)
+            };
+            self.store_slot(slot, ty, s);
         }
     }
 
@@ -357,20 +347,7 @@ impl Asm<'_> {
                     Loc::None => Src::Imm(0),
                 }
             };
-            match (ty, src) {
-                // A float in memory moves as 8 bytes, through the GPR scratch. (Not through
-                // `store_slot`: for a float, `Src::Reg` names an XMM register.)
-                (Ty::Num, Src::Mem(m)) => {
-                    self.gload(TMP, Src::Mem(m));
-                    let off = 16 * slot;
-                    let tag = layout::TAG_FLOAT as i8;
-                    a!(self.ops
-                        ; mov BYTE [r14 + off], tag
-                        ; mov [r14 + off + 8], Rq(TMP)
-                    );
-                }
-                (_, src) => self.store_slot(slot, ty, src),
-            }
+            self.store_slot(slot, ty, src);
         }
     }
 

@@ -84,39 +84,28 @@ type ArithCall = (ArithOp, Value, Value, Option<Slot>, Option<Slot>);
 /// registers from `base` (constants `k`).
 fn arith_operands(st: &State, i: Instr, base: usize, k: &[Value]) -> Option<ArithCall> {
     use ArithOp as A;
+    let op = match i.op() {
+        Op::Add | Op::AddK | Op::AddI => A::Add,
+        Op::Sub | Op::SubK => A::Sub,
+        Op::Mul | Op::MulK => A::Mul,
+        Op::Mod | Op::ModK => A::Mod,
+        Op::Pow | Op::PowK => A::Pow,
+        Op::Div | Op::DivK => A::Div,
+        Op::IDiv | Op::IDivK => A::IDiv,
+        Op::BAnd | Op::BAndK => A::BAnd,
+        Op::BOr | Op::BOrK => A::BOr,
+        Op::BXor | Op::BXorK => A::BXor,
+        Op::Shl | Op::ShlI => A::Shl,
+        Op::Shr | Op::ShrI => A::Shr,
+        Op::Unm => A::Unm,
+        Op::BNot => A::BNot,
+        _ => return None,
+    };
     let ts = st.ts();
     let rb = ts.stack[base + i.b()];
     let sb = Some(Slot::Reg(i.b()));
-    let (op, x, y, sx, sy) = match i.op() {
-        Op::Add
-        | Op::Sub
-        | Op::Mul
-        | Op::Mod
-        | Op::Pow
-        | Op::Div
-        | Op::IDiv
-        | Op::BAnd
-        | Op::BOr
-        | Op::BXor
-        | Op::Shl
-        | Op::Shr => {
-            let op = match i.op() {
-                Op::Add => A::Add,
-                Op::Sub => A::Sub,
-                Op::Mul => A::Mul,
-                Op::Mod => A::Mod,
-                Op::Pow => A::Pow,
-                Op::Div => A::Div,
-                Op::IDiv => A::IDiv,
-                Op::BAnd => A::BAnd,
-                Op::BOr => A::BOr,
-                Op::BXor => A::BXor,
-                Op::Shl => A::Shl,
-                _ => A::Shr,
-            };
-            let rc = ts.stack[base + i.c()];
-            (op, rb, rc, sb, Some(Slot::Reg(i.c())))
-        }
+    let imm = Value::Int(i.sc() as i64);
+    Some(match i.op() {
         Op::AddK
         | Op::SubK
         | Op::MulK
@@ -126,30 +115,13 @@ fn arith_operands(st: &State, i: Instr, base: usize, k: &[Value]) -> Option<Arit
         | Op::IDivK
         | Op::BAndK
         | Op::BOrK
-        | Op::BXorK => {
-            let op = match i.op() {
-                Op::AddK => A::Add,
-                Op::SubK => A::Sub,
-                Op::MulK => A::Mul,
-                Op::ModK => A::Mod,
-                Op::PowK => A::Pow,
-                Op::DivK => A::Div,
-                Op::IDivK => A::IDiv,
-                Op::BAndK => A::BAnd,
-                Op::BOrK => A::BOr,
-                _ => A::BXor,
-            };
-            (op, rb, k[i.c()], sb, None)
-        }
-        Op::AddI => (A::Add, rb, Value::Int(i.sc() as i64), sb, None),
-        Op::ShrI => (A::Shr, rb, Value::Int(i.sc() as i64), sb, None),
+        | Op::BXorK => (op, rb, k[i.c()], sb, None),
+        Op::AddI | Op::ShrI => (op, rb, imm, sb, None),
         // (`sC << R[B]`.)
-        Op::ShlI => (A::Shl, Value::Int(i.sc() as i64), rb, None, sb),
-        Op::Unm => (A::Unm, rb, rb, sb, sb),
-        Op::BNot => (A::BNot, rb, rb, sb, sb),
-        _ => return None,
-    };
-    Some((op, x, y, sx, sy))
+        Op::ShlI => (op, imm, rb, None, sb),
+        Op::Unm | Op::BNot => (op, rb, rb, sb, sb),
+        _ => (op, rb, ts.stack[base + i.c()], sb, Some(Slot::Reg(i.c()))),
+    })
 }
 
 impl State {
