@@ -111,6 +111,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     }
     let nresults = if is_call { i.c() as i32 - 1 } else { 1 };
     ts.exec.push(ExecEntry::Interpreting);
+    crate::debug_check_exec(&ts.exec);
     jit.callout_depth.set(jit.callout_depth.get() + 1);
     jit.state.borrow_mut().stats.callouts += 1;
     let r = if is_call {
@@ -126,6 +127,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     let ts = st.ts();
     let top = ts.exec.pop();
     debug_assert_eq!(top, Some(ExecEntry::Interpreting), "the call-out's entry");
+    crate::debug_check_exec(&ts.exec);
     if let Err(e) = r {
         ctx.left = Some(Err(e));
         return LEAVE;

@@ -266,6 +266,37 @@ fn last_iteration(st: &State, proto: &Proto, pc: usize) -> bool {
 
 /// Hooks that could fire on the running thread (a hook function itself runs with hooks
 /// off, so traces may run and record inside it).
+/// The trace-execution stack's shape (DESIGN.md section 6), checked in debug builds where
+/// traces are entered and call-outs run: `Interpreting` at the bottom; a trace runs only
+/// where the interpreter (the bottom, or a call-out's nested loop) entered it, so an
+/// `Executing` entry stands right above an `Interpreting` one; a trace calls out only while
+/// it runs, so an `Interpreting` entry above the bottom stands right above an `Executing`
+/// one; a recording starts only in the interpreter, and one at a time.
+pub(crate) fn debug_check_exec(exec: &[ExecEntry]) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    assert_eq!(
+        exec.first(),
+        Some(&ExecEntry::Interpreting),
+        "exec stack bottom: {exec:?}"
+    );
+    for w in exec.windows(2) {
+        let ok = match w[1] {
+            ExecEntry::Executing { .. } | ExecEntry::Recording { .. } => {
+                w[0] == ExecEntry::Interpreting
+            }
+            ExecEntry::Interpreting => matches!(w[0], ExecEntry::Executing { .. }),
+        };
+        assert!(ok, "exec stack shape: {exec:?}");
+    }
+    let recordings = exec
+        .iter()
+        .filter(|e| matches!(e, ExecEntry::Recording { .. }))
+        .count();
+    assert!(recordings <= 1, "two recordings on one stack: {exec:?}");
+}
+
 pub(crate) fn hooks_active(st: &State) -> bool {
     let ts = st.ts();
     ts.hook_mask & !HOOK_RECORD != 0 && ts.allow_hook
@@ -565,6 +596,7 @@ impl Jit {
             .iter()
             .filter(|e| matches!(e, ExecEntry::Executing { .. }))
             .count() as u64;
+        debug_check_exec(&ts.exec);
         ts.exec.push(ExecEntry::Executing {
             trace: t.no,
             frame: fi as u32,
