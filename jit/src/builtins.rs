@@ -40,7 +40,6 @@ pub enum Builtin {
     CoroutineWrapped,
 }
 
-/// Library functions by address.
 impl Builtin {
     /// Calls of it abort the recording (rather than become call-outs).
     pub fn not_compiled(self) -> bool {
@@ -51,6 +50,7 @@ impl Builtin {
     }
 }
 
+/// Library functions by address.
 #[derive(Default)]
 pub struct Builtins {
     by_addr: HashMap<usize, Builtin>,

@@ -209,7 +209,7 @@ pub fn install(st: &mut State, config: JitConfig) {
     if !config.enabled {
         st.jit = None;
         // The `jit` module still exists (and says it is off).
-        st.set_hot_threshold(56);
+        st.set_hot_threshold(lua_core::jitif::DEFAULT_HOT_THRESHOLD);
         return;
     }
     st.set_hot_threshold(hot_threshold(config.hotloop));
@@ -264,8 +264,6 @@ fn last_iteration(st: &State, proto: &Proto, pc: usize) -> bool {
     )
 }
 
-/// Hooks that could fire on the running thread (a hook function itself runs with hooks
-/// off, so traces may run and record inside it).
 /// The trace-execution stack's shape (DESIGN.md section 6), checked in debug builds where
 /// traces are entered and call-outs run: `Interpreting` at the bottom; a trace runs only
 /// where the interpreter (the bottom, or a call-out's nested loop) entered it, so an
@@ -297,6 +295,15 @@ pub(crate) fn debug_check_exec(exec: &[ExecEntry]) {
     assert!(recordings <= 1, "two recordings on one stack: {exec:?}");
 }
 
+/// Traces running on a thread whose trace-execution stack is `exec`.
+pub(crate) fn running_traces(exec: &[ExecEntry]) -> u32 {
+    exec.iter()
+        .filter(|e| matches!(e, ExecEntry::Executing { .. }))
+        .count() as u32
+}
+
+/// Hooks that could fire on the running thread (a hook function itself runs with hooks
+/// off, so traces may run and record inside it).
 pub(crate) fn hooks_active(st: &State) -> bool {
     let ts = st.ts();
     ts.hook_mask & !HOOK_RECORD != 0 && ts.allow_hook
@@ -591,11 +598,7 @@ impl Jit {
         let Some(cl) = fr.closure else {
             return Ok(Ran::No);
         };
-        let depth = ts
-            .exec
-            .iter()
-            .filter(|e| matches!(e, ExecEntry::Executing { .. }))
-            .count() as u64;
+        let depth = running_traces(&ts.exec) as u64;
         debug_check_exec(&ts.exec);
         ts.exec.push(ExecEntry::Executing {
             trace: t.no,

@@ -43,7 +43,7 @@ impl Default for JitConfig {
     fn default() -> Self {
         JitConfig {
             enabled: true,
-            hotloop: 56,
+            hotloop: lua_core::jitif::DEFAULT_HOT_THRESHOLD as u32,
             hotexit: 10,
             maxtrace: 1000,
             maxrecord: 4000,

@@ -41,12 +41,7 @@ impl Recorder {
                 self.callout(st, pc, i)
             }
             Value::LuaFn(cl) => {
-                // Guard the prototype, not the closure: closures made in a loop share one
-                // prototype, and the frame reads its upvalues through whichever it is.
-                let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
-                let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
-                self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
-                self.protos.push(cl.proto.clone());
+                self.guard_proto(f.r, &cl)?;
                 self.inline_call(cl, f.r, fslot, nargs, pc + 1, nresults)
             }
             Value::LightFn(nf) => {
@@ -75,12 +70,31 @@ impl Recorder {
 
     /// May a call of `cl` be inlined here (within the depth and recursion limits)?
     fn inlinable(&self, cl: &Gc<LuaClosure>) -> bool {
+        self.inline_limit(cl).is_none()
+    }
+
+    /// The inlining limit a call of `cl` here would pass, if any.
+    fn inline_limit(&self, cl: &Gc<LuaClosure>) -> Option<Reason> {
+        if self.frames.len() as u32 > self.limits.maxdepth {
+            return Some(Reason::TooDeep);
+        }
         let same = self
             .frames
             .iter()
             .filter(|f| std::rc::Rc::ptr_eq(&f.closure.proto, &cl.proto))
             .count() as u32;
-        self.frames.len() as u32 <= self.limits.maxdepth && same < self.limits.maxrecursion
+        (same >= self.limits.maxrecursion).then_some(Reason::Recursion)
+    }
+
+    /// Guard that the closure `f` (a function value) is one of `cl`'s prototype, and keep
+    /// the prototype alive with the trace. (Closures made in a loop share one prototype, and
+    /// an inlined frame reads its upvalues through whichever closure it is.)
+    fn guard_proto(&mut self, f: Ref, cl: &Gc<LuaClosure>) -> RecResult<()> {
+        let code = self.emit(Op::FLoad, Ty::Ptr, f, Ref::NONE, Field::FnCode as i64)?;
+        let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
+        self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
+        self.protos.push(cl.proto.clone());
+        Ok(())
     }
 
     fn inline_call(
@@ -93,16 +107,8 @@ impl Recorder {
         nresults: i32,
     ) -> RecResult<()> {
         let p = &cl.proto;
-        if self.frames.len() as u32 > self.limits.maxdepth {
-            return Err(Reason::TooDeep.into());
-        }
-        let same = self
-            .frames
-            .iter()
-            .filter(|f| std::rc::Rc::ptr_eq(&f.closure.proto, p))
-            .count() as u32;
-        if same >= self.limits.maxrecursion {
-            return Err(Reason::Recursion.into());
+        if let Some(r) = self.inline_limit(&cl) {
+            return Err(r.into());
         }
         let base = fslot + 1;
         let limit = base + cl.maxstacksize as i32;
@@ -208,10 +214,7 @@ impl Recorder {
                 return self.callout(st, self.pc, i);
             }
         };
-        let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
-        let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
-        self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
-        self.protos.push(cl.proto.clone());
+        self.guard_proto(f.r, &cl)?;
         let fslot = self.frame().limit;
         self.set_slot(fslot, f.r);
         for (j, &a) in args.iter().enumerate() {
@@ -717,10 +720,7 @@ impl Recorder {
         }
         match f.v {
             Value::LuaFn(cl) => {
-                let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
-                let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
-                self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
-                self.protos.push(cl.proto.clone());
+                self.guard_proto(f.r, &cl)?;
                 let root = self.frames.len() == 1;
                 if root {
                     if cl.proto.is_vararg {
@@ -851,10 +851,7 @@ impl Recorder {
         cl: Gc<LuaClosure>,
     ) -> RecResult<()> {
         let a = i.a();
-        let code = self.emit(Op::FLoad, Ty::Ptr, f.r, Ref::NONE, Field::FnCode as i64)?;
-        let k = self.em.ir.kptr(cl.proto.code.as_ptr() as usize);
-        self.guard(Op::Eq, Ty::Ptr, code, k, 0)?;
-        self.protos.push(cl.proto.clone());
+        self.guard_proto(f.r, &cl)?;
         let (s, ctl) = (self.reg(st, a + 1)?, self.reg(st, a + 2)?);
         let fslot = self.frame().base + a as i32 + 4;
         self.set_slot(fslot, f.r);

@@ -117,20 +117,6 @@ pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
     }
 }
 
-/// Traces running on the current thread (its `Executing` entries).
-fn running_traces(st: &State) -> u32 {
-    let exec = &st.ts().exec;
-    exec.iter()
-        .filter(|e| matches!(e, lua_core::jitif::ExecEntry::Executing { .. }))
-        .count() as u32
-}
-
-/// Does instruction `i` compare (and jump by the outcome)?
-pub fn is_comparison(i: Instr) -> bool {
-    use Bc::*;
-    matches!(i.op(), Eq | Lt | Le | EqK | EqI | LtI | LeI | GtI | GeI)
-}
-
 /// One operand: its IR value and the value the interpreter has for it now.
 #[derive(Clone, Copy, Debug)]
 pub struct Opnd {
@@ -271,7 +257,7 @@ impl Recorder {
             liveness,
             reload_after: 0,
             callout_wait: None,
-            nested: running_traces(st),
+            nested: crate::running_traces(&st.ts().exec),
         }
     }
 
@@ -328,7 +314,7 @@ impl Recorder {
             liveness,
             reload_after: 0,
             callout_wait: None,
-            nested: running_traces(st),
+            nested: crate::running_traces(&st.ts().exec),
         };
         for (i, f) in ts.frames[root_fi..].iter().enumerate() {
             let c = f.closure.expect("inlined frames are Lua frames");
@@ -549,7 +535,8 @@ impl Recorder {
                 "(call-out below the base frame)",
             ));
         }
-        if is_comparison(i) && self.frame().closure.proto.code[pc + 1].sj() < 0 {
+        // (Of the tests only comparisons call out: they may call metamethods.)
+        if i.op().is_test() && self.frame().closure.proto.code[pc + 1].sj() < 0 {
             // (The interpreter's back-edge would come before the recorder saw the outcome.)
             return Err(Abort::with(Reason::NyiMeta, "comparison closing a loop"));
         }
@@ -577,7 +564,7 @@ impl Recorder {
         // Where the instruction goes on: after it, or for a comparison after its jump or
         // at the jump's target (the CALLOUT's k says which, plus one: the call-out leaves
         // the trace when the comparison goes the other way).
-        let went = if is_comparison(i) {
+        let went = if i.op().is_test() {
             let target = (at as i64 + 2 + code[at + 1].sj() as i64) as usize;
             pc == at + 2 || pc == target
         } else {
@@ -588,7 +575,7 @@ impl Recorder {
         }
         self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
         self.top = None;
-        if is_comparison(i) {
+        if i.op().is_test() {
             self.em.ir.ins[self.reload_after].k = pc as i64 + 1;
         } else if i.op() == Bc::Call && i.c() == 0 {
             // All results: as many as this time (the CALLOUT's k says how many, plus one;

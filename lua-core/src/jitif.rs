@@ -46,6 +46,9 @@ use std::cell::Cell;
 /// is never visible to Lua (`debug.gethook` ignores it).
 pub const HOOK_RECORD: u8 = 0x40;
 
+/// Back-edges a loop runs before it is hot when nothing says otherwise (LuaJIT's hotloop).
+pub const DEFAULT_HOT_THRESHOLD: u16 = 56;
+
 /// Number of loop counters (`State::hotcount`), a power of two.
 pub const HOTCOUNT_SIZE: usize = 512;
 
