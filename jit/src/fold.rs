@@ -612,11 +612,16 @@ impl Emitter {
                 }
                 (Op::FLoad, Op::SetMeta) if Field::from_k(ins.k) == Field::TabMeta => return None,
                 (Op::FLoad, Op::NewRef | Op::TLen | Op::TGetInt) => {
-                    // These may move a table's parts or its array bound.
+                    // These may move a table's parts or its array bound; a new string key
+                    // clears the absent-metamethod flags.
                     let f = Field::from_k(ins.k);
                     if matches!(
                         f,
-                        Field::TabArray | Field::TabLimit | Field::TabNode | Field::TabNodeLen
+                        Field::TabArray
+                            | Field::TabLimit
+                            | Field::TabNode
+                            | Field::TabNodeLen
+                            | Field::TabFlags
                     ) {
                         return None;
                     }

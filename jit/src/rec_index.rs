@@ -193,6 +193,17 @@ impl Recorder {
         mt: Gc<Table>,
         tm: Tm,
     ) -> RecResult<(Value, Ref)> {
+        if (tm as usize) < lua_core::tm::TM_CACHED && st.tm_of_table(mt, tm).is_nil() {
+            // Absent, and now cached as absent in the metatable's flags (as the interpreter's
+            // lookup would do): one bit test, which stores into other tables leave valid,
+            // stands for the lookup.
+            let flags = self.emit(Op::FLoad, Ty::Int, mr, Ref::NONE, Field::TabFlags as i64)?;
+            let bit = self.em.ir.kint(1 << tm as u32);
+            let b = self.emit(Op::BAnd, Ty::Int, flags, bit, 0)?;
+            let zero = self.em.ir.kint(0);
+            self.guard(Op::Ne, Ty::Int, b, zero, 0)?;
+            return Ok((Value::Nil, self.em.ir.knil()));
+        }
         let name = st.tm_name(tm);
         let key = Opnd {
             r: self.konst(Value::Str(name)),

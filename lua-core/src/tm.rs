@@ -40,7 +40,7 @@ tms! {
 }
 pub const TM_COUNT: usize = TM_NAMES.len();
 /// Events up to and including Eq are cached in `Table::flags`.
-const TM_CACHED: usize = Tm::Eq as usize + 1;
+pub const TM_CACHED: usize = Tm::Eq as usize + 1;
 // `Table::fast_set_*` read the `__newindex` bit directly.
 const _: () = assert!((Tm::NewIndex as usize) < TM_CACHED);
 

@@ -94,3 +94,39 @@ for i = 1, 500 do
 end
 print(acc, rawget(proxied, 1))
 assert(acc == 249 * 250 // 2 and rawget(proxied, 1) == nil)
+
+-- The trace tests a metatable's cached "no __newindex" bit instead of looking the key up:
+-- stores of string keys into the metatable from the same trace (a variable key that turns out
+-- to be "__newindex", a rawset, a key that comes back after being cleared) must invalidate it.
+local function cached_bit(k, how)
+  local m = {}
+  local hits = 0
+  local function nf(t, key, val) hits = hits + 1 end
+  local objs = {}
+  for i = 1, 400 do
+    local o = setmetatable({}, m)
+    o[1] = i -- raw while m has no __newindex
+    local name = (i == k) and "__newindex" or ("k" .. i % 7)
+    if how == "set" then
+      m[name] = nf
+    elseif how == "rawset" then
+      rawset(m, name, nf)
+    else
+      m[name] = nil -- clears, then the key comes back below
+      if i == k then m.__newindex = nf end
+    end
+    objs[i] = o
+  end
+  local raw = 0
+  for i = 1, 400 do
+    if rawget(objs[i], 1) == i then raw = raw + 1 end
+  end
+  return hits, raw
+end
+for _, how in ipairs({ "set", "rawset", "revive" }) do
+  for _, k in ipairs({ 1, 2, 60, 399 }) do
+    local hits, raw = cached_bit(k, how)
+    print(how, k, hits, raw)
+    assert(hits == 400 - k and raw == k)
+  end
+end
