@@ -157,8 +157,19 @@ struct Asm<'a> {
     exit_labels: Vec<DynamicLabel>,
     pool: Vec<(DynamicLabel, [u64; 2])>,
     exit_common: DynamicLabel,
+    /// Slow paths to emit after the main line.
+    cold: Vec<Cold>,
     /// Instruction being assembled.
     cur: usize,
+}
+
+/// An instruction's slow path, out of line: entered at `entry`, it leaves its result in the
+/// scratch register and jumps to `back`; `live` are the values to save around its call.
+struct Cold {
+    entry: DynamicLabel,
+    back: DynamicLabel,
+    ins: usize,
+    live: Vec<usize>,
 }
 
 fn spill_off(s: u16) -> i32 {
@@ -184,6 +195,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         exit_labels: Vec::new(),
         pool: Vec::new(),
         exit_common,
+        cold: Vec::new(),
         cur: 0,
     };
     match p.entry {
@@ -221,6 +233,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
             "trace without a loop or a link",
         ));
     }
+    asm.cold_paths();
     let common_offset = asm.exit_stubs();
     asm.const_pool();
     let exits = std::mem::take(&mut asm.exits);
@@ -1324,6 +1337,10 @@ impl Asm<'_> {
             a!(self.ops; =>skip);
             return Ok(());
         }
+        if ins.op == Op::ASlot {
+            self.aslot(ins, live);
+            return Ok(());
+        }
         self.save_regs(&live);
         let ctx = Src::Reg(CTX);
         let ga = |s: &mut Self, r: Ref| s.gsrc(r);
@@ -1489,6 +1506,56 @@ impl Asm<'_> {
         }
         self.restore_regs(&live);
         Ok(())
+    }
+
+    /// `ASLOT`: the array slot inline when the key is within the array part; else (an
+    /// append, or a key in the hash part) the helper's slot, on a path out of line (see
+    /// `cold_paths`) that saves registers around the call.
+    fn aslot(&mut self, ins: Ins, live: Vec<usize>) {
+        let t = self.greg(ins.a, TMP2);
+        let k = self.gsrc(ins.b);
+        self.gload(TMP, k);
+        let (slow, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        a!(self.ops
+            ; sub Rq(TMP), 1
+            ; cmp Rq(TMP), [Rq(t) + Field::TabLimit.offset()]
+            ; jae =>slow
+            ; shl Rq(TMP), 4
+            ; add Rq(TMP), [Rq(t) + Field::TabArray.offset()]
+            ; =>back
+        );
+        self.cold.push(Cold {
+            entry: slow,
+            back,
+            ins: self.cur,
+            live,
+        });
+        let d = self.gdst();
+        if d != TMP {
+            a!(self.ops; mov Rq(d), Rq(TMP));
+        }
+        self.gfinish(d);
+    }
+
+    /// The slow paths of instructions, after the trace's main line (whose branch to them is
+    /// not taken in the common case): each calls its helper and jumps back with the result
+    /// in the scratch register.
+    fn cold_paths(&mut self) {
+        for c in std::mem::take(&mut self.cold) {
+            self.cur = c.ins;
+            let ins = self.ir.ins[c.ins];
+            a!(self.ops; =>c.entry);
+            self.save_regs(&c.live);
+            let (ts, ks) = (self.gsrc(ins.a), self.gsrc(ins.b));
+            self.call_helper(
+                helpers::jit_newref_int as *const () as usize,
+                &[ts, ks],
+                &[],
+            );
+            a!(self.ops; mov Rq(TMP), rax);
+            self.restore_regs(&c.live);
+            a!(self.ops; jmp =>c.back);
+        }
     }
 
     /// TGETSTR of a constant short string key (interned: found by address), inline: from

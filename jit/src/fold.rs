@@ -611,7 +611,7 @@ impl Emitter {
                     return None;
                 }
                 (Op::FLoad, Op::SetMeta) if Field::from_k(ins.k) == Field::TabMeta => return None,
-                (Op::FLoad, Op::NewRef | Op::TLen | Op::TGetInt) => {
+                (Op::FLoad, Op::NewRef | Op::ASlot | Op::TLen | Op::TGetInt) => {
                     // These may move a table's parts or its array bound; a new string key
                     // clears the absent-metamethod flags.
                     let f = Field::from_k(ins.k);
@@ -626,7 +626,9 @@ impl Emitter {
                         return None;
                     }
                 }
-                (Op::TGetInt | Op::TGetStr | Op::TNext, Op::VStore | Op::NewRef) => return None,
+                (Op::TGetInt | Op::TGetStr | Op::TNext, Op::VStore | Op::NewRef | Op::ASlot) => {
+                    return None
+                }
                 // (Each TNEXT overwrites the one pair buffer: never reuse an older one.)
                 (Op::TNext, _) => return None,
                 (Op::TGetInt | Op::TGetStr, _)
@@ -634,7 +636,7 @@ impl Emitter {
                 {
                     return Some(Emitted::Ref(Ref::ins(i)));
                 }
-                (Op::VLoad, Op::NewRef) => return None,
+                (Op::VLoad, Op::NewRef | Op::ASlot) => return None,
                 _ => {}
             }
         }
@@ -654,8 +656,10 @@ pub fn may_alias(ir: &Ir, p: Ref, q: Ref) -> bool {
     match (a.op, b.op) {
         // Array slots, hash nodes and upvalue storage are disjoint memory.
         (Op::ARef, Op::HRefK) | (Op::HRefK, Op::ARef) => false,
-        (Op::UpAddr, Op::ARef | Op::HRefK | Op::TGetInt | Op::TGetStr | Op::NewRef)
-        | (Op::ARef | Op::HRefK | Op::TGetInt | Op::TGetStr | Op::NewRef, Op::UpAddr) => false,
+        (Op::UpAddr, Op::ARef | Op::HRefK | Op::TGetInt | Op::TGetStr | Op::NewRef | Op::ASlot)
+        | (Op::ARef | Op::HRefK | Op::TGetInt | Op::TGetStr | Op::NewRef | Op::ASlot, Op::UpAddr) => {
+            false
+        }
         (Op::ARef, Op::ARef) => !(a.a == b.a && ints_differ(ir, a.b, b.b)),
         (Op::HRefK, Op::HRefK) => a.b == b.b,
         (Op::HRefK, Op::TGetStr) | (Op::TGetStr, Op::HRefK) => {

@@ -323,6 +323,9 @@ impl Recorder {
             Found(Ref),
             /// A key to insert.
             Insert,
+            /// An integer key with no value yet, within the array part or just past it (an
+            /// append): ASLOT finds its slot, growing the array when it must.
+            Grow,
         }
         let lookup = if matches!(key.v, Value::Int(_)) {
             Op::TGetInt
@@ -336,6 +339,14 @@ impl Recorder {
             Ok(Dest::Found(p))
         };
         let (dest, old, string_key) = match key.v {
+            // (A store of nil is no append: it must not create the key.)
+            Value::Int(k)
+                if vty != Ty::Nil
+                    && (k as u64).wrapping_sub(1) <= tab.limit() as u64
+                    && tab.get_int(k).is_nil() =>
+            {
+                (Dest::Grow, Value::Nil, false)
+            }
             Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
                 let p = self.array_slot(t.r, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
@@ -373,7 +384,9 @@ impl Recorder {
                             // Guard that it still is.
                             let p = match dest {
                                 Dest::Slot(p) | Dest::Found(p) => p,
-                                Dest::Insert => self.emit(lookup, Ty::Ptr, t.r, key.r, 0)?,
+                                Dest::Insert | Dest::Grow => {
+                                    self.emit(lookup, Ty::Ptr, t.r, key.r, 0)?
+                                }
                             };
                             self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
                             let f = Opnd { r: href, v: h };
@@ -395,6 +408,7 @@ impl Recorder {
         let (ptr, inserted) = match dest {
             Dest::Slot(p) | Dest::Found(p) => (p, false),
             Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
+            Dest::Grow => (self.emit(Op::ASlot, Ty::Ptr, t.r, key.r, 0)?, false),
         };
         self.emit(Op::VStore, vty, ptr, v.r, 0)?;
         if vty.is_gc() {

@@ -1037,7 +1037,24 @@ impl Recorder {
         let lim = self.reg(st, a + 1)?;
         let step = self.reg(st, a + 2)?;
         match (idx.v, lim.v, step.v) {
-            (Value::Int(_), Value::Int(count), Value::Int(_)) => {
+            (Value::Int(_), Value::Int(count), Value::Int(sv)) => {
+                // A step read from the stack (a trace that starts at this loop) that the
+                // loop's code loads as a constant just before its FORPREP is guarded to
+                // stay that value: the increment is then by a constant. (A step computed at
+                // run time stays a variable: guarding it would make a side trace for every
+                // value it takes.)
+                let code = &self.frame().closure.proto.code;
+                let const_step = target >= 2 && {
+                    let load = code[target - 2];
+                    matches!(load.op(), Bc::LoadI | Bc::LoadK) && load.a() == a + 2
+                };
+                let step = if self.em.ir.as_kint(step.r).is_some() || !const_step {
+                    step.r
+                } else {
+                    let k = self.em.ir.kint(sv);
+                    self.guard(Op::Eq, Ty::Int, step.r, k, 0)?;
+                    k
+                };
                 let zero = self.em.ir.kint(0);
                 if count as u64 == 0 {
                     // The loop ends here: go on after it (even the root loop: its looping
@@ -1048,7 +1065,7 @@ impl Recorder {
                 self.guard(Op::Ne, Ty::Int, lim.r, zero, 0)?;
                 let m1 = self.em.ir.kint(-1);
                 let c2 = self.emit(Op::Add, Ty::Int, lim.r, m1, 0)?;
-                let i2 = self.emit(Op::Add, Ty::Int, idx.r, step.r, 0)?;
+                let i2 = self.emit(Op::Add, Ty::Int, idx.r, step, 0)?;
                 self.set_reg(a + 1, c2);
                 self.set_reg(a, i2);
                 self.set_reg(a + 3, i2);

@@ -147,6 +147,7 @@ pub fn verify(ir: &Ir) -> Result<(), String> {
                     && (ins.k == 0 || ins.k >> 32 == 1 && ins.b.is_const())
             }
             Op::NewRef => t == Ty::Ptr && ta == Ty::Tab && matches!(tb, Ty::Int | Ty::Str),
+            Op::ASlot => t == Ty::Ptr && ta == Ty::Tab && tb == Ty::Int,
             Op::Concat => {
                 t == Ty::Str
                     && matches!(ta, Ty::Str | Ty::Int | Ty::Num)
