@@ -30,6 +30,7 @@ pub mod numparse;
 pub mod object;
 pub mod opcodes;
 pub mod parser;
+pub mod pool;
 pub mod proto;
 pub mod rawslice;
 pub mod state;

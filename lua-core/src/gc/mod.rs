@@ -1,7 +1,7 @@
 //! The garbage-collected heap: allocation, the `Gc<T>` pointer, and an incremental
 //! tri-colour mark & sweep collector (PUC Lua 5.4's design, written anew).
 //!
-//! Every collectable object lives in a `GcBox<T>` (header + payload) allocated with `Box` and
+//! Every collectable object lives in a `GcBox<T>` (header + payload) in a block of `pool` and
 //! threaded on one of three intrusive lists: `ALLGC` (ordinary objects), `FINOBJ` (objects
 //! whose metatable had `__gc` when it was set) and `TOBEFNZ` (unreachable objects waiting
 //! for their finalizer). Objects never move: compiled code and open upvalues hold raw
@@ -412,15 +412,24 @@ impl Heap {
     pub fn alloc<T: GcObject>(&mut self, data: T) -> Gc<T> {
         self.absorb_pending();
         self.allocated += data.size_hint() + std::mem::size_of::<GcBox<T>>();
-        let b = Box::new(GcBox {
-            hdr: GcHeader {
-                next: Cell::new(self.lists[ALLGC]),
-                marked: Cell::new(self.current_white),
-                kind: T::KIND,
-            },
-            data,
-        });
-        let ptr = NonNull::from(Box::leak(b));
+        const { assert!(std::mem::align_of::<GcBox<T>>() <= crate::pool::ALIGN) };
+        let size = std::mem::size_of::<GcBox<T>>();
+        let ptr = crate::pool::alloc(size)
+            .unwrap_or_else(
+                || std::alloc::handle_alloc_error(std::alloc::Layout::new::<GcBox<T>>()),
+            )
+            .cast::<GcBox<T>>();
+        // SAFETY: a fresh block of the box's size and (at least) its alignment.
+        unsafe {
+            ptr.as_ptr().write(GcBox {
+                hdr: GcHeader {
+                    next: Cell::new(self.lists[ALLGC]),
+                    marked: Cell::new(self.current_white),
+                    kind: T::KIND,
+                },
+                data,
+            })
+        };
         self.lists[ALLGC] = Some(ptr.cast());
         Gc {
             ptr,
@@ -914,6 +923,8 @@ impl Drop for Heap {
                 unsafe { free_object(h) };
             }
         }
+        // Blocks cached for reuse go back to the system with the state.
+        crate::pool::trim();
     }
 }
 
@@ -1013,8 +1024,12 @@ unsafe fn object_size(h: NonNull<GcHeader>) -> usize {
 /// `h` must be an unreachable node already unlinked from its list; it is freed.
 unsafe fn free_object(h: NonNull<GcHeader>) {
     fn free<T>(b: NonNull<GcBox<T>>) {
-        // SAFETY: allocated by Box::new in `alloc` and freed once by the caller's contract.
-        drop(unsafe { Box::from_raw(b.as_ptr()) });
+        // SAFETY: written into a pooled block of the box's size by `alloc`; dropped and freed
+        // once by the caller's contract.
+        unsafe {
+            std::ptr::drop_in_place(b.as_ptr());
+            crate::pool::free(b.cast(), std::mem::size_of::<GcBox<T>>());
+        }
     }
     with_kind!(h, |b| free(b))
 }
