@@ -500,6 +500,14 @@ impl Parts {
     fn resize(&mut self, new_asize: usize, nhash: usize) -> Result<(), NoMemory> {
         let old_bytes = self.bytes();
         let old_asize = self.array.len();
+        if nhash == 0 && self.node.is_empty() && new_asize >= old_asize {
+            // Only the array grows (SETLIST's `resize_array` on a table without a hash
+            // part): no entry moves between the parts.
+            self.realloc_array(new_asize)?;
+            self.limit = new_asize;
+            crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
+            return Ok(());
+        }
         let new_node = alloc_nodes(nhash)?;
         // Only a shrinking array needs a copy of the slots that vanish.
         let mut vanishing = Vec::new();
