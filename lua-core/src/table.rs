@@ -251,6 +251,18 @@ fn count_present(s: &[Value]) -> usize {
     n
 }
 
+/// Is every value of `s` non-nil? (Four at a time: this scan is the census of an append.)
+#[inline]
+fn all_present(s: &[Value]) -> bool {
+    let mut quads = s.chunks_exact(4);
+    for q in &mut quads {
+        if q[0].is_nil() | q[1].is_nil() | q[2].is_nil() | q[3].is_nil() {
+            return false;
+        }
+    }
+    quads.remainder().iter().all(|v| !v.is_nil())
+}
+
 /// PUC's `computesizes`: the largest power of two `n` such that more than `n/2` of `1..=n` are
 /// present, given `nums[i]` = number of keys in `(2^(i-1), 2^i]` and `na` candidates in all.
 /// Returns `(n, keys that go to the array part)`.
@@ -433,7 +445,7 @@ impl Parts {
             if self.node.is_empty()
                 && k as u64 == n as u64 + 1
                 && n < 1 << MAX_ABITS
-                && self.array.iter().all(|v| !v.is_nil())
+                && all_present(&self.array)
             {
                 let new = (n + 1).next_power_of_two();
                 self.realloc_array(new)?;
