@@ -242,7 +242,31 @@ impl State {
             self.run_transfer_hook(event, 1, nargs)?;
         }
         let n = nf(self)?;
+        if self.heap.over_limit {
+            std::hint::cold_path();
+            self.native_memory_check()?;
+        }
         self.native_return(n)
+    }
+
+    /// An allocation crossed `LUA_MEMLIMIT` while a native ran (say `string.rep` built a
+    /// huge string) and no safepoint has reported it yet: collect, and if that does not
+    /// help, the native fails with "not enough memory", as its allocation would have failed
+    /// in PUC. Raised here, inside the native's frame, the error is caught by the protected
+    /// call around it (`pcall(string.rep, "x", 2e8)`), not by one around the caller's next
+    /// safepoint. The native's results are on the stack (below `top`), so they stay rooted
+    /// during the collection.
+    #[cold]
+    fn native_memory_check(&mut self) -> LuaResult<()> {
+        self.heap.over_limit = false;
+        if self.heap.total_bytes() <= self.heap.memory_limit {
+            return Ok(());
+        }
+        self.full_gc();
+        if self.out_of_memory() {
+            return Err(self.error_msg("not enough memory"));
+        }
+        Ok(())
     }
 
     /// A native (its frame on top) returns its `n` results (PUC's rethook + poscall).

@@ -4,7 +4,8 @@
 //!
 //! Where `unsafe` lives: `value` (field-wise value moves, tag reads), `gc` (heap, `Gc`
 //! pointers, marking, sweeping, the verifier), `object` (interior mutability of
-//! single-threaded objects, upvalue pointers), `table` (table storage), `thread` (stack
+//! single-threaded objects, upvalue pointers), `table` (table storage), `pool` (size-class
+//! free lists), `thread` (stack
 //! growth), `vm`/`call` (raw register access in the loop), `opcodes` (unchecked decode), and
 //! libc calls in `stdlib::lformat` and `stdlib::os`. Everything else is safe Rust; the lexer,
 //! parser, compiler, undump and verifier forbid unsafe code.
@@ -30,6 +31,7 @@ pub mod numparse;
 pub mod object;
 pub mod opcodes;
 pub mod parser;
+pub mod pool;
 pub mod proto;
 pub mod rawslice;
 pub mod state;

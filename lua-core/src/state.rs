@@ -327,6 +327,7 @@ impl State {
         }
         self.run_steps(usize::MAX / 4, true);
         self.heap.set_pause();
+        self.heap.over_limit = false;
     }
 
     /// Switch the collector to generational (`true`) or incremental mode; returns whether it

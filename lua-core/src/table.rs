@@ -48,7 +48,7 @@
 use crate::gc::{Gc, GcObject, Kind, Marker, Trace};
 use crate::number::float_to_int_exact;
 use crate::object::LuaStr;
-use crate::rawslice::RawSlice;
+use crate::pool::{PoolSlice, POOLSLICE_LEN_OFFSET, POOLSLICE_PTR_OFFSET};
 use crate::value::Value;
 use std::cell::{Cell, UnsafeCell};
 use std::mem::{offset_of, size_of};
@@ -110,10 +110,10 @@ const MAX_ABITS: usize = 31;
 
 #[repr(C)]
 struct Parts {
-    array: RawSlice<Value>,
+    array: PoolSlice<Value>,
     /// PUC's `alimit`; see the module comment.
     limit: usize,
-    node: RawSlice<Node>,
+    node: PoolSlice<Node>,
     /// Every node at index >= lastfree has been handed out.
     lastfree: usize,
 }
@@ -136,18 +136,18 @@ pub struct Table {
 /// the hash part's node pointer and node count (`usize`, 0 or a power of two), the metatable
 /// (a nullable pointer) and the absent-metamethod flags (`u32`).
 pub const TABLE_ARRAY_PTR_OFFSET: usize =
-    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, ptr);
+    offset_of!(Table, parts) + offset_of!(Parts, array) + POOLSLICE_PTR_OFFSET;
 pub const TABLE_ARRAY_LEN_OFFSET: usize =
-    offset_of!(Table, parts) + offset_of!(Parts, array) + offset_of!(RawSlice<Value>, len);
+    offset_of!(Table, parts) + offset_of!(Parts, array) + POOLSLICE_LEN_OFFSET;
 pub const TABLE_NODE_PTR_OFFSET: usize =
-    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, ptr);
+    offset_of!(Table, parts) + offset_of!(Parts, node) + POOLSLICE_PTR_OFFSET;
 pub const TABLE_NODE_LEN_OFFSET: usize =
-    offset_of!(Table, parts) + offset_of!(Parts, node) + offset_of!(RawSlice<Node>, len);
+    offset_of!(Table, parts) + offset_of!(Parts, node) + POOLSLICE_LEN_OFFSET;
 pub const TABLE_LIMIT_OFFSET: usize = offset_of!(Table, parts) + offset_of!(Parts, limit);
 pub const TABLE_META_OFFSET: usize = offset_of!(Table, meta);
 pub const TABLE_BARRIER_OFFSET: usize = offset_of!(Table, barrier);
 pub const TABLE_FLAGS_OFFSET: usize = offset_of!(Table, flags);
-const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<RawSlice<Value>>() == 16);
+const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<PoolSlice<Value>>() == 16);
 
 // ---------------------------------------------------------------------------------------------
 // Hashing
@@ -211,30 +211,12 @@ fn main_pos(len: usize, k: &Value) -> usize {
 
 /// A hash part of `n` nodes rounded up to a power of two, all free.
 #[inline]
-fn alloc_nodes(n: usize) -> Result<RawSlice<Node>, NoMemory> {
+fn alloc_nodes(n: usize) -> Result<PoolSlice<Node>, NoMemory> {
     if n == 0 {
-        return Ok(RawSlice::new(Box::new([])));
+        return Ok(PoolSlice::empty());
     }
-    alloc_nodes_nonempty(n)
-}
-
-fn alloc_nodes_nonempty(n: usize) -> Result<RawSlice<Node>, NoMemory> {
     let n = n.checked_next_power_of_two().ok_or(NoMemory)?;
-    let layout = std::alloc::Layout::array::<Node>(n).map_err(|_| NoMemory)?;
-    // SAFETY: the layout has a non-zero size (n > 0, a node is 40 bytes).
-    let p = unsafe { std::alloc::alloc(layout) } as *mut Node;
-    if p.is_null() {
-        return Err(NoMemory);
-    }
-    for i in 0..n {
-        // SAFETY: i < n, inside the new block.
-        unsafe { p.add(i).write(FREE) };
-    }
-    // SAFETY: `p` holds `n` initialised nodes in a block of `Layout::array::<Node>(n)` from
-    // the global allocator, which is what a `Box<[Node]>` of length `n` owns.
-    Ok(RawSlice::new(unsafe {
-        Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n))
-    }))
+    PoolSlice::filled(n, FREE).ok_or(NoMemory)
 }
 
 /// `ceil(log2(x))` for `x >= 1`.
@@ -267,6 +249,18 @@ fn count_present(s: &[Value]) -> usize {
         n += usize::from(!v.is_nil());
     }
     n
+}
+
+/// Is every value of `s` non-nil? (Four at a time: this scan is the census of an append.)
+#[inline]
+fn all_present(s: &[Value]) -> bool {
+    let mut quads = s.chunks_exact(4);
+    for q in &mut quads {
+        if q[0].is_nil() | q[1].is_nil() | q[2].is_nil() | q[3].is_nil() {
+            return false;
+        }
+    }
+    quads.remainder().iter().all(|v| !v.is_nil())
 }
 
 /// PUC's `computesizes`: the largest power of two `n` such that more than `n/2` of `1..=n` are
@@ -441,6 +435,26 @@ impl Parts {
 
     #[inline(never)] // the rare path: keeps `insert_new_at` small
     fn grow_and_set(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
+        if let Value::Int(k) = key {
+            let n = self.array.len();
+            // Appending to a full array with no hash part: PUC's census would find the keys
+            // `1..=n+1` and nothing else, and `computesizes` then picks the array size
+            // `next_power_of_two(n + 1)` (more than half of it is used at each power of two
+            // up to there, and no more candidates beyond) and no hash part. Only the array
+            // grows; nothing moves.
+            if self.node.is_empty()
+                && k as u64 == n as u64 + 1
+                && n < 1 << MAX_ABITS
+                && all_present(&self.array)
+            {
+                let new = (n + 1).next_power_of_two();
+                self.realloc_array(new)?;
+                self.limit = new;
+                crate::gc::note_alloc(((new - n) * size_of::<Value>()) as isize);
+                self.array[n] = val;
+                return Ok(());
+            }
+        }
         self.rehash(&key)?;
         self.set_absent(key, val)
     }
@@ -498,6 +512,14 @@ impl Parts {
     fn resize(&mut self, new_asize: usize, nhash: usize) -> Result<(), NoMemory> {
         let old_bytes = self.bytes();
         let old_asize = self.array.len();
+        if nhash == 0 && self.node.is_empty() && new_asize >= old_asize {
+            // Only the array grows (SETLIST's `resize_array` on a table without a hash
+            // part): no entry moves between the parts.
+            self.realloc_array(new_asize)?;
+            self.limit = new_asize;
+            crate::gc::note_alloc(self.bytes() as isize - old_bytes as isize);
+            return Ok(());
+        }
         let new_node = alloc_nodes(nhash)?;
         // Only a shrinking array needs a copy of the slots that vanish.
         let mut vanishing = Vec::new();
@@ -532,49 +554,10 @@ impl Parts {
         Ok(())
     }
 
-    /// Reallocate the array part in place to exactly `n` slots (new ones nil): large arrays
-    /// are remapped by `realloc`, not copied. `Err`: it could not grow and is unchanged.
+    /// Resize the array part to exactly `n` slots (new ones nil), in place when its size
+    /// class allows. `Err`: it could not grow and is unchanged.
     fn realloc_array(&mut self, n: usize) -> Result<(), NoMemory> {
-        use std::alloc::{alloc, dealloc, realloc, Layout};
-        let old = self.array.len();
-        if n == old {
-            return Ok(());
-        }
-        let new_layout = Layout::array::<Value>(n).map_err(|_| NoMemory)?;
-        let old_layout = Layout::array::<Value>(old).map_err(|_| NoMemory)?;
-        let old_box = std::mem::replace(&mut self.array, RawSlice::new(Box::new([]))).into_box();
-        // A `Box<[Value]>` of length `len` owns a block of `Layout::array::<Value>(len)` from
-        // the global allocator (no block when empty): the old block is resized with those
-        // layouts and the new one is boxed back the same way.
-        let old_ptr = Box::into_raw(old_box) as *mut Value as *mut u8;
-        let ptr = if n == 0 {
-            // SAFETY: old > 0, so the block exists and has the old layout.
-            unsafe { dealloc(old_ptr, old_layout) };
-            NonNull::<Value>::dangling().as_ptr()
-        } else if old == 0 {
-            // SAFETY: the new layout has a non-zero size (n > 0).
-            (unsafe { alloc(new_layout) }) as *mut Value
-        } else {
-            // SAFETY: the block has the old layout; the new size is non-zero and was checked
-            // by `Layout::array` (same alignment).
-            (unsafe { realloc(old_ptr, old_layout, new_layout.size()) }) as *mut Value
-        };
-        if ptr.is_null() {
-            // The block is as it was: box it back.
-            let raw = std::ptr::slice_from_raw_parts_mut(old_ptr as *mut Value, old);
-            // SAFETY: the pointer came from `Box::into_raw` above and was not freed.
-            self.array = RawSlice::new(unsafe { Box::from_raw(raw) });
-            return Err(NoMemory);
-        }
-        for i in old..n {
-            // SAFETY: slots old..n are inside the new block and not initialised yet.
-            unsafe { ptr.add(i).write(Value::Nil) };
-        }
-        // SAFETY: `ptr` holds `n` initialised values in a block of the new layout (or is
-        // dangling with n == 0), which is what a `Box<[Value]>` of length `n` owns.
-        self.array =
-            RawSlice::new(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, n)) });
-        Ok(())
+        self.array.resize(n, Value::Nil).map_err(|_| NoMemory)
     }
 
     /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
@@ -633,7 +616,7 @@ impl Table {
         let node = alloc_nodes(nhash).unwrap_or_else(|_| out_of_memory());
         Table {
             parts: UnsafeCell::new(Parts {
-                array: RawSlice::new(vec![Value::Nil; narr].into_boxed_slice()),
+                array: PoolSlice::filled(narr, Value::Nil).unwrap_or_else(|| out_of_memory()),
                 limit: narr,
                 lastfree: node.len(),
                 node,
@@ -1492,6 +1475,28 @@ mod tests {
             "present keys are still stored"
         );
         check(&t);
+    }
+
+    /// The append shortcut of `grow_and_set` sizes the parts as the full census does.
+    #[test]
+    fn append_shortcut_matches_census() {
+        for narr in 0..70 {
+            let fill = |t: &Table| (1..=narr).for_each(|i| t.set_int(i as i64, int(1)));
+            let fast = Table::new(narr, 0);
+            fill(&fast);
+            fast.set_int(narr as i64 + 1, int(2));
+            let slow = Table::new(narr, 0);
+            fill(&slow);
+            let key = int(narr as i64 + 1);
+            slow.parts_mut().rehash(&key).unwrap();
+            slow.parts_mut().set_absent(key, int(2)).unwrap();
+            assert_eq!(
+                (fast.array_len(), fast.hash_len(), fast.limit(), fast.len()),
+                (slow.array_len(), slow.hash_len(), slow.limit(), slow.len()),
+                "narr {narr}"
+            );
+            check(&fast);
+        }
     }
 
     #[test]

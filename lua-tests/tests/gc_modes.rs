@@ -267,6 +267,53 @@ fn memory_limit_raises_not_enough_memory() {
     );
 }
 
+/// A native that allocates past `LUA_MEMLIMIT` fails inside its own frame, so a pcall that
+/// calls it directly catches "not enough memory" (it used to surface at the caller's next
+/// safepoint, outside the pcall); the big string is garbage and the program goes on.
+#[test]
+fn memory_limit_in_native_called_by_pcall() {
+    let code = r#"
+        print(pcall(string.rep, "x", 2e8))
+        print(pcall(string.rep, "x", 100))
+        local s = string.rep("y", 1000)
+        print(#s)
+    "#;
+    let out = run_chunk(OURLUA, code, &[("LUA_MEMLIMIT", "20000000")]);
+    assert_eq!(out.exit, Exit::Code(0), "{}", out.stderr_first_line());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "false\tnot enough memory\ntrue\t{}\n1000\n",
+            "x".repeat(100)
+        )
+    );
+}
+
+/// `collectgarbage("count")` counts a table's array and hash parts as soon as they grow,
+/// even when no object was allocated since (a loop that only stores integers).
+#[test]
+fn count_includes_table_parts() {
+    let code = r#"
+        local before = collectgarbage("count")
+        local t = {}
+        for i = 1, 1000000 do t[i] = i end
+        local grown = collectgarbage("count") - before
+        print(grown > 16 * 1000000 / 1024, grown < 2 * 16 * 1048576 / 1024)
+        local h = {}
+        for i = 1, 100000 do h[-i] = i end
+        print(collectgarbage("count") - before - grown > 100000 * 16 / 1024)
+        t, h = nil, nil
+        collectgarbage()
+        print(collectgarbage("count") - before < 100)
+    "#;
+    let out = run_chunk(OURLUA, code, &[]);
+    assert_eq!(out.exit, Exit::Code(0), "{}", out.stderr_first_line());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "true\ttrue\ntrue\ntrue\n"
+    );
+}
+
 /// Compare our output for a chunk with the reference's.
 fn assert_same_as_reference(code: &str) {
     let reference = run_chunk(REFLUA, code, &[]);

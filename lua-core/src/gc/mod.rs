@@ -1,7 +1,7 @@
 //! The garbage-collected heap: allocation, the `Gc<T>` pointer, and an incremental
 //! tri-colour mark & sweep collector (PUC Lua 5.4's design, written anew).
 //!
-//! Every collectable object lives in a `GcBox<T>` (header + payload) allocated with `Box` and
+//! Every collectable object lives in a `GcBox<T>` (header + payload) in a block of `pool` and
 //! threaded on one of three intrusive lists: `ALLGC` (ordinary objects), `FINOBJ` (objects
 //! whose metatable had `__gc` when it was set) and `TOBEFNZ` (unreachable objects waiting
 //! for their finalizer). Objects never move: compiled code and open upvalues hold raw
@@ -335,6 +335,12 @@ pub struct Heap {
     pub break_barrier_for_tests: bool,
     /// Memory limit in bytes (0 = none): beyond it, after a full cycle, "not enough memory".
     pub memory_limit: usize,
+    /// An allocation took `allocated` from below `memory_limit` to above it since the last
+    /// full collection:
+    /// the next check point (a native's return, see `State::call_native`) collects and
+    /// raises "not enough memory" if that does not help. A full collection clears it (the
+    /// safepoint that ran it reports the error itself).
+    pub over_limit: bool,
     pub(crate) current_white: u8,
     pub phase: Phase,
     pub(crate) gray: Vec<NonNull<GcHeader>>,
@@ -390,6 +396,7 @@ impl Heap {
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0),
+            over_limit: false,
             current_white: WHITE0,
             phase: Phase::Pause,
             gray: Vec::new(),
@@ -411,16 +418,31 @@ impl Heap {
 
     pub fn alloc<T: GcObject>(&mut self, data: T) -> Gc<T> {
         self.absorb_pending();
+        let before = self.allocated;
         self.allocated += data.size_hint() + std::mem::size_of::<GcBox<T>>();
-        let b = Box::new(GcBox {
-            hdr: GcHeader {
-                next: Cell::new(self.lists[ALLGC]),
-                marked: Cell::new(self.current_white),
-                kind: T::KIND,
-            },
-            data,
-        });
-        let ptr = NonNull::from(Box::leak(b));
+        if self.memory_limit != 0 && self.allocated > self.memory_limit {
+            // Only the allocation that crosses the limit: once over it, the check point that
+            // collects reports it (allocating its message must not raise it again).
+            self.over_limit |= before <= self.memory_limit;
+        }
+        const { assert!(std::mem::align_of::<GcBox<T>>() <= crate::pool::ALIGN) };
+        let size = std::mem::size_of::<GcBox<T>>();
+        let ptr = crate::pool::alloc(size)
+            .unwrap_or_else(
+                || std::alloc::handle_alloc_error(std::alloc::Layout::new::<GcBox<T>>()),
+            )
+            .cast::<GcBox<T>>();
+        // SAFETY: a fresh block of the box's size and (at least) its alignment.
+        unsafe {
+            ptr.as_ptr().write(GcBox {
+                hdr: GcHeader {
+                    next: Cell::new(self.lists[ALLGC]),
+                    marked: Cell::new(self.current_white),
+                    kind: T::KIND,
+                },
+                data,
+            })
+        };
         self.lists[ALLGC] = Some(ptr.cast());
         Gc {
             ptr,
@@ -456,6 +478,14 @@ impl Heap {
     #[inline]
     pub fn grew(&mut self, bytes: usize) {
         self.allocated += bytes;
+    }
+
+    /// Bytes allocated now, including growth reported through `note_alloc` since the last
+    /// allocation (`collectgarbage("count")`: a loop that only grows a table allocates no
+    /// object, so its growth would otherwise show only at the next allocation).
+    pub fn total_bytes(&mut self) -> usize {
+        self.absorb_pending();
+        self.allocated
     }
 
     /// Growth reported through `note_alloc` joins the count at each allocation.
@@ -752,11 +782,9 @@ impl Heap {
                 self.strings.remove(s.as_bytes());
             }
         }
-        // SAFETY: the node is live until freed just below; its kind names its payload.
-        let sz = unsafe { object_size(h) };
-        self.allocated = self.allocated.saturating_sub(sz);
         // SAFETY: unreachable object, unlinked and out of the intern set; freed once.
-        unsafe { free_object(h) };
+        let sz = unsafe { free_object(h) };
+        self.allocated = self.allocated.saturating_sub(sz);
     }
 
     fn end_sweep(&mut self) {
@@ -914,6 +942,8 @@ impl Drop for Heap {
                 unsafe { free_object(h) };
             }
         }
+        // Blocks cached for reuse go back to the system with the state.
+        crate::pool::trim();
     }
 }
 
@@ -997,24 +1027,21 @@ unsafe fn clear_barrier(h: NonNull<GcHeader>) {
     }
 }
 
-/// Bytes an object accounts for (payload's size hint plus its box).
+/// Free an object; returns the bytes it accounted for (payload's size hint plus its box).
 ///
 /// # Safety
-/// `h` must be a live node of the heap list.
-unsafe fn object_size(h: NonNull<GcHeader>) -> usize {
-    fn sz<T: GcObject>(b: NonNull<GcBox<T>>) -> usize {
-        // SAFETY: caller guarantees liveness.
-        unsafe { b.as_ref() }.data.size_hint() + std::mem::size_of::<GcBox<T>>()
-    }
-    with_kind!(h, |b| sz(b))
-}
-
-/// # Safety
 /// `h` must be an unreachable node already unlinked from its list; it is freed.
-unsafe fn free_object(h: NonNull<GcHeader>) {
-    fn free<T>(b: NonNull<GcBox<T>>) {
-        // SAFETY: allocated by Box::new in `alloc` and freed once by the caller's contract.
-        drop(unsafe { Box::from_raw(b.as_ptr()) });
+unsafe fn free_object(h: NonNull<GcHeader>) -> usize {
+    fn free<T: GcObject>(b: NonNull<GcBox<T>>) -> usize {
+        let box_size = std::mem::size_of::<GcBox<T>>();
+        // SAFETY: written into a pooled block of the box's size by `alloc`; read, dropped
+        // and freed once by the caller's contract.
+        unsafe {
+            let size = b.as_ref().data.size_hint() + box_size;
+            std::ptr::drop_in_place(b.as_ptr());
+            crate::pool::free(b.cast(), box_size);
+            size
+        }
     }
     with_kind!(h, |b| free(b))
 }

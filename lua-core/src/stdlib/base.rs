@@ -541,7 +541,7 @@ fn collectgarbage(st: &mut State) -> NResults {
             st.full_gc();
             Value::Int(0)
         }
-        "count" => Value::Float(st.heap.allocated as f64 / 1024.0),
+        "count" => Value::Float(st.heap.total_bytes() as f64 / 1024.0),
         "step" => {
             // A basic step of about `n` KB of work (0: one default step); true when it
             // finished a cycle.
