@@ -25,6 +25,21 @@ fn main() {
     .expect("chunk runs");
     println!("answer = {:?}", lua.global_int("answer"));
     println!("greeting = {:?}", lua.global_string("greeting"));
+    // Values held by Rust stay alive across later calls (they are rooted until dropped).
+    let greet = lua
+        .exec(
+            b"return function(who) return 'hello, ' .. who end",
+            "=embed",
+        )
+        .expect("chunk runs")
+        .remove(0);
+    lua.exec(b"collectgarbage()", "=embed").expect("chunk runs");
+    let who = lua.string("embedder");
+    let r = lua.call(&greet, &[who]).expect("call runs");
+    println!(
+        "{}",
+        String::from_utf8_lossy(lua.bytes(&r[0]).unwrap_or(b"?"))
+    );
     match lua.exec(b"sum(1, 'x')", "=embed") {
         Ok(_) => println!("unexpected success"),
         Err(msg) => println!("error: {msg}"),

@@ -38,7 +38,9 @@ fn run(src: &str, stack: &mut [Value]) -> (u32, Vec<(i32, Value)>) {
     }
     let mut lua = lua_core::Lua::new();
     let st = lua.state();
-    let cl = match lua_core::Lua::new().load(b"return 1", "=x") {
+    // The closure comes from the state the trace runs in (a closure from a state dropped
+    // at once would be freed memory).
+    let cl = match st.load_chunk(b"return 1", b"=x", b"bt", None) {
         Ok(Value::LuaFn(c)) => c,
         _ => unreachable!(),
     };
@@ -222,6 +224,7 @@ fn table_array_and_hash_accesses() {
     let t = match lua
         .exec(b"T = {10, 20, 30, x = 1.5, y = 2} return T", "=t")
         .expect("runs")[0]
+        .raw()
     {
         Value::Table(t) => t,
         _ => unreachable!(),

@@ -284,7 +284,7 @@ mod tests {
     fn proto(src: &str) -> std::rc::Rc<Proto> {
         let mut lua = lua_core::Lua::new();
         let f = lua.load(src.as_bytes(), "=t").expect("compiles");
-        match f {
+        match f.raw() {
             lua_core::Value::LuaFn(c) => c.proto.clone(),
             _ => panic!("a Lua function"),
         }

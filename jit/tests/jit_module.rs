@@ -2,7 +2,7 @@
 //! jit.util, jit.stats. Each test runs a chunk in a fresh state with the JIT installed; the
 //! chunk asserts what it expects and returns a string the test checks too.
 
-use lua_core::{Lua, Value};
+use lua_core::Lua;
 
 fn run(config: &str, src: &str) -> String {
     let mut lua = Lua::new();
@@ -10,9 +10,9 @@ fn run(config: &str, src: &str) -> String {
     assert!(c.apply_env(config).is_empty(), "bad options {config}");
     jit::install(lua.state(), c);
     match lua.exec(src.as_bytes(), "=test") {
-        Ok(v) => match v.first() {
-            Some(Value::Str(s)) => s.to_str_lossy().into_owned(),
-            other => panic!("chunk returned {other:?}"),
+        Ok(v) => match v.first().and_then(|s| lua.bytes(s)) {
+            Some(s) => String::from_utf8_lossy(s).into_owned(),
+            None => panic!("chunk returned {:?}", v.first()),
         },
         Err(e) => panic!("chunk failed: {e}"),
     }

@@ -14,12 +14,41 @@ use crate::value::Value;
 impl State {
     /// An empty buffer with room for `n` bytes, or PUC's "not enough memory" error where
     /// the allocation fails (as luaL_prepbuffsize's), instead of an abort.
+    /// The room includes one more byte, for the NUL a string made from the buffer gets (see
+    /// [`State::str_from_buf`]), so that conversion does not grow the buffer again.
     pub fn try_buffer(&mut self, n: usize) -> Result<Vec<u8>, LuaError> {
         let mut v = Vec::new();
-        if v.try_reserve_exact(n).is_err() {
-            return Err(self.error_msg("not enough memory"));
+        if v.try_reserve_exact(n.saturating_add(1)).is_err() {
+            return Err(self.no_memory());
         }
         Ok(v)
+    }
+
+    /// PUC's memory error: the message "not enough memory", without a position.
+    pub fn no_memory(&mut self) -> LuaError {
+        self.error_msg("not enough memory")
+    }
+
+    /// Appends `b` to a buffer a library function is building, growing it (amortised, as
+    /// `Vec` does) where failing is "not enough memory" instead of an abort: the buffers
+    /// whose size a Lua program controls (gsub, table.concat, lower/upper, io reads) grow
+    /// through this, as PUC's luaL_Buffer raises its memory error.
+    pub fn buf_push(&mut self, buf: &mut Vec<u8>, b: &[u8]) -> Result<(), LuaError> {
+        if buf.try_reserve(b.len()).is_err() {
+            return Err(self.no_memory());
+        }
+        buf.extend_from_slice(b);
+        Ok(())
+    }
+
+    /// A string value made from a buffer the caller built: a long string keeps the buffer's
+    /// memory (no second copy of a big result), and the room for its NUL is reserved here,
+    /// where failing is "not enough memory".
+    pub fn str_from_buf(&mut self, mut v: Vec<u8>) -> Result<Value, LuaError> {
+        if v.capacity() == v.len() && v.try_reserve_exact(1).is_err() {
+            return Err(self.no_memory());
+        }
+        Ok(Value::Str(self.heap.intern_vec(v)))
     }
 
     /// "bad argument #n to 'f' (msg)", adjusting for method calls like luaL_argerror.

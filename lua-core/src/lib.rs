@@ -45,7 +45,7 @@ pub mod vm;
 mod vm_slow;
 pub mod vm_step;
 
-pub use api::Lua;
+pub use api::{Lua, Val};
 pub use error::{LuaError, LuaResult};
 pub use state::State;
 pub use value::Value;

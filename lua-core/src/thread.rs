@@ -212,6 +212,15 @@ impl ThreadState {
         // Never past the limit: `ensure` trusts the length, so slots beyond MAX_STACK would
         // let ordinary code eat the room a message handler needs after an overflow.
         let newlen = (self.stack.len() * 2).max(need).min(limit);
+        // A stack that cannot be allocated fails as a full one does (the caller's error),
+        // instead of aborting the process.
+        if self
+            .stack
+            .try_reserve_exact(newlen.saturating_sub(self.stack.len()))
+            .is_err()
+        {
+            return false;
+        }
         crate::gc::note_alloc((newlen.saturating_sub(self.stack.len()) * 16) as isize);
         self.stack.resize(newlen, Value::Nil);
         if !std::ptr::eq(old, self.stack.as_ptr()) {

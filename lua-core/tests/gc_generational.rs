@@ -136,7 +136,7 @@ fn userdata_user_value_survives_minor_collections() {
     let mut lua = gen_lua();
     lua.state().heap.verify = true;
     let u = lua.state().heap.alloc(UserData::new(Box::new(()), 1));
-    lua.set_global("U", Value::UserData(u));
+    lua.state().set_global("U", Value::UserData(u));
     lua.exec(
         br#"
         collectgarbage()                              -- U is old

@@ -326,3 +326,38 @@ print(#(s .. "y" .. 1 .. 2.5), ("a" .. 1 .. "b" .. 2.0 .. -3 .. math.mininteger 
     );
     same_as_reference("oom-concat", &cmd);
 }
+
+#[test]
+fn out_of_memory_in_library_buffers_is_an_error() {
+    // Strings the libraries build (gsub, upper/lower, reverse, table.concat, io reads of a
+    // whole file or one line) and tables they grow (table.insert) raise PUC's "not enough
+    // memory" where they cannot be allocated, and the program goes on (interpreter and
+    // compile-at-once; each run takes seconds).
+    let script = r#"
+local s = string.rep("x", 2^26)
+print(pcall(function() return #s:gsub("x+", "%0%0") end))
+print(pcall(function() local u = s:gsub("x+", "%0%0%0") return #u:gsub("x+", "%0%0") end))
+print(pcall(function() local a, b, c, d, e = s:upper(), s:lower(), s:upper(), s:lower(), s:upper() return #a end))
+print(pcall(function() local a, b, c, d, e = s:reverse(), s:reverse(), s:reverse(), s:reverse(), s:reverse() return #a end))
+print(pcall(function() local t = {} for i = 1, 10 do t[i] = s end return #table.concat(t) end))
+print(pcall(function() local t = {} for i = 1, 10 do t[i] = s end return #table.concat(t, ",") end))
+collectgarbage()
+print(pcall(function() local t = {} for i = 1, 1e8 do table.insert(t, i) end end))
+collectgarbage()
+local f = assert(io.open("big.txt", "w")) f:write(s) f:close()
+print(pcall(function() local t = {} for i = 1, 6 do local f = io.open("big.txt") t[i] = f:read("a") f:close() end return #t end))
+collectgarbage()
+print(pcall(function() local t = {} for i = 1, 6 do local f = io.open("big.txt") t[i] = f:read("l") f:close() end return #t end))
+collectgarbage()
+print(pcall(function() local t = {} for i = 1, 6 do for l in io.lines("big.txt") do t[i] = l end end return #t end))
+os.remove("big.txt")
+collectgarbage()
+print("still running", #s:gsub("^x", "y"), #s:upper(), #table.concat({s, s}))
+"#;
+    for mode in ["-joff", "-Ohotloop=1"] {
+        let cmd = format!(
+            "cat > oom.lua <<'EOS'\n{script}\nEOS\n(ulimit -v 400000; LUA_JIT='{mode}' $LUA oom.lua); echo \"status $?\""
+        );
+        same_as_reference(&format!("oom-lib{mode}"), &cmd);
+    }
+}

@@ -133,13 +133,13 @@ fn prompt(lua: &mut Lua, first: bool) -> String {
     } else {
         ("_PROMPT2", PROMPT2)
     };
-    let v = lua.global(name);
+    let v = lua.state().get_global(name);
     let v = match v {
         Value::Nil => return dflt.to_string(),
         Value::Str(_) => v,
         _ => {
-            let tostring = lua.global("tostring");
-            match lua.call(tostring, &[v]) {
+            let tostring = lua.state().get_global("tostring");
+            match lua.state().pcall_values(tostring, &[v]) {
                 Ok(r) => r.first().copied().unwrap_or(Value::Nil),
                 Err(_) => return dflt.to_string(),
             }
@@ -210,9 +210,9 @@ fn print_values(lua: &mut Lua, vals: &[Value]) {
     if vals.is_empty() {
         return;
     }
-    let print = lua.global("print");
-    if let Err(e) = lua.call(print, vals) {
-        let msg = lua.display(e);
+    let print = lua.state().get_global("print");
+    if let Err(e) = lua.state().pcall_values(print, vals) {
+        let msg = lua.state().display(e);
         let text = [b"error calling 'print' (", msg.as_bytes(), b")"].concat();
         message(lua, None, &text);
     }

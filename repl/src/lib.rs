@@ -157,7 +157,7 @@ fn docall(lua: &mut Lua, f: Value, args: &[Value]) -> Result<Vec<Value>, Vec<u8>
     let mut pargs = Vec::with_capacity(args.len() + 1);
     pargs.push(f);
     pargs.extend_from_slice(args);
-    lua.call_traceback(Value::LightFn(pmain), &pargs)
+    lua.state().call_traceback(Value::LightFn(pmain), &pargs)
 }
 
 /// lua.c runs everything inside the C function `pmain`, so Lua code sees that frame below
@@ -189,12 +189,12 @@ fn dofile(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
 /// lua.c's `dolibrary`: `-l mod`, `-l g=mod`.
 fn dolibrary(lua: &mut Lua, val: &[u8]) -> Result<(), ()> {
     let (global, modname) = args::lib_names(val);
-    let require = lua.global("require");
+    let require = lua.state().get_global("require");
     let m = lua.state().str_value(&modname);
     let r = docall(lua, require, &[m]);
     let v = report(lua, r)?;
     let v = v.first().copied().unwrap_or(Value::Nil);
-    lua.set_global(&String::from_utf8_lossy(&global), v);
+    lua.state().set_global(&String::from_utf8_lossy(&global), v);
     Ok(())
 }
 
@@ -207,7 +207,7 @@ fn create_arg_table(lua: &mut Lua, argv: &[Vec<u8>], script: usize) {
         let v = st.str_value(a);
         t.set_int(i as i64 - script as i64, v);
     }
-    lua.set_global("arg", Value::Table(t));
+    lua.state().set_global("arg", Value::Table(t));
 }
 
 /// `-E`: as lua.c's `LUA_NOENV` registry flag, then package.path/cpath from the defaults.
@@ -242,7 +242,7 @@ fn handle_luainit(lua: &mut Lua) -> Result<(), ()> {
 fn handle_script(lua: &mut Lua, fname: Option<&[u8]>) -> Result<(), ()> {
     let f = lua_core::stdlib::base::load_file(lua.state(), fname, b"bt", None);
     let f = report(lua, f)?;
-    let args = match lua.global("arg") {
+    let args = match lua.state().get_global("arg") {
         Value::Table(t) => {
             let n = t.len();
             (1..=n).map(|i| t.get_int(i)).collect::<Vec<_>>()

@@ -1018,6 +1018,24 @@ impl GMatch {
     }
 }
 
+/// A gsub result that could not grow; the caller raises its memory error ("not enough
+/// memory", as PUC's luaL_Buffer does) instead of the process aborting.
+#[derive(Debug)]
+pub struct NoMemory;
+
+impl From<NoMemory> for String {
+    fn from(_: NoMemory) -> String {
+        "not enough memory".to_string()
+    }
+}
+
+/// Appends `b` to the gsub output, growing it where failing is [`NoMemory`].
+fn push(out: &mut Vec<u8>, b: &[u8]) -> Result<(), NoMemory> {
+    out.try_reserve(b.len()).map_err(|_| NoMemory)?;
+    out.extend_from_slice(b);
+    Ok(())
+}
+
 /// The core of `string.gsub`: replaces up to `max_n` matches of `p` in `s`.
 ///
 /// For each match, `repl(m, out)` appends the replacement to `out` and returns `Ok(true)`, or
@@ -1027,7 +1045,7 @@ impl GMatch {
 /// and the number of matches. Pattern errors are converted with `E::from(String)`.
 pub fn gsub<E, F>(s: &[u8], p: &[u8], max_n: i64, mut repl: F) -> Result<(Option<Vec<u8>>, i64), E>
 where
-    E: From<String>,
+    E: From<String> + From<NoMemory>,
     F: FnMut(&Match, &mut Vec<u8>) -> Result<bool, E>,
 {
     let (anchor, pat) = split_anchor(p);
@@ -1044,7 +1062,7 @@ where
             // Positions the start filter rejects are copied unchanged, as a failed attempt
             // would have done one byte at a time.
             let next = m.next_candidate(scan.first, src).min(s.len());
-            out.extend_from_slice(&s[src..next]);
+            push(&mut out, &s[src..next])?;
             src = next;
         }
         let e = if m.admits(scan.first, src) {
@@ -1058,7 +1076,7 @@ where
             if repl(&cur, &mut out)? {
                 changed = true;
             } else {
-                out.extend_from_slice(&s[src..e]);
+                push(&mut out, &s[src..e])?;
             }
             src = e;
             lastmatch = Some(e);
@@ -1070,7 +1088,7 @@ where
             } else {
                 src + 1
             };
-            out.extend_from_slice(&s[src..next]);
+            push(&mut out, &s[src..next])?;
             src = next;
         } else {
             break;
@@ -1082,38 +1100,40 @@ where
     if !changed {
         return Ok((None, n));
     }
-    out.extend_from_slice(&s[src..]);
+    push(&mut out, &s[src..])?;
     Ok((Some(out), n))
 }
 
 /// Appends the expansion of a gsub replacement string: `%0` is the whole match, `%1`-`%9` the
 /// captures (a position capture as its decimal number), `%%` a percent sign; any other use of
 /// `%` is the error "invalid use of '%' in replacement string".
-pub fn expand_replacement(
+pub fn expand_replacement<E: From<String> + From<NoMemory>>(
     repl: &[u8],
     s: &[u8],
     m: &Match,
     out: &mut Vec<u8>,
-) -> Result<(), String> {
+) -> Result<(), E> {
     let mut rest = repl;
     while let Some(i) = rest.iter().position(|&c| c == ESC) {
-        out.extend_from_slice(&rest[..i]);
+        push(out, &rest[..i])?;
         let c = rest.get(i + 1).copied().unwrap_or(0);
         if c == ESC {
-            out.push(ESC);
+            push(out, &[ESC])?;
         } else if c == b'0' {
-            out.extend_from_slice(&s[m.start..m.end]);
+            push(out, &s[m.start..m.end])?;
         } else if c.is_ascii_digit() {
-            match m.capture((c - b'1') as usize)? {
-                Capture::Span(a, b) => out.extend_from_slice(&s[a..b]),
-                Capture::Position(pos) => out.extend_from_slice(pos.to_string().as_bytes()),
+            match m.capture((c - b'1') as usize).map_err(E::from)? {
+                Capture::Span(a, b) => push(out, &s[a..b])?,
+                Capture::Position(pos) => push(out, pos.to_string().as_bytes())?,
             }
         } else {
-            return Err("invalid use of '%' in replacement string".to_string());
+            return Err("invalid use of '%' in replacement string"
+                .to_string()
+                .into());
         }
         rest = &rest[i + 2..];
     }
-    out.extend_from_slice(rest);
+    push(out, rest)?;
     Ok(())
 }
 
@@ -1178,7 +1198,7 @@ mod tests {
         let s = s.as_bytes();
         let n = n.unwrap_or(s.len() as i64 + 1);
         let r: Result<_, String> = gsub(s, p.as_bytes(), n, |m, out| {
-            expand_replacement(repl.as_bytes(), s, m, out)?;
+            expand_replacement::<String>(repl.as_bytes(), s, m, out)?;
             Ok(true)
         });
         match r {
@@ -1413,7 +1433,7 @@ mod tests {
                 }
             }
             let _ = gsub::<String, _>(&s, &p, 5, |m, out| {
-                expand_replacement(b"<%0%1%2%%>", &s, m, out)?;
+                expand_replacement::<String>(b"<%0%1%2%%>", &s, m, out)?;
                 Ok(true)
             });
         }

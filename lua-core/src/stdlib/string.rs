@@ -90,6 +90,14 @@ enum Fail {
     Msg(String),
     Fmt(FormatError),
     Pack(PackError),
+    /// A buffer that could not grow: PUC's "not enough memory", without a position.
+    NoMemory,
+}
+
+impl From<lpattern::NoMemory> for Fail {
+    fn from(_: lpattern::NoMemory) -> Self {
+        Fail::NoMemory
+    }
 }
 
 impl From<LuaError> for Fail {
@@ -116,6 +124,7 @@ impl From<PackError> for Fail {
 fn raise(st: &mut State, f: Fail) -> LuaError {
     match f {
         Fail::Lua(e) => e,
+        Fail::NoMemory => st.no_memory(),
         Fail::Msg(m) | Fail::Fmt(FormatError::Msg(m)) | Fail::Pack(PackError::Msg(m)) => {
             st.rt_error(m)
         }
@@ -193,16 +202,17 @@ fn str_sub(st: &mut State) -> NResults {
 
 fn str_reverse(st: &mut State) -> NResults {
     let s = st.check_str(1)?;
-    let mut b = s.as_bytes().to_vec();
-    b.reverse();
-    let v = st.str_value(b);
+    let mut b = st.try_buffer(s.len())?;
+    b.extend(s.as_bytes().iter().rev());
+    let v = st.str_from_buf(b)?;
     Ok(st.ret(&[v]))
 }
 
 fn map_bytes(st: &mut State, f: fn(&u8) -> u8) -> NResults {
     let s = st.check_str(1)?;
-    let b: Vec<u8> = s.as_bytes().iter().map(f).collect();
-    let v = st.str_value(b);
+    let mut b = st.try_buffer(s.len())?;
+    b.extend(s.as_bytes().iter().map(f));
+    let v = st.str_from_buf(b)?;
     Ok(st.ret(&[v]))
 }
 
@@ -246,7 +256,7 @@ fn str_rep(st: &mut State) -> NResults {
         let take = (out.len() - l).min(total - out.len());
         out.extend_from_within(l..l + take);
     }
-    let v = st.str_value(out);
+    let v = st.str_from_buf(out)?;
     Ok(st.ret(&[v]))
 }
 
@@ -432,11 +442,12 @@ fn add_value(st: &mut State, v: Value, out: &mut Vec<u8>) -> Result<bool, Fail> 
     match v {
         Value::Nil | Value::Bool(false) => Ok(false),
         Value::Str(r) => {
-            out.extend_from_slice(r.as_bytes());
+            st.buf_push(out, r.as_bytes())?;
             Ok(true)
         }
         Value::Int(_) | Value::Float(_) => {
-            out.extend_from_slice(st.tostring_basic(&v).as_bytes());
+            let text = st.tostring_basic(&v);
+            st.buf_push(out, text.as_bytes())?;
             Ok(true)
         }
         _ => {
@@ -455,7 +466,7 @@ fn gsub_one(
 ) -> Result<bool, Fail> {
     match *repl {
         Repl::Str(r) => {
-            lpattern::expand_replacement(r, s, m, out)?;
+            lpattern::expand_replacement::<Fail>(r, s, m, out)?;
             Ok(true)
         }
         Repl::Table(t) => {
@@ -505,7 +516,7 @@ fn str_gsub(st: &mut State) -> NResults {
         Err(f) => Err(raise(st, f)),
         Ok((None, n)) => Ok(st.ret(&[Value::Str(src), Value::Int(n)])),
         Ok((Some(out), n)) => {
-            let v = st.str_value(out);
+            let v = st.str_from_buf(out)?;
             Ok(st.ret(&[v, Value::Int(n)]))
         }
     }

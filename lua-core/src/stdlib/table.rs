@@ -109,8 +109,12 @@ fn geti(st: &mut State, t: Value, i: i64) -> LuaResult<Value> {
 fn seti(st: &mut State, t: Value, i: i64, v: Value) -> LuaResult<()> {
     if let Value::Table(tab) = t {
         if tab.metatable().is_none() {
-            tab.set_int(i, v);
-            return Ok(());
+            // A table the library grows (insert, move) that cannot grow is PUC's memory
+            // error, not an abort; an integer key is never nil or NaN.
+            return match tab.try_set(Value::Int(i), v) {
+                Err(crate::table::KeyError::NoMemory) => Err(st.no_memory()),
+                _ => Ok(()),
+            };
         }
     }
     st.set_index(t, Value::Int(i), v, None)
@@ -207,21 +211,24 @@ fn concat(st: &mut State) -> NResults {
     let mut buf: Vec<u8> = Vec::new();
     while i < last {
         add_field(st, &mut buf, t, i)?;
-        buf.extend_from_slice(&sep);
+        st.buf_push(&mut buf, &sep)?;
         i += 1;
     }
     if i == last {
         add_field(st, &mut buf, t, i)?;
     }
-    let r = st.str_value(&buf);
+    let r = st.str_from_buf(buf)?;
     Ok(st.ret(&[r]))
 }
 
 fn add_field(st: &mut State, buf: &mut Vec<u8>, t: Value, i: i64) -> LuaResult<()> {
     let v = geti(st, t, i)?;
     match v {
-        Value::Str(_) | Value::Int(_) | Value::Float(_) => {
-            crate::tm::append_str_form(&v, buf);
+        Value::Str(s) => st.buf_push(buf, s.as_bytes())?,
+        Value::Int(_) | Value::Float(_) => {
+            let mut text = Vec::new();
+            crate::tm::append_str_form(&v, &mut text);
+            st.buf_push(buf, &text)?;
         }
         _ => {
             let tn = v.type_name();

@@ -547,16 +547,22 @@ fn g_read(st: &mut State, u: Gc<UserData>, first: usize) -> Result<Vec<Value>, L
         return Err(e);
     }
     if let Err(e) = r {
+        // A buffer that could not grow (read_to_end and read_line report it so) is PUC's
+        // memory error, raised, not a failed read.
+        if e.kind() == std::io::ErrorKind::OutOfMemory {
+            return Err(st.no_memory());
+        }
         return Ok(fail_triple(st, &e, None).to_vec());
     }
-    Ok(outs
-        .into_iter()
-        .map(|o| match o {
+    let mut res = Vec::with_capacity(outs.len());
+    for o in outs {
+        res.push(match o {
             None => Value::Nil,
             Some(Out::Num(v)) => v,
-            Some(Out::Bytes(b)) => st.str_value(b),
-        })
-        .collect())
+            Some(Out::Bytes(b)) => st.str_from_buf(b)?,
+        });
+    }
+    Ok(res)
 }
 
 fn io_read(st: &mut State) -> NResults {

@@ -364,7 +364,32 @@ impl<T: std::os::fd::AsFd> AsFdOwned for T {
 /// (a newline or at least one byte).
 pub fn read_line(r: &mut dyn BufRead, keep_nl: bool) -> io::Result<(Vec<u8>, bool)> {
     let mut out = Vec::new();
-    let n = r.read_until(b'\n', &mut out)?;
+    let mut n = 0;
+    // BufRead::read_until, but growing the line where failing is an error
+    // (`ErrorKind::OutOfMemory`, which the caller raises as "not enough memory").
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let (take, done) = match buf.iter().position(|&c| c == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        if out.try_reserve(take).is_err() {
+            return Err(io::ErrorKind::OutOfMemory.into());
+        }
+        out.extend_from_slice(&buf[..take]);
+        r.consume(take);
+        n += take;
+        if done {
+            break;
+        }
+    }
     let got_nl = out.last() == Some(&b'\n');
     if got_nl && !keep_nl {
         out.pop();
