@@ -729,11 +729,11 @@ impl Asm<'_> {
                         a!(self.ops; lea Rq(d), [Rq(arr) + off]);
                     }
                     _ => {
-                        let s = self.gsrc(ins.b);
-                        self.gload(TMP, s);
+                        // Slot k is 16 bytes at arr + 16 * (k - 1).
+                        let k = self.greg(ins.b, TMP);
                         a!(self.ops
-                            ; shl Rq(TMP), 4
-                            ; lea Rq(d), [Rq(arr) + Rq(TMP) - 16]
+                            ; lea Rq(TMP), [Rq(k) + Rq(k)]
+                            ; lea Rq(d), [Rq(arr) + Rq(TMP) * 8 - 16]
                         );
                     }
                 }
@@ -1513,11 +1513,10 @@ impl Asm<'_> {
     /// `cold_paths`) that saves registers around the call.
     fn aslot(&mut self, ins: Ins, live: Vec<usize>) {
         let t = self.greg(ins.a, TMP2);
-        let k = self.gsrc(ins.b);
-        self.gload(TMP, k);
+        let k = self.greg(ins.b, TMP);
         let (slow, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
         a!(self.ops
-            ; sub Rq(TMP), 1
+            ; lea Rq(TMP), [Rq(k) - 1]
             ; cmp Rq(TMP), [Rq(t) + Field::TabLimit.offset()]
             ; jae =>slow
             ; shl Rq(TMP), 4

@@ -615,14 +615,12 @@ impl Emitter {
                     // These may move a table's parts or its array bound; a new string key
                     // clears the absent-metamethod flags.
                     let f = Field::from_k(ins.k);
+                    let new_str = prev.op == Op::NewRef && self.ir.ty(prev.b) == Ty::Str;
                     if matches!(
                         f,
-                        Field::TabArray
-                            | Field::TabLimit
-                            | Field::TabNode
-                            | Field::TabNodeLen
-                            | Field::TabFlags
-                    ) {
+                        Field::TabArray | Field::TabLimit | Field::TabNode | Field::TabNodeLen
+                    ) || (f == Field::TabFlags && new_str)
+                    {
                         return None;
                     }
                 }

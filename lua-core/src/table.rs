@@ -1036,10 +1036,12 @@ impl Table {
     /// Make key `k` present (it must be normalised, not nil or NaN) and return where its
     /// value lives; a new key holds `false` until the caller, which must store a non-nil
     /// value there before anything else touches the table, does. May rehash. Runs the write
-    /// barrier and clears the metamethod cache, as `set` does.
+    /// barrier and, for a string key, clears the metamethod cache, as `set` does.
     pub fn jit_new_slot(&self, k: Value) -> *mut Value {
         crate::gc::write_barrier(self);
-        self.flags.set(0);
+        if matches!(k, Value::Str(_)) {
+            self.flags.set(0);
+        }
         let present = match k {
             Value::Int(i) => self.jit_int_slot(i),
             Value::Str(s) => self.jit_str_slot(s),
