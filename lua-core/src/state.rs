@@ -271,12 +271,12 @@ impl State {
             }
             return;
         }
-        let work = self.heap.step_work();
-        self.run_steps(work, false);
-        if self.heap.is_paused() {
+        if self.heap.is_generational() {
+            self.run_steps(usize::MAX / 4, true);
             self.heap.set_pause();
         } else {
-            self.heap.set_step_debt();
+            let debt = self.heap.debt().max(0);
+            self.inc_step(debt);
         }
         if self.heap.memory_limit > 0 && self.heap.allocated > self.heap.memory_limit {
             self.full_gc();
@@ -286,6 +286,41 @@ impl State {
     /// Is the heap over its configured limit even after a full collection?
     pub fn out_of_memory(&self) -> bool {
         self.heap.memory_limit > 0 && self.heap.allocated > self.heap.memory_limit
+    }
+
+    /// An incremental step paced as PUC's `incstep` (see `gc::WORK2MEM`): pay `debt` bytes
+    /// of allocation, at `stepmul` work units per `WORK2MEM` bytes, plus a credit of
+    /// `2^stepsize` bytes; stop early at the end of a cycle. Then the next step is due after
+    /// the credit left (or, at the end of a cycle, after the pause).
+    fn inc_step(&mut self, debt: isize) {
+        const FINALIZER_COST: isize = 50;
+        let wm = crate::gc::WORK2MEM as isize;
+        let stepmul = (self.heap.stepmul | 1) as isize;
+        let mut units = (debt / wm).saturating_mul(stepmul);
+        let credit = if self.heap.stepsize < isize::BITS - 2 {
+            ((1isize << self.heap.stepsize) / wm).saturating_mul(stepmul)
+        } else {
+            isize::MAX
+        };
+        loop {
+            let budget = units.saturating_add(credit).max(1) as usize;
+            self.heap.work = 0;
+            let roots = self.roots();
+            let r = self.heap.step(&|m| roots.mark(m), budget);
+            units = units.saturating_sub(self.heap.work.min(isize::MAX as usize) as isize);
+            if let crate::gc::StepResult::Finalize(v) = r {
+                self.call_finalizer(v);
+                units = units.saturating_sub(FINALIZER_COST);
+            }
+            if self.heap.is_paused() || units <= -credit {
+                break;
+            }
+        }
+        if self.heap.is_paused() {
+            self.heap.set_pause();
+        } else {
+            self.heap.set_debt((units / stepmul).saturating_mul(wm));
+        }
     }
 
     /// Run steps of `work` units; with `to_pause`, until the cycle in progress ends. In
@@ -359,8 +394,8 @@ impl State {
         }
     }
 
-    /// Advance the collector by about `kb` kilobytes of work (collectgarbage "step"); true if
-    /// a cycle finished.
+    /// collectgarbage("step", kb): advance the collector as if `kb` KB more were allocated
+    /// (0: one basic step); true if a cycle finished.
     pub fn gc_step_kb(&mut self, kb: usize) -> bool {
         if self.heap.in_finalizer {
             return false;
@@ -382,20 +417,22 @@ impl State {
             self.full_gc();
             return true;
         }
-        let work = if kb == 0 {
-            self.heap.step_work()
+        // As PUC: "step" 0 is a basic step (no debt, so the credit's worth of work); "step"
+        // n adds n KB to the debt and steps only if that makes the debt positive. It reports
+        // whether it stepped and the collector is back in its pause (the end of a cycle).
+        let debt = if kb == 0 {
+            0
         } else {
-            kb.saturating_mul(1024)
+            self.heap
+                .debt()
+                .saturating_add(kb.min(isize::MAX as usize / 1024) as isize * 1024)
         };
-        self.run_steps(work, false);
-        // As PUC: the step reports whether the collector is back in its pause.
-        let finished = self.heap.is_paused();
-        if self.heap.is_paused() {
-            self.heap.set_pause();
-        } else {
-            self.heap.set_step_debt();
+        if kb != 0 && debt <= 0 {
+            self.heap.set_debt(debt);
+            return false;
         }
-        finished
+        self.inc_step(debt);
+        self.heap.is_paused()
     }
 
     fn roots(&self) -> Roots {

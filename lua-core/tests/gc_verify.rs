@@ -63,7 +63,9 @@ fn small_steps(lua: &mut Lua) {
     lua.state().set_gc_mode(false);
     let heap = &mut lua.state().heap;
     heap.pause = 10;
-    heap.stepmul = 10;
+    // PUC's meaning: one unit of work (about one object traversed or swept) per 16 bytes
+    // allocated, a step every 1 KB.
+    heap.stepmul = 1;
     heap.stepsize = 10;
 }
 

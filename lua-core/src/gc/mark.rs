@@ -132,7 +132,7 @@ impl Marker {
             let black = with_kind!(h, |b| {
                 // SAFETY: as above.
                 let obj = unsafe { &b.as_ref().data };
-                done += 64 + obj_weight(obj);
+                done += 1 + obj_weight(obj) / super::WORK2MEM;
                 obj.trace(self, atomic)
             });
             if black {

@@ -263,6 +263,15 @@ pub fn note_alloc(delta: isize) {
     PENDING.with(|p| p.set(p.get() + delta));
 }
 
+/// Pacing (incremental mode) follows PUC Lua 5.4's `incstep`: the collector works in *units*
+/// (traversing an object costs one unit plus one per 16 bytes of its children, as PUC's count
+/// of slots; sweeping one object, live or dead, one unit; starting a cycle one; running a
+/// finalizer 50) and owes `stepmul` units for every `WORK2MEM` bytes allocated. A step is due
+/// when the debt (bytes allocated past `threshold`) is positive; it pays the debt plus a credit
+/// of `2^stepsize` bytes' worth, so the next step comes after that many more bytes. The pause
+/// waits until the heap reaches `pause`% of the live size after the last cycle.
+pub const WORK2MEM: usize = 16;
+
 /// Strings up to this length are interned (equal short strings are the same object).
 pub const MAX_SHORT_LEN: usize = 40;
 
@@ -293,8 +302,13 @@ pub struct Heap {
     pub allocated: usize,
     /// A step is due when `allocated` exceeds this.
     pub threshold: usize,
-    /// Live bytes after the last cycle (the base for the pause).
+    /// Live bytes after the last cycle (the base for the pause): incremental mode takes the
+    /// count at the end of the atomic phase and subtracts what the sweep frees, so objects
+    /// made during the sweep are not counted (PUC's GCestimate); generational mode the count
+    /// after the last major collection.
     pub estimate: usize,
+    /// Work units done by `step` calls since the caller last reset it (see `WORK2MEM`).
+    pub(crate) work: usize,
     /// collectgarbage "incremental" parameters: pause (%), step multiplier (%), step size
     /// (log2 of bytes).
     pub pause: usize,
@@ -375,6 +389,7 @@ impl Heap {
             allocated: 0,
             threshold: 256 * 1024,
             estimate: 0,
+            work: 0,
             pause: 200,
             stepmul: 100,
             stepsize: 13,
@@ -549,27 +564,27 @@ impl Heap {
 
     // ----- the cycle -----
 
-    /// One incremental step: about `work` units of marking or sweeping.
+    /// One incremental step: about `work` units of marking or sweeping (see `WORK2MEM`),
+    /// added to `self.work`.
     pub fn step(&mut self, roots: &dyn Fn(&mut Marker), work: usize) -> StepResult {
         if self.generational {
             return self.gen_step(roots);
         }
         let mut budget = work as isize;
         while budget > 0 {
-            match self.phase {
+            let done = match self.phase {
                 Phase::Pause => {
                     self.start_cycle(roots);
-                    budget -= 100;
+                    1
                 }
                 Phase::Propagate => {
                     if self.gray.is_empty() {
-                        self.atomic(roots);
-                        budget -= 1000;
+                        self.atomic(roots)
                     } else {
-                        budget -= self.propagate(budget as usize) as isize;
+                        self.propagate(budget as usize)
                     }
                 }
-                Phase::Sweep => budget -= self.sweep_some(budget as usize) as isize,
+                Phase::Sweep => self.sweep_some(budget as usize),
                 Phase::CallFin => {
                     if let Some(v) = self.next_finalizer() {
                         return StepResult::Finalize(v);
@@ -577,7 +592,9 @@ impl Heap {
                     self.finish_cycle();
                     return StepResult::Done;
                 }
-            }
+            };
+            self.work = self.work.saturating_add(done);
+            budget -= done.min(isize::MAX as usize) as isize;
         }
         StepResult::Done
     }
@@ -605,8 +622,9 @@ impl Heap {
     /// The atomic phase: finish marking (roots again, threads, objects hit by the barrier,
     /// weak tables, ephemerons), separate unreachable objects with finalizers and resurrect
     /// them, clear weak entries, flip the white.
-    fn atomic(&mut self, roots: &dyn Fn(&mut Marker)) {
-        self.mark_atomic(roots, None);
+    /// Returns the work done (the objects it traversed, as `propagate`).
+    fn atomic(&mut self, roots: &dyn Fn(&mut Marker)) -> usize {
+        let work = self.mark_atomic(roots, None);
         if self.verify {
             verify::check(self, "atomic");
         }
@@ -615,24 +633,33 @@ impl Heap {
         self.sweep_list = ALLGC;
         self.sweep_prev = None;
         self.sweep_started = false;
+        // The sweep subtracts what it frees.
+        self.absorb_pending();
+        self.estimate = self.allocated;
+        work
     }
 
     /// Marking to completion, as one step: roots, gray objects, objects hit by the barrier
     /// and kept gray, weak tables and ephemerons; then separate unreachable objects with
     /// finalizers (FINOBJ up to `fin_stop`: beyond it everything is reached) and resurrect
     /// them, and clear weak entries. Shared by the incremental atomic phase and generational
-    /// collections (which gray their old objects to revisit before calling it).
-    fn mark_atomic(&mut self, roots: &dyn Fn(&mut Marker), fin_stop: Option<NonNull<GcHeader>>) {
+    /// collections (which gray their old objects to revisit before calling it). Returns the
+    /// traversal work, in the units of `propagate` (ephemeron rounds not counted).
+    fn mark_atomic(
+        &mut self,
+        roots: &dyn Fn(&mut Marker),
+        fin_stop: Option<NonNull<GcHeader>>,
+    ) -> usize {
         let mut m = self.marker();
         roots(&mut m);
-        m.propagate(usize::MAX, true);
+        let mut work = m.propagate(usize::MAX, true);
         for h in self.log.take() {
             m.regray(h);
         }
         for h in std::mem::take(&mut m.grayagain) {
             m.regray(h);
         }
-        m.propagate(usize::MAX, true);
+        work += m.propagate(usize::MAX, true);
         m.converge_ephemerons();
         // Values of weak tables are cleared before resurrection...
         m.clear_weak_values();
@@ -641,12 +668,13 @@ impl Heap {
         for v in &dead_fin {
             m.mark_value(v);
         }
-        m.propagate(usize::MAX, true);
+        work += m.propagate(usize::MAX, true);
         m.converge_ephemerons();
         m.clear_weak_keys();
         m.clear_weak_values();
         self.close_dead_thread_upvals(&m);
         self.put_marker(m);
+        work
     }
 
     fn marker(&mut self) -> Marker {
@@ -723,7 +751,8 @@ impl Heap {
         Some(cur)
     }
 
-    /// Sweep up to about `budget` work units; returns the work done.
+    /// Sweep up to about `budget` objects (one work unit each, as PUC's sweepstep); returns
+    /// the work done.
     fn sweep_some(&mut self, budget: usize) -> usize {
         let mut done = 0;
         let cw = self.current_white;
@@ -755,25 +784,27 @@ impl Heap {
                     Some(p) => unsafe { p.as_ref() }.next.set(next),
                     None => self.lists[self.sweep_list] = next,
                 }
-                self.release(h);
+                let freed = self.release(h);
+                self.estimate = self.estimate.saturating_sub(freed);
                 // Keep sweep_prev: the list continues after it.
                 if self.sweep_prev.is_none() {
                     self.sweep_started = false;
                 }
-                done += 20;
+                done += 1;
             } else {
                 hdr.marked.set((hdr.marked.get() & !(WHITES | BLACK)) | cw);
                 // SAFETY: live node; its kind names its payload.
                 unsafe { clear_barrier(h) };
                 self.sweep_prev = Some(h);
-                done += 10;
+                done += 1;
             }
         }
         done
     }
 
-    /// Free a dead object already unlinked from its list (and drop it from the intern set).
-    fn release(&mut self, h: NonNull<GcHeader>) {
+    /// Free a dead object already unlinked from its list (and drop it from the intern set);
+    /// returns the bytes it accounted for.
+    fn release(&mut self, h: NonNull<GcHeader>) -> usize {
         // SAFETY: the caller unlinked a dead node, still allocated.
         if unsafe { h.as_ref() }.kind == Kind::Str {
             // SAFETY: kind Str means the box is a GcBox<LuaStr>.
@@ -785,10 +816,10 @@ impl Heap {
         // SAFETY: unreachable object, unlinked and out of the intern set; freed once.
         let sz = unsafe { free_object(h) };
         self.allocated = self.allocated.saturating_sub(sz);
+        sz
     }
 
     fn end_sweep(&mut self) {
-        self.estimate = self.allocated;
         if self.verify {
             verify::check(self, "sweep");
         }
@@ -825,22 +856,26 @@ impl Heap {
             self.threshold = base + (base / 100).saturating_mul(self.genminormul).max(8 * 1024);
             return;
         }
-        let base = self.estimate.max(self.allocated).max(16 * 1024);
-        self.threshold = (base / 100)
-            .saturating_mul(self.pause)
-            .max(base + 16 * 1024);
+        // As PUC's setpause: the next cycle starts when the heap reaches `pause`% of the
+        // live estimate (at once if it is already there).
+        let base = self.estimate.max(16 * 1024);
+        self.threshold = (base / 100).saturating_mul(self.pause).max(self.allocated);
     }
 
-    /// After a step that did not finish a cycle: next step after `stepsize` more bytes.
-    pub(crate) fn set_step_debt(&mut self) {
-        self.threshold = self.allocated + (1usize << self.stepsize.min(30));
+    /// The collector's debt in bytes: how far allocation ran past the point where a step
+    /// was due (negative: credit before the next step).
+    pub(crate) fn debt(&self) -> isize {
+        let d = self.allocated as i128 - self.threshold as i128;
+        d.clamp(isize::MIN as i128, isize::MAX as i128) as isize
     }
 
-    /// Work units of one step (bytes of traversal, PUC's stepsize * stepmul).
-    pub(crate) fn step_work(&self) -> usize {
-        ((1usize << self.stepsize.min(30)) / 100)
-            .saturating_mul(self.stepmul.max(1))
-            .max(1024)
+    /// Set the debt (the next step is due when allocation has paid back a credit).
+    pub(crate) fn set_debt(&mut self, debt: isize) {
+        self.threshold = if debt >= 0 {
+            self.allocated.saturating_sub(debt as usize)
+        } else {
+            self.allocated.saturating_add(debt.unsigned_abs())
+        };
     }
 
     /// Is the collector between cycles (no marking or sweeping in progress)?
