@@ -63,6 +63,8 @@ pub struct Emitter {
     cse: FastMap<(Op, Ty, Ref, Ref, i64), Ref>,
     /// Index of the last `CALLOUT` emitted (0: none).
     last_callout: usize,
+    /// Pairs of tables a guard (`NE`) has proven to be different objects from there on.
+    distinct: Vec<(Ref, Ref)>,
 }
 
 /// A pattern for one operand of a fold rule.
@@ -439,6 +441,7 @@ impl Emitter {
     pub fn new(ir: Ir) -> Emitter {
         let mut cse = FastMap::default();
         let mut last_callout = 0;
+        let mut distinct = Vec::new();
         for (i, ins) in ir.ins.iter().enumerate().skip(1) {
             if Self::cse_able(ins) {
                 cse.insert((ins.op, ins.ty, ins.a, ins.b, ins.k), Ref::ins(i));
@@ -446,13 +449,37 @@ impl Emitter {
             if ins.op == Op::CallOut {
                 last_callout = i;
             }
+            if Self::proves_distinct(ins) {
+                distinct.push((ins.a, ins.b));
+            }
         }
         Emitter {
             ir,
             opt: OptFlags::default(),
             cse,
             last_callout,
+            distinct,
         }
+    }
+
+    /// A guard that two tables are different objects (`NE` of two table instructions).
+    fn proves_distinct(ins: &Ins) -> bool {
+        ins.op == Op::Ne && ins.ty == Ty::Tab && !ins.a.is_const() && !ins.b.is_const()
+    }
+
+    /// Are tables `a` and `b` certainly different objects where the next instruction goes?
+    /// A table a `TNEW` made is none that existed before it; else a guard must have said so.
+    pub fn tabs_differ(&self, a: Ref, b: Ref) -> bool {
+        if a == b || a.is_const() || b.is_const() {
+            return false;
+        }
+        let (new_a, new_b) = (self.ir.get(a).op == Op::TNew, self.ir.get(b).op == Op::TNew);
+        if (new_a && (new_b || b.idx() < a.idx())) || (new_b && a.idx() < b.idx()) {
+            return true;
+        }
+        self.distinct
+            .iter()
+            .any(|&(x, y)| (x, y) == (a, b) || (x, y) == (b, a))
     }
 
     /// May an instruction like `ins` emitted before a `CALLOUT` stand for `ins` after it?
@@ -558,6 +585,9 @@ impl Emitter {
         if cse_ok {
             self.cse.insert(key, r);
         }
+        if Self::proves_distinct(&ins) {
+            self.distinct.push((ins.a, ins.b));
+        }
         match ins.op {
             Op::Loop => self.ir.loop_start = Some(r.idx()),
             Op::CallOut => self.last_callout = r.idx(),
@@ -611,7 +641,9 @@ impl Emitter {
                     return None;
                 }
                 (Op::FLoad, Op::SetMeta) if Field::from_k(ins.k) == Field::TabMeta => return None,
-                (Op::FLoad, Op::NewRef | Op::ASlot | Op::TLen | Op::TGetInt) => {
+                (Op::FLoad, Op::NewRef | Op::ASlot | Op::TLen | Op::TGetInt)
+                    if !self.tabs_differ(prev.a, ins.a) =>
+                {
                     // These may move a table's parts or its array bound; a new string key
                     // clears the absent-metamethod flags.
                     let f = Field::from_k(ins.k);

@@ -242,7 +242,7 @@ impl Recorder {
         k: i64,
     ) -> RecResult<(Option<Ref>, Value)> {
         if (k as u64).wrapping_sub(1) < tab.limit() as u64 {
-            let p = self.array_slot(tref, kr)?;
+            let p = self.array_slot(tref, tab, kr)?;
             return Ok((Some(p), tab.get_int(k)));
         }
         let p = self.emit(Op::TGetInt, Ty::Ptr, tref, kr, 0)?;
@@ -250,7 +250,11 @@ impl Recorder {
     }
 
     /// The address of array slot `kr` of table `tref`, guarded to be inside the bound.
-    fn array_slot(&mut self, tref: Ref, kr: Ref) -> RecResult<Ref> {
+    fn array_slot(&mut self, tref: Ref, tab: Gc<Table>, kr: Ref) -> RecResult<Ref> {
+        let addr = tab.addr();
+        if !tref.is_const() && !self.array_tabs.contains(&(tref, addr)) {
+            self.array_tabs.push((tref, addr));
+        }
         let lim = self.emit(Op::FLoad, Ty::Int, tref, Ref::NONE, Field::TabLimit as i64)?;
         let m1 = self.em.ir.kint(-1);
         let idx = self.emit(Op::Add, Ty::Int, kr, m1, 0)?;
@@ -348,7 +352,7 @@ impl Recorder {
                 (Dest::Grow, Value::Nil, false)
             }
             Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
-                let p = self.array_slot(t.r, key.r)?;
+                let p = self.array_slot(t.r, tab, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
             }
             Value::Int(k) if !tab.get_int(k).is_nil() => (found()?, tab.get_int(k), false),
@@ -405,6 +409,9 @@ impl Recorder {
             self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
             return Ok(());
         }
+        if matches!(dest, Dest::Insert | Dest::Grow) {
+            self.disambiguate(t.r, tab)?;
+        }
         let (ptr, inserted) = match dest {
             Dest::Slot(p) | Dest::Found(p) => (p, false),
             Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
@@ -419,6 +426,21 @@ impl Recorder {
             // the table (if it is a metatable) is stale, as `Table::set_str` knows.
             let z = self.em.ir.kint(0);
             self.emit(Op::FStore, Ty::Int, t.r, z, Field::TabFlags as i64)?;
+        }
+        Ok(())
+    }
+
+    /// Before a store that may move the parts of table `tref` (`tab`): guard that it is
+    /// none of the other tables whose array part the trace reads (those that are not it
+    /// now), so that their bound and array loads may pass the store. In a loop over
+    /// invariant tables the guards run once, before the loop.
+    fn disambiguate(&mut self, tref: Ref, tab: Gc<Table>) -> RecResult<()> {
+        let addr = tab.addr();
+        for i in 0..self.array_tabs.len() {
+            let (u, uaddr) = self.array_tabs[i];
+            if u != tref && uaddr != addr && !tref.is_const() && !self.em.tabs_differ(tref, u) {
+                self.guard(Op::Ne, Ty::Tab, tref, u, 0)?;
+            }
         }
         Ok(())
     }

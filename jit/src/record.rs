@@ -179,6 +179,10 @@ pub struct Recorder {
     pub builtins: std::rc::Rc<Builtins>,
     /// Every reference constant the trace embeds (kept alive as GC roots).
     pub gc_consts: Vec<Value>,
+    /// Tables whose array part the trace reads, with the object each was when recorded
+    /// (its address, only compared): a store that may grow another table guards that it is
+    /// none of them, so their array loads stay valid across it.
+    pub array_tabs: Vec<(Ref, usize)>,
     /// The prototypes of inlined calls: their code pointers are guarded, so they must not
     /// die (and their addresses be reused) while the trace lives.
     pub protos: Vec<std::rc::Rc<lua_core::proto::Proto>>,
@@ -250,6 +254,7 @@ impl Recorder {
             max_slot: limit,
             builtins,
             gc_consts: Vec::new(),
+            array_tabs: Vec::new(),
             protos: Vec::new(),
             side: None,
             link: None,
@@ -307,6 +312,7 @@ impl Recorder {
             max_slot: 0,
             builtins,
             gc_consts: Vec::new(),
+            array_tabs: Vec::new(),
             protos: Vec::new(),
             side: Some((parent, exit)),
             link: None,

@@ -153,10 +153,14 @@ const _: () = assert!(size_of::<Option<Gc<Table>>>() == 8 && size_of::<PoolSlice
 // Hashing
 
 /// PUC's `hashmod`: an odd divisor spreads integer keys whose low bits repeat. With `len == 0`
-/// the result is out of range, which lookups treat as "absent".
+/// the result is out of range, which lookups treat as "absent" (and no division runs: a
+/// table with no hash part is common, and a 64-bit division is slow).
 #[inline(always)]
 fn mod_pos(h: u64, len: usize) -> usize {
-    (h % (len.wrapping_sub(1) | 1) as u64) as usize
+    if len == 0 {
+        return usize::MAX;
+    }
+    (h % ((len - 1) | 1) as u64) as usize
 }
 
 #[inline(always)]
@@ -436,27 +440,37 @@ impl Parts {
     #[inline(never)] // the rare path: keeps `insert_new_at` small
     fn grow_and_set(&mut self, key: Value, val: Value) -> Result<(), NoMemory> {
         if let Value::Int(k) = key {
-            let n = self.array.len();
-            // Appending to a full array with no hash part: PUC's census would find the keys
-            // `1..=n+1` and nothing else, and `computesizes` then picks the array size
-            // `next_power_of_two(n + 1)` (more than half of it is used at each power of two
-            // up to there, and no more candidates beyond) and no hash part. Only the array
-            // grows; nothing moves.
-            if self.node.is_empty()
-                && k as u64 == n as u64 + 1
-                && n < 1 << MAX_ABITS
-                && all_present(&self.array)
-            {
-                let new = (n + 1).next_power_of_two();
-                self.realloc_array(new)?;
-                self.limit = new;
-                crate::gc::note_alloc(((new - n) * size_of::<Value>()) as isize);
-                self.array[n] = val;
+            if self.append(k)? {
+                // SAFETY: `append` made slot `k - 1` part of the array.
+                unsafe { *self.array.as_mut_ptr().add(k as usize - 1) = val };
                 return Ok(());
             }
         }
         self.rehash(&key)?;
         self.set_absent(key, val)
+    }
+
+    /// Make room for integer key `k`, absent, if it appends to a full array part and there
+    /// is no hash part (`Ok(false)`: it does not; the caller rehashes). PUC's census would
+    /// then find the keys `1..=n+1` and nothing else, and `computesizes` picks the array
+    /// size `next_power_of_two(n + 1)` (more than half of it is used at each power of two up
+    /// to there, and no more candidates beyond) and no hash part: only the array grows,
+    /// nothing moves. Slot `k` is nil until the caller stores there.
+    #[inline(always)]
+    fn append(&mut self, k: i64) -> Result<bool, NoMemory> {
+        let n = self.array.len();
+        if !(self.node.is_empty()
+            && k as u64 == n as u64 + 1
+            && n < 1 << MAX_ABITS
+            && all_present(&self.array))
+        {
+            return Ok(false);
+        }
+        let new = (n + 1).next_power_of_two();
+        self.realloc_array(new)?;
+        self.limit = new;
+        crate::gc::note_alloc(((new - n) * size_of::<Value>()) as isize);
+        Ok(true)
     }
 
     /// Count the present keys of the array part into `nums` (PUC's `numusearray`): slice
@@ -557,7 +571,8 @@ impl Parts {
     /// Resize the array part to exactly `n` slots (new ones nil), in place when its size
     /// class allows. `Err`: it could not grow and is unchanged.
     fn realloc_array(&mut self, n: usize) -> Result<(), NoMemory> {
-        self.array.resize(n, Value::Nil).map_err(|_| NoMemory)
+        // SAFETY: all-zero bytes are `Value::Nil` (tag 0, `repr(C, u8)`).
+        unsafe { self.array.resize_zeroed(n) }.map_err(|_| NoMemory)
     }
 
     /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
@@ -1043,7 +1058,18 @@ impl Table {
             self.flags.set(0);
         }
         let present = match k {
-            Value::Int(i) => self.jit_int_slot(i),
+            Value::Int(i) => {
+                let p = self.parts_mut();
+                if (i as u64).wrapping_sub(1) == p.array.len() as u64 {
+                    // Just past the array part (ASLOT's slow path): an append grows it.
+                    match p.append(i) {
+                        Ok(true) => return &raw mut p.array[i as usize - 1],
+                        Ok(false) => {}
+                        Err(NoMemory) => out_of_memory(),
+                    }
+                }
+                self.jit_int_slot(i)
+            }
             Value::Str(s) => self.jit_str_slot(s),
             _ => {
                 let p = self.parts_mut();

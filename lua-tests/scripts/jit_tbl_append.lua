@@ -80,3 +80,25 @@ for i = 1, 2000 do
 end
 print("objs", ok)
 assert(ok == 2000)
+
+-- a trace that appends to one table while reading another proves them different objects
+-- (a guard, once before the loop) so the other's array bound and pointer stay in registers;
+-- called later with the same table for both, the guard must fail: the array being read is
+-- the one that moves as it grows
+local function copy_into(r, a, off)
+  for i = 1, #a do r[i + off] = a[i] * 2 end
+  return r
+end
+local total = 0
+for rep = 1, 200 do
+  local src = {}
+  for i = 1, rep % 30 + 5 do src[i] = i end
+  local r = copy_into({}, src, 0)
+  total = total + #r + r[#r]
+end
+local same = { 1, 2, 3, 4, 5, 6, 7, 8 }
+copy_into(same, same, 8) -- reads 1..8, appends 9..16 (growing from 8 to 16 on the way)
+local s = 0
+for i = 1, #same do s = s + same[i] end
+print("aliased", total, #same, s)
+assert(total == 11460 and #same == 16 and s == 36 + 72)
