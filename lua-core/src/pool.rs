@@ -276,31 +276,6 @@ impl<T: Copy> PoolSlice<T> {
     /// Make the slice exactly `n` long, new elements `fill`; the first `min(len, n)` keep
     /// their values. On `Err` the slice is unchanged.
     pub fn resize(&mut self, n: usize, fill: T) -> Result<(), AllocError> {
-        self.resize_with(n, |p, k| {
-            for i in 0..k {
-                // SAFETY: (resize_with) the k slots from p are ours and not initialised.
-                unsafe { p.add(i).write(fill) };
-            }
-        })
-    }
-
-    /// `resize` with new elements of all-zero bytes (one `memset`: the array part of a
-    /// table, whose nil is all zeros, grows this way).
-    ///
-    /// # Safety
-    /// All-zero bytes must be a valid `T`.
-    pub unsafe fn resize_zeroed(&mut self, n: usize) -> Result<(), AllocError> {
-        // SAFETY: the k slots from p are ours; zero bytes are a valid T (caller).
-        self.resize_with(n, |p, k| unsafe { p.write_bytes(0, k) })
-    }
-
-    /// Resize to `n`; `init(p, k)` must initialise the `k` new elements from `p`.
-    #[inline(always)]
-    fn resize_with(
-        &mut self,
-        n: usize,
-        init: impl FnOnce(*mut T, usize),
-    ) -> Result<(), AllocError> {
         let () = Self::ELEM_OK;
         let old = self.len;
         if n == old {
@@ -321,9 +296,9 @@ impl<T: Copy> PoolSlice<T> {
                 .ok_or(AllocError)?
                 .cast()
         };
-        if n > old {
-            // SAFETY: slots old..n lie inside the new block.
-            init(unsafe { ptr.as_ptr().add(old) }, n - old);
+        for i in old..n {
+            // SAFETY: slots old..n lie inside the new block and are not initialised yet.
+            unsafe { ptr.as_ptr().add(i).write(fill) };
         }
         self.ptr = ptr;
         self.len = n;

@@ -571,8 +571,7 @@ impl Parts {
     /// Resize the array part to exactly `n` slots (new ones nil), in place when its size
     /// class allows. `Err`: it could not grow and is unchanged.
     fn realloc_array(&mut self, n: usize) -> Result<(), NoMemory> {
-        // SAFETY: all-zero bytes are `Value::Nil` (tag 0, `repr(C, u8)`).
-        unsafe { self.array.resize_zeroed(n) }.map_err(|_| NoMemory)
+        self.array.resize(n, Value::Nil).map_err(|_| NoMemory)
     }
 
     /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
