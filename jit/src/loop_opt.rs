@@ -17,6 +17,13 @@
 //! loop-entry state (every slot the previous iteration changed) overridden by the copied
 //! snapshot's own entries.
 //!
+//! Array bound checks of a counting loop's variable are hoisted (LuaJIT's invariant ABCs):
+//! the recorder checks, in the preamble, the first and the last key the loop body can use
+//! against the array bound (`ULT` guards with k = [`ABC_ENTRY`]), and marks the key's own
+//! check with [`abc_hoisted`]. The copy drops the entry checks, and the key's check too
+//! when the bound is loop-invariant and the loop is the counting loop the recorder assumed
+//! (its index and count step by +1 and -1 from their entry values, see `counts_by_one`).
+//!
 //! Invariants: the loop body only refers to preamble values through invariants or PHIs;
 //! a PHI's two operands have the same type (else the loop is type-unstable and the
 //! recording aborts).
@@ -25,6 +32,37 @@ use crate::abort::{Reason, RecResult};
 use crate::fold::{Emitted, Emitter};
 use crate::ir::{Ins, Op, Ref, Snapshot, Ty};
 use std::collections::BTreeMap;
+
+/// k of a preamble-only `ULT` bound check (see the module doc).
+pub const ABC_ENTRY: i64 = 1;
+
+/// k of the bound check of a key that is the loop variable of the numeric `for` loop whose
+/// control slots start at `a` (see the module doc).
+pub fn abc_hoisted(a: i32) -> i64 {
+    2 + ((a as i64) << 8)
+}
+
+/// Do the recorded iteration's slot values say the loop is a numeric `for` loop with
+/// control slots from `a`, stepping by one: the index (and the visible copy) becomes its
+/// entry value plus 1, and the count its entry value minus 1 (so the body runs with the
+/// index entry+1 ... entry+count)?
+fn counts_by_one(em: &Emitter, slot_end: &BTreeMap<i32, Ref>, a: i32) -> bool {
+    let steps = |slot: i32, by: i64| -> bool {
+        let Some(&v) = slot_end.get(&slot) else {
+            return false;
+        };
+        if v.is_const() {
+            return false;
+        }
+        let i = em.ir.get(v);
+        if i.op != Op::Add || em.ir.as_kint(i.b) != Some(by) || i.a.is_const() {
+            return false;
+        }
+        let l = em.ir.get(i.a);
+        l.op == Op::SLoad && l.k == Ins::sload_k(slot, 0)
+    };
+    steps(a, 1) && steps(a + 1, -1) && slot_end.get(&a) == slot_end.get(&(a + 3))
+}
 
 /// Peel the recorded loop in `em`; `end_slots` are the slot values at the end of the
 /// recorded iteration (the state the next one starts with).
@@ -67,6 +105,15 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
             _ => {}
         }
         let mut c = ins;
+        if ins.op == Op::ULt && ins.k != 0 {
+            // A hoisted bound check (module doc).
+            let invariant = |r: Ref| r.is_const() || sub(&subst, r).idx() < lp;
+            if ins.k == ABC_ENTRY
+                || (invariant(ins.b) && counts_by_one(em, &slot_end, (ins.k >> 8) as i32))
+            {
+                continue;
+            }
+        }
         if ins.op == Op::SLoad {
             let after = match ins.after() {
                 0 => lp,

@@ -20,7 +20,8 @@
 //! trace's slots.
 
 use crate::abort::{Abort, Reason, RecResult};
-use crate::ir::{Field, Op, Ref, Ty};
+use crate::ir::{Field, Ins, Op, Ref, Ty};
+use crate::loop_opt::{abc_hoisted, ABC_ENTRY};
 use crate::record::{MetaRet, Opnd, Recorder};
 use lua_core::gc::Gc;
 use lua_core::opcodes::Instr;
@@ -104,7 +105,7 @@ impl Recorder {
             // Follow __index: a table, or a function called (inlined) with (t, key).
             let (h, href) = match obj.v {
                 Value::Table(tab) => {
-                    let (loc, found) = self.raw_get(obj.r, tab, key)?;
+                    let (loc, found) = self.raw_get(st, obj.r, tab, key)?;
                     if !found.is_nil() {
                         let ptr = loc.expect("a present key has a location");
                         let v = self.guard(Op::VLoad, Ty::of_value(&found), ptr, Ref::NONE, 0)?;
@@ -209,7 +210,7 @@ impl Recorder {
             r: self.konst(Value::Str(name)),
             v: Value::Str(name),
         };
-        let (loc, v) = self.raw_get(mr, mt, key)?;
+        let (loc, v) = self.raw_get(st, mr, mt, key)?;
         let r = match loc {
             Some(ptr) => self.guard(Op::VLoad, Ty::of_value(&v), ptr, Ref::NONE, 0)?,
             None => self.em.ir.knil(),
@@ -219,13 +220,19 @@ impl Recorder {
 
     /// Where `key` lives in table `tab` (IR `tref`), as IR, and its current value. `None`:
     /// the key is certainly absent (proven by guards).
-    fn raw_get(&mut self, tref: Ref, tab: Gc<Table>, key: Opnd) -> RecResult<(Option<Ref>, Value)> {
+    fn raw_get(
+        &mut self,
+        st: &State,
+        tref: Ref,
+        tab: Gc<Table>,
+        key: Opnd,
+    ) -> RecResult<(Option<Ref>, Value)> {
         match key.v {
-            Value::Int(k) => self.raw_get_int(tref, tab, key.r, k),
+            Value::Int(k) => self.raw_get_int(st, tref, tab, key.r, k),
             Value::Float(f) => match lua_core::number::float_to_int_exact(f) {
                 Some(k) => {
                     let kr = self.guard(Op::NToI, Ty::Int, key.r, Ref::NONE, 0)?;
-                    self.raw_get_int(tref, tab, kr, k)
+                    self.raw_get_int(st, tref, tab, kr, k)
                 }
                 None => Err(Abort::with(Reason::NyiKey, "float")),
             },
@@ -236,13 +243,14 @@ impl Recorder {
 
     fn raw_get_int(
         &mut self,
+        st: &State,
         tref: Ref,
         tab: Gc<Table>,
         kr: Ref,
         k: i64,
     ) -> RecResult<(Option<Ref>, Value)> {
         if (k as u64).wrapping_sub(1) < tab.limit() as u64 {
-            let p = self.array_slot(tref, tab, kr)?;
+            let p = self.array_slot(st, tref, tab, kr)?;
             return Ok((Some(p), tab.get_int(k)));
         }
         let p = self.emit(Op::TGetInt, Ty::Ptr, tref, kr, 0)?;
@@ -250,7 +258,7 @@ impl Recorder {
     }
 
     /// The address of array slot `kr` of table `tref`, guarded to be inside the bound.
-    fn array_slot(&mut self, tref: Ref, tab: Gc<Table>, kr: Ref) -> RecResult<Ref> {
+    fn array_slot(&mut self, st: &State, tref: Ref, tab: Gc<Table>, kr: Ref) -> RecResult<Ref> {
         let addr = tab.addr();
         if !tref.is_const() && !self.array_tabs.contains(&(tref, addr)) {
             self.array_tabs.push((tref, addr));
@@ -258,9 +266,75 @@ impl Recorder {
         let lim = self.emit(Op::FLoad, Ty::Int, tref, Ref::NONE, Field::TabLimit as i64)?;
         let m1 = self.em.ir.kint(-1);
         let idx = self.emit(Op::Add, Ty::Int, kr, m1, 0)?;
-        self.guard(Op::ULt, Ty::Int, idx, lim, 0)?;
+        let role = self.hoist_bound_check(st, kr, lim, tab)?;
+        self.guard(Op::ULt, Ty::Int, idx, lim, role)?;
         let arr = self.emit(Op::FLoad, Ty::Ptr, tref, Ref::NONE, Field::TabArray as i64)?;
         self.emit(Op::ARef, Ty::Ptr, arr, kr, 0)
+    }
+
+    /// In a root trace's recorded iteration, a key that is the loop variable of the trace's
+    /// numeric `for` loop (as it entered, plus a constant) has its bound checked once for
+    /// the whole loop: guard that the first and the last key the loop body can use are in
+    /// the array part (when they are now), and return the k that lets loop peeling drop the
+    /// key's own check from the body (`loop_opt`'s module doc); else 0.
+    fn hoist_bound_check(
+        &mut self,
+        st: &State,
+        kr: Ref,
+        lim: Ref,
+        tab: Gc<Table>,
+    ) -> RecResult<i64> {
+        if self.side.is_some() || self.frames.len() != 1 || self.em.ir.loop_start.is_some() {
+            return Ok(0);
+        }
+        let code = &self.frame().closure.proto.code;
+        let prep = match self.start_pc.checked_sub(1) {
+            Some(p) if code[p].op() == lua_core::opcodes::Op::ForPrep => code[p],
+            _ => return Ok(0),
+        };
+        let a = self.frame().base + prep.a() as i32;
+        // The key: the loop variable as the trace entered, plus a constant.
+        let entry_sload = |ir: &crate::ir::Ir, r: Ref, slot: i32| {
+            !r.is_const() && {
+                let i = ir.get(r);
+                i.op == Op::SLoad && i.k == Ins::sload_k(slot, 0)
+            }
+        };
+        let ir = &self.em.ir;
+        let (v, ofs) = match kr.is_const() {
+            true => return Ok(0),
+            false => {
+                let i = ir.get(kr);
+                match ir.as_kint(i.b) {
+                    Some(k) if i.op == Op::Add => (i.a, k),
+                    _ => (kr, 0),
+                }
+            }
+        };
+        if !entry_sload(ir, v, a + 3) {
+            return Ok(0);
+        }
+        let (idx, count) = (self.reg(st, prep.a())?, self.reg(st, prep.a() + 1)?);
+        if !entry_sload(&self.em.ir, idx.r, a) || !entry_sload(&self.em.ir, count.r, a + 1) {
+            return Ok(0);
+        }
+        let (Value::Int(i0), Value::Int(c0)) = (idx.v, count.v) else {
+            return Ok(0);
+        };
+        // The body's keys are i0+1+ofs ..= i0+c0+ofs (the count is unsigned).
+        let first = i0 as i128 + 1 + ofs as i128;
+        let last = i0 as i128 + c0 as u64 as i128 + ofs as i128;
+        if first < 1 || last > tab.limit() as i128 {
+            return Ok(0);
+        }
+        let k = self.em.ir.kint(ofs);
+        let lo = self.emit(Op::Add, Ty::Int, idx.r, k, 0)?;
+        self.guard(Op::ULt, Ty::Int, lo, lim, ABC_ENTRY)?;
+        let sum = self.emit(Op::Add, Ty::Int, idx.r, count.r, 0)?;
+        let k = self.em.ir.kint(ofs.wrapping_sub(1));
+        let hi = self.emit(Op::Add, Ty::Int, sum, k, 0)?;
+        self.guard(Op::ULt, Ty::Int, hi, lim, ABC_ENTRY)?;
+        Ok(abc_hoisted(a))
     }
 
     fn raw_get_str(
@@ -352,7 +426,7 @@ impl Recorder {
                 (Dest::Grow, Value::Nil, false)
             }
             Value::Int(k) if (k as u64).wrapping_sub(1) < tab.limit() as u64 => {
-                let p = self.array_slot(t.r, tab, key.r)?;
+                let p = self.array_slot(st, t.r, tab, key.r)?;
                 (Dest::Slot(p), tab.get_int(k), false)
             }
             Value::Int(k) if !tab.get_int(k).is_nil() => (found()?, tab.get_int(k), false),
