@@ -127,6 +127,8 @@ impl State {
                 continue;
             }};
         }
+        // The loop's entry frame has not been looked at yet (see "function entry" below).
+        let mut entry = !resumed;
         'newframe: loop {
             let ts = self.cur.st();
             // Line/count hooks: re-read after anything that may have called debug.sethook.
@@ -244,6 +246,26 @@ impl State {
                         reload!();
                     }
                 }};
+            }
+            // Function entry: a call-out's callee (the entry frame of a run loop a trace's
+            // call-out started) is a control point at pc 0 too, so the code before its loops
+            // can run compiled (a trace from pc 0 links to the loop's trace). Only there:
+            // calls within Lua code are inlined into traces instead.
+            if std::mem::take(&mut entry)
+                && pc == 0
+                && self.jit.is_some()
+                && !cl.proto.is_vararg
+                && self.cur.st().exec.len() >= 2
+            {
+                std::hint::cold_path();
+                if cl.proto.trace_at(0) != 0 {
+                    if self.jit_loop_header(0)? {
+                        continue 'newframe;
+                    }
+                    reload!();
+                } else {
+                    control_point!();
+                }
             }
             macro_rules! cond_jump {
                 ($cond:expr, $ins:expr) => {{
