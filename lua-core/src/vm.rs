@@ -43,7 +43,7 @@ impl State {
     /// hands over to the other (returning `None`) when the running thread's hooks change:
     /// at a frame entry, or, in the unhooked loop, at the next instruction fetch.
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
-        let mut resumed = false;
+        let mut resumed = self.jit.is_some() && self.function_entry()?;
         loop {
             let hooked = self.cur.st().hook_mask != 0;
             let r = if hooked {
@@ -56,6 +56,35 @@ impl State {
                 None => resumed = true,
             }
         }
+    }
+
+    /// Function entry: a call-out's callee (the entry frame of a run loop that a trace's
+    /// call-out started) is a control point at pc 0 too, so the code before its loops can
+    /// run compiled (a trace from pc 0 links to the loop's trace). Only there: calls within
+    /// Lua code are inlined into traces instead. Returns whether the JIT changed the state
+    /// (the top frame goes on at its saved pc).
+    #[cold]
+    fn function_entry(&mut self) -> LuaResult<bool> {
+        let ts = self.cur.st();
+        let Some(fr) = ts.frames.last() else {
+            return Ok(false);
+        };
+        let Some(cl) = fr.closure else {
+            return Ok(false);
+        };
+        if fr.pc != 0 || !fr.fresh || cl.proto.is_vararg || ts.exec.len() < 2 || ts.hook_mask != 0 {
+            return Ok(false);
+        }
+        if cl.proto.trace_at(0) != 0 {
+            return self.jit_loop_header(0);
+        }
+        let h = crate::jitif::hot_index(cl.code_ptr(), 0);
+        let (n, was_zero) = self.hotcount[h].overflowing_sub(1);
+        self.hotcount[h] = n;
+        if was_zero {
+            return self.control_point(0, h);
+        }
+        Ok(false)
     }
 
     /// The interpreter loop (see `execute`). `resumed`: entered mid-frame from the other
@@ -127,8 +156,6 @@ impl State {
                 continue;
             }};
         }
-        // The loop's entry frame has not been looked at yet (see "function entry" below).
-        let mut entry = !resumed;
         'newframe: loop {
             let ts = self.cur.st();
             // Line/count hooks: re-read after anything that may have called debug.sethook.
@@ -246,26 +273,6 @@ impl State {
                         reload!();
                     }
                 }};
-            }
-            // Function entry: a call-out's callee (the entry frame of a run loop a trace's
-            // call-out started) is a control point at pc 0 too, so the code before its loops
-            // can run compiled (a trace from pc 0 links to the loop's trace). Only there:
-            // calls within Lua code are inlined into traces instead.
-            if std::mem::take(&mut entry)
-                && pc == 0
-                && self.jit.is_some()
-                && !cl.proto.is_vararg
-                && self.cur.st().exec.len() >= 2
-            {
-                std::hint::cold_path();
-                if cl.proto.trace_at(0) != 0 {
-                    if self.jit_loop_header(0)? {
-                        continue 'newframe;
-                    }
-                    reload!();
-                } else {
-                    control_point!();
-                }
             }
             macro_rules! cond_jump {
                 ($cond:expr, $ins:expr) => {{

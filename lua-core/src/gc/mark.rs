@@ -85,8 +85,17 @@ impl Marker {
         }
     }
 
-    #[inline]
+    /// Mark `v` if it is a collectable object (tags from `TAG_STR` up: one compare inline,
+    /// as most values a table holds are numbers).
+    #[inline(always)]
     pub fn mark_value(&mut self, v: &Value) {
+        if v.tag() >= crate::value::TAG_STR {
+            self.mark_object_value(v);
+        }
+    }
+
+    #[inline]
+    fn mark_object_value(&mut self, v: &Value) {
         match *v {
             Value::Str(g) => self.mark(g),
             Value::Table(g) => self.mark(g),
