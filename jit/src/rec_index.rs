@@ -22,6 +22,9 @@
 use crate::abort::{Abort, Reason, RecResult};
 use crate::ir::{Field, Ins, Op, Ref, Ty};
 use crate::loop_opt::{abc_hoisted, ABC_ENTRY};
+
+/// Iterations a loop must have left when recorded for its bound checks to be hoisted.
+const MIN_HOIST_COUNT: u64 = 16;
 use crate::record::{MetaRet, Opnd, Recorder};
 use lua_core::gc::Gc;
 use lua_core::opcodes::Instr;
@@ -314,17 +317,19 @@ impl Recorder {
         if !entry_sload(ir, v, a + 3) {
             return Ok(0);
         }
-        let (idx, count) = (self.reg(st, prep.a())?, self.reg(st, prep.a() + 1)?);
-        if !entry_sload(&self.em.ir, idx.r, a) || !entry_sload(&self.em.ir, count.r, a + 1) {
-            return Ok(0);
-        }
-        let (Value::Int(i0), Value::Int(c0)) = (idx.v, count.v) else {
+        let (Value::Int(i0), Value::Int(c0)) = (self.rt(st, a), self.rt(st, a + 1)) else {
             return Ok(0);
         };
-        // The body's keys are i0+1+ofs ..= i0+c0+ofs (the count is unsigned).
+        // The body's keys are i0+1+ofs ..= i0+c0+ofs (the count is unsigned). The checks
+        // cost the preamble, which runs again at every link into the trace: a loop with few
+        // iterations left when it was recorded keeps its checks in the body.
         let first = i0 as i128 + 1 + ofs as i128;
         let last = i0 as i128 + c0 as u64 as i128 + ofs as i128;
-        if first < 1 || last > tab.limit() as i128 {
+        if first < 1 || last > tab.limit() as i128 || (c0 as u64) < MIN_HOIST_COUNT {
+            return Ok(0);
+        }
+        let (idx, count) = (self.reg(st, prep.a())?, self.reg(st, prep.a() + 1)?);
+        if !entry_sload(&self.em.ir, idx.r, a) || !entry_sload(&self.em.ir, count.r, a + 1) {
             return Ok(0);
         }
         let k = self.em.ir.kint(ofs);

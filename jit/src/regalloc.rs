@@ -122,14 +122,27 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
             *e = (*e).max(at);
         }
     };
+    // PHI coalescing: the loop value of a PHI whose loop-entry value has no use after it
+    // (in the loop body; the next iteration's uses read the new value) takes the entry
+    // value's register, and the back-edge has nothing to move. `coalesce[b] = a`.
+    let mut coalesce: Vec<Option<usize>> = vec![None; n];
+    for ins in &ir.ins[lp.min(n)..] {
+        if ins.op == Op::Phi && !ins.a.is_const() && !ins.b.is_const() && ins.b.idx() > lp {
+            let (a, b) = (ins.a.idx(), ins.b.idx());
+            let taken = coalesce.iter().any(|&c| c == Some(a));
+            coalesce[b] = if coalesce[b].is_some() || taken {
+                None
+            } else {
+                Some(a)
+            };
+        }
+    }
     for i in 1..n {
         let ins = ir.ins[i];
         if ins.op == Op::Nop {
             continue;
         }
         if ins.op == Op::Phi {
-            use_at(ins.a, back, &mut end);
-            use_at(ins.b, back, &mut end);
             continue;
         }
         if ins.op.has_a() {
@@ -151,10 +164,18 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
             }
         }
     }
-    // Preamble values used in the loop live to the back-edge.
+    // A PHI entry value's last use but for the PHI and the next iteration.
+    let own_end = end.clone();
+    // Preamble values used in the loop live to the back-edge, and PHI operands too.
     for e in end.iter_mut().take(lp) {
         if *e as usize > lp {
             *e = back;
+        }
+    }
+    for ins in &ir.ins[lp.min(n)..] {
+        if ins.op == Op::Phi {
+            use_at(ins.a, back, &mut end);
+            use_at(ins.b, back, &mut end);
         }
     }
     let calls: Vec<usize> = (1..n).filter(|&i| is_call(ir, i)).collect();
@@ -199,6 +220,17 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
         }
         let e = end[i].max(i as u32);
         end[i] = e;
+        if let Some(a) = coalesce[i] {
+            let dead = own_end[a] < i as u32 || (own_end[a] == i as u32 && !guard);
+            let at = active.iter().position(|&v| v == a);
+            if let (true, Some(k), Loc::Gpr(_) | Loc::Xmm(_)) = (dead, at, loc[a]) {
+                active.swap_remove(k);
+                end[a] = own_end[a];
+                loc[i] = loc[a];
+                active.push(i);
+                continue;
+            }
+        }
         let fp = ins.ty.is_fp();
         let cross = crosses_call(i, e);
         let pick = if fp {
@@ -306,8 +338,30 @@ mod tests {
 ";
         let ir = parse(src).unwrap();
         let a = allocate(&ir, 8).unwrap();
-        assert_eq!(a.end[2], 6);
+        // The loop value takes the entry value's register (nothing reads the entry value
+        // after the ADD): the back-edge moves nothing.
         assert_eq!(a.end[4], 6);
+        assert_eq!(a.end[2], 4);
+        assert_eq!(a.loc[2], a.loc[4]);
+    }
+
+    #[test]
+    fn a_phi_entry_value_used_later_keeps_its_own_register() {
+        // 0005 reads the entry value after the loop value is made: no coalescing, both
+        // live to the back-edge.
+        let src = "\
+.... SNAP #0 pc=0 [ ]
+0001 > int SLOAD #0
+0002   int ADD 0001 1
+0003   --- LOOP
+0004   int ADD 0002 1
+0005   int ADD 0002 0004
+0006   int PHI 0002 0004
+";
+        let ir = parse(src).unwrap();
+        let a = allocate(&ir, 8).unwrap();
+        assert_eq!(a.end[2], 7);
+        assert_eq!(a.end[4], 7);
         assert_ne!(a.loc[2], a.loc[4]);
     }
 }

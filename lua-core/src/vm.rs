@@ -42,8 +42,10 @@ impl State {
     /// instructions; `run::<true>` checks for line and count hooks before each one. Each
     /// hands over to the other (returning `None`) when the running thread's hooks change:
     /// at a frame entry, or, in the unhooked loop, at the next instruction fetch.
+    #[inline]
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
-        let mut resumed = self.jit.is_some() && self.function_entry()?;
+        let mut resumed =
+            self.jit.is_some() && self.cur.st().exec.len() >= 2 && self.function_entry()?;
         loop {
             let hooked = self.cur.st().hook_mask != 0;
             let r = if hooked {
