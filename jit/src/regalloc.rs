@@ -129,7 +129,7 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
     for ins in &ir.ins[lp.min(n)..] {
         if ins.op == Op::Phi && !ins.a.is_const() && !ins.b.is_const() && ins.b.idx() > lp {
             let (a, b) = (ins.a.idx(), ins.b.idx());
-            let taken = coalesce.iter().any(|&c| c == Some(a));
+            let taken = coalesce.contains(&Some(a));
             coalesce[b] = if coalesce[b].is_some() || taken {
                 None
             } else {
