@@ -488,7 +488,7 @@ impl Recorder {
             self.guard(Op::VLoad, Ty::Nil, p, Ref::NONE, 0)?;
             return Ok(());
         }
-        if matches!(dest, Dest::Insert | Dest::Grow) {
+        if matches!(dest, Dest::Grow) {
             self.disambiguate(t.r, tab)?;
         }
         let (ptr, inserted) = match dest {
@@ -509,7 +509,7 @@ impl Recorder {
         Ok(())
     }
 
-    /// Before a store that may move the parts of table `tref` (`tab`): guard that it is
+    /// Before an append that may grow the array of table `tref` (`tab`): guard that it is
     /// none of the other tables whose array part the trace reads (those that are not it
     /// now), so that their bound and array loads may pass the store. In a loop over
     /// invariant tables the guards run once, before the loop.
