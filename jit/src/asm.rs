@@ -161,15 +161,56 @@ struct Asm<'a> {
     cold: Vec<Cold>,
     /// Instruction being assembled.
     cur: usize,
+    /// `AREF`s whose address the `VLOAD` right after them, their only use, computes in its
+    /// own addressing mode (no code of their own).
+    fused: Vec<bool>,
 }
 
-/// An instruction's slow path, out of line: entered at `entry`, it leaves its result in the
-/// scratch register and jumps to `back`; `live` are the values to save around its call.
+/// An instruction's slow path, out of line: entered at `entry`, it leaves its result in
+/// register `dst` and jumps to `back`; `live` are the values to save around its call.
 struct Cold {
     entry: DynamicLabel,
     back: DynamicLabel,
     ins: usize,
     live: Vec<usize>,
+    dst: u8,
+}
+
+/// The `AREF`s a `VLOAD` can fold into its addressing: the load comes right after, and
+/// nothing else uses the address (operands and snapshot entries counted). Their operands are
+/// then read by the load; the allocator gave the `AREF`'s value no register anyone writes in
+/// between (nothing is computed between the two).
+fn fused_arefs(ir: &Ir) -> Vec<bool> {
+    let n = ir.ins.len();
+    let mut uses = vec![0u32; n];
+    let mut count = |r: Ref| {
+        if !r.is_const() && !r.is_none() {
+            uses[r.idx()] += 1;
+        }
+    };
+    for ins in &ir.ins[1..] {
+        if ins.op.has_a() {
+            count(ins.a);
+        }
+        if ins.op.has_b() {
+            count(ins.b);
+        }
+    }
+    for sn in &ir.snaps {
+        for &(_, r) in &sn.entries {
+            count(r);
+        }
+    }
+    (0..n)
+        .map(|i| {
+            ir.ins[i].op == Op::ARef
+                && !ir.ins[i].b.is_const()
+                && uses[i] == 1
+                && i + 1 < n
+                && ir.ins[i + 1].op == Op::VLoad
+                && ir.ins[i + 1].a == Ref::ins(i)
+        })
+        .collect()
 }
 
 fn spill_off(s: u16) -> i32 {
@@ -197,6 +238,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         exit_common,
         cold: Vec::new(),
         cur: 0,
+        fused: fused_arefs(ir),
     };
     match p.entry {
         Entry::Root => asm.prologue(),
@@ -716,6 +758,7 @@ impl Asm<'_> {
                     a!(self.ops; mov [Rq(obj) + off], Rq(v));
                 }
             }
+            Op::ARef if self.fused[self.cur] => {}
             Op::ARef => {
                 let arr = self.greg(ins.a, TMP2);
                 let d = self.gdst();
@@ -874,14 +917,51 @@ impl Asm<'_> {
     }
 
     fn vload(&mut self, ins: Ins) {
-        let p = self.greg(ins.a, TMP2);
         let tag = ins.ty.tag().expect("VLOAD of a Lua type") as i8;
+        if !ins.a.is_const() && self.fused[ins.a.idx()] {
+            // The slot at arr + 16 * (k - 1), addressed directly (`fused_arefs`): the
+            // operands are read before the destination is written.
+            let aref = self.ir.get(ins.a);
+            let arr = self.greg(aref.a, TMP2);
+            let k = self.greg(aref.b, TMP);
+            a!(self.ops; lea Rq(TMP), [Rq(k) + Rq(k)]);
+            let e = self.exit();
+            a!(self.ops
+                ; cmp BYTE [Rq(arr) + Rq(TMP) * 8 - 16], tag
+                ; jne =>e
+            );
+            self.load_payload_indexed(ins.ty, arr);
+            return;
+        }
+        let p = self.greg(ins.a, TMP2);
         let e = self.exit();
         a!(self.ops
             ; cmp BYTE [Rq(p)], tag
             ; jne =>e
         );
         self.load_payload(ins.ty, p, 8);
+    }
+
+    /// `load_payload` from the slot at `base + 8 * TMP - 16` (TMP: twice the key).
+    fn load_payload_indexed(&mut self, ty: Ty, base: u8) {
+        match ty {
+            Ty::Nil => {}
+            Ty::Num => {
+                let d = self.xdst();
+                a!(self.ops; movsd Rx(d), [Rq(base) + Rq(TMP) * 8 - 8]);
+                self.xfinish(d);
+            }
+            Ty::Bool => {
+                let d = self.gdst();
+                a!(self.ops; movzx Rd(d), BYTE [Rq(base) + Rq(TMP) * 8 - 8]);
+                self.gfinish(d);
+            }
+            _ => {
+                let d = self.gdst();
+                a!(self.ops; mov Rq(d), [Rq(base) + Rq(TMP) * 8 - 8]);
+                self.gfinish(d);
+            }
+        }
     }
 
     fn vstore(&mut self, ins: Ins) {
@@ -1515,12 +1595,16 @@ impl Asm<'_> {
         let t = self.greg(ins.a, TMP2);
         let k = self.greg(ins.b, TMP);
         let (slow, back) = (self.ops.new_dynamic_label(), self.ops.new_dynamic_label());
+        // The address is computed in the destination register when that is neither operand's
+        // (the slow path needs both), else in the scratch register and moved.
+        let d = self.gdst();
+        let w = if d != t && d != k { d } else { TMP };
         a!(self.ops
-            ; lea Rq(TMP), [Rq(k) - 1]
-            ; cmp Rq(TMP), [Rq(t) + Field::TabLimit.offset()]
+            ; lea Rq(w), [Rq(k) - 1]
+            ; cmp Rq(w), [Rq(t) + Field::TabLimit.offset()]
             ; jae =>slow
-            ; shl Rq(TMP), 4
-            ; add Rq(TMP), [Rq(t) + Field::TabArray.offset()]
+            ; shl Rq(w), 4
+            ; add Rq(w), [Rq(t) + Field::TabArray.offset()]
             ; =>back
         );
         self.cold.push(Cold {
@@ -1528,10 +1612,10 @@ impl Asm<'_> {
             back,
             ins: self.cur,
             live,
+            dst: w,
         });
-        let d = self.gdst();
-        if d != TMP {
-            a!(self.ops; mov Rq(d), Rq(TMP));
+        if d != w {
+            a!(self.ops; mov Rq(d), Rq(w));
         }
         self.gfinish(d);
     }
@@ -1553,6 +1637,9 @@ impl Asm<'_> {
             );
             a!(self.ops; mov Rq(TMP), rax);
             self.restore_regs(&c.live);
+            if c.dst != TMP {
+                a!(self.ops; mov Rq(c.dst), Rq(TMP));
+            }
             a!(self.ops; jmp =>c.back);
         }
     }

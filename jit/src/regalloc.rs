@@ -16,7 +16,10 @@
 //!
 //! Invariants:
 //! - Two values whose intervals overlap never share a location, except that a
-//!   non-guard instruction's result may take the register of an operand that dies there.
+//!   non-guard instruction's result may take the register of an operand that dies there,
+//!   and a PHI's loop value may take the register of its entry value when nothing but the
+//!   PHI uses the entry value after the loop value's definition (PHI coalescing: the
+//!   entry value's interval then ends at its last other use).
 //! - A guard's result never takes the register of a value its snapshot needs.
 //! - Spill and save slots are indices into the execution context's spill area
 //!   (`exec::MAX_SPILL` of them).
@@ -233,7 +236,27 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
         }
         let fp = ins.ty.is_fp();
         let cross = crosses_call(i, e);
-        let pick = if fp {
+        // The register of the first operand if it dies here (x86's two-operand forms then
+        // need no move; a value living across a call gets a save slot as any other).
+        let dying = match (ins.op.has_a() && !guard, ins.a) {
+            (true, a) if !a.is_const() && !a.is_none() && end[a.idx()] == i as u32 => {
+                match loc[a.idx()] {
+                    Loc::Gpr(g) if !fp => free_gpr
+                        .iter()
+                        .position(|&x| x == g)
+                        .map(|p| Loc::Gpr(free_gpr.remove(p))),
+                    Loc::Xmm(x) if fp => free_xmm
+                        .iter()
+                        .position(|&y| y == x)
+                        .map(|p| Loc::Xmm(free_xmm.remove(p))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let pick = if dying.is_some() {
+            dying
+        } else if fp {
             free_xmm.pop().map(Loc::Xmm)
         } else if cross {
             // Prefer a callee-saved register.
