@@ -349,40 +349,26 @@ mod tests {
         assert!(a.loc.iter().any(|l| matches!(l, Loc::Spill(_))));
     }
 
-    #[test]
-    fn loop_carried_values_live_to_the_back_edge() {
-        let src = "\
-.... SNAP #0 pc=0 [ ]
-0001 > int SLOAD #0
-0002   int ADD 0001 1
-0003   --- LOOP
-0004   int ADD 0002 1
-0005   int PHI 0002 0004
-";
-        let ir = parse(src).unwrap();
-        let a = allocate(&ir, 8).unwrap();
-        // The loop value takes the entry value's register (nothing reads the entry value
-        // after the ADD): the back-edge moves nothing.
-        assert_eq!(a.end[4], 6);
-        assert_eq!(a.end[2], 4);
-        assert_eq!(a.loc[2], a.loc[4]);
+    /// A loop whose entry value 0002 becomes 0004 at the back-edge, then `rest`.
+    fn phi_loop(rest: &str) -> Alloc {
+        let src = format!(
+            ".... SNAP #0 pc=0 [ ]\n0001 > int SLOAD #0\n0002   int ADD 0001 1\n\
+             0003   --- LOOP\n0004   int ADD 0002 1\n{rest}"
+        );
+        allocate(&parse(&src).unwrap(), 8).unwrap()
     }
 
     #[test]
-    fn a_phi_entry_value_used_later_keeps_its_own_register() {
+    fn loop_carried_values_live_to_the_back_edge() {
+        // The loop value takes the entry value's register (nothing reads the entry value
+        // after the ADD): the back-edge moves nothing.
+        let a = phi_loop("0005   int PHI 0002 0004\n");
+        assert_eq!(a.end[4], 6);
+        assert_eq!(a.end[2], 4);
+        assert_eq!(a.loc[2], a.loc[4]);
         // 0005 reads the entry value after the loop value is made: no coalescing, both
         // live to the back-edge.
-        let src = "\
-.... SNAP #0 pc=0 [ ]
-0001 > int SLOAD #0
-0002   int ADD 0001 1
-0003   --- LOOP
-0004   int ADD 0002 1
-0005   int ADD 0002 0004
-0006   int PHI 0002 0004
-";
-        let ir = parse(src).unwrap();
-        let a = allocate(&ir, 8).unwrap();
+        let a = phi_loop("0005   int ADD 0002 0004\n0006   int PHI 0002 0004\n");
         assert_eq!(a.end[2], 7);
         assert_eq!(a.end[4], 7);
         assert_ne!(a.loc[2], a.loc[4]);
