@@ -17,8 +17,11 @@
 //!   records guards that held when recorded).
 //! - A load is replaced by an earlier load of the same address or the value of an earlier
 //!   store to it, scanning back and stopping at anything that may write the same memory
-//!   ([`may_alias`]); helpers that may move a table's parts (`NEWREF`, `TGETINT` moving the
-//!   array bound, `TLEN`) stop field loads of tables.
+//!   ([`may_alias`]); helpers that may move a table's parts (`NEWREF`, `ASLOT`, `TGETINT`
+//!   moving the array bound, `TLEN`) stop field loads of that table and of every table not
+//!   proven another object ([`Emitter::tabs_differ`]: a `TNEW` against older tables, or an
+//!   `NE` guard between the two emitted before; values are SSA, so a proof holds from its
+//!   guard on).
 //! - Nothing read from memory before a `CALLOUT` is reused after it (the call may have
 //!   changed any table, upvalue or stack slot, and collected what only the trace still
 //!   refers to): forwarding stops there, and CSE reuses an older instruction only if it is
