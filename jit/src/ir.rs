@@ -629,6 +629,14 @@ impl Ir {
     pub fn as_kint(&self, r: Ref) -> Option<i64> {
         (r.is_const() && self.get(r).op == Op::KInt).then(|| self.get(r).k)
     }
+    /// Is `r` an `SLOAD` of `slot`'s value at trace entry?
+    pub fn is_entry_sload(&self, r: Ref, slot: i32) -> bool {
+        !r.is_const() && {
+            let i = self.get(r);
+            i.op == Op::SLoad && i.k == Ins::sload_k(slot, 0)
+        }
+    }
+
     pub fn as_knum(&self, r: Ref) -> Option<f64> {
         (r.is_const() && self.get(r).op == Op::KNum).then(|| self.get(r).knum())
     }

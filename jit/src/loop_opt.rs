@@ -55,11 +55,7 @@ fn counts_by_one(em: &Emitter, slot_end: &BTreeMap<i32, Ref>, a: i32) -> bool {
             return false;
         }
         let i = em.ir.get(v);
-        if i.op != Op::Add || em.ir.as_kint(i.b) != Some(by) || i.a.is_const() {
-            return false;
-        }
-        let l = em.ir.get(i.a);
-        l.op == Op::SLoad && l.k == Ins::sload_k(slot, 0)
+        i.op == Op::Add && em.ir.as_kint(i.b) == Some(by) && em.ir.is_entry_sload(i.a, slot)
     };
     steps(a, 1) && steps(a + 1, -1) && slot_end.get(&a) == slot_end.get(&(a + 3))
 }

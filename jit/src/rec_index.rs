@@ -20,17 +20,17 @@
 //! trace's slots.
 
 use crate::abort::{Abort, Reason, RecResult};
-use crate::ir::{Field, Ins, Op, Ref, Ty};
+use crate::ir::{Field, Op, Ref, Ty};
 use crate::loop_opt::{abc_hoisted, ABC_ENTRY};
-
-/// Iterations a loop must have left when recorded for its bound checks to be hoisted.
-const MIN_HOIST_COUNT: u64 = 16;
 use crate::record::{MetaRet, Opnd, Recorder};
 use lua_core::gc::Gc;
 use lua_core::opcodes::Instr;
 use lua_core::table::Table;
 use lua_core::tm::Tm;
 use lua_core::{State, Value};
+
+/// Iterations a loop must have left when recorded for its bound checks to be hoisted.
+const MIN_HOIST_COUNT: u64 = 16;
 
 /// The largest array part a SETLIST may give a table the trace creates.
 const MAX_SETLIST_GROW: usize = 1024;
@@ -297,24 +297,16 @@ impl Recorder {
         };
         let a = self.frame().base + prep.a() as i32;
         // The key: the loop variable as the trace entered, plus a constant.
-        let entry_sload = |ir: &crate::ir::Ir, r: Ref, slot: i32| {
-            !r.is_const() && {
-                let i = ir.get(r);
-                i.op == Op::SLoad && i.k == Ins::sload_k(slot, 0)
-            }
-        };
+        if kr.is_const() {
+            return Ok(0);
+        }
         let ir = &self.em.ir;
-        let (v, ofs) = match kr.is_const() {
-            true => return Ok(0),
-            false => {
-                let i = ir.get(kr);
-                match ir.as_kint(i.b) {
-                    Some(k) if i.op == Op::Add => (i.a, k),
-                    _ => (kr, 0),
-                }
-            }
+        let i = ir.get(kr);
+        let (v, ofs) = match ir.as_kint(i.b) {
+            Some(k) if i.op == Op::Add => (i.a, k),
+            _ => (kr, 0),
         };
-        if !entry_sload(ir, v, a + 3) {
+        if !ir.is_entry_sload(v, a + 3) {
             return Ok(0);
         }
         let (Value::Int(i0), Value::Int(c0)) = (self.rt(st, a), self.rt(st, a + 1)) else {
@@ -329,7 +321,7 @@ impl Recorder {
             return Ok(0);
         }
         let (idx, count) = (self.reg(st, prep.a())?, self.reg(st, prep.a() + 1)?);
-        if !entry_sload(&self.em.ir, idx.r, a) || !entry_sload(&self.em.ir, count.r, a + 1) {
+        if !self.em.ir.is_entry_sload(idx.r, a) || !self.em.ir.is_entry_sload(count.r, a + 1) {
             return Ok(0);
         }
         let k = self.em.ir.kint(ofs);
@@ -514,10 +506,13 @@ impl Recorder {
     /// now), so that their bound and array loads may pass the store. In a loop over
     /// invariant tables the guards run once, before the loop.
     fn disambiguate(&mut self, tref: Ref, tab: Gc<Table>) -> RecResult<()> {
+        if tref.is_const() {
+            return Ok(());
+        }
         let addr = tab.addr();
         for i in 0..self.array_tabs.len() {
             let (u, uaddr) = self.array_tabs[i];
-            if u != tref && uaddr != addr && !tref.is_const() && !self.em.tabs_differ(tref, u) {
+            if u != tref && uaddr != addr && !self.em.tabs_differ(tref, u) {
                 self.guard(Op::Ne, Ty::Tab, tref, u, 0)?;
             }
         }

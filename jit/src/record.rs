@@ -180,8 +180,8 @@ pub struct Recorder {
     /// Every reference constant the trace embeds (kept alive as GC roots).
     pub gc_consts: Vec<Value>,
     /// Tables whose array part the trace reads, with the object each was when recorded
-    /// (its address, only compared): a store that may grow another table guards that it is
-    /// none of them, so their array loads stay valid across it.
+    /// (its address, only compared): an append that may grow another table's array guards
+    /// that it is none of them, so their array loads stay valid across it.
     pub array_tabs: Vec<(Ref, usize)>,
     /// The prototypes of inlined calls: their code pointers are guarded, so they must not
     /// die (and their addresses be reused) while the trace lives.

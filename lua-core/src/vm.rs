@@ -74,7 +74,8 @@ impl State {
         let Some(cl) = fr.closure else {
             return Ok(false);
         };
-        if fr.pc != 0 || !fr.fresh || cl.proto.is_vararg || ts.exec.len() < 2 || ts.hook_mask != 0 {
+        // (`execute` checked that a call-out runs: `exec` holds more than the bottom entry.)
+        if fr.pc != 0 || !fr.fresh || cl.proto.is_vararg || ts.hook_mask != 0 {
             return Ok(false);
         }
         if cl.proto.trace_at(0) != 0 {
