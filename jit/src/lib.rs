@@ -56,7 +56,7 @@ pub mod verify;
 
 use abort::{Abort, Reason};
 use lua_core::gc::{Gc, Marker};
-use lua_core::jitif::{hot_index, ExecEntry, JitHook, HOOK_RECORD};
+use lua_core::jitif::{hot_index, ExecEntry, JitHook, Resume, HOOK_RECORD};
 use lua_core::object::Thread;
 use lua_core::proto::Proto;
 use lua_core::{LuaResult, State, Value};
@@ -184,6 +184,9 @@ enum Ran {
     Yes,
     /// It ran, and left where this trace goes on.
     Then(Rc<Trace>),
+    /// It ran, and returned out of the running interpreter loop's entry frame
+    /// (`State::jit_return_from_entry`).
+    Returned(lua_core::thread::CallKind, i32),
 }
 
 pub struct Jit {
@@ -542,14 +545,15 @@ impl Jit {
     }
 
     /// Run trace `t` from the running frame (at its loop header), and then every trace the
-    /// dispatcher goes on in. Returns whether `t` ran.
-    fn enter(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<bool> {
-        let (mut t, mut ran) = (t.clone(), false);
+    /// dispatcher goes on in. Returns `Same` if `t` could not run.
+    fn enter(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<Resume> {
+        let (mut t, mut ran) = (t.clone(), Resume::Same);
         loop {
             match self.run(st, &t)? {
                 Ran::No => return Ok(ran),
-                Ran::Yes => return Ok(true),
-                Ran::Then(n) => (t, ran) = (n, true),
+                Ran::Yes => return Ok(Resume::Changed),
+                Ran::Returned(kind, n) => return Ok(Resume::Returned(kind, n)),
+                Ran::Then(n) => (t, ran) = (n, Resume::Changed),
             }
         }
     }
@@ -673,12 +677,21 @@ impl Jit {
         self.ctxs.borrow_mut().push(ctx);
         self.state.borrow_mut().stats.exits += 1;
         let gc_exit = et.gc_snaps.contains(&snap);
-        // (A call-out's exit is taken before its call when call-outs nest too deep: no
-        // side trace there.)
-        let callout_exit = et
+        let exit_ins = et
             .exit_ins
             .get(exitno as usize)
-            .is_some_and(|&i| et.ir.ins[i as usize].op == ir::Op::CallOut);
+            .map(|&i| et.ir.ins[i as usize]);
+        // A link to the interpreter at a return out of the running loop's entry frame (a
+        // call-out's callee returning): the return is done here, and the loop ends.
+        let to_interp = exit_ins.is_some_and(|ins| ins.op == ir::Op::Link && ins.k == 0);
+        if to_interp && !gc_exit && et.ir.snaps[snap as usize].frames.is_empty() {
+            if let Some((kind, n)) = st.jit_return_from_entry() {
+                return Ok(Ran::Returned(kind, n));
+            }
+        }
+        // (A call-out's exit is taken before its call when call-outs nest too deep: no
+        // side trace there.)
+        let callout_exit = exit_ins.is_some_and(|ins| ins.op == ir::Op::CallOut);
         if !gc_exit && !callout_exit {
             // (A side trace may start recording here, at the exit's state: on the frame
             // the exit left as the bottom one, which is below the trace's base frame after
@@ -778,10 +791,10 @@ impl JitHook for Jit {
         self
     }
 
-    fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<bool> {
+    fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<Resume> {
         let ts = st.ts();
         let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
-            return Ok(false);
+            return Ok(Resume::Same);
         };
         let proto = cl.proto.clone();
         let pkey = Rc::as_ptr(&proto) as usize;
@@ -793,7 +806,7 @@ impl JitHook for Jit {
             match &s.recording {
                 Some(r) => {
                     if !r.thread.ptr_eq(st.cur) {
-                        return Ok(false);
+                        return Ok(Resume::Same);
                     }
                     Some(
                         r.rec.side.is_none()
@@ -810,7 +823,7 @@ impl JitHook for Jit {
             Some(true) => {
                 if hooks_active(st) {
                     self.end_recording(st, Some(Abort::new(Reason::Hooked)));
-                    return Ok(true);
+                    return Ok(Resume::Changed);
                 }
                 let closed = {
                     let mut s = self.state.borrow_mut();
@@ -819,17 +832,21 @@ impl JitHook for Jit {
                 };
                 if let Err(ab) = closed {
                     self.end_recording(st, Some(ab));
-                    return Ok(true);
+                    return Ok(Resume::Changed);
                 }
                 return match self.finish_recording(st) {
                     Some(t) => {
                         let r = self.enter(st, &t);
                         self.deliver_events(st);
-                        r.map(|_| true)
+                        // (Recording changed the state even if the trace could not run.)
+                        r.map(|r| match r {
+                            Resume::Same => Resume::Changed,
+                            r => r,
+                        })
                     }
                     None => {
                         self.deliver_events(st);
-                        Ok(true)
+                        Ok(Resume::Changed)
                     }
                 };
             }
@@ -846,12 +863,12 @@ impl JitHook for Jit {
                     let n = st.hot_threshold() - 1;
                     st.set_hot_count(&proto, pc, n);
                 }
-                return Ok(false);
+                return Ok(Resume::Same);
             }
             None => {}
         }
         if hooks_active(st) {
-            return Ok(false);
+            return Ok(Resume::Same);
         }
         let tno = proto.trace_at(pc);
         if tno != 0 {
@@ -888,20 +905,20 @@ impl JitHook for Jit {
                 hot.clamp(1, u16::MAX as u32) as u16
             };
             st.set_hot_count(&proto, pc, n);
-            return Ok(false);
+            return Ok(Resume::Same);
         }
         if self.is_blacklisted(pkey, pc) {
             st.set_hot_count(&proto, pc, u16::MAX);
-            return Ok(false);
+            return Ok(Resume::Same);
         }
         if last_iteration(st, &proto, pc) {
             // The numeric loop is on its last iteration: a recording would only follow it
             // out. Try again at the next back-edge (in the loop's next run).
             st.set_hot_count(&proto, pc, 1);
-            return Ok(false);
+            return Ok(Resume::Same);
         }
         self.start_recording(st, &proto, pc);
-        Ok(true)
+        Ok(Resume::Changed)
     }
 
     fn record(&self, st: &mut State, pc: usize) {

@@ -28,17 +28,22 @@
 //! the JIT pushes and pops the rest.
 //!
 //! Invariants:
-//! - A hook method that returns `Ok(true)` may have changed the thread's frames and stack
-//!   (a trace ran and its exit rebuilt the interpreter state, or recording started): the
-//!   interpreter re-derives everything from the thread's top frame before going on.
+//! - A hook method that returns [`Resume::Changed`] may have changed the thread's frames
+//!   and stack (a trace ran and its exit rebuilt the interpreter state, or recording
+//!   started): the interpreter re-derives everything from the thread's top frame before
+//!   going on. [`Resume::Returned`] says a trace returned out of the running interpreter
+//!   loop's entry frame (`State::jit_return_from_entry` did the return): the loop returns
+//!   as its RETURN instruction would have.
 //! - No hook method is called while a debug hook can fire on the running thread, except
 //!   `record`, which must then stop recording (`hooks_changed` is called first).
 
 #![forbid(unsafe_code)]
 
 use crate::gc::Marker;
+use crate::opcodes::Op;
 use crate::proto::Proto;
 use crate::state::State;
+use crate::thread::CallKind;
 use crate::LuaResult;
 use std::cell::Cell;
 
@@ -72,6 +77,18 @@ pub enum ExecEntry {
     Executing { trace: u32, frame: u32 },
 }
 
+/// What a call of [`JitHook::loop_header`] did to the interpreter state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Resume {
+    /// Nothing: the interpreter goes on where it was.
+    Same,
+    /// The frames or the stack changed: go on from the top frame at its saved pc.
+    Changed,
+    /// The running loop's entry frame returned (its kind and the results its caller
+    /// wanted, as the loop's RETURN gives them).
+    Returned(CallKind, i32),
+}
+
 /// The JIT as lua-core sees it. Methods take `&self`: the JIT keeps its mutable state in
 /// cells and never holds a borrow across running Lua or compiled code, so the calls may
 /// nest.
@@ -80,9 +97,9 @@ pub trait JitHook {
     fn as_any(&self) -> &dyn std::any::Any;
 
     /// The running Lua frame (the top frame, its `pc` saved) reached the loop header at
-    /// `pc` and the loop's counter is 0. Returns whether the interpreter state changed
+    /// `pc` and the loop's counter is 0. Returns what happened to the interpreter state
     /// (see the module invariants).
-    fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<bool>;
+    fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<Resume>;
 
     /// The thread records (its mask has [`HOOK_RECORD`]) and is about to execute
     /// instruction `pc` of its top frame.
@@ -119,7 +136,7 @@ impl State {
     /// raise a pending interrupt, else call the JIT's loop-header hook, which finds the
     /// counter at 0; without a JIT, wait as long as a counter can.
     #[inline(never)]
-    pub(crate) fn control_point(&mut self, pc: usize, h: usize) -> LuaResult<bool> {
+    pub(crate) fn control_point(&mut self, pc: usize, h: usize) -> LuaResult<Resume> {
         let h = h & (HOTCOUNT_SIZE - 1);
         self.hotcount[h] = 0;
         if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) {
@@ -129,7 +146,7 @@ impl State {
             Some(j) => j.loop_header(self, pc),
             None => {
                 self.hotcount[h] = u16::MAX;
-                Ok(false)
+                Ok(Resume::Same)
             }
         }
     }
@@ -151,13 +168,40 @@ impl State {
         self.hotcount[hot_index(proto.code.as_ptr(), pc)] = n;
     }
 
-    /// The JIT's loop-header hook (see [`JitHook::loop_header`]); false without a JIT.
+    /// The JIT's loop-header hook (see [`JitHook::loop_header`]); `Same` without a JIT.
     #[inline(never)]
-    pub(crate) fn jit_loop_header(&mut self, pc: usize) -> LuaResult<bool> {
+    pub(crate) fn jit_loop_header(&mut self, pc: usize) -> LuaResult<Resume> {
         match self.jit.clone() {
             Some(j) => j.loop_header(self, pc),
-            None => Ok(false),
+            None => Ok(Resume::Same),
         }
+    }
+
+    /// A trace left the top frame at one of its return instructions, the interpreter state
+    /// rebuilt there. If that frame is the entry frame of the interpreter loop running it
+    /// (a `fresh` frame: a call-out's callee) and nothing watches returns, return from it
+    /// here as that RETURN would (results to the function slot, the frame popped), so the
+    /// loop need not be resumed only to return. Gives what the loop then returns
+    /// ([`Resume::Returned`]); `None` leaves the return to the interpreter (a frame called
+    /// from Lua code, hooks, a return that closes variables).
+    pub fn jit_return_from_entry(&mut self) -> Option<(CallKind, i32)> {
+        let ts = self.ts();
+        let fr = *ts.frames.last()?;
+        if !fr.fresh || ts.hook_mask != 0 {
+            return None;
+        }
+        let i = *fr.closure?.proto.code.get(fr.pc)?;
+        let first = fr.base + i.a();
+        let n = match i.op() {
+            Op::Return0 => 0,
+            Op::Return1 => 1,
+            Op::Return if !i.k() && i.b() != 0 => i.b() - 1,
+            Op::Return if !i.k() => ts.top.checked_sub(first)?,
+            _ => return None,
+        };
+        ts.top = first + n;
+        self.poscall(n);
+        Some((fr.kind, fr.nresults))
     }
 
     /// The JIT's recording hook (see [`JitHook::record`]).

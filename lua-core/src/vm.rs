@@ -24,7 +24,7 @@
 use crate::debug::Slot;
 use crate::error::{LuaError, LuaResult};
 use crate::gc::Gc;
-use crate::jitif::HOOK_RECORD;
+use crate::jitif::{Resume, HOOK_RECORD};
 use crate::number::{self, ArithOp, CmpOp};
 use crate::object::LuaClosure;
 use crate::opcodes::{Dispatch as D, Instr, Op};
@@ -44,8 +44,14 @@ impl State {
     /// at a frame entry, or, in the unhooked loop, at the next instruction fetch.
     #[inline]
     pub(crate) fn execute(&mut self) -> LuaResult<(CallKind, i32)> {
-        let mut resumed =
-            self.jit.is_some() && self.cur.st().exec.len() >= 2 && self.function_entry()?;
+        let mut resumed = false;
+        if self.jit.is_some() && self.cur.st().exec.len() >= 2 {
+            match self.function_entry()? {
+                Resume::Same => {}
+                Resume::Changed => resumed = true,
+                Resume::Returned(kind, nresults) => return Ok((kind, nresults)),
+            }
+        }
         loop {
             let hooked = self.cur.st().hook_mask != 0;
             let r = if hooked {
@@ -63,20 +69,19 @@ impl State {
     /// Function entry: a call-out's callee (the entry frame of a run loop that a trace's
     /// call-out started) is a control point at pc 0 too, so the code before its loops can
     /// run compiled (a trace from pc 0 links to the loop's trace). Only there: calls within
-    /// Lua code are inlined into traces instead. Returns whether the JIT changed the state
-    /// (the top frame goes on at its saved pc).
+    /// Lua code are inlined into traces instead. Returns what the JIT did to the state.
     #[cold]
-    fn function_entry(&mut self) -> LuaResult<bool> {
+    fn function_entry(&mut self) -> LuaResult<Resume> {
         let ts = self.cur.st();
         let Some(fr) = ts.frames.last() else {
-            return Ok(false);
+            return Ok(Resume::Same);
         };
         let Some(cl) = fr.closure else {
-            return Ok(false);
+            return Ok(Resume::Same);
         };
         // (`execute` checked that a call-out runs: `exec` holds more than the bottom entry.)
         if fr.pc != 0 || !fr.fresh || cl.proto.is_vararg || ts.hook_mask != 0 {
-            return Ok(false);
+            return Ok(Resume::Same);
         }
         if cl.proto.trace_at(0) != 0 {
             return self.jit_loop_header(0);
@@ -87,7 +92,7 @@ impl State {
         if was_zero {
             return self.control_point(0, h);
         }
-        Ok(false)
+        Ok(Resume::Same)
     }
 
     /// The interpreter loop (see `execute`). `resumed`: entered mid-frame from the other
@@ -270,8 +275,10 @@ impl State {
                     if was_zero {
                         std::hint::cold_path();
                         savepc!();
-                        if self.control_point(pc, h)? {
-                            continue 'newframe;
+                        match self.control_point(pc, h)? {
+                            Resume::Same => {}
+                            Resume::Changed => continue 'newframe,
+                            Resume::Returned(kind, n) => return Ok(Some((kind, n))),
                         }
                         reload!();
                     }
@@ -1238,8 +1245,10 @@ impl State {
                         } else if self.jit.is_some() && cl.proto.trace_at(pc) != 0 {
                             // The loop has a trace: it runs the first iteration too.
                             savepc!();
-                            if self.jit_loop_header(pc)? {
-                                continue 'newframe;
+                            match self.jit_loop_header(pc)? {
+                                Resume::Same => {}
+                                Resume::Changed => continue 'newframe,
+                                Resume::Returned(kind, n) => return Ok(Some((kind, n))),
                             }
                             reload!();
                         }

@@ -13,12 +13,16 @@ impl JitHook for Counter {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
-    fn loop_header(&self, st: &mut lua_core::State, pc: usize) -> lua_core::LuaResult<bool> {
+    fn loop_header(
+        &self,
+        st: &mut lua_core::State,
+        pc: usize,
+    ) -> lua_core::LuaResult<lua_core::jitif::Resume> {
         let cl = st.ts().frames.last().and_then(|f| f.closure).unwrap();
         self.0
             .borrow_mut()
             .push((cl.proto.linedefined as usize, pc));
-        Ok(false)
+        Ok(lua_core::jitif::Resume::Same)
     }
     fn record(&self, _st: &mut lua_core::State, _pc: usize) {}
     fn mark_roots(&self, _m: &mut lua_core::gc::Marker) {}
