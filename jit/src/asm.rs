@@ -12,7 +12,7 @@
 //!   loop:               the loop body
 //!   phi moves; jmp loop
 //!   exit k:             ctx.exitno = k; jmp exit_common          (one stub per guard)
-//!   exit_common:        save every register in ctx; epilogue; return exit number
+//!   exit_common:        save the trace's registers in ctx; epilogue; return exit number
 //!   constant pool       floats and masks, RIP-relative
 //! ```
 //!
@@ -164,6 +164,8 @@ struct Asm<'a> {
     /// `AREF`s whose address the `VLOAD` right after them, their only use, computes in its
     /// own addressing mode (no code of their own).
     fused: Vec<bool>,
+    /// Registers holding the trace's values (`used_regs`).
+    used: (u16, u16),
 }
 
 /// An instruction's slow path, out of line: entered at `entry`, it leaves its result in
@@ -213,6 +215,20 @@ fn fused_arefs(ir: &Ir) -> Vec<bool> {
         .collect()
 }
 
+/// The general and XMM registers (bit masks) that hold some value of the trace: the ones
+/// an exit or a call-out saves in the context. Never rsp or r15 (the context itself).
+fn used_regs(ra: &Alloc) -> (u16, u16) {
+    let (mut gprs, mut xmms) = (0u16, 0u16);
+    for l in &ra.loc {
+        match *l {
+            Loc::Gpr(g) => gprs |= 1 << g,
+            Loc::Xmm(x) => xmms |= 1 << x,
+            _ => {}
+        }
+    }
+    (gprs & !(1 << RSP | 1 << CTX), xmms)
+}
+
 fn spill_off(s: u16) -> i32 {
     CTX_SPILL + 8 * s as i32
 }
@@ -239,6 +255,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         cold: Vec::new(),
         cur: 0,
         fused: fused_arefs(ir),
+        used: used_regs(ra),
     };
     match p.entry {
         Entry::Root => asm.prologue(),
@@ -324,15 +341,18 @@ impl Asm<'_> {
             ; =>ec
             ; mov DWORD [r15 + CTX_EXITTRACE], no
         );
-        // (rax is saved by the stub.)
+        // Only the registers this trace's values live in: the exit's restore reads values
+        // at their locations in this trace's allocation. (rax is saved by the stub.)
+        let (gprs, xmms) = self.used;
         for g in 1..16u8 {
-            if g == RSP {
-                continue;
+            if gprs & (1 << g) != 0 {
+                a!(self.ops; mov [r15 + CTX_GPR + 8 * g as i32], Rq(g));
             }
-            a!(self.ops; mov [r15 + CTX_GPR + 8 * g as i32], Rq(g));
         }
         for x in 0..16u8 {
-            a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+            if xmms & (1 << x) != 0 {
+                a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+            }
         }
         a!(self.ops
             ; mov eax, [r15 + CTX_EXITNO]
@@ -1259,19 +1279,23 @@ impl Asm<'_> {
         }
     }
 
-    /// `CALLOUT`: the snapshot's values go to the stack and every register to the context;
-    /// the helper rebuilds the snapshot's frames and runs the call; every register comes
-    /// back, r14 as the helper left it (the stack may have moved). A nonzero result leaves
-    /// through the exit (the restored registers are what a plain exit needs).
+    /// `CALLOUT`: the snapshot's values go to the stack and the trace's registers (those
+    /// its values live in, and r14) to the context; the helper rebuilds the snapshot's
+    /// frames and runs the call; the registers come back, r14 as the helper left it (the
+    /// stack may have moved). A nonzero result leaves through the exit (the restored
+    /// registers are what a plain exit needs).
     fn callout(&mut self) {
         self.store_snapshot(self.ir.ins[self.cur].snap);
+        let (gprs, xmms) = (self.used.0 | 1 << BASE, self.used.1);
         for g in 0..16u8 {
-            if g != RSP {
+            if gprs & (1 << g) != 0 {
                 a!(self.ops; mov [r15 + CTX_GPR + 8 * g as i32], Rq(g));
             }
         }
         for x in 0..16u8 {
-            a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+            if xmms & (1 << x) != 0 {
+                a!(self.ops; movsd [r15 + CTX_XMM + 8 * x as i32], Rx(x));
+            }
         }
         let e = self.exit();
         let exitno = self.exits.len() as i32 - 1;
@@ -1285,12 +1309,14 @@ impl Asm<'_> {
         );
         // (Moves keep the flags.)
         for g in 0..16u8 {
-            if g != RSP && g != CTX {
+            if gprs & (1 << g) != 0 {
                 a!(self.ops; mov Rq(g), [r15 + CTX_GPR + 8 * g as i32]);
             }
         }
         for x in 0..16u8 {
-            a!(self.ops; movsd Rx(x), [r15 + CTX_XMM + 8 * x as i32]);
+            if xmms & (1 << x) != 0 {
+                a!(self.ops; movsd Rx(x), [r15 + CTX_XMM + 8 * x as i32]);
+            }
         }
         a!(self.ops; jnz =>e);
     }

@@ -635,7 +635,11 @@ impl Jit {
         let exitno = unsafe { f(base_ptr, &mut *ctx) };
         // Control may have passed to other traces (side traces, links): the exit names the
         // trace that took it.
-        let et = self.trace_or_zombie(ctx.exit_trace);
+        let et = if ctx.exit_trace == t.no {
+            Some(t.clone())
+        } else {
+            self.trace_or_zombie(ctx.exit_trace)
+        };
         let ts = st.ts();
         match ts.exec.pop() {
             Some(ExecEntry::Executing { trace, .. }) if trace == t.no => {}
@@ -756,11 +760,13 @@ impl Jit {
         let ok = {
             let s = self.state.borrow();
             let c = &s.config;
+            if (n as u64) < (c.hotexit as u64) << et.exit_waits[k].get() {
+                return;
+            }
             let nside = s
                 .traces
                 .get(et.root as usize)
-                .cloned()
-                .flatten()
+                .and_then(|r| r.as_ref())
                 .map_or(0, |r| r.nside.get());
             // (The exit of a link to another trace that could not push its frames is no
             // place for a side trace; a link to the interpreter is.)
@@ -768,8 +774,7 @@ impl Jit {
                 let ins = &et.ir.ins[i as usize];
                 ins.op == ir::Op::Link && ins.k != 0
             });
-            n as u64 >= (c.hotexit as u64) << et.exit_waits[k].get()
-                && !is_link
+            !is_link
                 && c.enabled
                 && !s.disabled
                 && et.exit_table[k].get() == et.common_exit
@@ -796,6 +801,22 @@ impl JitHook for Jit {
         let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
             return Ok(Resume::Same);
         };
+        // The common case first: the loop has a trace, and nothing is recorded, reported
+        // or reaped meanwhile.
+        let tno = cl.proto.trace_at(pc);
+        if tno != 0 && !hooks_active(st) && !lua_core::jitif::dead_traces_pending() {
+            let t = {
+                let s = self.state.borrow();
+                if s.recording.is_none() && s.events.is_empty() {
+                    s.traces.get(tno as usize).cloned().flatten()
+                } else {
+                    None
+                }
+            };
+            if let Some(t) = t {
+                return self.enter(st, &t);
+            }
+        }
         let proto = cl.proto.clone();
         let pkey = Rc::as_ptr(&proto) as usize;
         self.reap_dead();

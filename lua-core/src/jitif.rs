@@ -126,6 +126,11 @@ pub(crate) fn proto_died(p: &Proto) {
     }
 }
 
+/// Are there traces whose prototype died that [`take_dead_traces`] has not taken yet?
+pub fn dead_traces_pending() -> bool {
+    DEAD_TRACES.with(|d| !d.borrow().is_empty())
+}
+
 /// Traces whose prototype died since the last call (see [`proto_died`]).
 pub fn take_dead_traces() -> Vec<u32> {
     DEAD_TRACES.with(|d| std::mem::take(&mut *d.borrow_mut()))
