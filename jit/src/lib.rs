@@ -561,13 +561,20 @@ impl Jit {
     /// The trace to go on in after exit `exitno` of `et` was restored: the exit is that of a
     /// link into the loop of an inlined frame that could not push the frames
     /// (`Trace::link_frames`), and nothing the interpreter does between loops is due (a GC
-    /// step, an interrupt, a hook).
+    /// step, an interrupt, a hook: `trace_here`).
     fn dispatch_target(&self, st: &mut State, et: &Trace, exitno: u32) -> Option<Rc<Trace>> {
         let i = *et.exit_ins.get(exitno as usize)?;
         let ins = et.ir.ins[i as usize];
         if ins.op != ir::Op::Link || et.link_frames.is_none() {
             return None;
         }
+        self.trace_here(st)
+    }
+
+    /// The trace of the loop whose header the top frame is at, to enter now instead of
+    /// resuming the interpreter there, if nothing the interpreter does between loops is
+    /// due.
+    fn trace_here(&self, st: &mut State) -> Option<Rc<Trace>> {
         if st.gc_due()
             || st.interrupt.load(std::sync::atomic::Ordering::Relaxed)
             || hooks_active(st)
@@ -740,7 +747,11 @@ impl Jit {
             if st.out_of_memory() {
                 return Err(st.error_msg("not enough memory"));
             }
-            return Ok(Ran::Yes);
+            // (The exit is at the loop header: the loop's trace goes on from there.)
+            return Ok(match self.trace_here(st) {
+                Some(n) if nmeta == 0 => Ran::Then(n),
+                _ => Ran::Yes,
+            });
         }
         if nmeta > 0 {
             return Ok(Ran::Yes);
