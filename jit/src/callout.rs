@@ -113,7 +113,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     ts.exec.push(ExecEntry::Interpreting);
     crate::debug_check_exec(&ts.exec);
     jit.callout_depth.set(jit.callout_depth.get() + 1);
-    jit.state.borrow_mut().stats.callouts += 1;
+    crate::bump(&jit.run_stats.callouts);
     let r = if is_call {
         st.jit_call(func, nresults)
     } else {

@@ -199,7 +199,9 @@ pub fn restore_frames(
         fr.nextra = 0;
         fr.tailcalled = true;
     }
-    push_frames(ts, &sn.frames, base, sn.pc)?;
+    if !sn.frames.is_empty() {
+        push_frames(ts, &sn.frames, base, sn.pc)?;
+    }
     let top_frame = ts.frames.last_mut().expect("root frame");
     top_frame.pc = sn.pc as usize;
     ts.top = match sn.top {

@@ -64,24 +64,35 @@ pub use options::JitConfig;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use trace::Trace;
+use trace::{ExitKind, Trace};
 
-/// Counters `jit.stats()` reports.
+/// Counters `jit.stats()` reports (with [`RunStats`]).
 #[derive(Clone, Copy, Default, Debug)]
 pub struct Stats {
     pub traces: u64,
     pub side: u64,
     pub aborts: u64,
-    pub entries: u64,
-    pub exits: u64,
-    pub callouts: u64,
-    pub nested_entries: u64,
-    pub max_depth: u64,
     pub flushes: u64,
     pub freed: u64,
     /// Microseconds from the start of each recording that produced a trace to its code
     /// being installed (recording the iteration, optimising, assembling).
     pub compile_us: u64,
+}
+
+/// The counters of running traces `jit.stats()` reports, kept in cells outside the JIT's
+/// state (every trace run and call-out updates them).
+#[derive(Default, Debug)]
+pub struct RunStats {
+    pub entries: Cell<u64>,
+    pub exits: Cell<u64>,
+    pub callouts: Cell<u64>,
+    pub nested_entries: Cell<u64>,
+    pub max_depth: Cell<u64>,
+}
+
+/// Add 1 to counter `c`.
+pub(crate) fn bump(c: &Cell<u64>) {
+    c.set(c.get() + 1);
 }
 
 /// A recording in progress.
@@ -198,6 +209,7 @@ pub struct Jit {
     ctxs: RefCell<Vec<Box<exec::ExecCtx>>>,
     /// Call-outs running now (see `callout`).
     pub(crate) callout_depth: Cell<u32>,
+    pub run_stats: RunStats,
 }
 
 /// The interpreter's loop counter start for option `hotloop`.
@@ -239,6 +251,7 @@ pub fn install(st: &mut State, config: JitConfig) {
         }),
         ctxs: RefCell::new(Vec::new()),
         callout_depth: Cell::new(0),
+        run_stats: RunStats::default(),
     };
     st.jit = Some(Rc::new(j));
 }
@@ -615,14 +628,12 @@ impl Jit {
             trace: t.no,
             frame: fi as u32,
         });
-        {
-            let mut s = self.state.borrow_mut();
-            s.stats.entries += 1;
-            if depth > 0 {
-                s.stats.nested_entries += 1;
-            }
-            s.stats.max_depth = s.stats.max_depth.max(depth + 1);
+        let rs = &self.run_stats;
+        bump(&rs.entries);
+        if depth > 0 {
+            bump(&rs.nested_entries);
         }
+        rs.max_depth.set(rs.max_depth.get().max(depth + 1));
         let mut ctx = match self.ctxs.borrow_mut().pop() {
             Some(mut c) => {
                 c.reset(st, cl, fr.nextra, fi);
@@ -686,24 +697,16 @@ impl Jit {
             }
         };
         self.ctxs.borrow_mut().push(ctx);
-        self.state.borrow_mut().stats.exits += 1;
-        let gc_exit = et.gc_snaps.contains(&snap);
-        let exit_ins = et
-            .exit_ins
-            .get(exitno as usize)
-            .map(|&i| et.ir.ins[i as usize]);
-        // A link to the interpreter at a return out of the running loop's entry frame (a
-        // call-out's callee returning): the return is done here, and the loop ends.
-        let to_interp = exit_ins.is_some_and(|ins| ins.op == ir::Op::Link && ins.k == 0);
-        if to_interp && !gc_exit && et.ir.snaps[snap as usize].frames.is_empty() {
+        bump(&self.run_stats.exits);
+        let kind = et.exit_kind[exitno as usize];
+        // A return out of the running loop's entry frame (a call-out's callee returning):
+        // done here, and the loop ends.
+        if kind == ExitKind::ToInterp {
             if let Some((kind, n)) = st.jit_return_from_entry() {
                 return Ok(Ran::Returned(kind, n));
             }
         }
-        // (A call-out's exit is taken before its call when call-outs nest too deep: no
-        // side trace there.)
-        let callout_exit = exit_ins.is_some_and(|ins| ins.op == ir::Op::CallOut);
-        if !gc_exit && !callout_exit {
+        if matches!(kind, ExitKind::Guard | ExitKind::ToInterp) {
             // (A side trace may start recording here, at the exit's state: on the frame
             // the exit left as the bottom one, which is below the trace's base frame after
             // a return out of it.)
@@ -728,7 +731,7 @@ impl Jit {
         if nmeta > 0 {
             st.jit_finish_meta_calls(nmeta)?;
         }
-        if gc_exit {
+        if kind == ExitKind::Gc {
             // A GC step is due: collect here, at the loop header, with the stack top at
             // the frame's live locals (the registers above hold dead temporaries, which
             // must not keep garbage alive: the interpreter's safepoints do the same).
@@ -779,14 +782,7 @@ impl Jit {
                 .get(et.root as usize)
                 .and_then(|r| r.as_ref())
                 .map_or(0, |r| r.nside.get());
-            // (The exit of a link to another trace that could not push its frames is no
-            // place for a side trace; a link to the interpreter is.)
-            let is_link = et.exit_ins.get(k).is_some_and(|&i| {
-                let ins = &et.ir.ins[i as usize];
-                ins.op == ir::Op::Link && ins.k != 0
-            });
-            !is_link
-                && c.enabled
+            c.enabled
                 && !s.disabled
                 && et.exit_table[k].get() == et.common_exit
                 && et.exit_tries[k].get() < c.tryside

@@ -167,17 +167,17 @@ fn jit_stats(st: &mut State) -> NResults {
     let vals = with_jit(st, |j| {
         let s = j.state.borrow();
         let alive = s.traces.iter().flatten().count() as u64;
-        let st = s.stats;
+        let (st, rs) = (s.stats, &j.run_stats);
         vec![
             ("traces", st.traces),
             ("alive", alive),
             ("side", st.side),
             ("aborts", st.aborts),
-            ("entries", st.entries),
-            ("exits", st.exits),
-            ("callouts", st.callouts),
-            ("nested_entries", st.nested_entries),
-            ("max_depth", st.max_depth),
+            ("entries", rs.entries.get()),
+            ("exits", rs.exits.get()),
+            ("callouts", rs.callouts.get()),
+            ("nested_entries", rs.nested_entries.get()),
+            ("max_depth", rs.max_depth.get()),
             ("mcode", s.mcode.used() as u64),
             ("mcode_limit", s.mcode.limit as u64),
             ("flushes", st.flushes),

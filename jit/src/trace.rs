@@ -71,8 +71,8 @@ pub struct Trace {
     pub max_slot: i32,
     /// Frames an exit may rebuild above the root frame.
     pub max_depth: usize,
-    /// Snapshots of exits that leave because a GC step is due.
-    pub gc_snaps: Vec<u32>,
+    /// What each exit is (decided here once, read at every exit).
+    pub exit_kind: Box<[ExitKind]>,
     pub gc_consts: Vec<Value>,
     /// Prototypes of inlined functions (kept alive: their code pointers are guarded).
     pub protos: Vec<Rc<Proto>>,
@@ -119,6 +119,36 @@ pub struct Passes {
     pub fwd: bool,
     pub dce: bool,
     pub loop_opt: bool,
+}
+
+/// What an exit is, for what happens after it (`Jit::run`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ExitKind {
+    /// A guard: the interpreter goes on; a side trace may start here when it gets hot.
+    Guard,
+    /// A GC step is due (at a loop header).
+    Gc,
+    /// A call-out's exit taken before its call (call-outs nested too deep): no side trace.
+    CallOut,
+    /// A link to the interpreter from the trace's bottom frame: if that frame is a
+    /// call-out's callee at a return, the exit does the return; else as a guard.
+    ToInterp,
+    /// A link to another trace that could not push its frames: no side trace.
+    Link,
+}
+
+impl ExitKind {
+    /// The kind of the exit at snapshot `snap` of instruction `ins`.
+    fn of(ir: &Ir, gc_snaps: &[u32], snap: u32, ins: u32) -> ExitKind {
+        let i = &ir.ins[ins as usize];
+        match i.op {
+            _ if gc_snaps.contains(&snap) => ExitKind::Gc,
+            Op::CallOut => ExitKind::CallOut,
+            Op::Link if i.k != 0 => ExitKind::Link,
+            Op::Link if ir.snaps[snap as usize].frames.is_empty() => ExitKind::ToInterp,
+            _ => ExitKind::Guard,
+        }
+    }
 }
 
 /// The optimised IR and allocation of a finished recording.
@@ -296,6 +326,12 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
     }
     let max_depth = c.ir.snaps.iter().map(|s| s.frames.len()).max().unwrap_or(0);
     let nexit = code.exits.len();
+    let exit_kind = code
+        .exits
+        .iter()
+        .zip(&code.exit_ins)
+        .map(|(&s, &i)| ExitKind::of(&c.ir, &c.gc_snaps, s, i))
+        .collect();
     let max_slot = rec.max_slot.max(pl.parent.map_or(0, |(p, _)| p.max_slot));
     Ok(Trace {
         no: pl.no,
@@ -324,7 +360,7 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
         nested: rec.nested,
         max_slot,
         max_depth,
-        gc_snaps: c.gc_snaps,
+        exit_kind,
         gc_consts: rec.gc_consts.clone(),
         protos: rec.protos.clone(),
         link_frames: link_frames.map(|(f, _)| f),
