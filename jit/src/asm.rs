@@ -166,6 +166,10 @@ struct Asm<'a> {
     fused: Vec<bool>,
     /// Registers holding the trace's values (`used_regs`).
     used: (u16, u16),
+    /// The loop's start (a looping trace).
+    loop_label: DynamicLabel,
+    /// The instruction that branches back to the loop itself (`loop_closer`).
+    closer: Option<usize>,
 }
 
 /// An instruction's slow path, out of line: entered at `entry`, it leaves its result in
@@ -237,6 +241,7 @@ fn spill_off(s: u16) -> i32 {
 pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
     let mut ops = VecAssembler::<X64Relocation>::new(0);
     let exit_common = ops.new_dynamic_label();
+    let loop_label = ops.new_dynamic_label();
     let mut asm = Asm {
         ops,
         ir,
@@ -256,7 +261,10 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         cur: 0,
         fused: fused_arefs(ir),
         used: used_regs(ra),
+        loop_label,
+        closer: None,
     };
+    asm.closer = asm.loop_closer();
     match p.entry {
         Entry::Root => asm.prologue(),
         Entry::Side {
@@ -266,7 +274,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         } => asm.transfer(parent_ir, parent_ra, snap),
     }
     let body_offset = asm.ops.offset().0;
-    let loop_label = asm.ops.new_dynamic_label();
+    let loop_label = asm.loop_label;
     let mut loop_offset = 0;
     let n = ir.ins.len();
     for i in 1..n {
@@ -284,8 +292,10 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         }
     }
     if ir.loop_start.is_some() {
-        asm.phi_moves();
-        a!(asm.ops; jmp =>loop_label);
+        if asm.closer.is_none() {
+            asm.phi_moves();
+            a!(asm.ops; jmp =>loop_label);
+        }
     } else if ir.ins.last().map(|i| i.op) != Some(Op::Link) {
         return Err(Abort::with(
             Reason::NyiBytecode,
@@ -866,8 +876,13 @@ impl Asm<'_> {
                 a!(self.ops
                     ; mov Rq(TMP), QWORD ins.k
                     ; cmp BYTE [Rq(TMP)], 0
-                    ; jne =>e
                 );
+                if self.closer == Some(self.cur) {
+                    let l = self.loop_label;
+                    a!(self.ops; je =>l ; jmp =>e);
+                } else {
+                    a!(self.ops; jne =>e);
+                }
             }
             Op::UpInFrame => {
                 let p = self.greg(ins.a, TMP2);
@@ -1729,8 +1744,9 @@ impl Asm<'_> {
 
     // ----- the back-edge -----
 
-    /// Move every PHI's loop value into its loop-entry value's location (a parallel move).
-    fn phi_moves(&mut self) {
+    /// The moves of the back-edge: each PHI's loop value to its loop-entry value's
+    /// location, where they differ.
+    fn phi_move_list(&self) -> Vec<(Loc, Ref)> {
         let n = self.ir.ins.len();
         let mut moves: Vec<(Loc, Ref)> = Vec::new();
         for i in self.ir.loop_start.unwrap_or(n)..n {
@@ -1747,6 +1763,24 @@ impl Asm<'_> {
             }
             moves.push((dst, ins.b));
         }
+        moves
+    }
+
+    /// The instruction that closes the loop with its own branch: the loop body's last
+    /// instruction, when it is the interrupt check and the back-edge has no moves. It then
+    /// jumps back to the loop while the flag is clear and to its exit otherwise, saving
+    /// the back-edge's own jump.
+    fn loop_closer(&self) -> Option<usize> {
+        self.ir.loop_start?;
+        let last = (1..self.ir.ins.len())
+            .rev()
+            .find(|&i| self.ir.ins[i].op != Op::Phi)?;
+        (self.ir.ins[last].op == Op::IntrCheck && self.phi_move_list().is_empty()).then_some(last)
+    }
+
+    /// Move every PHI's loop value into its loop-entry value's location (a parallel move).
+    fn phi_moves(&mut self) {
+        let moves = self.phi_move_list();
         // Sources that are registers or spill slots, by location.
         let src_loc = |s: &Self, r: Ref| -> Option<Loc> {
             if r.is_const() {
