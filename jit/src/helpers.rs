@@ -227,9 +227,7 @@ pub extern "C" fn jit_close_needed(ctx: *mut ExecCtx, addr: usize) -> u32 {
         let st = unsafe { &mut *(*ctx).state };
         let ts = st.ts();
         let level = addr.saturating_sub(ts.stack.as_ptr() as usize) / 16;
-        let up = ts.open_upvals.last().is_some_and(|u| u.idx.get() >= level);
-        let tbc = ts.tbc.last().is_some_and(|&i| i >= level);
-        (up || tbc) as u32
+        ts.close_pending(level) as u32
     })
 }
 

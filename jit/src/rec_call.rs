@@ -239,6 +239,19 @@ impl Recorder {
                 None => self.return_exit(),
             };
         }
+        if i.op() == Bc::Return && i.k() {
+            // An inlined function's return that closes: only when nothing is open (guarded;
+            // an exit lets the interpreter close and return).
+            let level = self.frame().base;
+            let abs = (self.base_abs as i64 + level as i64) as usize;
+            if st.ts().close_pending(abs) {
+                return Err(Abort::with(
+                    Reason::NyiBytecode,
+                    "RETURN closing a to-be-closed variable",
+                ));
+            }
+            self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
+        }
         let vals = self.ret_values(st, i)?;
         let base = self.frame().base;
         let a = i.a();

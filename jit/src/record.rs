@@ -894,12 +894,19 @@ impl Recorder {
             VarArgPrep => self.varargprep(st)?,
             VarArg => self.vararg(st, i)?,
             Close => {
-                // Nothing to close is the common case (a generic for's exit): guard it; the
-                // interpreter closes whatever there is.
+                // Nothing to close is the common case (a generic for's exit): guard it.
+                // With something to close now (a to-be-closed variable's block ends), the
+                // CLOSE is called out: `__close` handlers run as a call-out's callees.
                 let level = self.frame().base + i.a() as i32;
-                self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
+                let abs = (self.base_abs as i64 + level as i64) as usize;
+                if st.ts().close_pending(abs) {
+                    self.callout(st, pc, i)?;
+                } else {
+                    self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
+                }
             }
-            Tbc => return Err(Abort::with(Reason::NyiBytecode, "TBC")),
+            // Marking a to-be-closed variable (checking its `__close`) is called out.
+            Tbc => self.callout(st, pc, i)?,
             ExtraArg => return Err(Abort::with(Reason::NyiBytecode, "EXTRAARG")),
         }
         Ok(())

@@ -190,6 +190,15 @@ impl ThreadState {
         self.grow(need)
     }
 
+    /// Is there an open upvalue or a to-be-closed variable at or above stack slot `level`
+    /// (something a CLOSE there must close)?
+    pub fn close_pending(&self, level: usize) -> bool {
+        self.open_upvals
+            .last()
+            .is_some_and(|u| u.idx.get() >= level)
+            || self.tbc.last().is_some_and(|&i| i >= level)
+    }
+
     #[inline]
     pub fn ensure_slot(&mut self, idx: usize) -> bool {
         if idx < self.stack.len() {

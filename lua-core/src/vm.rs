@@ -1493,7 +1493,7 @@ impl State {
     }
 
     /// Mark stack slot `slot` (holding `v`) as a to-be-closed variable.
-    fn mark_tbc(&mut self, slot: usize, v: Value) -> LuaResult<()> {
+    pub(crate) fn mark_tbc(&mut self, slot: usize, v: Value) -> LuaResult<()> {
         if v.is_falsy() {
             return Ok(());
         }

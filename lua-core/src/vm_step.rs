@@ -24,7 +24,8 @@ use crate::state::State;
 use crate::value::Value;
 
 /// Can [`State::jit_exec_op`] run instructions with opcode `op`? (Those whose general path
-/// may call a metamethod, and TFORCALL's call of its iterator; CALL aside.)
+/// may call a metamethod, TFORCALL's call of its iterator, and TBC and CLOSE, which mark
+/// and close to-be-closed variables (`__close`); CALL aside.)
 pub fn steppable(op: Op) -> bool {
     use Op::*;
     matches!(
@@ -74,6 +75,8 @@ pub fn steppable(op: Op) -> bool {
             | GtI
             | GeI
             | TForCall
+            | Tbc
+            | Close
     )
 }
 
@@ -189,6 +192,14 @@ impl State {
                         let j = cl.proto.code[pc];
                         fr.pc = (pc as i64 + 1 + j.sj() as i64) as usize;
                     }
+                }
+                Op::Tbc => {
+                    let v = self.ts().stack[a];
+                    self.mark_tbc(a, v)?;
+                }
+                Op::Close => {
+                    self.close_upvals(a);
+                    self.close_tbc_yieldable(a)?;
                 }
                 Op::TForCall => {
                     // As the interpreter: the iterator triple above the loop's registers,
