@@ -1,6 +1,9 @@
 //! Call-outs: a trace calls what it does not inline (a native the recorder does not know,
-//! a call past the inlining limits, a value with `__call`) through a nested interpreter
-//! loop, and goes on with the results.
+//! a call past the inlining limits, a value with `__call`, an instruction whose
+//! metamethod it does not inline, TBC and CLOSE) through a nested interpreter loop, and
+//! goes on with the results. A TAILCALL of a native from an inlined frame is run as the
+//! interpreter runs it (`State::jit_tail_call`): the native above the frame, whose return
+//! then pops it; the trace goes on in the caller.
 //!
 //! A `CALLOUT` instruction has a snapshot at its CALL instruction. Its code stores the
 //! snapshot's values in the stack and every register in the context, and calls
@@ -95,7 +98,9 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         None => return LEAVE,
     };
     let is_call = i.op() == Bc::Call;
-    if !is_call && !lua_core::vm_step::steppable(i.op()) {
+    // (A native's tail call from an inlined frame: the frame returns its results.)
+    let is_tail = i.op() == Bc::TailCall;
+    if !is_call && !is_tail && !lua_core::vm_step::steppable(i.op()) {
         let msg = format!(
             "internal JIT error: trace {} call-out at {:?}",
             t.no,
@@ -106,16 +111,22 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     }
     ts.frames[depth - 1].pc += 1;
     let func = fr.base + i.a();
-    if is_call && i.b() != 0 {
+    if (is_call || is_tail) && i.b() != 0 {
         ts.top = func + i.b();
     }
-    let nresults = if is_call { i.c() as i32 - 1 } else { 1 };
+    let nresults = match () {
+        _ if is_call => i.c() as i32 - 1,
+        _ if is_tail => fr.nresults,
+        _ => 1,
+    };
     ts.exec.push(ExecEntry::Interpreting);
     crate::debug_check_exec(&ts.exec);
     jit.callout_depth.set(jit.callout_depth.get() + 1);
     crate::bump(&jit.run_stats.callouts);
     let r = if is_call {
         st.jit_call(func, nresults)
+    } else if is_tail {
+        st.jit_tail_call(func)
     } else {
         st.jit_exec_op()
     };
@@ -133,7 +144,12 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         return LEAVE;
     }
     // (All results of a call: as many as recorded; a comparison: the way recorded.)
-    let other_way = if is_call {
+    let (func, depth) = if is_tail {
+        (fr.func, depth - 1)
+    } else {
+        (func, depth)
+    };
+    let other_way = if is_call || is_tail {
         nresults < 0 && (ts.top - func) as i64 != want
     } else {
         want >= 0 && ts.frames.last().expect("a Lua frame").pc as i64 != want

@@ -761,7 +761,7 @@ impl Recorder {
             }
             Value::LightFn(nf) => {
                 let Some(b) = self.builtins.get(nf) else {
-                    return Err(Abort::with(Reason::NyiFunc, "(unknown native)"));
+                    return self.tail_callout(st, i, f.v);
                 };
                 let k = self.konst(f.v);
                 self.guard(Op::Eq, Ty::LightFn, f.r, k, 0)?;
@@ -775,12 +775,41 @@ impl Recorder {
                     let results = self.builtin(st, b, fslot, nargs)?;
                     return self.ret_below(st, &results, caller, call);
                 }
-                let results = self.builtin(st, b, fslot, nargs)?;
-                let cur = self.frames.pop().expect("inlined frame");
-                self.finish_frame(&cur, &results)
+                match self.builtin(st, b, fslot, nargs) {
+                    Ok(results) => {
+                        let cur = self.frames.pop().expect("inlined frame");
+                        self.finish_frame(&cur, &results)
+                    }
+                    // Arguments the recorder does not compile: the library runs it.
+                    Err(ab)
+                        if matches!(ab.reason, Reason::NyiFunc | Reason::NyiType)
+                            && !b.not_compiled() =>
+                    {
+                        self.tail_callout(st, i, f.v)
+                    }
+                    Err(ab) => Err(ab),
+                }
+            }
+            Value::NativeFn(nc) if self.builtins.get(nc.f).is_none() => {
+                self.tail_callout(st, i, f.v)
             }
             _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
         }
+    }
+
+    /// `return native(...)` from an inlined frame, a native the recorder does not compile:
+    /// called out. As in the interpreter, the native runs above the frame, which then
+    /// returns its results; the trace goes on in the caller (`Recorder::end_callout`).
+    /// (From the bottom frame the trace ends there instead; a frame that closes upvalues
+    /// or a metamethod's frame aborts.)
+    fn tail_callout(&mut self, st: &State, i: Instr, f: Value) -> RecResult<()> {
+        if self.frames.len() == 1 {
+            return self.return_exit();
+        }
+        if i.k() || self.frame().meta.is_some() {
+            return Err(Abort::with(Reason::NyiFunc, f.type_name()));
+        }
+        self.callout(st, self.pc, i)
     }
 
     /// TFORCALL: the iterator call of a generic `for`.

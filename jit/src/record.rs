@@ -567,6 +567,23 @@ impl Recorder {
         };
         let code = &self.frame().closure.proto.code;
         let i = code[at];
+        if i.op() == Bc::TailCall {
+            // The native's results returned out of the inlined frame: the caller goes on
+            // at its return pc, with the results at the frame's function slot (all of
+            // them: as many as this time, the CALLOUT's k says, plus one).
+            if st.ts().frames.len() + 1 != n || pc != self.frame().ret_pc as usize {
+                return Err(Reason::FrameMismatch.into());
+            }
+            let cur = self.frames.pop().expect("inlined frame");
+            self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
+            self.top = None;
+            if cur.nresults < 0 {
+                let count = st.ts().top as i64 - (self.base_abs as i64 + cur.func as i64);
+                self.em.ir.ins[self.reload_after].k = count + 1;
+                self.set_top(cur.func + count as i32);
+            }
+            return Ok(());
+        }
         // Where the instruction goes on: after it, or for a comparison after its jump or
         // at the jump's target (the CALLOUT's k says which, plus one: the call-out leaves
         // the trace when the comparison goes the other way).

@@ -893,6 +893,18 @@ impl State {
         ts.top = top;
     }
 
+    /// A trace's call-out of a TAILCALL of a native by the top frame (the JIT restored the
+    /// frame at the instruction after it): as the interpreter's, the native runs above the
+    /// frame, which then returns its results to its own caller (popped). If the native
+    /// yields, the frame stays: after the resume it returns the results with the RETURN
+    /// that follows its TAILCALL, as in the interpreter.
+    pub fn jit_tail_call(&mut self, func: usize) -> LuaResult<()> {
+        self.jit_call(func, -1)?;
+        let n = self.ts().top - func;
+        self.poscall(n);
+        Ok(())
+    }
+
     /// A trace's call-out of a CALL instruction (the JIT restored the frame at the
     /// instruction after it): call `stack[func]` with the arguments up to `top` in a nested
     /// run loop, as OP_CALL would in the running one. Results are left at `func..top`
