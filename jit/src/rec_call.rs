@@ -732,6 +732,10 @@ impl Recorder {
             vals.push(self.slot(st, fslot + j)?);
         }
         match f.v {
+            // (Past the limits, a function with a loop is called out, as by `call`.)
+            Value::LuaFn(cl) if !self.inlinable(&cl) && has_loop(&cl.proto) => {
+                self.tail_callout(st, i, f.v)
+            }
             Value::LuaFn(cl) => {
                 self.guard_proto(f.r, &cl)?;
                 let root = self.frames.len() == 1;
@@ -790,18 +794,20 @@ impl Recorder {
                     Err(ab) => Err(ab),
                 }
             }
-            Value::NativeFn(nc) if self.builtins.get(nc.f).is_none() => {
-                self.tail_callout(st, i, f.v)
+            Value::NativeFn(nc) if self.builtins.get(nc.f).is_some_and(|b| b.not_compiled()) => {
+                Err(Abort::with(Reason::NyiFunc, "coroutine.wrap function"))
             }
-            _ => Err(Abort::with(Reason::NyiFunc, f.v.type_name())),
+            // Other natives, values with `__call`.
+            _ => self.tail_callout(st, i, f.v),
         }
     }
 
-    /// `return native(...)` from an inlined frame, a native the recorder does not compile:
-    /// called out. As in the interpreter, the native runs above the frame, which then
-    /// returns its results; the trace goes on in the caller (`Recorder::end_callout`).
-    /// (From the bottom frame the trace ends there instead; a frame that closes upvalues
-    /// or a metamethod's frame aborts.)
+    /// `return f(...)` from an inlined frame, where the recorder does not inline `f` (a
+    /// native it does not compile, a function with a loop past the inlining limits, a value
+    /// with `__call`): called out (`State::jit_tail_call` does what the interpreter's
+    /// TAILCALL does), and the trace goes on in the caller once the frame has returned
+    /// (`Recorder::end_callout`). (From the bottom frame the trace ends there instead; a
+    /// frame that closes upvalues or a metamethod's frame aborts.)
     fn tail_callout(&mut self, st: &State, i: Instr, f: Value) -> RecResult<()> {
         if self.frames.len() == 1 {
             return self.return_exit();

@@ -199,8 +199,8 @@ pub struct Recorder {
     /// them (`Ins::after`).
     reload_after: usize,
     /// A call-out's callee runs in the interpreter: the thread's frame count and the pc of
-    /// the instruction called out (see `end_callout`).
-    callout_wait: Option<(usize, usize)>,
+    /// the instruction called out, and whether it is a TAILCALL (see `end_callout`).
+    callout_wait: Option<(usize, usize, bool)>,
     /// Traces running on the thread below the recording (it started inside call-outs).
     pub nested: u32,
 }
@@ -548,21 +548,25 @@ impl Recorder {
         }
         let r = self.guard(Op::CallOut, Ty::Void, Ref::NONE, Ref::NONE, 0)?;
         self.reload_after = r.idx();
-        self.callout_wait = Some((st.ts().frames.len(), pc));
+        self.callout_wait = Some((st.ts().frames.len(), pc, i.op() == Bc::TailCall));
         // (The callee may allocate without a GC step, which the loop then owes.)
         self.allocates = true;
         Ok(())
     }
 
-    /// Is the callee of a call-out running (the interpreter is deeper than the trace)?
+    /// Is the callee of a call-out running (the interpreter is deeper than the trace; a
+    /// Lua function tail-called from the top frame runs in that frame's place until it
+    /// returns out of it)?
     pub fn in_callout(&self, st: &State) -> bool {
-        self.callout_wait
-            .is_some_and(|(n, _)| st.ts().frames.len() > n)
+        self.callout_wait.is_some_and(|(n, _, tail)| {
+            let depth = st.ts().frames.len();
+            depth > n || (tail && depth == n)
+        })
     }
 
     /// Back from a call-out at `pc`: forget every slot (the stack is the truth now).
     fn end_callout(&mut self, st: &State, pc: usize) -> RecResult<()> {
-        let Some((n, at)) = self.callout_wait.take() else {
+        let Some((n, at, _)) = self.callout_wait.take() else {
             return Ok(());
         };
         let code = &self.frame().closure.proto.code;

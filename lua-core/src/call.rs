@@ -893,15 +893,35 @@ impl State {
         ts.top = top;
     }
 
-    /// A trace's call-out of a TAILCALL of a native by the top frame (the JIT restored the
-    /// frame at the instruction after it): as the interpreter's, the native runs above the
-    /// frame, which then returns its results to its own caller (popped). If the native
-    /// yields, the frame stays: after the resume it returns the results with the RETURN
-    /// that follows its TAILCALL, as in the interpreter.
+    /// A trace's call-out of a TAILCALL by the top frame (the JIT restored the frame at the
+    /// instruction after it), as the interpreter's: `__call` resolved first; a native runs
+    /// above the frame, which then returns its results to its own caller (if the native
+    /// yields, the frame stays, and after the resume the RETURN that follows its TAILCALL
+    /// returns them); a Lua function replaces the frame (`tailcalled`) and runs in a nested
+    /// run loop until it returns, its return being the frame's. Either way the frame is
+    /// gone afterwards and its results are at its function slot.
     pub fn jit_tail_call(&mut self, func: usize) -> LuaResult<()> {
-        self.jit_call(func, -1)?;
-        let n = self.ts().top - func;
-        self.poscall(n);
+        while !self.ts().stack[func].is_function() {
+            self.try_func_tm(func)?;
+        }
+        if !matches!(self.ts().stack[func], Value::LuaFn(_)) {
+            self.jit_call(func, -1)?;
+            let n = self.ts().top - func;
+            self.poscall(n);
+            return Ok(());
+        }
+        let ts = self.ts();
+        let me = *ts.frames.last().expect("the calling frame");
+        let nvals = ts.top - func;
+        ts.stack.copy_within(func..func + nvals, me.func);
+        ts.top = me.func + nvals;
+        ts.frames.pop();
+        if self.precall_fast(me.func, me.nresults, me.kind, true)? {
+            let nf = self.ts().frames.last_mut().expect("pushed");
+            nf.handler_slot = me.handler_slot;
+            nf.tailcalled = true;
+            self.execute()?;
+        }
         Ok(())
     }
 

@@ -1,4 +1,4 @@
--- `return native(...)` from an inlined function, a native the recorder does not compile: called out, the native runs above the inlined frame, which returns its results, and the trace goes on in the caller. Every number of wanted results, errors raised by the native (message and position), a traceback taken inside it, yields through it, and hooks.  -- jit-traces>=3 -- jit-callouts>=1000
+-- `return f(...)` from an inlined function where the recorder does not inline f (a native it does not compile, a value with __call, a function with a loop past the inlining limits, untested here: recording aborts before the limits at depth): called out as the interpreter's TAILCALL (a native runs above the inlined frame, which returns its results; a Lua function replaces the frame), and the trace goes on in the caller. Every number of wanted results, errors raised by the callee (message and position), tracebacks taken inside, yields through it.  -- jit-traces>=3 -- jit-callouts>=1500 -- jit-nested>=100
 local function fmt(i) return string.format("%d:%s", i, "x") end
 local function cat(t) return table.concat(t, ",") end
 local function bytes(i) return string.byte("abcdef", 1, i % 6 + 1) end
@@ -59,3 +59,25 @@ while true do
   if a == "done" then print("yields", ys, b) break end
   ys = ys + a
 end
+
+-- a value with __call in tail position: its Lua handler replaces the frame
+local obj = setmetatable({}, { __call = function(self, n) local s = 0 for i = 1, n do s = s + i end return s, n end })
+local function viaobj(n) return obj(n) end
+local t1, t2 = 0, 0
+for i = 1, 200 do
+  local a, b = viaobj(i % 20 + 1)
+  t1, t2 = t1 + a, t2 + b
+end
+print("__call", t1, t2)
+
+-- a tail-called Lua function that raises: the traceback shows the tail call
+local function raiser(n) if n % 40 == 0 then error("raised " .. n) end local s = 0 for i = 1, 3 do s = s + i end return s end
+local robj = setmetatable({}, { __call = function(_, n) return raiser(n) end })
+local function viarobj(n) return robj(n) end
+local errs2, msg2, tbl = 0, nil, nil
+local function handler(m) tbl = debug.traceback(m, 1) return m end
+for i = 1, 200 do
+  local ok, e = xpcall(viarobj, handler, i)
+  if not ok then errs2 = errs2 + 1; msg2 = e end
+end
+print("raised", errs2, msg2, select(2, tbl:gsub("tail call", "")))
