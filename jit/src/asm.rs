@@ -1524,6 +1524,19 @@ impl Asm<'_> {
                     _ => helpers::jit_newref_str as *const () as usize,
                 };
                 self.call_helper(f, &[t, k], &[]);
+                if ins.op == Op::NewRef {
+                    // No slot (no memory): leave before the store, registers restored.
+                    a!(self.ops; mov Rq(TMP), rax; test Rq(TMP), Rq(TMP));
+                    self.restore_regs(&live);
+                    let e = self.exit();
+                    a!(self.ops; jz =>e);
+                    let d = self.gdst();
+                    if d != TMP {
+                        a!(self.ops; mov Rq(d), Rq(TMP));
+                    }
+                    self.gfinish(d);
+                    return Ok(());
+                }
             }
             Op::TNext => {
                 let t = ga(self, ins.a);
@@ -1676,8 +1689,11 @@ impl Asm<'_> {
                 &[ts, ks],
                 &[],
             );
-            a!(self.ops; mov Rq(TMP), rax);
+            // No slot (no memory): leave before the store, registers restored.
+            a!(self.ops; mov Rq(TMP), rax; test Rq(TMP), Rq(TMP));
             self.restore_regs(&c.live);
+            let e = self.exit();
+            a!(self.ops; jz =>e);
             if c.dst != TMP {
                 a!(self.ops; mov Rq(c.dst), Rq(TMP));
             }

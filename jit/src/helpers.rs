@@ -133,7 +133,8 @@ pub extern "C" fn jit_tgetstr(t: usize, s: usize) -> *const Value {
 }
 
 /// A slot for integer key `k` in table `t` (inserted if absent; the trace stores a
-/// non-nil value there at once).
+/// non-nil value there at once); null when there is no memory for it (the trace leaves, and
+/// the interpreter's store raises "not enough memory").
 pub extern "C" fn jit_newref_int(t: usize, k: i64) -> *mut Value {
     guarded("newref", || {
         // SAFETY: module doc.

@@ -108,8 +108,8 @@ macro_rules! for_each_irop {
             TLen,   "r--", "SX",  "the length (border) of table a";
             TGetInt, "rr-", "LX", "address of table a's value for integer key b (a nil value if absent)";
             TGetStr, "rrx", "LX", "address of table a's value for string key b (a nil value if absent); k: 0, or 2^32 + b's hash when b is a constant short string, looked up inline without a call";
-            NewRef, "rr-", "SX",  "address of a new slot for key b in table a (may rehash)";
-            ASlot,  "rr-", "SX",  "address of table a's slot for integer key b: inline when b is within the array part, else found or made by a helper (may rehash: appending grows the array)";
+            NewRef, "rr-", "GSX", "address of a new slot for key b in table a (may rehash); leaves, before the store, when there is no memory for it";
+            ASlot,  "rr-", "GSX", "address of table a's slot for integer key b: inline when b is within the array part, else found or made by a helper (may rehash: appending grows the array); leaves, before the store, when there is no memory for it";
             Concat, "rr-", "AX",  "a .. b (strings or numbers)";
             StrChar, "r--", "AX", "the one-byte string of byte a (0..=255)";
             StrSub, "rr-", "AX",  "string.sub(a, i, j) for integers i, j: b is the CARG (i, j) just before";

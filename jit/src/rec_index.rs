@@ -485,8 +485,8 @@ impl Recorder {
         }
         let (ptr, inserted) = match dest {
             Dest::Slot(p) | Dest::Found(p) => (p, false),
-            Dest::Insert => (self.emit(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
-            Dest::Grow => (self.emit(Op::ASlot, Ty::Ptr, t.r, key.r, 0)?, false),
+            Dest::Insert => (self.guard(Op::NewRef, Ty::Ptr, t.r, key.r, 0)?, true),
+            Dest::Grow => (self.guard(Op::ASlot, Ty::Ptr, t.r, key.r, 0)?, false),
         };
         self.emit(Op::VStore, vty, ptr, v.r, 0)?;
         if vty.is_gc() {

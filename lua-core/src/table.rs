@@ -1050,7 +1050,9 @@ impl Table {
     /// Make key `k` present (it must be normalised, not nil or NaN) and return where its
     /// value lives; a new key holds `false` until the caller, which must store a non-nil
     /// value there before anything else touches the table, does. May rehash. Runs the write
-    /// barrier and, for a string key, clears the metamethod cache, as `set` does.
+    /// barrier and, for a string key, clears the metamethod cache, as `set` does. Null when
+    /// there is no memory for the key (the table is as it was; compiled code then leaves,
+    /// and the interpreter's store raises the error).
     pub fn jit_new_slot(&self, k: Value) -> *mut Value {
         crate::gc::write_barrier(self);
         if matches!(k, Value::Str(_)) {
@@ -1064,7 +1066,7 @@ impl Table {
                     match p.append(i) {
                         Ok(true) => return &raw mut p.array[i as usize - 1],
                         Ok(false) => {}
-                        Err(NoMemory) => out_of_memory(),
+                        Err(NoMemory) => return std::ptr::null_mut(),
                     }
                 }
                 self.jit_int_slot(i)
@@ -1083,7 +1085,9 @@ impl Table {
         // is known unless the table was rehashed).
         match k {
             Value::Int(i) => {
-                self.set_int(i, Value::Bool(false));
+                if self.try_set_int(i, Value::Bool(false)).is_err() {
+                    return std::ptr::null_mut();
+                }
                 self.jit_int_slot(i).expect("just inserted")
             }
             Value::Str(s) => {
@@ -1092,11 +1096,13 @@ impl Table {
                 match p.insert_new_at(k, Value::Bool(false), mp) {
                     Ok(Some(i)) => &raw mut p.node[i].val,
                     Ok(None) => self.jit_str_slot(s).expect("just inserted"),
-                    Err(NoMemory) => out_of_memory(),
+                    Err(NoMemory) => std::ptr::null_mut(),
                 }
             }
             _ => {
-                let _ = self.set(k, Value::Bool(false));
+                if self.try_set(k, Value::Bool(false)).is_err() {
+                    return std::ptr::null_mut();
+                }
                 let p = self.parts_mut();
                 let i = p
                     .find_from(main_pos(p.node.len(), &k), &k)

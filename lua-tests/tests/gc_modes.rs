@@ -267,6 +267,45 @@ fn memory_limit_raises_not_enough_memory() {
     );
 }
 
+/// Out of address space (`ulimit -v`), a table that grows in a loop raises "not enough
+/// memory" in every JIT mode: compiled code's appends (ASLOT) and hash insertions (NEWREF)
+/// leave the trace when their helper finds no memory, and the interpreter's store raises.
+#[test]
+fn out_of_memory_in_table_growth_is_an_error() {
+    for code in [
+        "local t = {} for i = 1, 1e9 do t[i] = i end",
+        "local t = {} for i = 1, 1e9 do t[i * 3 + 0.5] = i end",
+    ] {
+        let chunk = format!("print(pcall(function() {code} end)) print('after')");
+        for mode in [&["-joff"][..], &["-jon"], &["-jon", "-Ohotloop=1"]] {
+            let mut cmd = format!("ulimit -v 400000 && exec \"$0\"");
+            for m in mode {
+                cmd.push(' ');
+                cmd.push_str(m);
+            }
+            cmd.push_str(" -e \"$1\"");
+            let args = ["-c", cmd.as_str(), OURLUA, chunk.as_str()];
+            let out = run_with_timeout(
+                Path::new("/bin/sh"),
+                &args,
+                &scripts_dir(),
+                Duration::from_secs(60),
+            );
+            assert_eq!(
+                out.exit,
+                Exit::Code(0),
+                "{mode:?} {code}: {}",
+                out.stderr_first_line()
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                "false\tnot enough memory\nafter\n",
+                "{mode:?} {code}"
+            );
+        }
+    }
+}
+
 /// A native that allocates past `LUA_MEMLIMIT` fails inside its own frame, so a pcall that
 /// calls it directly catches "not enough memory" (it used to surface at the caller's next
 /// safepoint, outside the pcall); the big string is garbage and the program goes on.
