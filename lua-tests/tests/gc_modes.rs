@@ -278,7 +278,7 @@ fn out_of_memory_in_table_growth_is_an_error() {
     ] {
         let chunk = format!("print(pcall(function() {code} end)) print('after')");
         for mode in [&["-joff"][..], &["-jon"], &["-jon", "-Ohotloop=1"]] {
-            let mut cmd = format!("ulimit -v 400000 && exec \"$0\"");
+            let mut cmd = "ulimit -v 400000 && exec \"$0\"".to_string();
             for m in mode {
                 cmd.push(' ');
                 cmd.push_str(m);
