@@ -105,3 +105,22 @@ repeat
 until last == "done"
 print("yields", ys, last)
 assert(ys == 150 * 151 / 2)
+
+-- jit.flush() and collectgarbage() inside __close handlers and tail-called callees while the
+-- calling trace runs
+local flush = jit and jit.flush or function() end
+local nf = 0
+local fmt = { __close = function() nf = nf + 1 if nf % 37 == 0 then flush() end if nf % 53 == 0 then collectgarbage() end end }
+local fs = 0
+for i = 1, 600 do
+  local r <close> = setmetatable({}, fmt)
+  fs = fs + i
+end
+local fobj = setmetatable({}, { __call = function(_, i)
+  if i % 29 == 0 then flush() end
+  local t = 0 for j = 1, 5 do t = t + j end
+  return t
+end })
+local function via(i) return fobj(i) end
+for i = 1, 600 do fs = fs + via(i) end
+print("flushes", fs, nf)
