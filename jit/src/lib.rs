@@ -159,9 +159,15 @@ pub struct JitState {
     pub config: JitConfig,
     /// Traces by number (index 0 unused); `None` once flushed.
     pub traces: Vec<Option<Rc<Trace>>>,
-    /// Flushed traces: nothing enters them any more, but their code stays (no code is
-    /// freed yet), so an exit they take can still be resolved.
+    /// Flushed traces: nothing enters them any more, but compiled code of theirs may still
+    /// be running (below a call-out), so an exit they take can still be resolved. Dropped
+    /// when no trace runs (`Jit::reclaim`).
     zombies: HashMap<u32, Rc<Trace>>,
+    /// All traces were flushed (`flush_all`): when no trace runs, the code memory is
+    /// reused and trace numbers start again at 1; nothing is compiled until then.
+    reclaim_pending: bool,
+    /// Code memory ran out while compiling: flush everything at the next chance.
+    flush_due: bool,
     recording: Option<Recording>,
     pub mcode: mcode::Mcode,
     pub stats: Stats,
@@ -171,7 +177,7 @@ pub struct JitState {
     penalty: HashMap<(usize, usize), u32>,
     /// Prototypes `jit.off(f)` excluded.
     nojit: HashSet<usize>,
-    /// Code memory ran out: no more compiling.
+    /// Code memory ran out with nothing left to flush (mapping refused): no more compiling.
     pub disabled: bool,
     /// `-jv`/`-jdump` output.
     pub out: dump::Output,
@@ -210,6 +216,13 @@ pub struct Jit {
     /// Call-outs running now (see `callout`).
     pub(crate) callout_depth: Cell<u32>,
     pub run_stats: RunStats,
+    /// Compiled code running now (calls of trace code not yet returned, on any thread:
+    /// coroutines share the native stack and no compiled frame survives a yield). While it
+    /// is 0 no code of any trace can be running or be returned to, so flushed traces' code
+    /// and metadata may be freed (`reclaim`).
+    running: Cell<u32>,
+    /// Flushed traces wait to be freed (`reclaim` has work).
+    reclaim_due: Cell<bool>,
 }
 
 /// The interpreter's loop counter start for option `hotloop`.
@@ -236,6 +249,8 @@ pub fn install(st: &mut State, config: JitConfig) {
             config,
             traces: vec![None],
             zombies: HashMap::new(),
+            reclaim_pending: false,
+            flush_due: false,
             recording: None,
             stats: Stats::default(),
             builtins,
@@ -252,6 +267,8 @@ pub fn install(st: &mut State, config: JitConfig) {
         ctxs: RefCell::new(Vec::new()),
         callout_depth: Cell::new(0),
         run_stats: RunStats::default(),
+        running: Cell::new(0),
+        reclaim_due: Cell::new(false),
     };
     st.jit = Some(Rc::new(j));
 }
@@ -363,8 +380,13 @@ impl Jit {
                 .unwrap_or_default();
             s.out.abort(&r.start, &ab.message(), &at);
             if ab.reason == Reason::McodeFull {
-                s.disabled = true;
-                s.out.note("mcode full: compilation disabled");
+                if s.traces.iter().flatten().next().is_some() || s.mcode.used() > 0 {
+                    s.flush_due = true;
+                } else {
+                    s.disabled = true;
+                    s.out.note("mcode full: compilation disabled");
+                }
+                self.reclaim_due.set(true);
             }
             if let Some((p, e)) = r.rec.side {
                 // A side trace: the exit counts again from zero. A side trace that reached
@@ -464,6 +486,7 @@ impl Jit {
 
     /// The recording closed its loop or reached a link: compile it. Returns the new trace.
     fn finish_recording(&self, st: &mut State) -> Option<Rc<Trace>> {
+        let reset = Cell::new(false);
         let result = {
             let mut s = self.state.borrow_mut();
             let s = &mut *s;
@@ -487,6 +510,11 @@ impl Jit {
                 .link
                 .filter(|&l| l != 0)
                 .and_then(|l| s.traces.get(l as usize).cloned().flatten());
+            // (A root trace that links to no other may have all code memory freed for it
+            // when no compiled code runs.)
+            let may_reset = self.running.get() == 0
+                && r.rec.side.is_none()
+                && r.rec.link.is_none_or(|l| l == 0);
             let res = if r.rec.side.is_some() && parent.is_none()
                 || r.rec.link.is_some_and(|l| l != 0) && link.is_none()
             {
@@ -500,6 +528,7 @@ impl Jit {
                         location: loc,
                         parent: parent.as_ref().map(|(t, e)| (&**t, *e)),
                         link: link.as_deref(),
+                        reset: may_reset.then_some(&reset),
                     };
                     trace::build(&r.rec, c, &mut s.mcode, pl)
                 }));
@@ -515,6 +544,21 @@ impl Jit {
             Ok((t, parent, us)) => {
                 let t = Rc::new(t);
                 self.end_recording(st, None);
+                if reset.get() {
+                    // Code memory was freed to install this trace: every other trace goes
+                    // (their code is gone), before anything can run.
+                    let all: Vec<u32> = {
+                        let s = self.state.borrow();
+                        s.traces.iter().flatten().map(|t| t.no).collect()
+                    };
+                    self.flush_set(all);
+                    st.set_hot_threshold(st.hot_threshold());
+                    let mut s = self.state.borrow_mut();
+                    s.penalty.clear();
+                    s.stats.flushes += 1;
+                    s.flush_due = false;
+                    s.out.note("flush");
+                }
                 let mut s = self.state.borrow_mut();
                 s.traces.push(Some(t.clone()));
                 s.stats.traces += 1;
@@ -645,12 +689,14 @@ impl Jit {
         ctx.max_depth = max_depth as u64;
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
+        self.running.set(self.running.get() + 1);
         // SAFETY: the trace's code follows `TraceFn`; `base_ptr` is register 0 of the
         // running frame, with room for every slot any trace touches (ensured above);
         // `ctx` lives across the call. The code reads and writes only the stack slots,
         // objects its guards checked, and the context; the helpers it calls use
         // `ctx.state`, which nothing else borrows until the call returns.
         let exitno = unsafe { f(base_ptr, &mut *ctx) };
+        self.running.set(self.running.get() - 1);
         // Control may have passed to other traces (side traces, links): the exit names the
         // trace that took it.
         let et = if ctx.exit_trace == t.no {
@@ -804,6 +850,9 @@ impl JitHook for Jit {
     }
 
     fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<Resume> {
+        if self.reclaim_due.get() {
+            self.reclaim();
+        }
         let ts = st.ts();
         let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
             return Ok(Resume::Same);
@@ -912,11 +961,20 @@ impl JitHook for Jit {
                 None => proto.trace_slot(pc).set(0),
             }
         }
-        // The loop is hot: record it, unless something forbids it.
+        // The loop is hot: record it, unless something forbids it. Out of trace numbers,
+        // flush everything first (when no trace runs: numbers then start again).
+        let out_of_numbers = {
+            let s = self.state.borrow();
+            s.traces.len() as u32 > s.config.maxtrace && s.recording.is_none()
+        };
+        if out_of_numbers && self.running.get() == 0 {
+            self.flush_all(st);
+        }
         let (blocked, hot) = {
             let s = self.state.borrow();
             let blocked = !s.config.enabled
                 || s.disabled
+                || s.reclaim_pending
                 || s.nojit.contains(&pkey)
                 || s.traces.len() as u32 > s.config.maxtrace
                 || st
@@ -1135,6 +1193,7 @@ impl Jit {
                     }
                 }
                 s.zombies.insert(n, t);
+                self.reclaim_due.set(true);
             }
         }
     }
@@ -1172,9 +1231,56 @@ impl Jit {
         self.flush_set(all);
         // Every loop counts from the start again.
         st.set_hot_threshold(st.hot_threshold());
+        {
+            let mut s = self.state.borrow_mut();
+            s.penalty.clear();
+            s.stats.flushes += 1;
+            s.flush_due = false;
+            s.reclaim_pending = true;
+            s.out.note("flush");
+        }
+        self.reclaim_due.set(true);
+        self.reclaim();
+    }
+
+    /// Free what flushed traces hold, if no compiled code runs (see `running`) and nothing
+    /// records: their metadata (zombies) always; after `flush_all`, also their code memory
+    /// (reused from its start, the old bytes overwritten with `int3` first so a stale jump
+    /// traps) and the trace numbers. A flush that code memory running out asked for is done
+    /// first.
+    fn reclaim(&self) {
+        if self.running.get() != 0 || !self.reclaim_due.get() {
+            return;
+        }
+        let flush = {
+            let s = self.state.borrow();
+            if s.recording.is_some() {
+                return;
+            }
+            s.flush_due
+        };
+        if flush {
+            let mut s = self.state.borrow_mut();
+            s.flush_due = false;
+            let all: Vec<u32> = s.traces.iter().flatten().map(|t| t.no).collect();
+            drop(s);
+            self.flush_set(all);
+            let mut s = self.state.borrow_mut();
+            s.penalty.clear();
+            s.stats.flushes += 1;
+            s.reclaim_pending = true;
+            s.out.note("flush");
+        }
         let mut s = self.state.borrow_mut();
-        s.penalty.clear();
-        s.stats.flushes += 1;
+        let s = &mut *s;
+        s.stats.freed += s.zombies.len() as u64;
+        s.zombies.clear();
+        if s.reclaim_pending && s.traces.iter().all(Option::is_none) {
+            s.traces.truncate(1);
+            s.mcode.reset();
+            s.reclaim_pending = false;
+        }
+        self.reclaim_due.set(s.reclaim_pending);
     }
 
     /// Flush the traces of prototype `p` (and of its nested prototypes with `deep`), and

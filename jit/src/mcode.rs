@@ -5,14 +5,18 @@
 //! depend on where they land). Then [`Mcode::install`] copies them into an area: the pages
 //! being written are made writable and not executable, filled, and made executable and not
 //! writable again (W^X: never both). Areas are `sizemcode` KB; all areas together stay
-//! under `maxmcode` KB, beyond which installing fails and the JIT stops compiling.
+//! under `maxmcode` KB, beyond which installing fails and the JIT flushes every trace.
+//! Areas are filled in order; [`Mcode::reset`], called when every trace is flushed and no
+//! compiled code runs (`Jit::reclaim`), makes them all empty again, their old bytes
+//! overwritten with `int3` so that a stale jump into freed code traps at once.
 //!
 //! Invariants:
 //! - A page is never writable and executable at once.
-//! - Installed code never moves and is never freed while the `Mcode` lives (freeing is the
-//!   code-GC issue's job); each trace records the range it owns ([`CodeRange`]).
-//! - Code is written only into bytes no installed trace owns, so running code (on some
-//!   native stack further down) is never modified.
+//! - Installed code never moves; it is freed only by `reset`, whose caller guarantees that
+//!   no installed code is running or will be returned to or jumped to (every trace that
+//!   could reach it is flushed). Each trace records the range it owns ([`CodeRange`]).
+//! - Code is written only into bytes no live trace owns, so running code (on some native
+//!   stack further down) is never modified.
 
 use memmap2::MmapMut;
 
@@ -32,6 +36,8 @@ struct Area {
 
 pub struct Mcode {
     areas: Vec<Area>,
+    /// The area being filled (areas before it are full, after it empty).
+    cur: usize,
     /// Size of a new area in bytes.
     pub area_size: usize,
     /// Limit on all areas together, in bytes.
@@ -54,6 +60,7 @@ impl Mcode {
         let page = if page > 0 { page as usize } else { 4096 };
         Mcode {
             areas: Vec::new(),
+            cur: 0,
             area_size: (area_kb.max(4) * 1024).next_multiple_of(page),
             limit: limit_kb * 1024,
             page,
@@ -75,16 +82,21 @@ impl Mcode {
         if code.len() > self.area_size {
             return Err(McodeError::TooBig);
         }
-        let fits = |a: &Area| a.map.len() - a.used >= code.len();
-        if !self.areas.last().is_some_and(fits) {
+        let fits = |a: &Area| a.map.len() - a.used.next_multiple_of(16) >= code.len();
+        while !self.areas.get(self.cur).is_some_and(fits) {
+            if self.cur + 1 < self.areas.len() {
+                self.cur += 1;
+                continue;
+            }
             if self.mapped() + self.area_size > self.limit {
                 return Err(McodeError::Full);
             }
             let map = MmapMut::map_anon(self.area_size).map_err(|_| McodeError::Full)?;
             self.areas.push(Area { map, used: 0 });
+            self.cur = self.areas.len() - 1;
         }
         let page = self.page;
-        let area = self.areas.last_mut().expect("an area");
+        let area = &mut self.areas[self.cur];
         // 16-byte alignment for each trace's entry.
         let start = area.used.next_multiple_of(16);
         let end = start + code.len();
@@ -114,6 +126,29 @@ impl Mcode {
             addr: base + start,
             len: code.len(),
         })
+    }
+
+    /// Free all code: every area is empty again, its used bytes overwritten with `int3`
+    /// first. The caller guarantees that none of the code can run any more (module
+    /// invariants). A protection change that fails leaves the area unused for good.
+    pub fn reset(&mut self) {
+        for a in &mut self.areas {
+            if a.used == 0 {
+                continue;
+            }
+            let len = a.used.next_multiple_of(self.page).min(a.map.len());
+            let p = a.map.as_mut_ptr() as *mut libc::c_void;
+            // SAFETY: [p, p + len) lies inside this area's page-aligned mapping; no code in it
+            // runs (caller), so making it writable and overwriting it changes nothing live.
+            let ok = unsafe {
+                libc::mprotect(p, len, libc::PROT_READ | libc::PROT_WRITE) == 0 && {
+                    std::ptr::write_bytes(p as *mut u8, 0xcc, a.used);
+                    libc::mprotect(p, len, libc::PROT_READ | libc::PROT_EXEC) == 0
+                }
+            };
+            a.used = if ok { 0 } else { a.map.len() };
+        }
+        self.cur = 0;
     }
 
     /// The installed bytes of `r` (for disassembly).

@@ -275,6 +275,10 @@ pub struct Placement<'a> {
     pub parent: Option<(&'a Trace, u32)>,
     /// The trace a final link continues in.
     pub link: Option<&'a Trace>,
+    /// Code memory may be freed to make room (`Mcode::reset`: no compiled code runs and the
+    /// trace depends on no other's code). Set when it was: the caller then flushes every
+    /// other trace at once, before any can run.
+    pub reset: Option<&'a std::cell::Cell<bool>>,
 }
 
 /// Assemble and install a compiled recording.
@@ -315,7 +319,15 @@ pub fn build(rec: &Recorder, c: Compiled, mcode: &mut Mcode, pl: Placement) -> R
     };
     let c_link = rec.link;
     let code = crate::asm::assemble(&c.ir, &c.alloc, params)?;
-    let range = mcode.install(&code.bytes).map_err(|e| match e {
+    let installed = match (mcode.install(&code.bytes), pl.reset) {
+        (Err(McodeError::Full), Some(done)) => {
+            mcode.reset();
+            done.set(true);
+            mcode.install(&code.bytes)
+        }
+        (r, _) => r,
+    };
+    let range = installed.map_err(|e| match e {
         McodeError::TooBig => Abort::new(Reason::McodeTooBig),
         McodeError::Full => Abort::new(Reason::McodeFull),
     })?;
