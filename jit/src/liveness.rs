@@ -65,14 +65,22 @@ impl RegSet {
             self.0[r / 64] |= 1 << (r % 64);
         }
     }
-    fn remove(&mut self, r: usize) {
-        if r < 256 {
-            self.0[r / 64] &= !(1 << (r % 64));
+    /// Add registers `from..to` (word by word).
+    fn add_range(&mut self, from: usize, to: usize) {
+        let to = to.min(256);
+        for (w, word) in self.0.iter_mut().enumerate() {
+            let (lo, hi) = (from.max(w * 64), to.min(w * 64 + 64));
+            if lo < hi {
+                let n = hi - lo;
+                let ones = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
+                *word |= ones << (lo - w * 64);
+            }
         }
     }
-    fn add_range(&mut self, from: usize, to: usize) {
-        for r in from..to.min(256) {
-            self.add(r);
+    /// Remove every register of `o`.
+    fn minus(&mut self, o: &RegSet) {
+        for (w, x) in self.0.iter_mut().zip(o.0) {
+            *w &= !x;
         }
     }
     fn union(&mut self, o: &RegSet) -> bool {
@@ -251,11 +259,7 @@ impl Liveness {
                     out.union(&live_in[s]);
                 }
                 let (u, d) = &ud[pc];
-                for r in 0..256 {
-                    if d.contains(r) {
-                        out.remove(r);
-                    }
-                }
+                out.minus(d);
                 out.union(u);
                 out.union(&captured);
                 if live_in[pc].union(&out) {
