@@ -1,9 +1,9 @@
 //! Call-outs: a trace calls what it does not inline (a native the recorder does not know,
 //! a call past the inlining limits, a value with `__call`, an instruction whose
 //! metamethod it does not inline, TBC and CLOSE) through a nested interpreter loop, and
-//! goes on with the results. A TAILCALL of a native from an inlined frame is run as the
-//! interpreter runs it (`State::jit_tail_call`): the native above the frame, whose return
-//! then pops it; the trace goes on in the caller.
+//! goes on with the results. A TAILCALL from an inlined frame is run as the interpreter
+//! runs it (`State::jit_tail_call`): a native above the frame, which then returns its
+//! results, a Lua function in the frame's place; the trace goes on in the caller.
 //!
 //! A `CALLOUT` instruction has a snapshot at its CALL instruction. Its code stores the
 //! snapshot's values in the stack and every register in the context, and calls
@@ -98,7 +98,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         None => return LEAVE,
     };
     let is_call = i.op() == Bc::Call;
-    // (A native's tail call from an inlined frame: the frame returns its results.)
+    // (A tail call from an inlined frame: that frame is gone afterwards.)
     let is_tail = i.op() == Bc::TailCall;
     if !is_call && !is_tail && !lua_core::vm_step::steppable(i.op()) {
         let msg = format!(

@@ -547,17 +547,7 @@ impl Jit {
                 if reset.get() {
                     // Code memory was freed to install this trace: every other trace goes
                     // (their code is gone), before anything can run.
-                    let all: Vec<u32> = {
-                        let s = self.state.borrow();
-                        s.traces.iter().flatten().map(|t| t.no).collect()
-                    };
-                    self.flush_set(all);
-                    st.set_hot_threshold(st.hot_threshold());
-                    let mut s = self.state.borrow_mut();
-                    s.penalty.clear();
-                    s.stats.flushes += 1;
-                    s.flush_due = false;
-                    s.out.note("flush");
+                    self.flush_every_trace(st, false);
                 }
                 let mut s = self.state.borrow_mut();
                 s.traces.push(Some(t.clone()));
@@ -851,7 +841,7 @@ impl JitHook for Jit {
 
     fn loop_header(&self, st: &mut State, pc: usize) -> LuaResult<Resume> {
         if self.reclaim_due.get() {
-            self.reclaim();
+            self.reclaim(st);
         }
         let ts = st.ts();
         let Some(cl) = ts.frames.last().and_then(|f| f.closure) else {
@@ -1224,23 +1214,28 @@ impl Jit {
     /// Flush every trace (`jit.flush()`): nothing enters them any more.
     pub fn flush_all(&self, st: &mut State) {
         self.end_recording(st, Some(Abort::new(Reason::Flushed)));
+        self.flush_every_trace(st, true);
+        self.reclaim(st);
+    }
+
+    /// Flush every installed trace (a full flush: `jit.flush()`, code memory or trace
+    /// numbers running out), `[TRACE flush]`; every loop counts from the start again.
+    /// `reuse`: their code memory and trace numbers are to be reused once nothing runs
+    /// (`reclaim`); false when the caller already freed the memory for a new trace.
+    fn flush_every_trace(&self, st: &mut State, reuse: bool) {
         let all: Vec<u32> = {
             let s = self.state.borrow();
             s.traces.iter().flatten().map(|t| t.no).collect()
         };
         self.flush_set(all);
-        // Every loop counts from the start again.
         st.set_hot_threshold(st.hot_threshold());
-        {
-            let mut s = self.state.borrow_mut();
-            s.penalty.clear();
-            s.stats.flushes += 1;
-            s.flush_due = false;
-            s.reclaim_pending = true;
-            s.out.note("flush");
-        }
+        let mut s = self.state.borrow_mut();
+        s.penalty.clear();
+        s.stats.flushes += 1;
+        s.flush_due = false;
+        s.reclaim_pending |= reuse;
+        s.out.note("flush");
         self.reclaim_due.set(true);
-        self.reclaim();
     }
 
     /// Free what flushed traces hold, if no compiled code runs (see `running`) and nothing
@@ -1248,7 +1243,7 @@ impl Jit {
     /// (reused from its start, the old bytes overwritten with `int3` first so a stale jump
     /// traps) and the trace numbers. A flush that code memory running out asked for is done
     /// first.
-    fn reclaim(&self) {
+    fn reclaim(&self, st: &mut State) {
         if self.running.get() != 0 || !self.reclaim_due.get() {
             return;
         }
@@ -1260,16 +1255,7 @@ impl Jit {
             s.flush_due
         };
         if flush {
-            let mut s = self.state.borrow_mut();
-            s.flush_due = false;
-            let all: Vec<u32> = s.traces.iter().flatten().map(|t| t.no).collect();
-            drop(s);
-            self.flush_set(all);
-            let mut s = self.state.borrow_mut();
-            s.penalty.clear();
-            s.stats.flushes += 1;
-            s.reclaim_pending = true;
-            s.out.note("flush");
+            self.flush_every_trace(st, true);
         }
         let mut s = self.state.borrow_mut();
         let s = &mut *s;

@@ -571,43 +571,38 @@ impl Recorder {
         };
         let code = &self.frame().closure.proto.code;
         let i = code[at];
-        if i.op() == Bc::TailCall {
-            // The native's results returned out of the inlined frame: the caller goes on
-            // at its return pc, with the results at the frame's function slot (all of
-            // them: as many as this time, the CALLOUT's k says, plus one).
-            if st.ts().frames.len() + 1 != n || pc != self.frame().ret_pc as usize {
-                return Err(Reason::FrameMismatch.into());
-            }
-            let cur = self.frames.pop().expect("inlined frame");
-            self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
-            self.top = None;
-            if cur.nresults < 0 {
-                let count = st.ts().top as i64 - (self.base_abs as i64 + cur.func as i64);
-                self.em.ir.ins[self.reload_after].k = count + 1;
-                self.set_top(cur.func + count as i32);
-            }
-            return Ok(());
-        }
-        // Where the instruction goes on: after it, or for a comparison after its jump or
-        // at the jump's target (the CALLOUT's k says which, plus one: the call-out leaves
-        // the trace when the comparison goes the other way).
-        let went = if i.op().is_test() {
+        let tail = i.op() == Bc::TailCall;
+        // Where the instruction goes on: after it; for a comparison after its jump or at
+        // the jump's target (the CALLOUT's k says which, plus one: the call-out leaves the
+        // trace when the comparison goes the other way); for a tail call in the caller at
+        // its return pc, the inlined frame gone.
+        let went = if tail {
+            st.ts().frames.len() + 1 == n && pc == self.frame().ret_pc as usize
+        } else if i.op().is_test() {
             let target = (at as i64 + 2 + code[at + 1].sj() as i64) as usize;
-            pc == at + 2 || pc == target
+            st.ts().frames.len() == n && (pc == at + 2 || pc == target)
         } else {
-            pc == at + 1
+            st.ts().frames.len() == n && pc == at + 1
         };
-        if st.ts().frames.len() != n || !went {
+        if !went {
             return Err(Reason::FrameMismatch.into());
         }
+        // The function slot of a call keeping all its results.
+        let all_at = if tail {
+            let cur = self.frames.pop().expect("inlined frame");
+            (cur.nresults < 0).then_some(cur.func)
+        } else if i.op() == Bc::Call && i.c() == 0 {
+            Some(self.frame().base + i.a() as i32)
+        } else {
+            None
+        };
         self.slots.iter_mut().for_each(|s| *s = Ref::NONE);
         self.top = None;
         if i.op().is_test() {
             self.em.ir.ins[self.reload_after].k = pc as i64 + 1;
-        } else if i.op() == Bc::Call && i.c() == 0 {
+        } else if let Some(fslot) = all_at {
             // All results: as many as this time (the CALLOUT's k says how many, plus one;
             // the call-out leaves the trace when another count comes back).
-            let fslot = self.frame().base + i.a() as i32;
             let n = st.ts().top as i64 - (self.base_abs as i64 + fslot as i64);
             self.em.ir.ins[self.reload_after].k = n + 1;
             self.set_top(fslot + n as i32);
