@@ -35,7 +35,6 @@
 
 use crate::exec::{self, ExecCtx};
 use crate::regalloc::reg::BASE;
-use crate::Jit;
 use lua_core::jitif::ExecEntry;
 use lua_core::opcodes::Op as Bc;
 use lua_core::State;
@@ -61,14 +60,24 @@ pub extern "C" fn jit_callout(ctx: *mut ExecCtx) -> u32 {
 }
 
 fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
-    let Some(hook) = st.jit.clone() else {
+    // SAFETY: the run that entered the trace set `jit` to itself, and the JIT outlives its
+    // runs (the interpreter holds it while it runs a trace).
+    let Some(jit) = (unsafe { ctx.jit.as_ref() }) else {
         return LEAVE;
     };
-    let Some(jit) = hook.as_any().downcast_ref::<Jit>() else {
-        return LEAVE;
-    };
-    let Some(t) = jit.trace_or_zombie(ctx.exit_trace) else {
-        return LEAVE;
+    // (The trace that called out: the entered one, which its run holds, or one control
+    // passed to.)
+    let other;
+    // SAFETY: the run set `entered` to the trace it holds while the code runs.
+    let t = match unsafe { ctx.entered.as_ref() } {
+        Some(t) if t.no == ctx.exit_trace => t,
+        _ => match jit.trace_or_zombie(ctx.exit_trace) {
+            Some(t) => {
+                other = t;
+                &*other
+            }
+            None => return LEAVE,
+        },
     };
     let (Some(&snap), Some(&at)) = (
         t.exits.get(ctx.exitno as usize),
@@ -119,6 +128,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         _ if is_tail => fr.nresults,
         _ => 1,
     };
+    let flushed = jit.flushed.get();
     ts.exec.push(ExecEntry::Interpreting);
     crate::debug_check_exec(&ts.exec);
     jit.callout_depth.set(jit.callout_depth.get() + 1);
@@ -157,7 +167,11 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     if nresults >= 0 {
         ts.top = ts.frames.last().expect("a Lua frame").top;
     }
-    if ts.frames.len() != depth || other_way || crate::hooks_active(st) || !jit.is_live(&t) {
+    if ts.frames.len() != depth
+        || other_way
+        || crate::hooks_active(st)
+        || (jit.flushed.get() != flushed && !jit.is_live(t))
+    {
         ctx.left = Some(Ok(()));
         return LEAVE;
     }

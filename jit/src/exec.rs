@@ -53,6 +53,10 @@ pub struct ExecCtx {
     pub max_depth: u64,
     /// The interpreter state (for helpers that allocate).
     pub state: *mut State,
+    /// The JIT running the trace and the trace the run entered (for call-outs); set by
+    /// each run, which holds both while the code runs.
+    pub jit: *const crate::Jit,
+    pub entered: *const crate::trace::Trace,
     /// Where `jit_next` leaves the next key and value of a traversal.
     pub next_pair: [Value; 2],
     pub spill: [u64; MAX_SPILL],
@@ -87,6 +91,8 @@ impl ExecCtx {
             closure: closure.addr(),
             nextra: nextra as u64,
             state: st as *mut State,
+            jit: std::ptr::null(),
+            entered: std::ptr::null(),
             next_pair: [Value::Nil; 2],
             spill: [0; MAX_SPILL],
             left: None,

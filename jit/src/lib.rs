@@ -186,10 +186,6 @@ pub struct JitState {
     /// Events for the `jit.attach` handlers, delivered at the next loop header where no
     /// recording is in progress.
     events: Vec<Event>,
-    /// The most stack slots and inlined frames any trace needs (control may pass from the
-    /// entered trace to any other through exits and links).
-    max_slot: i32,
-    max_depth: usize,
 }
 
 /// The JIT installed in a state (see the module doc).
@@ -223,6 +219,13 @@ pub struct Jit {
     running: Cell<u32>,
     /// Flushed traces wait to be freed (`reclaim` has work).
     reclaim_due: Cell<bool>,
+    /// The most stack slots and inlined frames any trace needs (control may pass from the
+    /// entered trace to any other through exits and links).
+    max_slot: Cell<i32>,
+    max_depth: Cell<usize>,
+    /// Traces flushed so far (a call-out that saw none flushed need not look its trace
+    /// up again).
+    pub(crate) flushed: Cell<u64>,
 }
 
 /// The interpreter's loop counter start for option `hotloop`.
@@ -261,9 +264,10 @@ pub fn install(st: &mut State, config: JitConfig) {
             out,
             attached: Vec::new(),
             events: Vec::new(),
-            max_slot: 0,
-            max_depth: 0,
         }),
+        max_slot: Cell::new(0),
+        max_depth: Cell::new(0),
+        flushed: Cell::new(0),
         ctxs: RefCell::new(Vec::new()),
         callout_depth: Cell::new(0),
         run_stats: RunStats::default(),
@@ -553,8 +557,8 @@ impl Jit {
                 s.traces.push(Some(t.clone()));
                 s.stats.traces += 1;
                 s.stats.compile_us += us;
-                s.max_slot = s.max_slot.max(t.max_slot);
-                s.max_depth = s.max_depth.max(t.max_depth);
+                self.max_slot.set(self.max_slot.get().max(t.max_slot));
+                self.max_depth.set(self.max_depth.get().max(t.max_depth));
                 match parent {
                     Some((p, e)) => {
                         // From now on the parent's exit continues in the side trace.
@@ -640,10 +644,8 @@ impl Jit {
 
     /// Run trace `t` once, from its entry to an exit (restored).
     fn run(&self, st: &mut State, t: &Rc<Trace>) -> LuaResult<Ran> {
-        let (max_slot, max_depth) = {
-            let s = self.state.borrow();
-            (s.max_slot.max(t.max_slot), s.max_depth.max(t.max_depth))
-        };
+        let max_slot = self.max_slot.get().max(t.max_slot);
+        let max_depth = self.max_depth.get().max(t.max_depth);
         let ts = st.ts();
         let fi = ts.frames.len() - 1;
         let fr = ts.frames[fi];
@@ -677,6 +679,8 @@ impl Jit {
         };
         ctx.max_slot = max_slot as u64;
         ctx.max_depth = max_depth as u64;
+        ctx.jit = self;
+        ctx.entered = Rc::as_ptr(t);
         let base_ptr = st.ts().stack.as_mut_ptr().wrapping_add(base);
         let f = t.entry();
         self.running.set(self.running.get() + 1);
@@ -689,10 +693,12 @@ impl Jit {
         self.running.set(self.running.get() - 1);
         // Control may have passed to other traces (side traces, links): the exit names the
         // trace that took it.
+        let other;
         let et = if ctx.exit_trace == t.no {
-            Some(t.clone())
+            Some(t)
         } else {
-            self.trace_or_zombie(ctx.exit_trace)
+            other = self.trace_or_zombie(ctx.exit_trace);
+            other.as_ref()
         };
         let ts = st.ts();
         match ts.exec.pop() {
@@ -754,7 +760,7 @@ impl Jit {
                 below: et.ir.snaps[snap as usize].below,
                 root_tail: et.ir.snaps[snap as usize].root_tail,
             };
-            self.count_exit(st, &et, at);
+            self.count_exit(st, et, at);
         }
         // Metamethod calls left in the middle run to their end now, finishing the
         // instructions that called them (as after a coroutine resume; a recording started
@@ -795,7 +801,7 @@ impl Jit {
         if nmeta > 0 {
             return Ok(Ran::Yes);
         }
-        Ok(match self.dispatch_target(st, &et, exitno) {
+        Ok(match self.dispatch_target(st, et, exitno) {
             Some(n) => Ran::Then(n),
             None => Ran::Yes,
         })
@@ -1184,6 +1190,7 @@ impl Jit {
                 }
                 s.zombies.insert(n, t);
                 self.reclaim_due.set(true);
+                self.flushed.set(self.flushed.get() + 1);
             }
         }
     }
@@ -1199,9 +1206,9 @@ impl Jit {
     }
 
     /// Is `t` still a trace (not flushed)?
-    pub(crate) fn is_live(&self, t: &Rc<Trace>) -> bool {
+    pub(crate) fn is_live(&self, t: &Trace) -> bool {
         let s = self.state.borrow();
-        matches!(s.traces.get(t.no as usize), Some(Some(x)) if Rc::ptr_eq(x, t))
+        matches!(s.traces.get(t.no as usize), Some(Some(x)) if std::ptr::eq(Rc::as_ptr(x), t))
     }
 
     fn is_blacklisted(&self, pkey: usize, pc: usize) -> bool {

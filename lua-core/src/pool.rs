@@ -63,17 +63,27 @@ const CLASS_SIZE: [usize; NCLASSES] = {
 const _: () = assert!(CLASS_SIZE[15] == 256 && CLASS_SIZE[16] == 320 && CLASS_SIZE[19] == 512);
 const _: () = assert!(CLASS_SIZE[NCLASSES - 1] == MAX_POOLED);
 
-/// The class of a block of `size` bytes, `1 <= size <= MAX_POOLED`.
+/// The class of each 16-byte step of size: entry `i` is the class of sizes `16 * i + 1 ..=
+/// 16 * (i + 1)` (every class boundary is a multiple of 16).
+const CLASS_OF_STEP: [u8; MAX_POOLED / 16] = {
+    let mut t = [0u8; MAX_POOLED / 16];
+    let (mut i, mut c) = (0, 0);
+    while i < t.len() {
+        if 16 * (i + 1) > CLASS_SIZE[c] {
+            c += 1;
+        }
+        t[i] = c as u8;
+        i += 1;
+    }
+    t
+};
+
+/// The class of a block of `size` bytes, `1 <= size <= MAX_POOLED` (a table lookup: sizes
+/// of both sides of 256 bytes alternate as tables grow, and a branch on them mispredicts).
 #[inline(always)]
 fn class_of(size: usize) -> usize {
     debug_assert!(size > 0 && size <= MAX_POOLED);
-    if size <= 256 {
-        size.div_ceil(16) - 1
-    } else {
-        let s = size - 1;
-        let lg = (usize::BITS - 1 - s.leading_zeros()) as usize; // >= 8
-        16 + (lg - 8) * 4 + ((s >> (lg - 2)) & 3)
-    }
+    CLASS_OF_STEP[(size - 1) >> 4] as usize
 }
 
 struct Lists {
@@ -213,8 +223,43 @@ pub unsafe fn realloc(p: NonNull<u8>, old: usize, new: usize) -> Option<NonNull<
         };
         return NonNull::new(q);
     }
-    if old <= MAX_POOLED && new <= MAX_POOLED && class_of(old) == class_of(new) {
-        return Some(p);
+    if old <= MAX_POOLED && new <= MAX_POOLED {
+        let (co, cn) = (class_of(old), class_of(new));
+        if co == cn {
+            return Some(p);
+        }
+        // (One visit to the lists: take a block of the new class, copy, keep the old one.)
+        let hit = with_lists(|l| {
+            let q = l.head[cn];
+            if q.is_null() {
+                return (q, false);
+            }
+            // SAFETY: `q` is a free block of class `cn`: its first word is the next one;
+            // both blocks hold at least min(old, new) bytes and are distinct; then `p` is
+            // ours to list (at least 16 bytes: its first word links it).
+            unsafe {
+                l.head[cn] = *(q as *mut *mut u8);
+                l.len[cn] -= 1;
+                std::ptr::copy_nonoverlapping(p.as_ptr(), q, old.min(new));
+                if (l.len[co] as usize) * CLASS_SIZE[co] >= CLASS_CACHE_BYTES {
+                    return (q, false);
+                }
+                *(p.as_ptr() as *mut *mut u8) = l.head[co];
+                l.head[co] = p.as_ptr();
+                l.len[co] += 1;
+            }
+            (q, true)
+        });
+        match hit {
+            Some((q, kept)) if !q.is_null() => {
+                if !kept {
+                    // SAFETY: a block of class `co` was allocated with the class layout.
+                    unsafe { std::alloc::dealloc(p.as_ptr(), class_layout(co)) };
+                }
+                return NonNull::new(q);
+            }
+            _ => {}
+        }
     }
     let q = alloc(new)?;
     // SAFETY: both blocks hold at least min(old, new) bytes and are distinct; `p` is freed
@@ -276,10 +321,38 @@ impl<T: Copy> PoolSlice<T> {
     /// Make the slice exactly `n` long, new elements `fill`; the first `min(len, n)` keep
     /// their values. On `Err` the slice is unchanged.
     pub fn resize(&mut self, n: usize, fill: T) -> Result<(), AllocError> {
+        let old = self.len;
+        let ptr = self.reblock(n)?;
+        for i in old..n {
+            // SAFETY: slots old..n lie inside the new block and are not initialised yet.
+            unsafe { ptr.as_ptr().add(i).write(fill) };
+        }
+        Ok(())
+    }
+
+    /// `resize` with new elements of all-zero bytes (one `memset`).
+    ///
+    /// # Safety
+    /// All-zero bytes are a valid `T`.
+    pub unsafe fn resize_zeroed(&mut self, n: usize) -> Result<(), AllocError> {
+        let old = self.len;
+        let ptr = self.reblock(n)?;
+        if n > old {
+            // SAFETY: slots old..n lie inside the new block; zero bytes are a valid `T`
+            // (the caller's promise).
+            unsafe { ptr.as_ptr().add(old).write_bytes(0, n - old) };
+        }
+        Ok(())
+    }
+
+    /// Move the slice to a block for `n` elements (the first `min(len, n)` kept), set its
+    /// length to `n` and return its pointer; elements `len..n` are uninitialised, and the
+    /// caller initialises them before anything reads the slice.
+    fn reblock(&mut self, n: usize) -> Result<NonNull<T>, AllocError> {
         let () = Self::ELEM_OK;
         let old = self.len;
         if n == old {
-            return Ok(());
+            return Ok(self.ptr);
         }
         let new_bytes = Self::bytes(n).ok_or(AllocError)?;
         let old_bytes = old * size_of::<T>();
@@ -296,13 +369,9 @@ impl<T: Copy> PoolSlice<T> {
                 .ok_or(AllocError)?
                 .cast()
         };
-        for i in old..n {
-            // SAFETY: slots old..n lie inside the new block and are not initialised yet.
-            unsafe { ptr.as_ptr().add(i).write(fill) };
-        }
         self.ptr = ptr;
         self.len = n;
-        Ok(())
+        Ok(ptr)
     }
 
     #[inline(always)]

@@ -571,7 +571,9 @@ impl Parts {
     /// Resize the array part to exactly `n` slots (new ones nil), in place when its size
     /// class allows. `Err`: it could not grow and is unchanged.
     fn realloc_array(&mut self, n: usize) -> Result<(), NoMemory> {
-        self.array.resize(n, Value::Nil).map_err(|_| NoMemory)
+        // SAFETY: all-zero bytes are `Value::Nil` (tag 0; see the test
+        // `zero_bytes_are_nil`).
+        unsafe { self.array.resize_zeroed(n) }.map_err(|_| NoMemory)
     }
 
     /// PUC's `hash_search`: `t[j]` is present (or `j == 0` and `t[1]` is); find a border
@@ -1511,6 +1513,14 @@ mod tests {
     }
 
     /// The append shortcut of `grow_and_set` sizes the parts as the full census does.
+    #[test]
+    fn zero_bytes_are_nil() {
+        // SAFETY: a `Value` is plain data; this checks that zero bytes make `Nil`.
+        let v: Value = unsafe { std::mem::zeroed() };
+        assert!(v.is_nil());
+        assert_eq!(crate::layout::TAG_NIL, 0);
+    }
+
     #[test]
     fn append_shortcut_matches_census() {
         for narr in 0..70 {
