@@ -164,6 +164,13 @@ struct Asm<'a> {
     /// `AREF`s whose address the `VLOAD` right after them, their only use, computes in its
     /// own addressing mode (no code of their own).
     fused: Vec<bool>,
+    /// `ADD x, -1` instructions done by the guard `NE x, 0` before them (`count_down`).
+    counted: Vec<bool>,
+    /// Out-of-line fix-ups of those guards' exits: label, register (add 1 back), exit.
+    count_fixups: Vec<(DynamicLabel, u8, DynamicLabel)>,
+    /// The index whose double the scratch register holds, and the code offset up to which
+    /// it does (a fused `VLOAD` right after another of the same index reuses it).
+    twice: Option<(Ref, usize)>,
     /// Registers holding the trace's values (`used_regs`).
     used: (u16, u16),
     /// The loop's start (a looping trace).
@@ -260,6 +267,9 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         cold: Vec::new(),
         cur: 0,
         fused: fused_arefs(ir),
+        twice: None,
+        counted: vec![false; ir.ins.len()],
+        count_fixups: Vec::new(),
         used: used_regs(ra),
         loop_label,
         closer: None,
@@ -283,6 +293,8 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         match ins.op {
             Op::Nop | Op::Phi => {}
             Op::Loop => {
+                // (The loop is entered from its back-edge too: no scratch value carries in.)
+                asm.twice = None;
                 a!(asm.ops; .align 16);
                 loop_offset = asm.ops.offset().0;
                 a!(asm.ops; =>loop_label);
@@ -668,6 +680,8 @@ impl Asm<'_> {
                 a!(self.ops; mov Rq(d), [r15 + CTX_NEXTRA]);
                 self.gfinish(d);
             }
+            Op::Add if self.counted[self.cur] => {}
+            Op::Ne if self.count_down(ins) => {}
             Op::Lt | Op::Ge | Op::Le | Op::Gt | Op::Eq | Op::Ne | Op::ULt | Op::UGe => {
                 if ins.ty == Ty::Num {
                     self.fcmp(ins)
@@ -802,12 +816,18 @@ impl Asm<'_> {
                         a!(self.ops; lea Rq(d), [Rq(arr) + off]);
                     }
                     _ => {
-                        // Slot k is 16 bytes at arr + 16 * (k - 1).
-                        let k = self.greg(ins.b, TMP);
-                        a!(self.ops
-                            ; lea Rq(TMP), [Rq(k) + Rq(k)]
-                            ; lea Rq(d), [Rq(arr) + Rq(TMP) * 8 - 16]
-                        );
+                        // Slot k is 16 bytes at arr + 16 * (k - 1) (the doubled index
+                        // reused as in `vload`).
+                        if self.twice != Some((ins.b, self.ops.offset().0)) {
+                            let k = self.greg(ins.b, TMP);
+                            a!(self.ops; lea Rq(TMP), [Rq(k) + Rq(k)]);
+                        }
+                        a!(self.ops; lea Rq(d), [Rq(arr) + Rq(TMP) * 8 - 16]);
+                        if d != TMP {
+                            self.gfinish(d);
+                            self.twice = Some((ins.b, self.ops.offset().0));
+                            return Ok(());
+                        }
                     }
                 }
                 self.gfinish(d);
@@ -956,16 +976,27 @@ impl Asm<'_> {
         if !ins.a.is_const() && self.fused[ins.a.idx()] {
             // The slot at arr + 16 * (k - 1), addressed directly (`fused_arefs`): the
             // operands are read before the destination is written.
+            // Nothing emitted since a fused load of the same index: the scratch register
+            // still holds its double.
             let aref = self.ir.get(ins.a);
+            let reuse = self.twice == Some((aref.b, self.ops.offset().0));
             let arr = self.greg(aref.a, TMP2);
-            let k = self.greg(aref.b, TMP);
-            a!(self.ops; lea Rq(TMP), [Rq(k) + Rq(k)]);
+            if !reuse {
+                let k = self.greg(aref.b, TMP);
+                a!(self.ops; lea Rq(TMP), [Rq(k) + Rq(k)]);
+            }
             let e = self.exit();
             a!(self.ops
                 ; cmp BYTE [Rq(arr) + Rq(TMP) * 8 - 16], tag
                 ; jne =>e
             );
             self.load_payload_indexed(ins.ty, arr);
+            // (Unless the value went to the scratch register: a spilled one.)
+            let kept = match self.ra.loc[self.cur] {
+                Loc::Gpr(g) => g != TMP,
+                _ => ins.ty == Ty::Num || ins.ty == Ty::Nil,
+            };
+            self.twice = kept.then(|| (aref.b, self.ops.offset().0));
             return;
         }
         let p = self.greg(ins.a, TMP2);
@@ -1070,6 +1101,33 @@ impl Asm<'_> {
             Op::ULt => a!(self.ops; jae =>e),
             _ => a!(self.ops; jb =>e),
         }
+    }
+
+    /// A numeric `for` loop's count: the guard `NE x, 0` right before `ADD x, -1`, both in
+    /// one register (x dies with the ADD), is one `sub x, 1; jb`: the borrow says x was 0,
+    /// and the guard's exit adds the 1 back out of line. Returns whether it was (the ADD
+    /// then emits nothing).
+    fn count_down(&mut self, ins: Ins) -> bool {
+        let next = self.ir.ins.get(self.cur + 1).copied();
+        let (Some(next), Loc::Gpr(r)) = (next, self.loc(ins.a)) else {
+            return false;
+        };
+        let fits = ins.ty == Ty::Int
+            && !ins.a.is_const()
+            && self.ir.as_kint(ins.b) == Some(0)
+            && next.op == Op::Add
+            && next.ty == Ty::Int
+            && next.a == ins.a
+            && self.ir.as_kint(next.b) == Some(-1)
+            && self.ra.loc[self.cur + 1] == Loc::Gpr(r);
+        if !fits {
+            return false;
+        }
+        let (e, fix) = (self.exit(), self.ops.new_dynamic_label());
+        a!(self.ops; sub Rq(r), 1; jb =>fix);
+        self.count_fixups.push((fix, r, e));
+        self.counted[self.cur + 1] = true;
+        true
     }
 
     /// `ucomisd x, y` with x a register.
@@ -1678,6 +1736,9 @@ impl Asm<'_> {
     /// not taken in the common case): each calls its helper and jumps back with the result
     /// in the scratch register.
     fn cold_paths(&mut self) {
+        for (fix, r, e) in std::mem::take(&mut self.count_fixups) {
+            a!(self.ops; =>fix; add Rq(r), 1; jmp =>e);
+        }
         for c in std::mem::take(&mut self.cold) {
             self.cur = c.ins;
             let ins = self.ir.ins[c.ins];

@@ -89,6 +89,33 @@ fn counting_loop_exits_with_its_counter() {
 }
 
 #[test]
+fn count_down_guard_exits_with_the_count_before_decrement() {
+    // A for loop's count: NE x, 0 then ADD x, -1 in one register (one `sub; jb`): the
+    // exit at count 0 restores 0, not the decremented -1; the index counts the iterations.
+    let src = "\
+.... SNAP #0 pc=0 [ ]
+0001 > int SLOAD #0
+0002 > int SLOAD #1
+.... SNAP #1 pc=0 [ 0:0001 1:0002 ]
+0003 > int NE 0002 0
+0004   int ADD 0002 -1
+0005   int ADD 0001 1
+.... SNAP #2 pc=0 [ 0:0005 1:0004 ]
+0006   --- LOOP
+.... SNAP #3 pc=0 [ 0:0005 1:0004 ]
+0007 > int NE 0004 0
+0008   int ADD 0004 -1
+0009   int ADD 0005 1
+0010   int PHI 0004 0008
+0011   int PHI 0005 0009
+";
+    let mut stack = vec![Value::Int(10), Value::Int(5)];
+    let (_, vals) = run(src, &mut stack);
+    let slot = |s: i32| int(&vals.iter().find(|v| v.0 == s).expect("slot").1);
+    assert_eq!((slot(0), slot(1)), (15, 0));
+}
+
+#[test]
 fn sload_type_guard() {
     let src = ".... SNAP #0 pc=0 [ ]\n0001 > int SLOAD #0\n.... SNAP #1 pc=0 [ 1:0001 ]\n0002 > int LT 0001 0\n0003   --- LOOP\n";
     let mut stack = vec![Value::Float(1.0), Value::Nil];

@@ -189,9 +189,10 @@ impl State {
     /// loop need not be resumed only to return. Gives what the loop then returns
     /// ([`Resume::Returned`]); `None` leaves the return to the interpreter (a frame called
     /// from Lua code, hooks, a return that closes variables).
+    #[inline]
     pub fn jit_return_from_entry(&mut self) -> Option<(CallKind, i32)> {
         let ts = self.ts();
-        let fr = *ts.frames.last()?;
+        let fr = ts.frames.last()?;
         if !fr.fresh || ts.hook_mask != 0 {
             return None;
         }
@@ -204,9 +205,10 @@ impl State {
             Op::Return if !i.k() => ts.top.checked_sub(first)?,
             _ => return None,
         };
+        let done = (fr.kind, fr.nresults);
         ts.top = first + n;
         self.poscall(n);
-        Some((fr.kind, fr.nresults))
+        Some(done)
     }
 
     /// The JIT's recording hook (see [`JitHook::record`]).
