@@ -168,6 +168,9 @@ struct Asm<'a> {
     counted: Vec<bool>,
     /// Out-of-line fix-ups of those guards' exits: label, register (add 1 back), exit.
     count_fixups: Vec<(DynamicLabel, u8, DynamicLabel)>,
+    /// In the loop body: the register of the loop's count after its decrement (the loop
+    /// value of a PHI), which paces the interrupt check (`IntrCheck`).
+    timer: Option<u8>,
     /// The index whose double the scratch register holds, and the code offset up to which
     /// it does (a fused `VLOAD` right after another of the same index reuses it).
     twice: Option<(Ref, usize)>,
@@ -270,6 +273,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
         twice: None,
         counted: vec![false; ir.ins.len()],
         count_fixups: Vec::new(),
+        timer: None,
         used: used_regs(ra),
         loop_label,
         closer: None,
@@ -295,6 +299,7 @@ pub fn assemble(ir: &Ir, ra: &Alloc, p: Params) -> Result<Code, Abort> {
             Op::Loop => {
                 // (The loop is entered from its back-edge too: no scratch value carries in.)
                 asm.twice = None;
+                asm.timer = None;
                 a!(asm.ops; .align 16);
                 loop_offset = asm.ops.offset().0;
                 a!(asm.ops; =>loop_label);
@@ -893,15 +898,23 @@ impl Asm<'_> {
             Op::CallOut => self.callout(),
             Op::IntrCheck => {
                 let e = self.exit();
+                let closes = self.closer == Some(self.cur);
+                // In a counted loop the flag is read every 1024th iteration (the count's
+                // low bits all 0): an interrupt waits at most that long.
+                let skip = self.ops.new_dynamic_label();
+                if let Some(r) = self.timer {
+                    let next = if closes { self.loop_label } else { skip };
+                    a!(self.ops; test Rq(r), 1023; jnz =>next);
+                }
                 a!(self.ops
                     ; mov Rq(TMP), QWORD ins.k
                     ; cmp BYTE [Rq(TMP)], 0
                 );
-                if self.closer == Some(self.cur) {
+                if closes {
                     let l = self.loop_label;
                     a!(self.ops; je =>l ; jmp =>e);
                 } else {
-                    a!(self.ops; jne =>e);
+                    a!(self.ops; jne =>e ; =>skip);
                 }
             }
             Op::UpInFrame => {
@@ -1127,6 +1140,11 @@ impl Asm<'_> {
         a!(self.ops; sub Rq(r), 1; jb =>fix);
         self.count_fixups.push((fix, r, e));
         self.counted[self.cur + 1] = true;
+        let dec = Ref::ins(self.cur + 1);
+        let in_body = self.ir.loop_start.is_some_and(|l| self.cur > l);
+        if in_body && self.ir.ins.iter().any(|p| p.op == Op::Phi && p.b == dec) {
+            self.timer = Some(r);
+        }
         true
     }
 
