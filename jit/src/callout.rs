@@ -107,9 +107,11 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         None => return LEAVE,
     };
     let is_call = i.op() == Bc::Call;
-    // (A tail call from an inlined frame: that frame is gone afterwards.)
+    // (A tail call or a closing return from an inlined frame: that frame is gone
+    // afterwards.)
     let is_tail = i.op() == Bc::TailCall;
-    if !is_call && !is_tail && !lua_core::vm_step::steppable(i.op()) {
+    let is_ret = i.op() == Bc::Return;
+    if !is_call && !is_tail && !is_ret && !lua_core::vm_step::steppable(i.op()) {
         let msg = format!(
             "internal JIT error: trace {} call-out at {:?}",
             t.no,
@@ -125,7 +127,7 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     }
     let nresults = match () {
         _ if is_call => i.c() as i32 - 1,
-        _ if is_tail => fr.nresults,
+        _ if is_tail || is_ret => fr.nresults,
         _ => 1,
     };
     let flushed = jit.flushed.get();
@@ -137,6 +139,8 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         st.jit_call(func, nresults)
     } else if is_tail {
         st.jit_tail_call(func)
+    } else if is_ret {
+        st.jit_return_op()
     } else {
         st.jit_exec_op()
     };
@@ -154,12 +158,12 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         return LEAVE;
     }
     // (All results of a call: as many as recorded; a comparison: the way recorded.)
-    let (func, depth) = if is_tail {
+    let (func, depth) = if is_tail || is_ret {
         (fr.func, depth - 1)
     } else {
         (func, depth)
     };
-    let other_way = if is_call || is_tail {
+    let other_way = if is_call || is_tail || is_ret {
         nresults < 0 && (ts.top - func) as i64 != want
     } else {
         want >= 0 && ts.frames.last().expect("a Lua frame").pc as i64 != want

@@ -240,15 +240,21 @@ impl Recorder {
             };
         }
         if i.op() == Bc::Return && i.k() {
-            // An inlined function's return that closes: only when nothing is open (guarded;
-            // an exit lets the interpreter close and return).
+            // An inlined function's return that closes: with nothing open now, guarded (an
+            // exit lets the interpreter close and return); with something to close, the
+            // whole return is called out (its `__close` handlers run as the call-out's
+            // callees, and the recorder goes on in the caller, `end_callout`). Not for a
+            // metamethod's frame: its return finishes the instruction that called it.
             let level = self.frame().base;
             let abs = (self.base_abs as i64 + level as i64) as usize;
             if st.ts().close_pending(abs) {
-                return Err(Abort::with(
-                    Reason::NyiBytecode,
-                    "RETURN closing a to-be-closed variable",
-                ));
+                if self.frame().meta.is_some() {
+                    return Err(Abort::with(
+                        Reason::NyiBytecode,
+                        "metamethod's RETURN closing a to-be-closed variable",
+                    ));
+                }
+                return self.callout(st, self.pc, i);
             }
             self.guard(Op::CloseChk, Ty::Void, Ref::NONE, Ref::NONE, level as i64)?;
         }

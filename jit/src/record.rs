@@ -101,6 +101,12 @@ pub enum MetaRet {
     Unsupported,
 }
 
+/// Does a call-out of instruction `i` leave the frame it is in (a tail call, or a return
+/// that closes variables: called out from an inlined frame, which is gone afterwards)?
+fn leaves_frame(i: Instr) -> bool {
+    matches!(i.op(), Bc::TailCall | Bc::Return)
+}
+
 /// What returning from a metamethod called by instruction `i` of a frame with base `base`
 /// does (see `MetaRet`).
 pub fn meta_ret_of(i: Instr, base: i32) -> MetaRet {
@@ -548,7 +554,7 @@ impl Recorder {
         }
         let r = self.guard(Op::CallOut, Ty::Void, Ref::NONE, Ref::NONE, 0)?;
         self.reload_after = r.idx();
-        self.callout_wait = Some((st.ts().frames.len(), pc, i.op() == Bc::TailCall));
+        self.callout_wait = Some((st.ts().frames.len(), pc, leaves_frame(i)));
         // (The callee may allocate without a GC step, which the loop then owes.)
         self.allocates = true;
         Ok(())
@@ -571,11 +577,11 @@ impl Recorder {
         };
         let code = &self.frame().closure.proto.code;
         let i = code[at];
-        let tail = i.op() == Bc::TailCall;
+        let tail = leaves_frame(i);
         // Where the instruction goes on: after it; for a comparison after its jump or at
         // the jump's target (the CALLOUT's k says which, plus one: the call-out leaves the
-        // trace when the comparison goes the other way); for a tail call in the caller at
-        // its return pc, the inlined frame gone.
+        // trace when the comparison goes the other way); for a tail call or a closing
+        // return in the caller at its return pc, the inlined frame gone.
         let went = if tail {
             st.ts().frames.len() + 1 == n && pc == self.frame().ret_pc as usize
         } else if i.op().is_test() {

@@ -925,6 +925,40 @@ impl State {
         Ok(())
     }
 
+    /// A trace's call-out of a RETURN that closes variables (upvalues, to-be-closed
+    /// variables), by the top frame, a Lua frame called from a Lua frame (the JIT restored
+    /// both, the top one at the instruction after its RETURN): as the interpreter's general
+    /// return path runs it, `__close` handlers yieldable (after a resume the RETURN runs
+    /// again, as the interpreter's would). The frame is gone afterwards and its results
+    /// are at its function slot, as its caller wanted them.
+    pub fn jit_return_op(&mut self) -> LuaResult<()> {
+        let ts = self.ts();
+        let fr = *ts.frames.last().expect("the returning frame");
+        let Some(cl) = fr.closure else {
+            return Err(self.error_msg("internal JIT error: call-out of a native return"));
+        };
+        let i = cl.proto.code[fr.pc - 1];
+        let (base, a) = (fr.base, i.a());
+        let n = match i.op() {
+            crate::opcodes::Op::Return0 => 0,
+            crate::opcodes::Op::Return1 => 1,
+            _ if i.b() != 0 => i.b() - 1,
+            _ => ts.top - (base + a),
+        };
+        ts.top = base + a + n;
+        self.close_upvals(base);
+        self.close_tbc_yieldable(base)?;
+        self.ts().top = base + a + n;
+        if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
+            self.run_transfer_hook("return", a + 1, n)?;
+            self.ts().top = base + a + n;
+        }
+        self.poscall(n);
+        self.trace_after_return();
+        self.after_lua_return(fr.nresults);
+        Ok(())
+    }
+
     /// A trace's call-out of a CALL instruction (the JIT restored the frame at the
     /// instruction after it): call `stack[func]` with the arguments up to `top` in a nested
     /// run loop, as OP_CALL would in the running one. Results are left at `func..top`
