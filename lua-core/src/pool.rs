@@ -117,6 +117,35 @@ fn class_layout(c: usize) -> Layout {
 }
 
 impl Lists {
+    /// A free block of class `c` off its list, or null if the list is empty.
+    #[inline(always)]
+    fn pop(&mut self, c: usize) -> *mut u8 {
+        let p = self.head[c];
+        if !p.is_null() {
+            // SAFETY: `p` is a free block of class `c`: its first word is the next one.
+            self.head[c] = unsafe { *(p as *mut *mut u8) };
+            self.len[c] -= 1;
+        }
+        p
+    }
+
+    /// List block `p` of class `c` as free; false (nothing done) if the list already
+    /// caches its share.
+    ///
+    /// # Safety
+    /// `p` is an unused block of class `c` (at least 16 bytes: its first word links it).
+    #[inline(always)]
+    unsafe fn push(&mut self, c: usize, p: *mut u8) -> bool {
+        if self.len[c] as usize * CLASS_SIZE[c] >= CLASS_CACHE_BYTES {
+            return false;
+        }
+        // SAFETY: the caller's promise.
+        unsafe { *(p as *mut *mut u8) = self.head[c] };
+        self.head[c] = p;
+        self.len[c] += 1;
+        true
+    }
+
     fn release_all(&mut self) {
         for c in 0..NCLASSES {
             let mut p = std::mem::replace(&mut self.head[c], std::ptr::null_mut());
@@ -152,15 +181,7 @@ pub fn alloc(size: usize) -> Option<NonNull<u8>> {
         return alloc_large(size);
     }
     let c = class_of(size);
-    let hit = with_lists(|l| {
-        let p = l.head[c];
-        if !p.is_null() {
-            // SAFETY: `p` is a free block of class `c`: its first word is the next one.
-            l.head[c] = unsafe { *(p as *mut *mut u8) };
-            l.len[c] -= 1;
-        }
-        p
-    });
+    let hit = with_lists(|l| l.pop(c));
     match hit {
         Some(p) if !p.is_null() => NonNull::new(p),
         // SAFETY: class layouts have a non-zero size.
@@ -187,16 +208,8 @@ pub unsafe fn free(p: NonNull<u8>, size: usize) {
         return;
     }
     let c = class_of(size);
-    let kept = with_lists(|l| {
-        if l.len[c] as usize * CLASS_SIZE[c] >= CLASS_CACHE_BYTES {
-            return false;
-        }
-        // SAFETY: the block is ours now and at least 16 bytes: its first word links it.
-        unsafe { *(p.as_ptr() as *mut *mut u8) = l.head[c] };
-        l.head[c] = p.as_ptr();
-        l.len[c] += 1;
-        true
-    });
+    // SAFETY: the block is ours now, of class `c` (its size's).
+    let kept = with_lists(|l| unsafe { l.push(c, p.as_ptr()) });
     if kept != Some(true) {
         // SAFETY: a block of class `c` was allocated with the class layout.
         unsafe { std::alloc::dealloc(p.as_ptr(), class_layout(c)) };
@@ -230,25 +243,16 @@ pub unsafe fn realloc(p: NonNull<u8>, old: usize, new: usize) -> Option<NonNull<
         }
         // (One visit to the lists: take a block of the new class, copy, keep the old one.)
         let hit = with_lists(|l| {
-            let q = l.head[cn];
+            let q = l.pop(cn);
             if q.is_null() {
                 return (q, false);
             }
-            // SAFETY: `q` is a free block of class `cn`: its first word is the next one;
-            // both blocks hold at least min(old, new) bytes and are distinct; then `p` is
-            // ours to list (at least 16 bytes: its first word links it).
+            // SAFETY: both blocks hold at least min(old, new) bytes and are distinct; then
+            // `p`, of class `co`, is unused.
             unsafe {
-                l.head[cn] = *(q as *mut *mut u8);
-                l.len[cn] -= 1;
                 std::ptr::copy_nonoverlapping(p.as_ptr(), q, old.min(new));
-                if (l.len[co] as usize) * CLASS_SIZE[co] >= CLASS_CACHE_BYTES {
-                    return (q, false);
-                }
-                *(p.as_ptr() as *mut *mut u8) = l.head[co];
-                l.head[co] = p.as_ptr();
-                l.len[co] += 1;
+                (q, l.push(co, p.as_ptr()))
             }
-            (q, true)
         });
         match hit {
             Some((q, kept)) if !q.is_null() => {
