@@ -811,6 +811,7 @@ impl Asm<'_> {
             Op::ARef => {
                 let arr = self.greg(ins.a, TMP2);
                 let d = self.gdst();
+                let mut doubled = false;
                 match self.ir.as_kint(ins.b) {
                     Some(k)
                         if (k - 1)
@@ -828,14 +829,13 @@ impl Asm<'_> {
                             a!(self.ops; lea Rq(TMP), [Rq(k) + Rq(k)]);
                         }
                         a!(self.ops; lea Rq(d), [Rq(arr) + Rq(TMP) * 8 - 16]);
-                        if d != TMP {
-                            self.gfinish(d);
-                            self.twice = Some((ins.b, self.ops.offset().0));
-                            return Ok(());
-                        }
+                        doubled = d != TMP;
                     }
                 }
                 self.gfinish(d);
+                if doubled {
+                    self.twice = Some((ins.b, self.ops.offset().0));
+                }
             }
             Op::TGetStr => self.tget_str_inline(ins),
             // (Its operands are read by the call after it.)
@@ -1005,10 +1005,7 @@ impl Asm<'_> {
             );
             self.load_payload_indexed(ins.ty, arr);
             // (Unless the value went to the scratch register: a spilled one.)
-            let kept = match self.ra.loc[self.cur] {
-                Loc::Gpr(g) => g != TMP,
-                _ => ins.ty == Ty::Num || ins.ty == Ty::Nil,
-            };
+            let kept = matches!(ins.ty, Ty::Num | Ty::Nil) || self.gdst() != TMP;
             self.twice = kept.then(|| (aref.b, self.ops.offset().0));
             return;
         }

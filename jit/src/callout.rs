@@ -109,9 +109,8 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     let is_call = i.op() == Bc::Call;
     // (A tail call or a closing return from an inlined frame: that frame is gone
     // afterwards.)
-    let is_tail = i.op() == Bc::TailCall;
-    let is_ret = i.op() == Bc::Return;
-    if !is_call && !is_tail && !is_ret && !lua_core::vm_step::steppable(i.op()) {
+    let leaves = crate::record::leaves_frame(i);
+    if !is_call && !leaves && !lua_core::vm_step::steppable(i.op()) {
         let msg = format!(
             "internal JIT error: trace {} call-out at {:?}",
             t.no,
@@ -122,12 +121,13 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     }
     ts.frames[depth - 1].pc += 1;
     let func = fr.base + i.a();
-    if (is_call || is_tail) && i.b() != 0 {
+    // (Arguments up to B; a RETURN finds its results' count itself.)
+    if (is_call || i.op() == Bc::TailCall) && i.b() != 0 {
         ts.top = func + i.b();
     }
     let nresults = match () {
         _ if is_call => i.c() as i32 - 1,
-        _ if is_tail || is_ret => fr.nresults,
+        _ if leaves => fr.nresults,
         _ => 1,
     };
     let flushed = jit.flushed.get();
@@ -137,9 +137,9 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
     crate::bump(&jit.run_stats.callouts);
     let r = if is_call {
         st.jit_call(func, nresults)
-    } else if is_tail {
+    } else if i.op() == Bc::TailCall {
         st.jit_tail_call(func)
-    } else if is_ret {
+    } else if leaves {
         st.jit_return_op()
     } else {
         st.jit_exec_op()
@@ -158,12 +158,12 @@ fn callout(st: &mut State, ctx: &mut ExecCtx) -> u32 {
         return LEAVE;
     }
     // (All results of a call: as many as recorded; a comparison: the way recorded.)
-    let (func, depth) = if is_tail || is_ret {
+    let (func, depth) = if leaves {
         (fr.func, depth - 1)
     } else {
         (func, depth)
     };
-    let other_way = if is_call || is_tail || is_ret {
+    let other_way = if is_call || leaves {
         nresults < 0 && (ts.top - func) as i64 != want
     } else {
         want >= 0 && ts.frames.last().expect("a Lua frame").pc as i64 != want

@@ -103,7 +103,7 @@ pub enum MetaRet {
 
 /// Does a call-out of instruction `i` leave the frame it is in (a tail call, or a return
 /// that closes variables: called out from an inlined frame, which is gone afterwards)?
-fn leaves_frame(i: Instr) -> bool {
+pub(crate) fn leaves_frame(i: Instr) -> bool {
     matches!(i.op(), Bc::TailCall | Bc::Return)
 }
 

@@ -932,13 +932,26 @@ impl State {
     /// again, as the interpreter's would). The frame is gone afterwards and its results
     /// are at its function slot, as its caller wanted them.
     pub fn jit_return_op(&mut self) -> LuaResult<()> {
-        let ts = self.ts();
-        let fr = *ts.frames.last().expect("the returning frame");
+        let fr = *self.ts().frames.last().expect("the returning frame");
         let Some(cl) = fr.closure else {
             return Err(self.error_msg("internal JIT error: call-out of a native return"));
         };
-        let i = cl.proto.code[fr.pc - 1];
-        let (base, a) = (fr.base, i.a());
+        self.return_general(cl.proto.code[fr.pc - 1])?;
+        self.after_lua_return(fr.nresults);
+        Ok(())
+    }
+
+    /// The top Lua frame (its pc saved, after `i`) executes its return instruction `i`
+    /// through the general path: what it closes closed (`__close` handlers yieldable: after
+    /// a resume the instruction runs again), the return hook, the results moved to its
+    /// function slot and the frame popped. Gives the frame that returned.
+    pub(crate) fn return_general(
+        &mut self,
+        i: crate::opcodes::Instr,
+    ) -> LuaResult<crate::thread::Frame> {
+        let ts = self.ts();
+        let base = ts.frames.last().expect("the returning frame").base;
+        let a = i.a();
         let n = match i.op() {
             crate::opcodes::Op::Return0 => 0,
             crate::opcodes::Op::Return1 => 1,
@@ -946,17 +959,19 @@ impl State {
             _ => ts.top - (base + a),
         };
         ts.top = base + a + n;
-        self.close_upvals(base);
-        self.close_tbc_yieldable(base)?;
-        self.ts().top = base + a + n;
+        if i.op() == crate::opcodes::Op::Return && i.k() {
+            self.close_upvals(base);
+            self.close_tbc_yieldable(base)?;
+            self.ts().top = base + a + n;
+        }
         if self.ts().hook_mask & crate::thread::HOOK_RET != 0 {
             self.run_transfer_hook("return", a + 1, n)?;
             self.ts().top = base + a + n;
         }
+        let me = *self.ts().frames.last().expect("the returning frame");
         self.poscall(n);
         self.trace_after_return();
-        self.after_lua_return(fr.nresults);
-        Ok(())
+        Ok(me)
     }
 
     /// A trace's call-out of a CALL instruction (the JIT restored the frame at the

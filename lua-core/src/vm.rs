@@ -1171,29 +1171,8 @@ impl State {
                         resume_caller!(ts, func + n, nresults);
                     }
                     D::Return | D::Return0 | D::Return1 => {
-                        let a = i.a();
-                        let n = match i.op() {
-                            Op::Return0 => 0,
-                            Op::Return1 => 1,
-                            _ if i.b() != 0 => i.b() - 1,
-                            _ => self.cur.st().top - (base + a),
-                        };
-                        let ts = self.cur.st();
-                        ts.top = base + a + n;
-                        if i.op() == Op::Return && i.k() {
-                            savepc!();
-                            self.close_upvals(base);
-                            self.close_tbc_yieldable(base)?;
-                            self.cur.st().top = base + a + n;
-                        }
-                        if self.cur.st().hook_mask & HOOK_RET != 0 {
-                            savepc!();
-                            self.run_transfer_hook("return", a + 1, n)?;
-                            self.cur.st().top = base + a + n;
-                        }
-                        let me = self.cur.st().frames[fi];
-                        self.poscall(n);
-                        self.trace_after_return();
+                        savepc!();
+                        let me = self.return_general(i)?;
                         if me.fresh {
                             return Ok(Some((me.kind, me.nresults)));
                         }
