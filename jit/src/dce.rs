@@ -12,10 +12,11 @@ pub fn dce(ir: &mut Ir) {
     let n = ir.ins.len();
     let lp = ir.loop_start.unwrap_or(n);
     let mut live = vec![false; n];
+    // Values used at or after the loop start by live code (what PHIs need).
+    let mut used_in_loop = vec![false; n];
     loop {
         let mut changed = false;
-        // Values used at or after the loop start by live code (what PHIs need).
-        let mut used_in_loop = vec![false; n];
+        used_in_loop.fill(false);
         for i in (1..n).rev() {
             let ins = ir.ins[i];
             if ins.op == Op::Phi || ins.op == Op::Nop {
@@ -47,13 +48,8 @@ pub fn dce(ir: &mut Ir) {
                 mark(ins.b, &mut live, &mut changed);
             }
             if ins.op.has_snapshot() {
-                let entries: Vec<Ref> = ir.snaps[ins.snap as usize]
-                    .entries
-                    .iter()
-                    .map(|e| e.1)
-                    .collect();
-                for r in entries {
-                    mark(r, &mut live, &mut changed);
+                for e in &ir.snaps[ins.snap as usize].entries {
+                    mark(e.1, &mut live, &mut changed);
                 }
             }
         }

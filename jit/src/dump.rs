@@ -45,6 +45,12 @@ impl Output {
         }
     }
 
+    /// Does anything print traces (`-jv` or `-jdump`)? Locations are only worth their
+    /// formatting then.
+    pub fn wanted(&self) -> bool {
+        self.verbose.is_some() || self.dump.is_some()
+    }
+
     /// Change the `-jv` target at run time (`jit.v`-style), None to stop.
     pub fn set_verbose(&mut self, target: Option<String>) {
         self.verbose = open(&target);

@@ -442,7 +442,7 @@ fn cmp_self(ir: &mut Ir, ins: Ins) -> Fold {
 
 impl Emitter {
     pub fn new(ir: Ir) -> Emitter {
-        let mut cse = FastMap::default();
+        let mut cse = FastMap::with_capacity_and_hasher(ir.ins.len().max(64), Default::default());
         let mut last_callout = 0;
         let mut distinct = Vec::new();
         for (i, ins) in ir.ins.iter().enumerate().skip(1) {

@@ -554,8 +554,15 @@ pub struct Ir {
 
 impl Ir {
     pub fn new() -> Ir {
+        // (Room for a short trace from the start: growing these one doubling at a time,
+        // and rehashing the map each time, was a measurable part of compiling one.)
+        let mut ins = Vec::with_capacity(64);
+        ins.push(Ins::new(Op::Nop, Ty::Void, Ref::NONE, Ref::NONE, 0));
         Ir {
-            ins: vec![Ins::new(Op::Nop, Ty::Void, Ref::NONE, Ref::NONE, 0)],
+            ins,
+            k: Vec::with_capacity(32),
+            snaps: Vec::with_capacity(16),
+            kmap: crate::fasthash::FastMap::with_capacity_and_hasher(32, Default::default()),
             ..Default::default()
         }
     }

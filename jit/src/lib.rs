@@ -109,6 +109,24 @@ struct Recording {
 }
 
 impl JitState {
+    /// Note what new trace `t` depends on (see `dependents`).
+    fn note_dependent(&mut self, t: &Trace) {
+        let mut on = |n: u32| {
+            let n = n as usize;
+            if self.dependents.len() <= n {
+                self.dependents.resize_with(n + 1, Vec::new);
+            }
+            self.dependents[n].push(t.no);
+        };
+        if t.parent.is_some() {
+            on(t.root);
+        }
+        match t.link {
+            Some(l) if l != 0 && l != t.no && l != t.root => on(l),
+            _ => {}
+        }
+    }
+
     /// A trace event "start" for trace `no` at `pc` of the running frame (a side trace:
     /// its parent and exit), if a "trace" handler listens. Delivered with the trace's
     /// other events once its recording ends.
@@ -163,6 +181,10 @@ pub struct JitState {
     /// be running (below a call-out), so an exit they take can still be resolved. Dropped
     /// when no trace runs (`Jit::reclaim`).
     zombies: HashMap<u32, Rc<Trace>>,
+    /// By trace number: the traces that depend on it, for `flush_set` (a root's side
+    /// traces; the traces of other trees whose final link goes to it). Entries of flushed
+    /// traces stay until the numbers start again; readers check the relation still holds.
+    dependents: Vec<Vec<u32>>,
     /// All traces were flushed (`flush_all`): when no trace runs, the code memory is
     /// reused and trace numbers start again at 1; nothing is compiled until then.
     reclaim_pending: bool,
@@ -252,6 +274,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             config,
             traces: vec![None],
             zombies: HashMap::new(),
+            dependents: Vec::new(),
             reclaim_pending: false,
             flush_due: false,
             recording: None,
@@ -376,13 +399,15 @@ impl Jit {
         }
         if let Some(ab) = why {
             s.stats.aborts += 1;
-            let at = r
-                .rec
-                .frames
-                .last()
-                .map(|f| dump::location(&f.closure.proto, r.rec.pc))
-                .unwrap_or_default();
-            s.out.abort(&r.start, &ab.message(), &at);
+            if s.out.wanted() {
+                let at = r
+                    .rec
+                    .frames
+                    .last()
+                    .map(|f| dump::location(&f.closure.proto, r.rec.pc))
+                    .unwrap_or_default();
+                s.out.abort(&r.start, &ab.message(), &at);
+            }
             if ab.reason == Reason::McodeFull {
                 if s.traces.iter().flatten().next().is_some() || s.mcode.used() > 0 {
                     s.flush_due = true;
@@ -444,7 +469,10 @@ impl Jit {
             thread: st.cur,
             proto: proto.clone(),
             no,
-            start: dump::location(proto, pc),
+            start: match s.out.wanted() {
+                true => dump::location(proto, pc),
+                false => String::new(),
+            },
             began: std::time::Instant::now(),
         });
     }
@@ -470,12 +498,15 @@ impl Jit {
             .proto
             .clone();
         let top = ts.frames.last().and_then(|f| f.closure).expect("Lua frame");
-        let start = format!(
-            "({}/{}) {}",
-            parent.no,
-            at.exit,
-            dump::location(&top.proto, rec.start_pc)
-        );
+        let start = match s.out.wanted() {
+            true => format!(
+                "({}/{}) {}",
+                parent.no,
+                at.exit,
+                dump::location(&top.proto, rec.start_pc)
+            ),
+            false => String::new(),
+        };
         ts.hook_mask |= HOOK_RECORD;
         ts.exec.push(ExecEntry::Recording { trace: no });
         s.recording = Some(Recording {
@@ -498,7 +529,9 @@ impl Jit {
             let passes = s.config.passes();
             let no = r.no;
             let proto = r.proto.clone();
+            // (Only printed: see `Trace::location`.)
             let loc = match r.rec.side {
+                _ if !s.out.wanted() => String::new(),
                 Some(_) => {
                     let top = r.rec.frames.last().expect("frames");
                     dump::location(&top.closure.proto, r.rec.start_pc)
@@ -555,6 +588,7 @@ impl Jit {
                 }
                 let mut s = self.state.borrow_mut();
                 s.traces.push(Some(t.clone()));
+                s.note_dependent(&t);
                 s.stats.traces += 1;
                 s.stats.compile_us += us;
                 self.max_slot.set(self.max_slot.get().max(t.max_slot));
@@ -1155,26 +1189,38 @@ impl Jit {
     /// Flush the trees of traces `start` (a root and all its side traces), and, as long as
     /// there are any, the trees of traces that link into flushed ones: afterwards no live
     /// trace continues in a flushed one. Flushed traces keep their code (see `zombies`).
+    /// Visits only the traces it flushes and their dependents (`JitState::dependents`),
+    /// never the whole list: the collector flushes the traces of each prototype it frees.
     pub fn flush_set(&self, start: Vec<u32>) {
         let mut s = self.state.borrow_mut();
-        let mut dead: HashSet<u32> = HashSet::new();
+        let s = &mut *s;
+        let live = |traces: &[Option<Rc<Trace>>], n: u32| traces.get(n as usize).cloned().flatten();
+        let mut gone = vec![false; s.traces.len()];
+        let mut dead = Vec::new();
         let mut work = start;
         while let Some(n) = work.pop() {
-            let Some(Some(t)) = s.traces.get(n as usize) else {
+            let Some(t) = live(&s.traces, n) else {
                 continue;
             };
             let root = t.root;
-            if dead.contains(&root) {
+            if gone[root as usize] {
                 continue;
             }
-            for t in s.traces.iter().flatten() {
-                if t.root == root {
-                    dead.insert(t.no);
+            let mut tree = vec![root];
+            for &d in s.dependents.get(root as usize).into_iter().flatten() {
+                if live(&s.traces, d).is_some_and(|x| x.root == root && x.no != root) {
+                    tree.push(d);
                 }
             }
-            for t in s.traces.iter().flatten() {
-                if !dead.contains(&t.no) && t.link.is_some_and(|l| dead.contains(&l)) {
-                    work.push(t.no);
+            for m in tree {
+                if std::mem::replace(&mut gone[m as usize], true) {
+                    continue;
+                }
+                dead.push(m);
+                for &d in s.dependents.get(m as usize).into_iter().flatten() {
+                    if live(&s.traces, d).is_some_and(|x| x.root != root && x.link == Some(m)) {
+                        work.push(d);
+                    }
                 }
             }
         }
@@ -1270,6 +1316,7 @@ impl Jit {
         s.zombies.clear();
         if s.reclaim_pending && s.traces.iter().all(Option::is_none) {
             s.traces.truncate(1);
+            s.dependents.clear();
             s.mcode.reset();
             s.reclaim_pending = false;
         }

@@ -197,11 +197,11 @@ fn use_def(p: &Proto, pc: usize) -> (RegSet, RegSet) {
 }
 
 /// Where control may go after instruction `pc`.
-fn successors(p: &Proto, pc: usize) -> Vec<usize> {
+fn successors(p: &Proto, pc: usize) -> Succ {
     let i: Instr = p.code[pc];
     let op = i.op();
     let next = pc + 1;
-    let mut s = Vec::with_capacity(2);
+    let mut s = Succ::default();
     if op.is_test() {
         if let Some(j) = p.code.get(next) {
             s.push(next + 1);
@@ -220,8 +220,33 @@ fn successors(p: &Proto, pc: usize) -> Vec<usize> {
     if let Some(t) = i.jump_target(pc) {
         s.push(t as usize);
     }
-    s.retain(|&x| x < p.code.len());
+    let all = s;
+    s.len = 0;
+    for &x in all.as_slice() {
+        if x < p.code.len() {
+            s.push(x);
+        }
+    }
     s
+}
+
+/// The successors of one instruction (at most three: fall through, skip, jump), without
+/// a heap allocation each.
+#[derive(Clone, Copy, Default)]
+struct Succ {
+    pcs: [usize; 3],
+    len: u8,
+}
+
+impl Succ {
+    fn push(&mut self, pc: usize) {
+        self.pcs[self.len as usize] = pc;
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        &self.pcs[..self.len as usize]
+    }
 }
 
 /// Live registers before each instruction of one function.
@@ -248,14 +273,14 @@ impl Liveness {
             }
         }
         let ud: Vec<(RegSet, RegSet)> = (0..n).map(|pc| use_def(p, pc)).collect();
-        let succ: Vec<Vec<usize>> = (0..n).map(|pc| successors(p, pc)).collect();
+        let succ: Vec<Succ> = (0..n).map(|pc| successors(p, pc)).collect();
         let mut live_in = vec![RegSet::default(); n];
         let mut changed = true;
         while changed {
             changed = false;
             for pc in (0..n).rev() {
                 let mut out = RegSet::default();
-                for &s in &succ[pc] {
+                for &s in succ[pc].as_slice() {
                     out.union(&live_in[s]);
                 }
                 let (u, d) = &ud[pc];

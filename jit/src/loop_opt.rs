@@ -31,7 +31,6 @@
 use crate::abort::{Reason, RecResult};
 use crate::fold::{Emitted, Emitter};
 use crate::ir::{Ins, Op, Ref, Snapshot, Ty};
-use std::collections::BTreeMap;
 
 /// k of a preamble-only `ULT` bound check (see the module doc).
 pub const ABC_ENTRY: i64 = 1;
@@ -46,7 +45,7 @@ pub fn abc_hoisted(a: i32) -> i64 {
 /// control slots from `a`, stepping by one: the index (and the visible copy) becomes its
 /// entry value plus 1, and the count its entry value minus 1 (so the body runs with the
 /// index entry+1 ... entry+count)?
-fn counts_by_one(em: &Emitter, slot_end: &BTreeMap<i32, Ref>, a: i32) -> bool {
+fn counts_by_one(em: &Emitter, slot_end: &SlotMap, a: i32) -> bool {
     let steps = |slot: i32, by: i64| -> bool {
         let Some(&v) = slot_end.get(&slot) else {
             return false;
@@ -67,8 +66,8 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
     let nsnaps = em.ir.snaps.len();
     let first_callout = em.ir.ins[..n].iter().position(|i| i.op == Op::CallOut);
     let calls_out = first_callout.is_some();
-    let no_slots = BTreeMap::new();
-    let slot_end: BTreeMap<i32, Ref> = end_slots.iter().copied().collect();
+    let no_slots = SlotMap::default();
+    let slot_end = SlotMap::new(end_slots);
     let lp = match em.emit(Ins::new(Op::Loop, Ty::Void, Ref::NONE, Ref::NONE, 0)) {
         Emitted::Ref(r) => r.idx(),
         Emitted::Fail => return Err(Reason::GuardFail.into()),
@@ -146,17 +145,67 @@ pub fn peel(em: &mut Emitter, end_slots: &[(i32, Ref)]) -> RecResult<()> {
     add_phis(em, lp, n, &subst)
 }
 
-/// A loop-body copy of snapshot `sn`: the loop-entry state `slot_end` (empty after a
-/// call-out), overridden by `sn`'s entries with their copies.
-fn copy_snapshot(sn: &Snapshot, slot_end: &BTreeMap<i32, Ref>, subst: &[Ref]) -> Snapshot {
-    let mut m = slot_end.clone();
-    for &(s, r) in &sn.entries {
-        let x = if r.is_const() { r } else { subst[r.idx()] };
-        m.insert(s, x);
+/// Stack slots and their values, sorted by slot (a later pair for the same slot wins).
+#[derive(Default)]
+struct SlotMap(Vec<(i32, Ref)>);
+
+impl SlotMap {
+    fn new(pairs: &[(i32, Ref)]) -> SlotMap {
+        let mut v = pairs.to_vec();
+        // (Stable: the last of equal slots stays last; keep that one.)
+        v.sort_by_key(|e| e.0);
+        let mut out: Vec<(i32, Ref)> = Vec::with_capacity(v.len());
+        for e in v {
+            match out.last_mut() {
+                Some(l) if l.0 == e.0 => *l = e,
+                _ => out.push(e),
+            }
+        }
+        SlotMap(out)
     }
-    let mut c = sn.clone();
-    c.entries = m.into_iter().collect();
-    c
+
+    fn get(&self, slot: &i32) -> Option<&Ref> {
+        let i = self.0.binary_search_by_key(slot, |e| e.0).ok()?;
+        Some(&self.0[i].1)
+    }
+}
+
+/// A loop-body copy of snapshot `sn`: the loop-entry state `slot_end` (empty after a
+/// call-out), overridden by `sn`'s entries with their copies. (A merge of two sorted
+/// lists: snapshot entries are in slot order.)
+fn copy_snapshot(sn: &Snapshot, slot_end: &SlotMap, subst: &[Ref]) -> Snapshot {
+    let copy = |r: Ref| if r.is_const() { r } else { subst[r.idx()] };
+    let mut entries = Vec::with_capacity(slot_end.0.len() + sn.entries.len());
+    if sn.entries.windows(2).all(|w| w[0].0 < w[1].0) {
+        let mut base = slot_end.0.iter().peekable();
+        for &(s, r) in &sn.entries {
+            while let Some(&&(bs, br)) = base.peek() {
+                if bs > s {
+                    break;
+                }
+                base.next();
+                if bs < s {
+                    entries.push((bs, br));
+                }
+            }
+            entries.push((s, copy(r)));
+        }
+        entries.extend(base.copied());
+    } else {
+        let mut m: std::collections::BTreeMap<i32, Ref> = slot_end.0.iter().copied().collect();
+        for &(s, r) in &sn.entries {
+            m.insert(s, copy(r));
+        }
+        entries.extend(m);
+    }
+    Snapshot {
+        pc: sn.pc,
+        entries,
+        frames: sn.frames.clone(),
+        top: sn.top,
+        below: sn.below,
+        root_tail: sn.root_tail,
+    }
 }
 
 fn add_phis(em: &mut Emitter, lp: usize, n: usize, subst: &[Ref]) -> RecResult<()> {
@@ -169,11 +218,11 @@ fn add_phis(em: &mut Emitter, lp: usize, n: usize, subst: &[Ref]) -> RecResult<(
             cand.push(r);
         }
     };
-    let body_snaps: std::collections::BTreeSet<u32> = em.ir.ins[lp..]
-        .iter()
-        .filter(|i| i.op.is_guard())
-        .map(|i| i.snap)
-        .collect();
+    let mut in_body = vec![false; em.ir.snaps.len()];
+    for i in em.ir.ins[lp..].iter().filter(|i| i.op.is_guard()) {
+        in_body[i.snap as usize] = true;
+    }
+    let body_snaps = (0..in_body.len() as u32).filter(|&s| in_body[s as usize]);
     for ins in &em.ir.ins[lp..] {
         if ins.op.has_a() {
             note(ins.a, &mut cand);
@@ -182,7 +231,7 @@ fn add_phis(em: &mut Emitter, lp: usize, n: usize, subst: &[Ref]) -> RecResult<(
             note(ins.b, &mut cand);
         }
     }
-    for &s in &body_snaps {
+    for s in body_snaps {
         for &(_, r) in &em.ir.snaps[s as usize].entries {
             note(r, &mut cand);
         }

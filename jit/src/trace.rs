@@ -63,7 +63,9 @@ pub struct Trace {
     /// The prototype and loop header the trace starts at.
     pub proto: Weak<Proto>,
     pub start_pc: usize,
-    /// Where it starts, as `-jv` names it ("file.lua:12").
+    /// Where it starts, as `-jv` names it ("file.lua:12"); empty unless `-jv` or `-jdump`
+    /// printed when it was compiled (nothing else reads it, and formatting it costs as much
+    /// as a small trace's recording).
     pub location: String,
     /// Traces that were running below the recording (see `Recorder::nested`).
     pub nested: u32,
