@@ -29,7 +29,7 @@
 //!   name it in their k, so they never match older ones.
 
 use crate::fasthash::FastMap;
-use crate::ir::{Field, Ins, Ir, Op, Ref, Ty};
+use crate::ir::{Field, Ins, Ir, KMap, Op, Ref, Ty};
 use lua_core::number::ArithOp;
 use lua_core::Value;
 
@@ -63,7 +63,7 @@ impl Default for OptFlags {
 pub struct Emitter {
     pub ir: Ir,
     pub opt: OptFlags,
-    cse: FastMap<(Op, Ty, Ref, Ref, i64), Ref>,
+    cse: CseMap,
     /// Index of the last `CALLOUT` emitted (0: none).
     last_callout: usize,
     /// Pairs of tables a guard (`NE`) has proven to be different objects from there on.
@@ -440,9 +440,48 @@ fn cmp_self(ir: &mut Ir, ins: Ins) -> Fold {
     }
 }
 
+/// The hash maps of a finished recording, kept for the next one (allocating and growing
+/// them anew for every trace was a measurable part of compiling a short one).
+#[derive(Default)]
+pub struct Spare {
+    cse: CseMap,
+    kmap: KMap,
+}
+
+type CseMap = FastMap<(Op, Ty, Ref, Ref, i64), Ref>;
+
 impl Emitter {
+    /// An emitter for a new recording, using the maps in `spare`.
+    pub fn fresh(spare: Spare) -> Emitter {
+        let mut cse = spare.cse;
+        cse.clear();
+        Emitter {
+            ir: Ir::with_kmap(spare.kmap),
+            opt: OptFlags::default(),
+            cse,
+            last_callout: 0,
+            distinct: Vec::new(),
+        }
+    }
+
+    /// The finished IR, without its interning map (kept here for `into_spare`).
+    pub fn take_ir(&mut self) -> Ir {
+        let mut ir = std::mem::take(&mut self.ir);
+        self.ir.kmap_from(&mut ir);
+        ir
+    }
+
+    /// The maps, for the next recording.
+    pub fn into_spare(self) -> Spare {
+        let mut ir = self.ir;
+        Spare {
+            cse: self.cse,
+            kmap: ir.take_kmap(),
+        }
+    }
+
     pub fn new(ir: Ir) -> Emitter {
-        let mut cse = FastMap::with_capacity_and_hasher(ir.ins.len().max(64), Default::default());
+        let mut cse = CseMap::default();
         let mut last_callout = 0;
         let mut distinct = Vec::new();
         for (i, ins) in ir.ins.iter().enumerate().skip(1) {

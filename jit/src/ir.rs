@@ -138,47 +138,74 @@ macro_rules! define_irops {
         /// Upper-case names as the text form prints them.
         const OP_NAMES: &[&str] = &[$(stringify!($name),)*];
         const OP_MODES: &[&str] = &[$($mode,)*];
-        const OP_FLAGS: &[&str] = &[$($flags,)*];
+        /// Each op's flags as a bit set (`flag_bit`): asking is a load and a test, not a
+        /// search of the string (the compiler asks for every instruction, many times).
+        const OP_FLAG_BITS: &[u8] = &[$(flag_bits($flags),)*];
         /// All ops, indexed by number.
         pub const ALL_OPS: &[Op] = &[$(Op::$name,)*];
     };
 }
 for_each_irop!(define_irops);
 
+/// The bit of flag letter `c` (see [`for_each_irop!`]); an unknown letter fails the build.
+const fn flag_bit(c: u8) -> u8 {
+    match c {
+        b'G' => 1,
+        b'L' => 2,
+        b'S' => 4,
+        b'C' => 8,
+        b'A' => 16,
+        b'X' => 32,
+        b'E' => 64,
+        b'v' => 128,
+        _ => panic!("unknown IR op flag"),
+    }
+}
+
+const fn flag_bits(flags: &str) -> u8 {
+    let b = flags.as_bytes();
+    let (mut i, mut m) = (0, 0);
+    while i < b.len() {
+        m |= flag_bit(b[i]);
+        i += 1;
+    }
+    m
+}
+
 impl Op {
     pub fn name(self) -> &'static str {
         OP_NAMES[self as usize]
     }
-    fn flag(self, c: char) -> bool {
-        OP_FLAGS[self as usize].contains(c)
+    fn flag(self, c: u8) -> bool {
+        OP_FLAG_BITS[self as usize] & flag_bit(c) != 0
     }
     fn mode(self) -> &'static [u8] {
         OP_MODES[self as usize].as_bytes()
     }
     /// May leave the trace.
     pub fn is_guard(self) -> bool {
-        self.flag('G')
+        self.flag(b'G')
     }
     pub fn is_load(self) -> bool {
-        self.flag('L')
+        self.flag(b'L')
     }
     /// Writes memory or otherwise has an effect beyond its value.
     pub fn has_effect(self) -> bool {
-        self.flag('S') || self.flag('E') || self.flag('A')
+        self.flag(b'S') || self.flag(b'E') || self.flag(b'A')
     }
     pub fn is_commutative(self) -> bool {
-        self.flag('C')
+        self.flag(b'C')
     }
     pub fn allocates(self) -> bool {
-        self.flag('A')
+        self.flag(b'A')
     }
     /// Implemented as a call of a runtime helper.
     pub fn calls(self) -> bool {
-        self.flag('X')
+        self.flag(b'X')
     }
     /// Produces a value other instructions can use.
     pub fn has_value(self) -> bool {
-        !self.flag('v')
+        !self.flag(b'v')
     }
     pub fn is_const(self) -> bool {
         matches!(
@@ -548,23 +575,45 @@ pub struct Ir {
     pub snaps: Vec<Snapshot>,
     /// Index of the `LOOP` instruction, once the loop is closed.
     pub loop_start: Option<usize>,
-    /// Constants by (op, ty, k), for interning.
-    kmap: crate::fasthash::FastMap<(Op, Ty, i64), Ref>,
+    /// Constants by (op, ty, k), for interning (only while recording and optimising:
+    /// `take_kmap`).
+    kmap: KMap,
 }
+
+/// The constant-interning map of an [`Ir`].
+pub type KMap = crate::fasthash::FastMap<(Op, Ty, i64), Ref>;
 
 impl Ir {
     pub fn new() -> Ir {
-        // (Room for a short trace from the start: growing these one doubling at a time,
-        // and rehashing the map each time, was a measurable part of compiling one.)
-        let mut ins = Vec::with_capacity(64);
+        Ir::with_kmap(KMap::default())
+    }
+
+    /// A new IR interning its constants in `kmap` (emptied: a map kept from an earlier
+    /// recording, so that it need not be allocated and grown again).
+    pub fn with_kmap(mut kmap: KMap) -> Ir {
+        kmap.clear();
+        // (Room for a short trace from the start: growing these one doubling at a time was
+        // a measurable part of compiling one.)
+        let mut ins = Vec::with_capacity(32);
         ins.push(Ins::new(Op::Nop, Ty::Void, Ref::NONE, Ref::NONE, 0));
         Ir {
             ins,
-            k: Vec::with_capacity(32),
-            snaps: Vec::with_capacity(16),
-            kmap: crate::fasthash::FastMap::with_capacity_and_hasher(32, Default::default()),
+            k: Vec::with_capacity(16),
+            snaps: Vec::with_capacity(8),
+            kmap,
             ..Default::default()
         }
+    }
+
+    /// Take the interning map out.
+    pub fn take_kmap(&mut self) -> KMap {
+        std::mem::take(&mut self.kmap)
+    }
+
+    /// Move `other`'s interning map here (`other` is final: no constants are added to it
+    /// any more).
+    pub fn kmap_from(&mut self, other: &mut Ir) {
+        self.kmap = other.take_kmap();
     }
 
     /// The instruction or constant `r` refers to.

@@ -185,6 +185,8 @@ pub struct JitState {
     /// traces; the traces of other trees whose final link goes to it). Entries of flushed
     /// traces stay until the numbers start again; readers check the relation still holds.
     dependents: Vec<Vec<u32>>,
+    /// The last recording's hash maps, for the next.
+    spare: fold::Spare,
     /// All traces were flushed (`flush_all`): when no trace runs, the code memory is
     /// reused and trace numbers start again at 1; nothing is compiled until then.
     reclaim_pending: bool,
@@ -275,6 +277,7 @@ pub fn install(st: &mut State, config: JitConfig) {
             traces: vec![None],
             zombies: HashMap::new(),
             dependents: Vec::new(),
+            spare: fold::Spare::default(),
             reclaim_pending: false,
             flush_due: false,
             recording: None,
@@ -447,6 +450,7 @@ impl Jit {
                 st.set_hot_count(&r.proto, r.rec.start_pc, count);
             }
         }
+        s.spare = r.rec.em.into_spare();
     }
 
     /// Start recording at loop header `pc` of the running frame.
@@ -459,7 +463,15 @@ impl Jit {
             loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
-        let rec = record::Recorder::new(st, pc, s.builtins.clone(), s.liveness.clone(), limits);
+        let spare = std::mem::take(&mut s.spare);
+        let rec = record::Recorder::new(
+            st,
+            pc,
+            s.builtins.clone(),
+            s.liveness.clone(),
+            limits,
+            spare,
+        );
         s.queue_start(st, no, pc, None);
         let ts = st.ts();
         ts.hook_mask |= HOOK_RECORD;
@@ -488,8 +500,14 @@ impl Jit {
             loopunroll: s.config.loopunroll,
             ..record::Limits::default()
         };
-        let rec =
-            record::Recorder::new_side(st, at, s.builtins.clone(), s.liveness.clone(), limits);
+        let rec = record::Recorder::new_side(
+            st,
+            at,
+            s.builtins.clone(),
+            s.liveness.clone(),
+            limits,
+            std::mem::take(&mut s.spare),
+        );
         s.queue_start(st, no, rec.start_pc, Some((parent.no, at.exit)));
         let ts = st.ts();
         let proto = ts.frames[at.root_fi]

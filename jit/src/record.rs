@@ -219,12 +219,13 @@ impl Recorder {
         builtins: std::rc::Rc<Builtins>,
         liveness: std::rc::Rc<LivenessCache>,
         limits: Limits,
+        spare: crate::fold::Spare,
     ) -> Recorder {
         let ts = st.ts();
         let fi = ts.frames.len() - 1;
         let fr = &ts.frames[fi];
         let cl = fr.closure.expect("recording starts in a Lua frame");
-        let mut em = Emitter::new(Ir::new());
+        let mut em = Emitter::fresh(spare);
         let fn_ref = match em.emit(Ins::new(Op::FnRoot, Ty::LFn, Ref::NONE, Ref::NONE, 0)) {
             Emitted::Ref(r) => r,
             Emitted::Fail => unreachable!("FNROOT never fails"),
@@ -280,6 +281,7 @@ impl Recorder {
         builtins: std::rc::Rc<Builtins>,
         liveness: std::rc::Rc<LivenessCache>,
         limits: Limits,
+        spare: crate::fold::Spare,
     ) -> Recorder {
         let SideStart {
             parent,
@@ -293,7 +295,7 @@ impl Recorder {
         let root = &ts.frames[root_fi];
         let pc = ts.frames.last().expect("frames").pc;
         let _ = root.closure.expect("a Lua root frame");
-        let mut em = Emitter::new(Ir::new());
+        let mut em = Emitter::fresh(spare);
         let fn_ref = match em.emit(Ins::new(Op::FnRoot, Ty::LFn, Ref::NONE, Ref::NONE, 0)) {
             Emitted::Ref(r) => r,
             Emitted::Fail => unreachable!("FNROOT never fails"),

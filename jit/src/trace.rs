@@ -254,7 +254,7 @@ pub fn optimise(rec: &mut Recorder, passes: Passes) -> RecResult<Compiled> {
         }
         check(&rec.em.ir, "loop")?;
     }
-    let mut ir = std::mem::take(&mut rec.em.ir);
+    let mut ir = rec.em.take_ir();
     if passes.dce {
         crate::dce::dce(&mut ir);
         check(&ir, "dce")?;
