@@ -128,11 +128,19 @@ pub fn allocate(ir: &Ir, max_slots: usize) -> Result<Alloc, OutOfSlots> {
     // PHI coalescing: the loop value of a PHI whose loop-entry value has no use after it
     // (in the loop body; the next iteration's uses read the new value) takes the entry
     // value's register, and the back-edge has nothing to move. `coalesce[b] = a`.
+    // Not when the entry value is itself some PHI's loop value: the back-edge reads it
+    // after the loop value overwrote the shared register (`PHI x y` with `PHI y z`).
     let mut coalesce: Vec<Option<usize>> = vec![None; n];
+    let mut read_at_back_edge = vec![false; n];
+    for ins in &ir.ins[lp.min(n)..] {
+        if ins.op == Op::Phi && !ins.b.is_const() && !ins.b.is_none() {
+            read_at_back_edge[ins.b.idx()] = true;
+        }
+    }
     for ins in &ir.ins[lp.min(n)..] {
         if ins.op == Op::Phi && !ins.a.is_const() && !ins.b.is_const() && ins.b.idx() > lp {
             let (a, b) = (ins.a.idx(), ins.b.idx());
-            let taken = coalesce.contains(&Some(a));
+            let taken = coalesce.contains(&Some(a)) || read_at_back_edge[a];
             coalesce[b] = if coalesce[b].is_some() || taken {
                 None
             } else {
@@ -372,5 +380,18 @@ mod tests {
         assert_eq!(a.end[2], 7);
         assert_eq!(a.end[4], 7);
         assert_ne!(a.loc[2], a.loc[4]);
+    }
+
+    #[test]
+    fn a_phi_loop_value_read_at_the_back_edge_keeps_its_register() {
+        // 0001 is the previous iteration's 0002 (`PHI 0001 0002`), and 0004 the next 0002:
+        // the back-edge reads 0002 after 0004 was made, so 0004 must not take its register.
+        let a = phi_loop(
+            "0005   int PHI 0002 0004
+0006   int PHI 0001 0002
+",
+        );
+        assert_ne!(a.loc[2], a.loc[4]);
+        assert_eq!(a.end[2], 7);
     }
 }

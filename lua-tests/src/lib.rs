@@ -20,13 +20,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The JIT modes every script runs in, as `(name, options before the script name)`: off,
-/// on, every loop hot at once, and every loop and every exit hot at once (side traces
-/// everywhere).
-pub const MODES: [(&str, &[&str]); 4] = [
+/// on, every loop hot at once, every loop and every exit hot at once (side traces
+/// everywhere), and every loop hot at once with 16 KB of code memory in 4 KB areas (all
+/// traces flushed every few traces, often from inside call-outs, and the memory reused).
+pub const MODES: [(&str, &[&str]); 5] = [
     ("-joff", &["-joff"]),
     ("default", &[]),
     ("-Ohotloop=1", &["-Ohotloop=1"]),
     ("-Ohotexit=1", &["-Ohotloop=1", "-Ohotexit=1"]),
+    (
+        "-Omaxmcode=16",
+        &["-Ohotloop=1", "-Omaxmcode=16", "-Osizemcode=4"],
+    ),
 ];
 
 /// Per-process time limit unless `LUA_TESTS_TIMEOUT` (seconds) says otherwise.

@@ -7,7 +7,7 @@
 //! them deterministic.
 //!
 //! By default a representative subset runs (every `gc_*.lua` plus scripts heavy in
-//! coroutines, closures, tables and strings), in the four JIT modes, within about a minute on
+//! coroutines, closures, tables and strings), in the five JIT modes, within about a minute on
 //! a 2-core machine. Scripts whose heap is large stay out of stress mode by default (a full
 //! cycle per allocation makes them quadratic). `LUA_GC_FULL_MODES=1` runs every script in every
 //! GC mode, slow ones included, with a longer time limit (`LUA_TESTS_TIMEOUT` still wins).

@@ -1,5 +1,5 @@
 //! The LuaJIT test suite's `misc/` scripts (openresty/luajit2-test-suite), run with our `lua` in
-//! the four JIT modes.
+//! the five JIT modes.
 //!
 //! The suite is not part of this repository: point `LUAJIT_TESTSUITE_DIR` at its `test/`
 //! directory (docs/suites.md says how to get one). Without it (when the tests were built) this
@@ -13,7 +13,7 @@
 //! running the reference too; the others are reported as not applicable.
 //!
 //! The exception is [`JIT_FILES`]: scripts that test a JIT through the `jit` module, which ours
-//! provides. They are required in all four modes whatever the reference does, and run with
+//! provides. They are required in all five modes whatever the reference does, and run with
 //! [`PRELUDE_51`] (the Lua 5.1 functions they call) and [`REQUIRE_JIT`] (most of them return at
 //! once when there is no `jit`, which would pass them without testing anything).
 //!
@@ -35,7 +35,7 @@ const REFLUA: &str = env!("CARGO_BIN_EXE_reflua");
 const OURLUA: &str = env!("CARGO_BIN_EXE_ourlua");
 
 /// The `test/misc` files that exercise the `jit` module (`jit.status`, `jit.flush`, `jit.off`,
-/// `jit.opt.start`, `require("jit.util").traceinfo`) and must pass in all four modes,
+/// `jit.opt.start`, `require("jit.util").traceinfo`) and must pass in all five modes,
 /// although reference Lua 5.4 has no `jit`: under it, most of them return at once
 /// (`if not jit ...`) and `stack_purge` and `string_dump` fail on `jit.off`. They run with
 /// [`PRELUDE_51`] and [`REQUIRE_JIT`]. (`gc_trace` checks that the traces of collected

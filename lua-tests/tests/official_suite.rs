@@ -1,5 +1,5 @@
 //! The official Lua 5.4 test suite (`testes/` of the PUC Lua sources), run with our `lua` in
-//! each of the four JIT modes ([`lua_tests::MODES`]).
+//! each of the five JIT modes ([`lua_tests::MODES`]).
 //!
 //! The suite is not part of this repository: point `LUA_TESTSUITE_DIR` at a `testes/` directory
 //! (docs/suites.md says how to get one). Without it (when the tests were built) this test is

@@ -1,5 +1,5 @@
 //! The script runner: every `lua-tests/scripts/*.lua` under reference Lua 5.4 (`reflua`) and under
-//! our `lua` (`ourlua`) in the four JIT modes, comparing stdout exactly and the error outcome.
+//! our `lua` (`ourlua`) in the five JIT modes, comparing stdout exactly and the error outcome.
 //!
 //! Rules (docs/testing.md has the long form):
 //! - cwd is `lua-tests/scripts` and the script is named by its file name, so chunknames in error
